@@ -1,0 +1,1 @@
+"""Benchmarks behind `perfdesk bench NAME`: each module has run(quick) -> dict."""

@@ -1,0 +1,1 @@
+"""Subcommands of the `perfdesk` command line: each has add_arguments() and run()."""

@@ -1,0 +1,173 @@
+"""Engine wire protocol v1: the frames, validated. See docs/protocol.md.
+
+Every engine->client frame has `type`; data frames (`equity`, `fill`, `status`) also
+have `strategy_id`, `seq` (per strategy, strictly increasing from 1) and `ts` (UTC).
+`parse_frame` turns raw text into a frame or raises `FrameError` with a reason a
+person can act on; it never raises anything else.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
+
+from perfdesk.domain.expectations import Expectations
+from perfdesk.domain.status import StrategyState
+
+PROTOCOL_VERSION = 1
+MAX_FRAME_BYTES = 64 * 1024
+"""Frames above this size are refused before parsing (a hostile or broken engine)."""
+
+StrategyId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+Seq = Annotated[int, Field(ge=1, le=2**62)]
+Money = Annotated[float, Field(ge=-1e15, le=1e15)]
+
+
+def _to_utc(ts: datetime) -> datetime:
+    return ts.astimezone(UTC)
+
+
+UtcTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+
+class _Frame(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
+
+
+class Hello(_Frame):
+    type: Literal["hello"] = "hello"
+    protocol: Literal[1] = 1
+    engine_id: str = Field(min_length=1, max_length=128)
+    server_time: UtcTime
+
+
+class StrategyInfo(_Frame):
+    type: Literal["strategy"] = "strategy"
+    strategy_id: StrategyId
+    name: str = Field(min_length=1, max_length=200)
+    status: StrategyState
+    expectations: Expectations | None = None
+
+
+class EquityEvent(_Frame):
+    """A mark-to-market sample of a strategy's account."""
+
+    type: Literal["equity"] = "equity"
+    strategy_id: StrategyId
+    seq: Seq
+    ts: UtcTime
+    equity: Money
+    realized_pnl: Money
+    unrealized_pnl: Money
+    position_value: Money
+
+
+class FillEvent(_Frame):
+    """An execution; `expected_price` (if sent) gives the slippage."""
+
+    type: Literal["fill"] = "fill"
+    strategy_id: StrategyId
+    seq: Seq
+    ts: UtcTime
+    order_id: str = Field(min_length=1, max_length=128)
+    symbol: str = Field(min_length=1, max_length=64)
+    side: Literal["buy", "sell"]
+    qty: Annotated[float, Field(gt=0, le=1e12)]
+    price: Annotated[float, Field(gt=0, le=1e12)]
+    fee: Annotated[float, Field(ge=-1e9, le=1e9)] = 0.0
+    expected_price: Annotated[float, Field(gt=0, le=1e12)] | None = None
+
+    @property
+    def slippage_bps(self) -> float | None:
+        """Adverse slippage in basis points (positive = worse than expected)."""
+        if self.expected_price is None:
+            return None
+        sign = 1.0 if self.side == "buy" else -1.0
+        return sign * (self.price - self.expected_price) / self.expected_price * 1e4
+
+
+class StatusEvent(_Frame):
+    type: Literal["status"] = "status"
+    strategy_id: StrategyId
+    seq: Seq
+    ts: UtcTime
+    status: StrategyState
+    reason: str | None = Field(None, max_length=1000)
+
+
+class Heartbeat(_Frame):
+    type: Literal["heartbeat"] = "heartbeat"
+    server_time: UtcTime
+
+
+class EngineError(_Frame):
+    type: Literal["error"] = "error"
+    code: str = Field(max_length=64)
+    message: str = Field(max_length=2000)
+
+
+DataEvent = EquityEvent | FillEvent | StatusEvent
+"""Frames that carry a (strategy_id, seq) and are stored."""
+
+Frame = Annotated[
+    Hello | StrategyInfo | EquityEvent | FillEvent | StatusEvent | Heartbeat | EngineError,
+    Field(discriminator="type"),
+]
+_FRAME = TypeAdapter(Frame)
+
+
+class Subscribe(BaseModel):
+    """client->engine: which strategies, and the last seq stored for each (resume)."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["subscribe"] = "subscribe"
+    strategies: list[str] = Field(default_factory=lambda: ["*"])
+    resume: dict[str, int] = Field(default_factory=dict)
+
+
+class Ping(BaseModel):
+    type: Literal["ping"] = "ping"
+
+
+class FrameError(ValueError):
+    """A frame that did not validate. `reason` says what was wrong and where."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_frame(raw: str | bytes) -> Frame:
+    """Validate one text frame. Raises FrameError (only) with a precise reason."""
+    if len(raw) > MAX_FRAME_BYTES:
+        raise FrameError(f"frame of {len(raw)} bytes exceeds the {MAX_FRAME_BYTES}-byte limit")
+    try:
+        return _FRAME.validate_json(raw)
+    except ValidationError as exc:
+        raise FrameError(describe_validation_error(exc)) from None
+    except (ValueError, RecursionError) as exc:  # jiter depth/encoding errors
+        raise FrameError(f"not valid JSON: {exc}") from None
+
+
+def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:
+    """One line per problem: `field.path: message (got ...)`, at most `limit` lines."""
+    parts = []
+    for err in exc.errors(include_url=False)[:limit]:
+        loc = ".".join(str(p) for p in err["loc"]) or "frame"
+        got = repr(err.get("input"))
+        got = got if len(got) <= 40 else got[:37] + "..."
+        parts.append(f"{loc}: {err['msg']} (got {got})")
+    more = exc.error_count() - limit
+    if more > 0:
+        parts.append(f"... and {more} more")
+    return "; ".join(parts)

@@ -1,0 +1,1 @@
+"""asyncio services (no Qt): engine client, store, embedded database, monitor, alerts."""

@@ -1,0 +1,1 @@
+"""Design tokens and the QSS/palette generated from them. No Qt."""

@@ -1,0 +1,1 @@
+"""Qt views (PySide6 + pyqtgraph). The only package that imports Qt."""

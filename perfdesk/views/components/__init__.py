@@ -1,0 +1,1 @@
+"""perfdesk.views.components."""
