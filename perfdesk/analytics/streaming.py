@@ -1,0 +1,194 @@
+"""Streaming (incremental) state of one live strategy: O(1) work per event.
+
+Owned by whoever feeds it (the LiveMonitor, on the event-loop thread); not thread-safe.
+Timestamps are POSIX seconds, UTC. Equity is in the account currency. Drawdowns are
+positive fractions of the running peak (0.12 = 12 % below the peak). Per-sample returns
+are simple returns between consecutive equity samples; daily returns are close-to-close
+returns of the last sample of each UTC day (see `DailyReturns`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(slots=True)
+class RunningMoments:
+    """Welford running mean and variance (sample variance, ddof=1) of a stream of floats."""
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+
+    def push(self, x: float) -> None:
+        self.n += 1
+        delta = x - self.mean
+        self.mean += delta / self.n
+        self.m2 += delta * (x - self.mean)
+
+    @property
+    def variance(self) -> float:
+        """Sample variance (ddof=1); NaN below two observations."""
+        return self.m2 / (self.n - 1) if self.n > 1 else math.nan
+
+    @property
+    def std(self) -> float:
+        var = self.variance
+        return math.sqrt(var) if var > 0 else (0.0 if var == 0 else math.nan)
+
+    def sharpe(self, periods_per_year: float) -> float | None:
+        """Annualised Sharpe ratio (risk-free 0), None below 2 values or with zero variance."""
+        if self.n < 2:
+            return None
+        std = self.std
+        if not std > 1e-300:
+            return None
+        return self.mean / std * math.sqrt(periods_per_year)
+
+
+def _utc_day(ts: float) -> int:
+    return math.floor(ts / SECONDS_PER_DAY)
+
+
+@dataclass(slots=True)
+class DailyReturns:
+    """Close-to-close daily returns of an equity stream, finalised when a UTC day rolls.
+
+    The most recent (unfinished) day is not in `values`; `pending()` gives its return so far.
+    """
+
+    values: list[float] = field(default_factory=list)
+    days: list[int] = field(default_factory=list)
+    moments: RunningMoments = field(default_factory=RunningMoments)
+    prev_close: float | None = None
+    day: int | None = None
+    close: float = 0.0
+
+    def update(self, ts: float, equity: float) -> float | None:
+        """Feed one sample; returns the return of a day that just closed, else None."""
+        day = _utc_day(ts)
+        finished: float | None = None
+        if self.day is not None and day > self.day:
+            finished = self._close_day()
+        if self.day is None or day > self.day:
+            self.day = day
+        self.close = equity
+        return finished
+
+    def _close_day(self) -> float | None:
+        ret = None
+        if self.prev_close is not None and self.prev_close > 0:
+            ret = self.close / self.prev_close - 1.0
+            self.values.append(ret)
+            self.days.append(self.day if self.day is not None else 0)
+            self.moments.push(ret)
+        self.prev_close = self.close
+        return ret
+
+    def pending(self) -> float | None:
+        """Return of the current (unfinished) day so far, if a previous close exists."""
+        if self.prev_close is None or self.prev_close <= 0:
+            return None
+        return self.close / self.prev_close - 1.0
+
+
+@dataclass(slots=True)
+class EquityStats:
+    """Running equity, peak, drawdowns, today's P&L and return moments of one strategy.
+
+    `update` must be called with non-decreasing `ts`; an older sample is ignored for the
+    time fields but still counted (the store, not this class, enforces ordering by seq).
+    """
+
+    equity: float = 0.0
+    peak: float = 0.0
+    max_drawdown: float = 0.0
+    n_samples: int = 0
+    first_ts: float = 0.0
+    last_ts: float = 0.0
+    peak_ts: float = 0.0
+    max_drawdown_start: float | None = None
+    max_drawdown_end: float | None = None
+    day_open: float = 0.0
+    returns: RunningMoments = field(default_factory=RunningMoments)
+    daily: DailyReturns = field(default_factory=DailyReturns)
+    _day: int = -(2**62)
+
+    def update(self, ts: float, equity: float) -> None:
+        """Feed one equity sample (ts = POSIX seconds UTC)."""
+        if self.n_samples == 0:
+            self._first(ts, equity)
+        else:
+            if self.equity > 0:
+                self.returns.push(equity / self.equity - 1.0)
+            self._roll_day(ts)
+        self.equity = equity
+        self.n_samples += 1
+        self.last_ts = max(self.last_ts, ts)
+        self.daily.update(ts, equity)
+        self._track_peak(ts, equity)
+
+    def _first(self, ts: float, equity: float) -> None:
+        self.first_ts = self.last_ts = self.peak_ts = ts
+        self.peak = self.day_open = equity
+        self._day = _utc_day(ts)
+
+    def _roll_day(self, ts: float) -> None:
+        day = _utc_day(ts)
+        if day > self._day:
+            self._day = day
+            self.day_open = self.equity  # previous day's close
+
+    def _track_peak(self, ts: float, equity: float) -> None:
+        if equity >= self.peak:
+            self.peak, self.peak_ts = equity, ts
+            return
+        dd = self.drawdown
+        if dd > self.max_drawdown:
+            self.max_drawdown = dd
+            self.max_drawdown_start, self.max_drawdown_end = self.peak_ts, ts
+
+    @property
+    def drawdown(self) -> float:
+        """Current drawdown from the running peak, a positive fraction (0 at a peak)."""
+        if self.peak <= 0 or self.equity >= self.peak:
+            return 0.0
+        return (self.peak - self.equity) / self.peak
+
+    @property
+    def drawdown_since(self) -> float | None:
+        """POSIX ts of the peak the current drawdown started from; None when at a peak."""
+        return self.peak_ts if self.drawdown > 0 else None
+
+    @property
+    def pnl_today(self) -> float:
+        """Equity change since the previous UTC day's last sample (the day's open).
+
+        On the first day of the stream, since the first sample.
+        """
+        return self.equity - self.day_open if self.n_samples else 0.0
+
+    @property
+    def mean_return(self) -> float:
+        """Mean per-sample simple return (NaN before two samples)."""
+        return self.returns.mean if self.returns.n else math.nan
+
+    @property
+    def var_return(self) -> float:
+        """Sample variance (ddof=1) of per-sample simple returns (NaN below 2 returns)."""
+        return self.returns.variance
+
+    def sharpe(self, periods_per_year: float = 252) -> float | None:
+        """Annualised Sharpe of per-sample returns; `periods_per_year` = samples per year.
+
+        None with fewer than 2 returns or zero variance. For intraday samples use
+        `daily_sharpe` (close-to-close daily returns) or pass the sampling frequency.
+        """
+        return self.returns.sharpe(periods_per_year)
+
+    def daily_sharpe(self, periods_per_year: float = 252) -> float | None:
+        """Annualised Sharpe of finished daily returns (None below 2 days / zero variance)."""
+        return self.daily.moments.sharpe(periods_per_year)

@@ -1,0 +1,112 @@
+"""Streaming state equals batch computations on the same series."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from perfdesk.analytics.streaming import EquityStats, RunningMoments
+
+DAY = 86_400.0
+
+equities = st.lists(
+    st.floats(min_value=1.0, max_value=1e6, allow_nan=False, allow_infinity=False),
+    min_size=1,
+    max_size=200,
+)
+
+
+def _feed(values: list[float], step: float = 60.0, t0: float = 1_700_000_000.0) -> EquityStats:
+    stats = EquityStats()
+    for i, v in enumerate(values):
+        stats.update(t0 + i * step, v)
+    return stats
+
+
+def _batch_max_drawdown(values: np.ndarray) -> float:
+    peaks = np.maximum.accumulate(values)
+    return float(np.max((peaks - values) / peaks))
+
+
+@given(equities)
+@settings(max_examples=200, deadline=None)
+def test_drawdowns_equal_batch(values: list[float]) -> None:
+    stats = _feed(values)
+    arr = np.asarray(values)
+    assert stats.max_drawdown == pytest.approx(_batch_max_drawdown(arr), rel=1e-12, abs=1e-15)
+    peak = arr.max()
+    assert stats.peak == peak
+    assert stats.drawdown == pytest.approx((peak - arr[-1]) / peak, rel=1e-12, abs=1e-15)
+    assert stats.n_samples == len(values)
+
+
+@given(equities)
+@settings(max_examples=200, deadline=None)
+def test_return_moments_equal_batch(values: list[float]) -> None:
+    stats = _feed(values)
+    rets = np.diff(values) / np.asarray(values[:-1])
+    assert stats.returns.n == len(rets)
+    if len(rets) >= 1:
+        assert stats.mean_return == pytest.approx(rets.mean(), rel=1e-9, abs=1e-12)
+    if len(rets) >= 2:
+        assert stats.var_return == pytest.approx(rets.var(ddof=1), rel=1e-7, abs=1e-12)
+    else:
+        assert math.isnan(stats.var_return)
+
+
+@given(st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=300))
+def test_running_moments_equal_numpy(xs: list[float]) -> None:
+    m = RunningMoments()
+    for x in xs:
+        m.push(x)
+    assert m.mean == pytest.approx(np.mean(xs), rel=1e-9, abs=1e-9)
+    assert m.variance == pytest.approx(np.var(xs, ddof=1), rel=1e-7, abs=1e-7)
+
+
+def test_sharpe_none_below_two_returns_and_zero_variance() -> None:
+    assert _feed([100.0, 101.0]).sharpe() is None
+    assert _feed([100.0, 100.0, 100.0, 100.0]).sharpe() is None
+    stats = _feed([100.0, 101.0, 100.5, 102.0])
+    rets = np.diff([100.0, 101.0, 100.5, 102.0]) / np.array([100.0, 101.0, 100.5])
+    expected = rets.mean() / rets.std(ddof=1) * math.sqrt(252)
+    assert stats.sharpe(252) == pytest.approx(expected)
+
+
+def test_drawdown_since_is_the_peak_time() -> None:
+    stats = EquityStats()
+    stats.update(0.0, 100.0)
+    stats.update(10.0, 120.0)
+    assert stats.drawdown_since is None
+    stats.update(20.0, 90.0)
+    stats.update(30.0, 110.0)
+    assert stats.drawdown_since == 10.0
+    assert stats.max_drawdown == pytest.approx(0.25)
+    assert (stats.max_drawdown_start, stats.max_drawdown_end) == (10.0, 20.0)
+    assert stats.last_ts == 30.0
+
+
+def test_pnl_today_counts_from_previous_close() -> None:
+    stats = EquityStats()
+    stats.update(0.5 * DAY, 100.0)
+    stats.update(0.6 * DAY, 104.0)
+    assert stats.pnl_today == pytest.approx(4.0)  # first day: since the first sample
+    stats.update(1.2 * DAY, 103.0)
+    assert stats.pnl_today == pytest.approx(-1.0)  # since yesterday's close (104)
+    stats.update(1.9 * DAY, 110.0)
+    assert stats.pnl_today == pytest.approx(6.0)
+
+
+def test_daily_returns_close_to_close() -> None:
+    stats = EquityStats()
+    closes = [100.0, 102.0, 99.0, 105.0]
+    for d, c in enumerate(closes):
+        stats.update(d * DAY + 100, c * 0.99)  # intraday noise
+        stats.update(d * DAY + 200, c)
+    stats.update(len(closes) * DAY + 1, 1.0)  # next day closes the last
+    want = np.diff(closes) / np.asarray(closes[:-1])
+    assert stats.daily.values == pytest.approx(list(want))
+    assert stats.daily_sharpe(252) == pytest.approx(want.mean() / want.std(ddof=1) * math.sqrt(252))
