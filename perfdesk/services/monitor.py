@@ -1,0 +1,151 @@
+"""LiveMonitor: per-strategy live state, O(1) per event, validated on demand.
+
+Runs on the event-loop thread (the GUI thread under qasync): `on_event` is called
+for every stored event and does constant work; views read `snapshots()` on their
+repaint timer, which rebuilds only the strategies that changed since the last read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from perfdesk.analytics.streaming import EquityStats
+from perfdesk.analytics.validator import validate
+from perfdesk.domain.events import DataEvent, EquityEvent, StatusEvent, StrategyInfo
+from perfdesk.domain.expectations import Expectations
+from perfdesk.domain.snapshot import StrategySnapshot
+from perfdesk.domain.status import FeedState, StrategyState
+from perfdesk.domain.thresholds import Thresholds
+from perfdesk.domain.verdict import Verdict
+from perfdesk.services.chart_buffer import ChartBuffer
+
+
+@dataclass
+class _Live:
+    """Mutable state of one strategy; only the monitor touches it."""
+
+    strategy_id: str
+    name: str
+    state: StrategyState = StrategyState.ACTIVE
+    expectations: Expectations | None = None
+    stats: EquityStats = field(default_factory=EquityStats)
+    chart: ChartBuffer = field(default_factory=ChartBuffer)
+    events: int = 0
+    version: int = 0
+    received_at: float | None = None  # wall-clock time of the last event (time.time())
+    verdict: Verdict | None = None
+
+
+class LiveMonitor:
+    def __init__(
+        self,
+        thresholds_for: Callable[[str], Thresholds] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._clock = clock
+        self._live: dict[str, _Live] = {}
+        self._cache: dict[str, StrategySnapshot] = {}
+        self._thresholds_for = thresholds_for or (lambda _sid: Thresholds())
+        self.feed = FeedState.CONNECTING
+
+    def on_strategy(self, info: StrategyInfo) -> None:
+        live = self._get(info.strategy_id)
+        live.name, live.state = info.name, info.status
+        if info.expectations is not None:
+            live.expectations = info.expectations
+        live.version += 1
+
+    def on_event(self, event: DataEvent) -> None:
+        live = self._get(event.strategy_id)
+        live.received_at = self._clock()
+        live.events += 1
+        live.version += 1
+        if isinstance(event, EquityEvent):
+            ts = event.ts.timestamp()
+            live.stats.update(ts, event.equity)
+            live.chart.append(ts, event.equity)
+        elif isinstance(event, StatusEvent):
+            live.state = event.status
+
+    def set_expectations(self, strategy_id: str, expectations: Expectations) -> None:
+        live = self._get(strategy_id)
+        live.expectations = expectations
+        live.version += 1
+
+    def set_feed(self, state: FeedState) -> None:
+        if state != self.feed:
+            self.feed = state
+            for live in self._live.values():
+                live.version += 1
+
+    def validate(self, now: datetime | None = None) -> list[Verdict]:
+        """Re-evaluate every strategy's rules; returns the new verdicts."""
+        wall = (now or datetime.now(UTC)).timestamp()
+        verdicts = []
+        for live in self._live.values():
+            thresholds = self._thresholds_for(live.strategy_id)
+            event_now = _event_clock(live, wall)
+            verdict = validate(
+                live.strategy_id, live.stats, live.expectations, thresholds, event_now
+            )
+            if live.verdict is None or _changed(live.verdict, verdict):
+                live.version += 1
+            live.verdict = verdict
+            verdicts.append(verdict)
+        return verdicts
+
+    def snapshots(self) -> dict[str, StrategySnapshot]:
+        """Immutable snapshots of every strategy, rebuilt only where changed."""
+        for sid, live in self._live.items():
+            cached = self._cache.get(sid)
+            if cached is None or cached.version != live.version:
+                self._cache[sid] = self._snapshot(live)
+        return dict(self._cache)
+
+    def _snapshot(self, live: _Live) -> StrategySnapshot:
+        stats = live.stats
+        t, y = live.chart.arrays()
+        return StrategySnapshot(
+            strategy_id=live.strategy_id,
+            name=live.name,
+            state=live.state,
+            version=live.version,
+            equity=stats.equity if stats.n_samples else None,
+            pnl_today=stats.pnl_today,
+            drawdown=stats.drawdown,
+            max_drawdown=stats.max_drawdown,
+            sharpe=stats.daily_sharpe(periods_per_year=252),
+            events=live.events,
+            last_ts=datetime.fromtimestamp(stats.last_ts, UTC) if stats.n_samples else None,
+            feed=self.feed,
+            verdict=live.verdict,
+            chart_t=t,
+            chart_equity=y,
+        )
+
+    def _get(self, strategy_id: str) -> _Live:
+        live = self._live.get(strategy_id)
+        if live is None:
+            live = self._live[strategy_id] = _Live(strategy_id, name=strategy_id)
+        return live
+
+
+def _event_clock(live: _Live, wall_now: float) -> datetime:
+    """`wall_now` expressed on the strategy's event-time clock.
+
+    Event timestamps come from the engine (and run faster than the wall clock in a
+    sped-up simulation); staleness is about how long ago the last event *arrived*, so
+    the rules get now = last event ts + wall-clock time since it was received.
+    """
+    if live.received_at is None or not live.stats.n_samples:
+        return datetime.fromtimestamp(wall_now, UTC)
+    return datetime.fromtimestamp(live.stats.last_ts + (wall_now - live.received_at), UTC)
+
+
+def _changed(old: Verdict, new: Verdict) -> bool:
+    return [(r.rule, r.status, r.value) for r in old.rules] != [
+        (r.rule, r.status, r.value) for r in new.rules
+    ]
