@@ -1,0 +1,146 @@
+"""Connection pool and the forward-only migrations runner.
+
+Migrations are the files `migrations/NNNN_name.sql`, applied in order, each in its own
+transaction, recorded in `schema_migrations` with a checksum. A migration already applied
+is never edited (a changed checksum is an error) and never undone. A session advisory lock
+serialises concurrent runners (two perfdesk processes starting at once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+MIGRATION_LOCK_KEY = 0x70_65_72_66_64_65_73_6B  # "perfdesk"
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+class MigrationError(RuntimeError):
+    """The database's schema cannot be brought to this version of perfdesk."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """All migration files, sorted by version; refuses gaps, duplicates and odd names."""
+    found: list[Migration] = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if match is None:
+            raise MigrationError(f"{path}: migration files are named NNNN_lowercase_name.sql")
+        found.append(Migration(int(match[1]), match[2], path.read_text(encoding="utf-8")))
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise MigrationError(f"migration {expected:04d} is missing (found {migration.name})")
+    return found
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 5, **kw: Any) -> Any:
+    """An asyncpg pool with perfdesk's session defaults (UTC, application_name)."""
+    settings = {"timezone": "UTC", "application_name": "perfdesk"}
+    settings.update(kw.pop("server_settings", {}))
+    return await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, server_settings=settings, **kw
+    )
+
+
+async def migrate(target: Any, *, upto: int | None = None) -> list[int]:
+    """Apply pending migrations (up to `upto`, default all); returns the versions applied.
+
+    `target` is an asyncpg Connection or Pool.
+    """
+    if isinstance(target, asyncpg.Pool):
+        async with target.acquire() as conn:
+            return await _migrate(conn, upto)
+    return await _migrate(target, upto)
+
+
+async def schema_version(conn: Any) -> int:
+    """Highest applied migration version (0 for an empty database)."""
+    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    if not exists:
+        return 0
+    return int(await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+
+async def _migrate(conn: Any, upto: int | None) -> list[int]:
+    wanted = [m for m in load_migrations() if upto is None or m.version <= upto]
+    await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+    try:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
+            " name text NOT NULL, checksum text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        applied = {r["version"]: r for r in await conn.fetch("SELECT * FROM schema_migrations")}
+        _check_applied(applied, load_migrations())
+        done = []
+        for migration in (m for m in wanted if m.version not in applied):
+            await _apply(conn, migration)
+            done.append(migration.version)
+        return done
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+
+
+def _check_applied(applied: dict[int, Any], known: list[Migration]) -> None:
+    """Applied migrations must be ones this code knows, unchanged."""
+    by_version = {m.version: m for m in known}
+    for version, row in sorted(applied.items()):
+        migration = by_version.get(version)
+        if migration is None:
+            raise MigrationError(
+                f"the database has schema version {version}, newer than this perfdesk "
+                f"(knows up to {max(by_version, default=0)}); upgrade perfdesk"
+            )
+        if row["checksum"] != migration.checksum:
+            raise MigrationError(
+                f"migration {version:04d}_{migration.name} was changed after it was applied; "
+                "migrations are forward-only: add a new one instead"
+            )
+
+
+async def _apply(conn: Any, migration: Migration) -> None:
+    try:
+        async with conn.transaction():
+            await conn.execute(migration.sql)
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                migration.version,
+                migration.name,
+                migration.checksum,
+            )
+    except asyncpg.PostgresError as exc:
+        raise MigrationError(
+            f"migration {migration.version:04d}_{migration.name} failed: {exc}"
+        ) from exc
+
+
+async def hypertables_enabled(target: Any) -> bool:
+    """Is `equity` a TimescaleDB hypertable here (the TimescaleDB storage path)?"""
+    has_ext = await target.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')"
+    )
+    if not has_ext:
+        return False
+    return bool(
+        await target.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables"
+            " WHERE hypertable_name = 'equity' AND hypertable_schema = current_schema())"
+        )
+    )

@@ -1,0 +1,282 @@
+"""Store: the one query layer over PostgreSQL / TimescaleDB (asyncpg pool).
+
+Every read and write of perfdesk's tables goes through here; SQL is always
+parameterised. Coroutines run on the event loop that opened the store.
+Event writes are idempotent on (strategy_id, seq) across restarts and replays.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StrategyInfo
+from perfdesk.domain.expectations import Expectations
+from perfdesk.domain.status import StrategyState
+from perfdesk.domain.verdict import Verdict
+from perfdesk.services import database, store_sql
+
+MAX_DEAD_LETTER_BYTES = 256 * 1024
+"""Raw frames longer than this are stored truncated (raw_len keeps the real length)."""
+
+_KINDS = ("equity", "fills", "statuses")
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    received_at: datetime
+    raw: bytes
+    raw_len: int
+    reason: str
+
+
+def event_rows(events: Sequence[DataEvent]) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
+    """Split a batch into row tuples per table, keeping the first of any repeated
+    (strategy_id, seq). Returns (rows by kind, number of in-batch repeats dropped)."""
+    rows: dict[str, list[tuple[Any, ...]]] = {k: [] for k in _KINDS}
+    seen: set[tuple[str, int]] = set()
+    for ev in events:
+        key = (ev.strategy_id, ev.seq)
+        if key in seen:
+            continue
+        seen.add(key)
+        if isinstance(ev, EquityEvent):
+            rows["equity"].append(
+                (ev.strategy_id, ev.seq, ev.ts, ev.equity, ev.realized_pnl,
+                 ev.unrealized_pnl, ev.position_value)
+            )  # fmt: skip
+        elif isinstance(ev, FillEvent):
+            rows["fills"].append(
+                (ev.strategy_id, ev.seq, ev.ts, ev.order_id, ev.symbol, ev.side, ev.qty,
+                 ev.price, ev.fee, ev.expected_price)
+            )  # fmt: skip
+        else:
+            rows["statuses"].append((ev.strategy_id, ev.seq, ev.ts, str(ev.status), ev.reason))
+    return rows, len(events) - len(seen)
+
+
+def _split_fresh(
+    rows: dict[str, list[tuple[Any, ...]]], last: dict[str, int]
+) -> tuple[dict[str, list[tuple[Any, ...]]], dict[str, list[tuple[Any, ...]]]]:
+    """(rows above their strategy's stored seq, the others)."""
+    fresh: dict[str, list[tuple[Any, ...]]] = {k: [] for k in _KINDS}
+    old: dict[str, list[tuple[Any, ...]]] = {k: [] for k in _KINDS}
+    for kind, records in rows.items():
+        for r in records:
+            (fresh if r[1] > last.get(r[0], 0) else old)[kind].append(r)
+    return fresh, old
+
+
+async def _init_connection(conn: Any) -> None:
+    """Per-connection setup: the temporary staging tables used by write_events."""
+    await conn.execute(store_sql.create_stage_tables_sql())
+
+
+class Store:
+    """Pool-backed access to every perfdesk table. Create with `await Store.open(dsn)`."""
+
+    def __init__(self, pool: Any, *, timescale: bool, use_copy: bool = True) -> None:
+        self._pool = pool
+        self.timescale = timescale
+        self.use_copy = use_copy
+        self._direct_sql = store_sql.write_events_sql(direct=True)
+        self._staged_sql = store_sql.write_events_sql(direct=False)
+
+    @classmethod
+    async def open(
+        cls, dsn: str, *, min_size: int = 1, max_size: int = 5, use_copy: bool = True,
+        **pool_kw: Any,
+    ) -> Store:  # fmt: skip
+        """Connect, apply pending migrations, and detect TimescaleDB hypertables.
+
+        `use_copy=False` stages rows with unnest() instead of COPY (servers that cannot
+        COPY, such as PGlite); extra keywords go to asyncpg.create_pool.
+        """
+        pool = await database.create_pool(
+            dsn, min_size=min_size, max_size=max_size, init=_init_connection, **pool_kw
+        )
+        try:
+            await database.migrate(pool)
+            timescale = await database.hypertables_enabled(pool)
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool, timescale=timescale, use_copy=use_copy)
+
+    @property
+    def pool(self) -> Any:
+        """The asyncpg pool (for services that need LISTEN/NOTIFY or a raw connection)."""
+        return self._pool
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    # -- strategies -------------------------------------------------------------
+
+    async def upsert_strategy(self, info: StrategyInfo) -> None:
+        """Insert or update a strategy; expectations sent as None keep the stored ones."""
+        exp = info.expectations.model_dump_json() if info.expectations else None
+        await self._pool.execute(
+            "INSERT INTO strategies (strategy_id, name, state, expectations, updated_at)"
+            " VALUES ($1, $2, $3, $4::jsonb, now()) ON CONFLICT (strategy_id) DO UPDATE SET"
+            " name = EXCLUDED.name, state = EXCLUDED.state,"
+            " expectations = coalesce(EXCLUDED.expectations, strategies.expectations),"
+            " updated_at = now()",
+            info.strategy_id,
+            info.name,
+            str(info.status),
+            exp,
+        )
+
+    async def strategies(self) -> list[StrategyInfo]:
+        rows = await self._pool.fetch(
+            "SELECT strategy_id, name, state, expectations FROM strategies ORDER BY strategy_id"
+        )
+        return [
+            StrategyInfo(
+                strategy_id=r["strategy_id"],
+                name=r["name"],
+                status=StrategyState(r["state"]),
+                expectations=(
+                    Expectations.model_validate_json(r["expectations"])
+                    if r["expectations"]
+                    else None
+                ),
+            )
+            for r in rows
+        ]
+
+    # -- events -----------------------------------------------------------------
+
+    async def write_events(self, events: Sequence[DataEvent]) -> int:
+        """Store a batch; rows already stored (same strategy_id, seq) are skipped.
+
+        Returns the number of rows actually inserted. Rollups and the resume point are
+        updated in the same transaction. Rows above a strategy's stored seq (the live
+        stream) are COPYed straight into their tables; the rest (replays, gap fills) go
+        through staging tables and `ON CONFLICT DO NOTHING`.
+        """
+        rows, _repeats = event_rows(events)
+        if not any(rows.values()):
+            return 0
+        async with self._pool.acquire() as conn, conn.transaction():
+            sids = sorted({r[0] for kind_rows in rows.values() for r in kind_rows})
+            last = {r["strategy_id"]: r["last_seq"] for r in await conn.fetch(
+                store_sql.LOCK_RESUME_SQL, sids)}  # fmt: skip
+            fresh, old = _split_fresh(rows, last)
+            inserted = 0
+            if self.use_copy and any(fresh.values()):
+                direct = await self._write_direct(conn, fresh, last)
+                if direct is None:  # resume point was behind the table: stage instead
+                    old = {k: old[k] + fresh[k] for k in _KINDS}
+                inserted += direct or 0
+            else:
+                old = {k: old[k] + fresh[k] for k in _KINDS}
+            if any(old.values()):
+                inserted += await self._write_staged(conn, old)
+        return inserted
+
+    async def _write_direct(
+        self, conn: Any, rows: dict[str, list[tuple[Any, ...]]], last: dict[str, int]
+    ) -> int | None:
+        """COPY rows straight into their tables; None if any (strategy_id, seq) existed."""
+        try:
+            async with conn.transaction():  # a savepoint: a clash rolls back only this
+                for kind, records in rows.items():
+                    if records:
+                        columns = store_sql.STAGE_COLUMNS[kind]
+                        await conn.copy_records_to_table(kind, records=records, columns=columns)
+        except asyncpg.UniqueViolationError:
+            return None
+        top: dict[str, int] = {}
+        for records in rows.values():
+            for r in records:
+                top[r[0]] = max(top.get(r[0], 0), r[1])
+        sids = sorted(top)
+        count: int = await conn.fetchval(
+            self._direct_sql, sids, [last.get(s, 0) for s in sids], [top[s] for s in sids]
+        )
+        return count
+
+    async def _write_staged(self, conn: Any, rows: dict[str, list[tuple[Any, ...]]]) -> int:
+        for kind, records in rows.items():
+            if records:
+                await self._stage(conn, kind, records)
+        count: int = await conn.fetchval(self._staged_sql)
+        return count
+
+    async def _stage(self, conn: Any, kind: str, records: list[tuple[Any, ...]]) -> None:
+        table = store_sql.stage_table(kind)
+        columns = store_sql.STAGE_COLUMNS[kind]
+        if self.use_copy:
+            await conn.copy_records_to_table(table, records=records, columns=columns)
+        else:
+            await conn.execute(
+                store_sql.unnest_stage_sql(kind), *map(list, zip(*records, strict=True))
+            )
+
+    async def last_seqs(self) -> dict[str, int]:
+        """Highest stored seq per strategy, over equity, fills and statuses (resume)."""
+        rows = await self._pool.fetch("SELECT strategy_id, last_seq FROM ingest_state")
+        return {r["strategy_id"]: r["last_seq"] for r in rows}
+
+    async def count_events(self, strategy_id: str | None = None) -> int:
+        """Stored events (all kinds), for one strategy or all."""
+        total = 0
+        for kind in _KINDS:
+            total += await self._pool.fetchval(
+                f"SELECT count(*) FROM {kind} WHERE $1::text IS NULL OR strategy_id = $1",  # noqa: S608 (fixed table names)
+                strategy_id,
+            )
+        return total
+
+    async def seqs(self, strategy_id: str) -> list[int]:
+        """Every stored seq of a strategy across kinds, sorted (repeats would show twice)."""
+        rows = await self._pool.fetch(
+            "SELECT seq FROM equity WHERE strategy_id = $1 UNION ALL"
+            " SELECT seq FROM fills WHERE strategy_id = $1 UNION ALL"
+            " SELECT seq FROM statuses WHERE strategy_id = $1 ORDER BY 1",
+            strategy_id,
+        )
+        return [r["seq"] for r in rows]
+
+    # -- dead letters and verdicts -------------------------------------------------
+
+    async def add_dead_letter(self, raw: str | bytes, reason: str) -> None:
+        """Keep a frame that failed validation, exactly as received (bytes), with why."""
+        data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
+        await self._pool.execute(
+            "INSERT INTO dead_letters (raw, raw_len, reason) VALUES ($1, $2, $3)",
+            data[:MAX_DEAD_LETTER_BYTES],
+            len(data),
+            reason,
+        )
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """Most recent dead letters first."""
+        rows = await self._pool.fetch(
+            "SELECT id, received_at, raw, raw_len, reason FROM dead_letters"
+            " ORDER BY id DESC LIMIT $1",
+            limit,
+        )
+        return [DeadLetter(**dict(r)) for r in rows]
+
+    async def count_dead_letters(self) -> int:
+        count: int = await self._pool.fetchval("SELECT count(*) FROM dead_letters")
+        return count
+
+    async def save_verdict(self, v: Verdict) -> None:
+        rules = json.dumps([r.model_dump(mode="json") for r in v.rules])
+        await self._pool.execute(
+            "INSERT INTO verdicts (strategy_id, ts, status, rules) VALUES ($1, $2, $3, $4::jsonb)",
+            v.strategy_id,
+            v.ts,
+            str(v.status),
+            rules,
+        )

@@ -1,0 +1,180 @@
+"""The SQL of Store.write_events: staging tables and the one insert-and-rollup statement.
+
+A batch is COPYed into per-connection temporary staging tables, then a single statement
+inserts the new rows (`ON CONFLICT DO NOTHING` makes replays harmless), folds exactly the
+rows it inserted into the 1-minute and 1-day rollups, and advances `ingest_state`. One
+statement in one transaction: rollups can never drift from the raw rows.
+"""
+
+# ruff: noqa: S608 -- statements are assembled from fixed table/column names only;
+# every value is a bound parameter or comes from the staging tables.
+
+from __future__ import annotations
+
+STAGE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "equity": (
+        "strategy_id", "seq", "ts", "equity", "realized_pnl", "unrealized_pnl", "position_value",
+    ),
+    "fills": (
+        "strategy_id", "seq", "ts", "order_id", "symbol", "side", "qty", "price", "fee",
+        "expected_price",
+    ),
+    "statuses": ("strategy_id", "seq", "ts", "status", "reason"),
+}  # fmt: skip
+
+STAGE_TYPES: dict[str, tuple[str, ...]] = {
+    "equity": ("text", "bigint", "timestamptz", "float8", "float8", "float8", "float8"),
+    "fills": (
+        "text", "bigint", "timestamptz", "text", "text", "text", "float8", "float8", "float8",
+        "float8",
+    ),
+    "statuses": ("text", "bigint", "timestamptz", "text", "text"),
+}  # fmt: skip
+
+
+def stage_table(kind: str) -> str:
+    return f"stage_{kind}"
+
+
+def create_stage_tables_sql() -> str:
+    """Temporary staging tables (one set per connection), emptied at each commit."""
+    parts = []
+    for kind, cols in STAGE_COLUMNS.items():
+        body = ", ".join(f"{c} {t}" for c, t in zip(cols, STAGE_TYPES[kind], strict=True))
+        parts.append(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage_table(kind)} ({body}) ON COMMIT DELETE ROWS;"
+        )
+    return "\n".join(parts)
+
+
+def unnest_stage_sql(kind: str) -> str:
+    """Fill a staging table from array parameters (servers without COPY, e.g. PGlite)."""
+    types = STAGE_TYPES[kind]
+    args = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=1))
+    return f"INSERT INTO {stage_table(kind)} SELECT * FROM unnest({args})"
+
+
+def _insert(kind: str, returning: str) -> str:
+    """Insert staged rows whose (strategy_id, seq) is in none of the three tables.
+
+    The NOT EXISTS probes make the key unique across kinds (one seq counter per
+    strategy) and cover TimescaleDB, whose unique keys must include `ts`.
+    """
+    cols = ", ".join(STAGE_COLUMNS[kind])
+    probes = " AND ".join(
+        f"NOT EXISTS (SELECT 1 FROM {other} t WHERE t.strategy_id = s.strategy_id"
+        " AND t.seq = s.seq)"
+        for other in STAGE_COLUMNS
+    )
+    return (
+        f"INSERT INTO {kind} ({cols}) SELECT {cols} FROM {stage_table(kind)} s"
+        f" WHERE {probes} ON CONFLICT DO NOTHING RETURNING {returning}"
+    )
+
+
+_EQUITY_BARS = """
+    SELECT strategy_id, date_trunc('minute', ts, 'UTC') AS bucket,
+           (min(ARRAY[seq, equity]))[2] AS open, max(equity) AS high,
+           min(equity) AS low, (max(ARRAY[seq, equity, realized_pnl, unrealized_pnl]))[2:4]
+           AS last, min(seq) AS open_seq, max(seq) AS close_seq, count(*) AS samples
+    FROM e GROUP BY 1, 2"""
+"""Per-minute bars of inserted equity rows. min/max over ARRAY[seq, ...] picks the
+first/last sample without sorting (seq is compared as float8: exact below 2**53)."""
+
+_FILL_BARS = """
+    SELECT strategy_id, date_trunc('minute', ts, 'UTC') AS bucket, count(*) AS fills,
+           sum(fee) AS fees, sum(qty * price) AS notional,
+           coalesce(sum(CASE WHEN side = 'buy' THEN 1 ELSE -1 END
+                        * (price - expected_price) * qty), 0) AS slippage_cost,
+           coalesce(sum(expected_price * qty), 0) AS slippage_notional
+    FROM f GROUP BY 1, 2"""
+
+_BARS = """
+    SELECT strategy_id, bucket, eb.open, eb.high, eb.low, eb.last[1] AS close, eb.open_seq,
+           eb.close_seq, coalesce(eb.samples, 0)::int AS samples, eb.last[2] AS realized_pnl,
+           eb.last[3] AS unrealized_pnl, coalesce(fb.fills, 0)::int AS fills,
+           coalesce(fb.fees, 0) AS fees, coalesce(fb.notional, 0) AS notional,
+           coalesce(fb.slippage_cost, 0) AS slippage_cost,
+           coalesce(fb.slippage_notional, 0) AS slippage_notional
+    FROM eb FULL JOIN fb USING (strategy_id, bucket)"""
+
+_DAY_BARS = """
+    SELECT strategy_id, date_trunc('day', bucket, 'UTC'),
+           (min(ARRAY[open_seq, open]) FILTER (WHERE open_seq IS NOT NULL))[2],
+           max(high), min(low),
+           (max(ARRAY[close_seq, close]) FILTER (WHERE close_seq IS NOT NULL))[2],
+           min(open_seq), max(close_seq), sum(samples)::int,
+           (max(ARRAY[close_seq, realized_pnl]) FILTER (WHERE close_seq IS NOT NULL))[2],
+           (max(ARRAY[close_seq, unrealized_pnl]) FILTER (WHERE close_seq IS NOT NULL))[2],
+           sum(fills)::int, sum(fees), sum(notional), sum(slippage_cost),
+           sum(slippage_notional)
+    FROM bars GROUP BY 1, 2 ORDER BY 1, 2"""
+
+
+def _merge(table: str) -> str:
+    """ON CONFLICT merge of a partial bar into a stored one (order-independent)."""
+    first = "CASE WHEN r.open_seq IS NULL OR EXCLUDED.open_seq < r.open_seq"
+    last = "CASE WHEN r.close_seq IS NULL OR EXCLUDED.close_seq > r.close_seq"
+    sums = ("samples", "fills", "fees", "notional", "slippage_cost", "slippage_notional")
+    sets = [
+        f"open = {first} THEN EXCLUDED.open ELSE r.open END",
+        "open_seq = least(r.open_seq, EXCLUDED.open_seq)",
+        "high = greatest(r.high, EXCLUDED.high)",
+        "low = least(r.low, EXCLUDED.low)",
+        *(f"{c} = {last} THEN EXCLUDED.{c} ELSE r.{c} END" for c in ("close", "realized_pnl")),
+        f"unrealized_pnl = {last} THEN EXCLUDED.unrealized_pnl ELSE r.unrealized_pnl END",
+        "close_seq = greatest(r.close_seq, EXCLUDED.close_seq)",
+        *(f"{c} = r.{c} + EXCLUDED.{c}" for c in sums),
+    ]
+    return f"ON CONFLICT (strategy_id, bucket) DO UPDATE SET {', '.join(sets)}"
+
+
+def _read_back(kind: str, returning: str) -> str:
+    """Rows just COPYed straight into `kind`: seq in (lo, hi] per strategy ($1, $2, $3)."""
+    cols = ", ".join(f"t.{c.strip()}" for c in returning.split(","))
+    return (
+        f"SELECT {cols} FROM {kind} t JOIN unnest($1::text[], $2::bigint[], $3::bigint[])"
+        " AS r(sid, lo, hi) ON t.strategy_id = r.sid AND t.seq > r.lo AND t.seq <= r.hi"
+    )
+
+
+LOCK_RESUME_SQL = """
+INSERT INTO ingest_state AS i (strategy_id, last_seq)
+SELECT sid, 0 FROM unnest($1::text[]) AS sid ORDER BY 1
+ON CONFLICT (strategy_id) DO UPDATE SET strategy_id = i.strategy_id
+RETURNING strategy_id, last_seq"""
+"""Lock the resume rows of a batch's strategies (creating missing ones) and read them:
+concurrent writers of one strategy are serialised, so seq > last_seq cannot exist yet."""
+
+
+def write_events_sql(*, direct: bool) -> str:
+    """Insert (or read back) a batch, fold it into rollups and ingest_state.
+
+    `direct=False`: the batch is in the staging tables; insert what is new (see
+    `_insert`). `direct=True`: the batch
+    was COPYed straight into the tables (all seqs above the locked resume point); the
+    statement reads it back by seq range. Returns the number of rows inserted.
+    """
+    e_ret = "strategy_id, seq, ts, equity, realized_pnl, unrealized_pnl"
+    f_ret = "strategy_id, seq, ts, side, qty, price, fee, expected_price"
+    s_ret = "strategy_id, seq"
+    make = _read_back if direct else _insert
+    return f"""
+WITH e AS ({make("equity", e_ret)}),
+f AS ({make("fills", f_ret)}),
+s AS ({make("statuses", s_ret)}),
+eb AS ({_EQUITY_BARS}),
+fb AS ({_FILL_BARS}),
+bars AS ({_BARS}),
+m AS (INSERT INTO rollup_1m AS r SELECT * FROM bars ORDER BY strategy_id, bucket
+      {_merge("rollup_1m")} RETURNING 1),
+d AS (INSERT INTO rollup_1d AS r {_DAY_BARS} {_merge("rollup_1d")} RETURNING 1),
+k AS (SELECT strategy_id, seq FROM e UNION ALL SELECT strategy_id, seq FROM f
+      UNION ALL SELECT strategy_id, seq FROM s),
+st AS (INSERT INTO ingest_state AS i (strategy_id, last_seq, events, updated_at)
+       SELECT strategy_id, max(seq), count(*), now() FROM k GROUP BY 1 ORDER BY 1
+       ON CONFLICT (strategy_id) DO UPDATE SET
+           last_seq = greatest(i.last_seq, EXCLUDED.last_seq),
+           events = i.events + EXCLUDED.events, updated_at = EXCLUDED.updated_at
+       RETURNING 1)
+SELECT count(*) FROM k"""

@@ -1,0 +1,296 @@
+"""StoreWriter: the bounded, batching path from validated events to the Store.
+
+Runs on the event loop as one task (`start()` or `await run()`). `put` awaits while
+`max_pending` events are queued (backpressure reaches the socket reader instead of
+memory). Batches are cut by size or by `max_delay_s` and written with
+`Store.write_events` (COPY, idempotent on (strategy_id, seq)).
+
+When the database is unreachable and a `Spool` is given, batches go to the disk spool
+(fsync'd) and are drained in order when it comes back; without a spool the writer keeps
+the batch and retries with backoff (backpressure then stops the reader). A batch that
+the database rejects as bad data is written event by event and the rejected events are
+dead-lettered with the reason — nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import asyncpg
+
+from perfdesk.domain.events import DataEvent
+
+log = logging.getLogger(__name__)
+
+_DATA_ERROR_CLASSES = ("22", "23", "42")
+"""SQLSTATE classes that mean "this batch is bad" (data, constraint, statement), not
+"the database is down"; retrying those would never succeed."""
+
+
+class EventStore(Protocol):
+    """What the writer needs from `Store` (kept small so a Store can be swapped)."""
+
+    async def write_events(self, events: Sequence[DataEvent]) -> int: ...
+
+    async def add_dead_letter(self, raw: str | bytes, reason: str) -> None: ...
+
+
+class EventSpool(Protocol):
+    """What the writer needs from `perfdesk.services.spool.Spool`."""
+
+    @property
+    def pending_events(self) -> int: ...
+
+    async def append(self, events: Sequence[DataEvent]) -> None: ...
+
+    async def peek(self) -> list[DataEvent] | None: ...
+
+    async def pop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class WriterStats:
+    """Counters for the UI and metrics. `pending` = queued + in flight (not spooled)."""
+
+    written: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    pending: int = 0
+    spooled: int = 0
+    batches: int = 0
+    db_available: bool = True
+    last_error: str | None = None
+
+
+def is_data_error(exc: BaseException) -> bool:
+    """True when the server rejected the batch's content (retrying will not help)."""
+    state = getattr(exc, "sqlstate", None) or ""
+    return isinstance(exc, asyncpg.PostgresError) and state[:2] in _DATA_ERROR_CLASSES
+
+
+OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+"""What a lost or refused connection raises (data errors are told apart by SQLSTATE)."""
+
+_STOP = object()
+
+
+class StoreWriter:
+    """Batches events into the store; see the module docstring for the guarantees."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        max_pending: int = 50_000,
+        batch_size: int = 5_000,
+        max_delay_s: float = 0.05,
+        spool: EventSpool | None = None,
+        retry_initial_s: float = 0.05,
+        retry_max_s: float = 2.0,
+    ) -> None:
+        self._store = store
+        self._spool = spool
+        self._queue: asyncio.Queue[object] = asyncio.Queue(maxsize=max_pending)
+        self._batch_size = batch_size
+        self._max_delay_s = max_delay_s
+        self._retry = (retry_initial_s, retry_max_s)
+        self._delay = retry_initial_s
+        self._next_attempt = 0.0
+        self._stats = WriterStats()
+        self._accepted = 0
+        self._done = 0
+        self._progress = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @property
+    def stats(self) -> WriterStats:
+        """A snapshot of the counters (cheap; safe to read on every repaint)."""
+        spooled = self._spool.pending_events if self._spool is not None else 0
+        return replace(
+            self._stats, pending=max(0, self._accepted - self._done - spooled), spooled=spooled
+        )
+
+    async def put(self, event: DataEvent) -> None:
+        """Queue one event; waits while the queue is full (backpressure)."""
+        if self._closed:
+            raise RuntimeError("StoreWriter is closed")
+        self._accepted += 1
+        await self._queue.put(event)
+
+    async def put_many(self, events: Sequence[DataEvent]) -> None:
+        for event in events:
+            await self.put(event)
+
+    def start(self) -> asyncio.Task[None]:
+        """Run the writer as a task on the current loop (or `await run()` yourself)."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self.run(), name="store-writer")
+        return self._task
+
+    async def run(self) -> None:
+        """The writer loop: cut batches, write them, until `aclose()`."""
+        self._task = self._task or asyncio.current_task()
+        while True:
+            batch, stop = await self._next_batch()
+            if batch:
+                await self._deliver(batch)
+            elif self._spooling():
+                await self._try_drain()
+            if stop:
+                return
+
+    async def flush(self) -> None:
+        """Return once every event put so far is stored (written, duplicate or dead-lettered).
+
+        While the database is down this waits for it (spooled events are not stored yet).
+        """
+        target = self._accepted
+        while self._done < target:
+            self._progress.clear()
+            await self._progress.wait()
+
+    async def aclose(self) -> None:
+        """Stop accepting; write what is queued (or spool it if the database is down)."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._queue.put(_STOP)
+        if self._task is not None and self._task is not asyncio.current_task():
+            await self._task
+
+    # -- batching ---------------------------------------------------------------
+
+    async def _next_batch(self) -> tuple[list[DataEvent], bool]:
+        """Up to batch_size events, waiting at most max_delay_s after the first one.
+
+        While spooled events wait for the database, returns an empty batch when the
+        next reconnection attempt is due.
+        """
+        loop = asyncio.get_running_loop()
+        try:
+            wait = max(0.0, self._next_attempt - loop.time()) if self._spooling() else None
+            first = await asyncio.wait_for(self._queue.get(), wait)
+        except TimeoutError:
+            return [], False
+        if first is _STOP:
+            return [], True
+        batch: list[DataEvent] = [first]  # type: ignore[list-item]
+        deadline = loop.time() + self._max_delay_s
+        while len(batch) < self._batch_size:
+            try:
+                item = self._queue.get_nowait()
+            except asyncio.QueueEmpty:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    item = await asyncio.wait_for(self._queue.get(), remaining)
+                except TimeoutError:
+                    break
+            if item is _STOP:
+                return batch, True
+            batch.append(item)  # type: ignore[arg-type]
+        return batch, False
+
+    def _spooling(self) -> bool:
+        return self._spool is not None and self._spool.pending_events > 0
+
+    # -- writing ------------------------------------------------------------------
+
+    async def _deliver(self, batch: list[DataEvent]) -> None:
+        """Write a batch; behind older spooled events (order) or in an outage, spool it."""
+        if self._spool is not None and (self._spooling() or not self._stats.db_available):
+            await self._spool.append(batch)
+            await self._try_drain()
+            return
+        await self._write_with_retry(batch)
+
+    async def _write_with_retry(self, batch: list[DataEvent]) -> None:
+        while True:
+            try:
+                await self._write(batch)
+                return
+            except OUTAGE_ERRORS as exc:  # data errors were handled in _write
+                self._note_outage(exc)
+                if self._spool is not None:
+                    await self._spool.append(batch)
+                    return
+                await asyncio.sleep(self._delay)
+                self._backoff()
+
+    async def _try_drain(self) -> None:
+        """Write spooled batches oldest first, if a (re)connection attempt is due."""
+        spool = self._spool
+        assert spool is not None
+        if asyncio.get_running_loop().time() < self._next_attempt:
+            return
+        while spool.pending_events:
+            batch = await spool.peek()
+            if batch is None:
+                return
+            try:
+                await self._write(batch)
+            except OUTAGE_ERRORS as exc:  # still down: try again after the backoff delay
+                self._note_outage(exc)
+                self._next_attempt = asyncio.get_running_loop().time() + self._delay
+                self._backoff()
+                return
+            await spool.pop()
+        self._stats = replace(self._stats, db_available=True)
+
+    async def _write(self, batch: Sequence[DataEvent]) -> None:
+        """One attempt; bad data is split out and dead-lettered, outages propagate."""
+        try:
+            inserted = await self._store.write_events(batch)
+        except asyncpg.PostgresError as exc:
+            if not is_data_error(exc):
+                raise
+            await self._write_one_by_one(batch, exc)
+            return
+        self._account(len(batch), inserted)
+
+    async def _write_one_by_one(self, batch: Sequence[DataEvent], first: Exception) -> None:
+        log.warning("batch of %d rejected (%s); writing events one by one", len(batch), first)
+        for event in batch:
+            try:
+                inserted = await self._store.write_events([event])
+            except asyncpg.PostgresError as exc:
+                if not is_data_error(exc):
+                    raise
+                reason = f"rejected by the database: {exc.__class__.__name__}: {exc}"
+                await self._store.add_dead_letter(event.model_dump_json(), reason)
+                self._stats = replace(self._stats, dead_lettered=self._stats.dead_lettered + 1)
+                self._account(1, 0, duplicate=False)
+                continue
+            self._account(1, inserted)
+
+    def _account(self, events: int, inserted: int, *, duplicate: bool = True) -> None:
+        s = self._stats
+        self._stats = replace(
+            s,
+            written=s.written + inserted,
+            duplicates=s.duplicates + (events - inserted if duplicate else 0),
+            batches=s.batches + 1,
+            db_available=True if self._spool is None else s.db_available,
+        )
+        self._done += events
+        self._delay = self._retry[0]
+        self._progress.set()
+
+    def _backoff(self) -> None:
+        self._delay = min(self._delay * 2, self._retry[1])
+
+    def _note_outage(self, exc: BaseException) -> None:
+        if self._stats.db_available:
+            log.warning("database unavailable, spooling/retrying: %s", exc)
+        self._stats = replace(self._stats, db_available=False, last_error=f"{exc}")

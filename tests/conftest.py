@@ -1,0 +1,86 @@
+"""Shared PostgreSQL fixtures: a real server for the whole session, a fresh database per test.
+
+`pg_server` starts perfdesk's EmbeddedPostgres in a temporary directory (as root this
+exercises the dedicated-user path CI relies on), unless `PERFDESK_TEST_DSN` names an
+external server (which must allow CREATE DATABASE). `db_dsn` creates an empty database
+with a unique name on it and drops it afterwards; `store` is an opened Store on it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from perfdesk.services.embedded_db import EmbeddedPostgres
+from perfdesk.services.store import Store
+
+TEST_SETTINGS = {"fsync": "off", "full_page_writes": "off", "max_connections": "200"}
+"""Crash-safety of the test server's own disk is not under test; speed is welcome."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "outage60: the full 60-second database outage test (issue 4); run with -m"
+    )
+
+
+@dataclass(frozen=True)
+class PgServer:
+    """A running server: `dsn` reaches its maintenance database as a superuser."""
+
+    dsn: str
+    embedded: EmbeddedPostgres | None
+
+    def dsn_for(self, database: str) -> str:
+        return with_database(self.dsn, database)
+
+
+def with_database(dsn: str, database: str) -> str:
+    """The same DSN pointed at another database."""
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
+    external = os.environ.get("PERFDESK_TEST_DSN")
+    if external:
+        yield PgServer(dsn=external, embedded=None)
+        return
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "db", settings=TEST_SETTINGS)
+    dsn = server.start()
+    try:
+        yield PgServer(dsn=dsn, embedded=server)
+    finally:
+        server.destroy()
+
+
+@pytest.fixture
+async def db_dsn(pg_server: PgServer) -> AsyncIterator[str]:
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(pg_server.dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield pg_server.dsn_for(name)
+    admin = await asyncpg.connect(pg_server.dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def store(db_dsn: str) -> AsyncIterator[Store]:
+    opened = await Store.open(db_dsn)
+    try:
+        yield opened
+    finally:
+        await opened.close()
