@@ -15,6 +15,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -37,7 +38,14 @@ def _to_utc(ts: datetime) -> datetime:
     return ts.astimezone(UTC)
 
 
-UtcTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+def _not_a_number(value: object) -> object:
+    if isinstance(value, int | float):
+        raise ValueError("expected an RFC 3339 timestamp string, not a number")
+    return value
+
+
+UtcTime = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_to_utc)]
+"""RFC 3339 with an offset, as a JSON string (numbers are not taken as epochs)."""
 
 
 class _Frame(BaseModel):
@@ -119,24 +127,59 @@ class EngineError(_Frame):
 DataEvent = EquityEvent | FillEvent | StatusEvent
 """Frames that carry a (strategy_id, seq) and are stored."""
 
+DATA_TYPES = frozenset({"equity", "fill", "status"})
+"""`type` values of the data frames (those with a strategy_id and seq)."""
+
+MAX_BATCH = 4096
+"""Most data frames one `batch` frame may carry (protocol v1 extension)."""
+
+_DataFrame = Annotated[EquityEvent | FillEvent | StatusEvent, Field(discriminator="type")]
+DATA_EVENT: TypeAdapter[DataEvent] = TypeAdapter(_DataFrame)
+"""Validates one data frame (already decoded JSON) — used for per-item batch checks."""
+
+
+class Batch(_Frame):
+    """engine->client extension: several data frames in one message, in seq order.
+
+    Sent only to a client that asked for it with `subscribe.batch` > 1; each item is
+    exactly the frame that would otherwise be sent alone.
+    """
+
+    type: Literal["batch"] = "batch"
+    frames: list[_DataFrame] = Field(min_length=1, max_length=MAX_BATCH)
+
+
 Frame = Annotated[
-    Hello | StrategyInfo | EquityEvent | FillEvent | StatusEvent | Heartbeat | EngineError,
+    Hello | StrategyInfo | EquityEvent | FillEvent | StatusEvent | Heartbeat | EngineError | Batch,
     Field(discriminator="type"),
 ]
 _FRAME = TypeAdapter(Frame)
 
 
 class Subscribe(BaseModel):
-    """client->engine: which strategies, and the last seq stored for each (resume)."""
+    """client->engine: which strategies, and the last seq stored for each (resume).
 
-    model_config = ConfigDict(extra="forbid")
+    `batch` (extension): the most data frames the client accepts per `batch` frame;
+    1 (the default) means plain v1 single frames. Engines ignore fields they do not know.
+    """
+
+    model_config = ConfigDict(extra="ignore")
     type: Literal["subscribe"] = "subscribe"
-    strategies: list[str] = Field(default_factory=lambda: ["*"])
-    resume: dict[str, int] = Field(default_factory=dict)
+    strategies: list[StrategyId | Literal["*"]] = Field(
+        default_factory=lambda: ["*"], max_length=10_000
+    )
+    resume: dict[StrategyId, Annotated[int, Field(ge=0, le=2**62)]] = Field(
+        default_factory=dict, max_length=10_000
+    )
+    batch: int = Field(1, ge=1, le=MAX_BATCH)
 
 
 class Ping(BaseModel):
     type: Literal["ping"] = "ping"
+
+
+ClientFrame = Annotated[Subscribe | Ping, Field(discriminator="type")]
+_CLIENT_FRAME = TypeAdapter(ClientFrame)
 
 
 class FrameError(ValueError):
@@ -156,6 +199,18 @@ def parse_frame(raw: str | bytes) -> Frame:
     except ValidationError as exc:
         raise FrameError(describe_validation_error(exc)) from None
     except (ValueError, RecursionError) as exc:  # jiter depth/encoding errors
+        raise FrameError(f"not valid JSON: {exc}") from None
+
+
+def parse_client_frame(raw: str | bytes) -> Subscribe | Ping:
+    """Validate one client->engine frame (engine side). Raises FrameError only."""
+    if len(raw) > MAX_FRAME_BYTES:
+        raise FrameError(f"frame of {len(raw)} bytes exceeds the {MAX_FRAME_BYTES}-byte limit")
+    try:
+        return _CLIENT_FRAME.validate_json(raw)
+    except ValidationError as exc:
+        raise FrameError(describe_validation_error(exc)) from None
+    except (ValueError, RecursionError) as exc:
         raise FrameError(f"not valid JSON: {exc}") from None
 
 

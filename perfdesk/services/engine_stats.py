@@ -1,0 +1,28 @@
+"""Counters of the engine link, read by the views, the exporter and tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class FeedStats:
+    """Running counters of one EngineClient (mutated on the loop thread only).
+
+    `gaps` counts gap occurrences and `missing` the seqs they skipped; `duplicates`
+    counts data frames at or below the last seq already delivered (dropped).
+    `last_frame_at` is `time.monotonic()` of the last frame of any kind (None before).
+    """
+
+    frames: int = 0
+    events: int = 0
+    dead_letters: int = 0
+    oversized: int = 0
+    reconnects: int = 0
+    gaps: int = 0
+    missing: int = 0
+    duplicates: int = 0
+    engine_errors: int = 0
+    handler_errors: int = 0
+    last_frame_at: float | None = None
+    connected_at: float | None = None

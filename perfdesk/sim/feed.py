@@ -1,0 +1,183 @@
+"""One simulated strategy's event stream: equity samples, fills and status frames.
+
+All frames of a strategy share one seq counter, strictly increasing from 1. Frames are
+encoded once, as JSON text, and kept in a bounded `History` for replay.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import orjson
+
+from perfdesk.domain.expectations import Expectations
+from perfdesk.sim.archetypes import BREAK_DEPTH_FACTOR, Archetype, StrategySpec
+from perfdesk.sim.clock import DAY_S, calendar_time
+from perfdesk.sim.history import History
+from perfdesk.sim.returns import IntradayGarch
+
+
+class StrategyFeed:
+    """Generates and stores one strategy's frames. `dt_s` is trading seconds per sample.
+
+    `skip_prob` (fault) makes the engine jump over a seq now and then: a real gap the
+    client must count. `events` counts frames actually generated (seqs not skipped).
+    """
+
+    def __init__(
+        self,
+        spec: StrategySpec,
+        expectations: Expectations,
+        *,
+        dt_s: float,
+        rng: np.random.Generator,
+        history: int,
+        skip_prob: float = 0.0,
+    ) -> None:
+        self.spec, self.expectations, self.dt_s = spec, expectations, dt_s
+        self.history = History(history)
+        self.events = 0
+        self._rng, self._skip_prob = rng, skip_prob
+        self._garch = IntradayGarch(spec.garch, rng)
+        self._t = 0.0
+        self._equity = self._peak = spec.initial_equity
+        self._realized = 0.0
+        self._price = 100.0
+        self._position = 1.0
+        self._crash_left = 0
+        self._broken = False
+        self._day_prefix: tuple[int, str] = (-1, "")
+        self._fill_lam = spec.trades_per_day * spec.trade_factor * dt_s / DAY_S
+        self._order = 0
+
+    @property
+    def strategy_id(self) -> str:
+        return self.spec.strategy_id
+
+    @property
+    def last_seq(self) -> int:
+        return self.history.last_seq
+
+    def info_frame(self) -> str:
+        """The `strategy` frame announcing this strategy and its backtest profile."""
+        exp = self.expectations.model_dump(exclude_none=True)
+        return orjson.dumps(
+            {
+                "type": "strategy",
+                "strategy_id": self.spec.strategy_id,
+                "name": self.spec.name,
+                "status": "active",
+                "expectations": exp,
+            }
+        ).decode()
+
+    def advance(self, samples: int) -> int:
+        """Generate `samples` equity samples (and their fills); returns frames made."""
+        before = self.events
+        if self.last_seq == 0:
+            self._emit(self._status("active", "started"))
+        for _ in range(samples):
+            self._t += self.dt_s
+            self._sample()
+        return self.events - before
+
+    # -- generation -------------------------------------------------------------
+    def _sample(self) -> None:
+        spec = self.spec
+        if spec.archetype is Archetype.STALL and self._in_change():
+            return
+        self._apply_regime()
+        r = self._next_return()
+        self._equity *= 1.0 + r
+        self._peak = max(self._peak, self._equity)
+        self._price *= 1.0 + r
+        n_fills = int(self._rng.poisson(self._fill_lam)) if self._fill_lam > 0 else 0
+        for _ in range(n_fills):
+            self._emit(self._fill())
+        self._emit(self._equity_frame())
+
+    def _in_change(self) -> bool:
+        return self.spec.change_at_s <= self._t < self.spec.change_at_s + self.spec.change_for_s
+
+    def _apply_regime(self) -> None:
+        spec, g = self.spec, self._garch
+        if spec.archetype is Archetype.DECAY and self._t >= spec.change_at_s:
+            progress = min(1.0, (self._t - spec.change_at_s) / spec.change_for_s)
+            target = (spec.decay_annual_return - spec.garch.annual_return) / 252.0
+            g.mean_shift = progress * target
+            g.vol_scale = 1.0 + 0.4 * progress
+        elif spec.archetype is Archetype.BREAK and self._t >= spec.change_at_s and not self._broken:
+            self._broken = True
+            self._crash_left = spec.crash_samples
+            g.vol_scale = 2.0
+            g.mean_shift = -spec.garch.annual_return / 252.0
+
+    def _next_return(self) -> float:
+        """Normal GARCH return, or during a crash a deterministic step toward the floor."""
+        day = int(self._t // DAY_S)
+        r = self._garch.step(self.dt_s / DAY_S, day)
+        if self._crash_left <= 0:
+            return r
+        mdd = self.expectations.max_drawdown or 0.1
+        floor = self._peak * (1.0 - min(0.9, BREAK_DEPTH_FACTOR * mdd))
+        step = float((floor / self._equity) ** (1.0 / self._crash_left)) - 1.0
+        self._crash_left -= 1
+        return min(step, 0.0)
+
+    # -- encoding ---------------------------------------------------------------
+    def _ts(self) -> str:
+        day, us = divmod(round(self._t * 1e6), 86_400_000_000)
+        if self._day_prefix[0] != day:
+            self._day_prefix = (day, calendar_time(day * DAY_S).strftime("%Y-%m-%dT"))
+        secs, us = divmod(us, 1_000_000)
+        hh, rem = divmod(secs, 3600)
+        mm, ss = divmod(rem, 60)
+        return f"{self._day_prefix[1]}{hh:02d}:{mm:02d}:{ss:02d}.{us:06d}Z"
+
+    def _next_seq(self) -> int:
+        seq = self.last_seq + 1
+        if self._skip_prob and self._rng.random() < self._skip_prob:
+            seq += 1
+        return seq
+
+    def _emit(self, build: tuple[str, ...]) -> None:
+        seq = self._next_seq()
+        head, tail = build
+        self.history.append(seq, f'{head}"seq":{seq},{tail}')
+        self.events += 1
+
+    def _equity_frame(self) -> tuple[str, str]:
+        total = self._equity - self.spec.initial_equity
+        unreal = total - self._realized
+        pos_value = self._equity * self._position
+        return (
+            f'{{"type":"equity","strategy_id":"{self.spec.strategy_id}",',
+            f'"ts":"{self._ts()}","equity":{self._equity!r},"realized_pnl":{self._realized!r},'
+            f'"unrealized_pnl":{unreal!r},"position_value":{pos_value!r}}}',
+        )
+
+    def _fill(self) -> tuple[str, str]:
+        spec, rng = self.spec, self._rng
+        side = "buy" if rng.random() < 0.5 else "sell"
+        qty = float(max(1, int(rng.exponential(10.0))))
+        slip = abs(float(rng.normal(0.0, spec.slippage_bps * math.sqrt(math.pi / 2.0))))
+        sign = 1.0 if side == "buy" else -1.0
+        price = round(self._price * (1.0 + sign * slip / 1e4), 6)
+        fee = round(qty * price * 0.5e-4, 6)
+        total = self._equity - spec.initial_equity
+        self._realized += 0.5 * (total - self._realized) - fee
+        self._position = max(0.2, min(3.0, self._position + sign * 0.05))
+        self._order += 1
+        return (
+            f'{{"type":"fill","strategy_id":"{spec.strategy_id}",',
+            f'"ts":"{self._ts()}","order_id":"{spec.strategy_id}-{self._order}",'
+            f'"symbol":"{spec.symbol}","side":"{side}","qty":{qty!r},"price":{price!r},'
+            f'"fee":{fee!r},"expected_price":{round(self._price, 6)!r}}}',
+        )
+
+    def _status(self, status: str, reason: str) -> tuple[str, str]:
+        return (
+            f'{{"type":"status","strategy_id":"{self.spec.strategy_id}",',
+            f'"ts":"{self._ts()}","status":"{status}","reason":{orjson.dumps(reason).decode()}}}',
+        )

@@ -1,0 +1,219 @@
+"""The engine simulator: a protocol-v1 websocket server streaming simulated strategies.
+
+Events are produced on a wall-clock schedule (`rate` equity samples per second per
+strategy; each sample covers `speedup / rate` trading seconds) into a bounded history
+per strategy, from which every connection streams at its own pace. Runs on the
+current asyncio loop; no threads, no Qt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import ssl as ssl_lib
+from collections.abc import Sequence
+from http import HTTPStatus
+
+import numpy as np
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.http11 import Request, Response
+
+from perfdesk.sim.archetypes import StrategySpec, backtest_expectations, default_strategies
+from perfdesk.sim.faults import FaultConfig
+from perfdesk.sim.feed import StrategyFeed
+from perfdesk.sim.session import Session
+
+log = logging.getLogger(__name__)
+DEFAULT_SPEEDUP = 1440.0
+"""One trading day per wall minute."""
+DEFAULT_RATE = 10.0
+"""Equity samples per wall second per strategy."""
+MAX_SAMPLES_PER_TICK = 2000
+TICK_S = 0.01
+
+
+class Simulator:
+    """A simulated execution engine. `await start()` returns its ws(s):// URL.
+
+    Introspection for tests: `last_seq(id)` (highest seq generated), `events(id)`
+    (frames generated: differs from last_seq only with the skip fault), `total_sent`
+    (frames generated over all strategies), `pause()`/`unpause()` production,
+    `drop_connections()`, `stall(seconds)` and `inject(raw)` for faults on demand.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        strategies: Sequence[StrategySpec] | int = 3,
+        seed: int = 0,
+        speedup: float = DEFAULT_SPEEDUP,
+        rate: float = DEFAULT_RATE,
+        history: int = 200_000,
+        max_events: int | None = None,
+        faults: FaultConfig | None = None,
+        token: str | None = None,
+        ssl: ssl_lib.SSLContext | None = None,
+        heartbeat_s: float = 1.0,
+        engine_id: str = "perfdesk-sim",
+    ) -> None:
+        if rate <= 0 or speedup <= 0:
+            raise ValueError(f"rate and speedup must be > 0, got rate={rate} speedup={speedup}")
+        self.host, self.port, self.rate, self.speedup = host, port, rate, speedup
+        self.heartbeat_s, self.engine_id, self.max_events = heartbeat_s, engine_id, max_events
+        self.faults = faults or FaultConfig()
+        self._token, self._ssl = token, ssl
+        self._rng = np.random.default_rng(seed)
+        specs = default_strategies(strategies) if isinstance(strategies, int) else strategies
+        self.feeds = [self._make_feed(s, history, i) for i, s in enumerate(specs)]
+        self._by_id = {f.strategy_id: f for f in self.feeds}
+        if len(self._by_id) != len(self.feeds):
+            raise ValueError("strategy ids must be unique")
+        self.sessions: set[Session] = set()
+        self._server: Server | None = None
+        self._producer: asyncio.Task[None] | None = None
+        self._running = asyncio.Event()
+        self._stalled_until = 0.0
+        self.url = ""
+
+    def _make_feed(self, spec: StrategySpec, history: int, index: int) -> StrategyFeed:
+        rng = np.random.default_rng([int(self._rng.integers(2**31)), index])
+        expectations = backtest_expectations(spec, rng)
+        return StrategyFeed(
+            spec,
+            expectations,
+            dt_s=self.speedup / self.rate,
+            rng=rng,
+            history=history,
+            skip_prob=self.faults.skip_prob,
+        )
+
+    # -- lifecycle ----------------------------------------------------------------
+    async def start(self) -> str:
+        """Listen and start producing; returns the URL clients connect to."""
+        self._server = await serve(
+            self._handle,
+            self.host,
+            self.port,
+            process_request=self._authorize,
+            compression=None,
+            ssl=self._ssl,
+            max_size=2**20,
+        )
+        port = self._server.sockets[0].getsockname()[1]
+        self.url = f"{'wss' if self._ssl else 'ws'}://{self.host}:{port}"
+        self._running.set()
+        self._producer = asyncio.create_task(self._produce(), name="sim-producer")
+        log.info("simulator listening on %s with %d strategies", self.url, len(self.feeds))
+        return self.url
+
+    async def stop(self) -> None:
+        """Stop producing, close every connection and the listening socket."""
+        if self._producer is not None:
+            self._producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._producer
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    # -- introspection and faults on demand -------------------------------------------
+    def feed(self, strategy_id: str) -> StrategyFeed:
+        return self._by_id[strategy_id]
+
+    def last_seq(self, strategy_id: str) -> int:
+        """Highest seq generated so far for the strategy (0 before its first event)."""
+        return self._by_id[strategy_id].last_seq
+
+    def events(self, strategy_id: str) -> int:
+        """Frames generated for the strategy (= last_seq unless seqs were skipped)."""
+        return self._by_id[strategy_id].events
+
+    @property
+    def total_sent(self) -> int:
+        """Data frames generated (published to the history) over all strategies."""
+        return sum(f.events for f in self.feeds)
+
+    @property
+    def strategy_ids(self) -> list[str]:
+        return list(self._by_id)
+
+    def pause(self) -> None:
+        """Stop producing new events (connections keep streaming what exists)."""
+        self._running.clear()
+
+    def unpause(self) -> None:
+        self._running.set()
+
+    def drop_connections(self) -> int:
+        """Abort every client connection (no close handshake); returns how many."""
+        sessions = list(self.sessions)
+        for s in sessions:
+            s.abort()
+        return len(sessions)
+
+    def stall(self, seconds: float) -> None:
+        """Send nothing at all (not even heartbeats) for `seconds` of wall time."""
+        loop = asyncio.get_running_loop()
+        self._stalled_until = max(self._stalled_until, loop.time() + seconds)
+
+    def stalled_for(self) -> float:
+        """Seconds the stall still lasts (0 when not stalled)."""
+        if not self._stalled_until:
+            return 0.0
+        return max(0.0, self._stalled_until - asyncio.get_running_loop().time())
+
+    async def inject(self, raw: str | bytes) -> None:
+        """Send one raw frame (e.g. a malformed one) to every connected client."""
+        for s in list(self.sessions):
+            await s.ws.send(raw)
+
+    # -- internals ------------------------------------------------------------------
+    def _authorize(self, conn: ServerConnection, request: Request) -> Response | None:
+        if self._token is None:
+            return None
+        given = request.headers.get("Authorization", "")
+        if hmac.compare_digest(given.encode(), f"Bearer {self._token}".encode()):
+            return None
+        return conn.respond(HTTPStatus.UNAUTHORIZED, "missing or wrong bearer token\n")
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        rng = np.random.default_rng(int(self._rng.integers(2**63)))
+        session = Session(self, ws, rng)
+        self.sessions.add(session)
+        try:
+            await session.serve()
+        finally:
+            self.sessions.discard(session)
+
+    def _budget(self) -> int | None:
+        if self.max_events is None:
+            return None
+        return max(0, self.max_events - self.total_sent)
+
+    async def _produce(self) -> None:
+        """Generate samples on schedule; pausing shifts the schedule, never bursts."""
+        loop = asyncio.get_running_loop()
+        made, t0 = 0, loop.time()
+        while True:
+            if not self._running.is_set():
+                paused_at = loop.time()
+                await self._running.wait()
+                t0 += loop.time() - paused_at
+            due = int((loop.time() - t0) * self.rate) - made
+            n = min(due, MAX_SAMPLES_PER_TICK)
+            budget = self._budget()
+            if budget is not None:
+                n = min(n, -(-budget // (2 * len(self.feeds))) if budget else 0)
+                if budget == 0:
+                    return
+            if n > 0:
+                for feed in self.feeds:
+                    feed.advance(n)
+                made += n
+                for s in self.sessions:
+                    s.wakeup.set()
+            await asyncio.sleep(0 if n == MAX_SAMPLES_PER_TICK else TICK_S)

@@ -1,0 +1,200 @@
+"""One client connection to the simulator: hello, strategy frames, replay, live stream.
+
+The session pulls from each strategy's history from its own cursor, so replay after
+resume and the live stream are the same loop; a slow client simply falls behind (and
+gets a `resume_gap` error if it falls out of the bounded history).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+import orjson
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from perfdesk.domain.events import MAX_FRAME_BYTES, FrameError, Ping, Subscribe, parse_client_frame
+from perfdesk.sim.clock import rfc3339
+from perfdesk.sim.faults import MALFORMED_FRAMES
+
+if TYPE_CHECKING:
+    from perfdesk.sim.server import Simulator
+
+log = logging.getLogger(__name__)
+CHUNK = 512
+"""Frames taken from one strategy's history per turn (fairness between strategies)."""
+SUBSCRIBE_TIMEOUT_S = 30.0
+BATCH_BYTES = MAX_FRAME_BYTES - 1024
+"""A batch frame stays under the client's per-frame limit (ASCII frames: chars = bytes)."""
+
+
+def _batches(frames: list[str], most: int) -> list[list[str]]:
+    """Split frames into groups of at most `most` frames and BATCH_BYTES characters."""
+    groups: list[list[str]] = [[]]
+    size = 0
+    for frame in frames:
+        if groups[-1] and (len(groups[-1]) >= most or size + len(frame) > BATCH_BYTES):
+            groups.append([])
+            size = 0
+        groups[-1].append(frame)
+        size += len(frame) + 1
+    return groups
+
+
+def _now() -> str:
+    return rfc3339(datetime.now(UTC))
+
+
+class Session:
+    """Serves one websocket connection for `Simulator` (runs on the server's loop)."""
+
+    def __init__(self, sim: Simulator, ws: ServerConnection, rng: np.random.Generator) -> None:
+        self.sim, self.ws, self._rng = sim, ws, rng
+        self.wakeup = asyncio.Event()
+        self._cursors: dict[str, int] = {}
+        self._batch = 1
+        self._subscribed = asyncio.Event()
+        self.frames_sent = 0
+
+    async def serve(self) -> None:
+        """Run until the client goes away or the simulator drops the connection."""
+        tasks = {
+            asyncio.create_task(self._read_client(), name="sim-session-reader"),
+            asyncio.create_task(self._send_all(), name="sim-session-writer"),
+        }
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            exc = task.exception()
+            if isinstance(exc, ConnectionClosed | TimeoutError):
+                log.debug("session ended: %r", exc)
+            elif exc is not None:
+                raise exc
+
+    async def _send_all(self) -> None:
+        await self._send(orjson.dumps(self._hello()).decode())
+        for feed in self.sim.feeds:
+            await self._send(feed.info_frame())
+        await asyncio.wait_for(self._subscribed.wait(), SUBSCRIBE_TIMEOUT_S)
+        await self._stream()
+
+    def abort(self) -> None:
+        """Drop the TCP connection abruptly (a network fault; no close handshake)."""
+        self.ws.transport.abort()
+
+    def _hello(self) -> dict[str, object]:
+        return {
+            "type": "hello",
+            "protocol": 1,
+            "engine_id": self.sim.engine_id,
+            "server_time": _now(),
+        }
+
+    # -- client -> engine -----------------------------------------------------------
+    async def _read_client(self) -> None:
+        async for raw in self.ws:
+            try:
+                frame = parse_client_frame(raw)
+            except FrameError as exc:
+                await self._send_error("bad_request", exc.reason)
+                continue
+            if isinstance(frame, Ping):
+                await self._send(self._heartbeat())
+            else:
+                await self._subscribe(frame)
+
+    async def _subscribe(self, sub: Subscribe) -> None:
+        wanted = set(sub.strategies)
+        feeds = [f for f in self.sim.feeds if "*" in wanted or f.strategy_id in wanted]
+        self._cursors = {f.strategy_id: sub.resume.get(f.strategy_id, 0) for f in feeds}
+        self._batch = sub.batch
+        for feed in feeds:
+            after = self._cursors[feed.strategy_id]
+            if after + 1 < feed.history.first_seq and after < feed.last_seq:
+                await self._send_error(
+                    "resume_gap",
+                    f"{feed.strategy_id}: seqs {after + 1}..{feed.history.first_seq - 1} "
+                    "are no longer in the engine's history",
+                )
+        self._subscribed.set()
+        self.wakeup.set()
+
+    async def _send_error(self, code: str, message: str) -> None:
+        await self._send(orjson.dumps({"type": "error", "code": code, "message": message}).decode())
+
+    # -- engine -> client -----------------------------------------------------------
+    def _heartbeat(self) -> str:
+        return f'{{"type":"heartbeat","server_time":"{_now()}"}}'
+
+    async def _stream(self) -> None:
+        while True:
+            sent = 0
+            for sid, after in list(self._cursors.items()):
+                history = self.sim.feed(sid).history
+                if after + 1 < history.first_seq:
+                    await self._send_error(
+                        "resume_gap",
+                        f"{sid}: client fell behind; seqs {after + 1}..{history.first_seq - 1} "
+                        "are no longer in the engine's history",
+                    )
+                frames, cursor = history.since(after, CHUNK)
+                self._cursors[sid] = cursor
+                if frames:
+                    await self._send_data(frames)
+                    sent += len(frames)
+            if sent:
+                await asyncio.sleep(0)
+                continue
+            self.wakeup.clear()
+            try:
+                await asyncio.wait_for(self.wakeup.wait(), self.sim.heartbeat_s)
+            except TimeoutError:
+                await self._send(self._heartbeat())
+
+    async def _send_data(self, frames: list[str]) -> None:
+        if self.sim.faults.any_on_send:
+            frames = await self._with_faults(frames)
+        if self._batch <= 1:
+            for frame in frames:
+                await self._send(frame)
+            return
+        for group in _batches(frames, self._batch):
+            await self._send('{"type":"batch","frames":[' + ",".join(group) + "]}")
+
+    async def _with_faults(self, frames: list[str]) -> list[str]:
+        """Apply per-frame faults; may inject frames, stall, or abort the connection."""
+        f, rng = self.sim.faults, self._rng
+        out: list[str] = []
+        for frame in frames:
+            if f.drop_prob and rng.random() < f.drop_prob:
+                await self._flush_then(out, self.abort)
+                raise ConnectionClosed(None, None)
+            if f.malformed_prob and rng.random() < f.malformed_prob:
+                bad = MALFORMED_FRAMES[int(rng.integers(len(MALFORMED_FRAMES)))]
+                await self._flush_then(out, lambda: None)
+                await self._send(bad)
+            if f.stall_prob and rng.random() < f.stall_prob:
+                await self._flush_then(out, lambda: self.sim.stall(f.stall_s))
+            out.append(frame)
+            if f.repeat_prob and rng.random() < f.repeat_prob:
+                out.append(frame)
+        return out
+
+    async def _flush_then(self, out: list[str], action: Callable[[], object]) -> None:
+        for frame in out:
+            await self._send(frame)
+        out.clear()
+        action()
+
+    async def _send(self, frame: str | bytes) -> None:
+        if self.sim.stalled_for() > 0:
+            await asyncio.sleep(self.sim.stalled_for())
+        await self.ws.send(frame)
+        self.frames_sent += 1

@@ -1,0 +1,183 @@
+"""EngineClient against a real Simulator on 127.0.0.1: stream, resume, dead letters, state."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from perfdesk.domain.status import FeedState
+from perfdesk.services.engine_backoff import Backoff
+from perfdesk.services.engine_client import EngineClient
+from perfdesk.services.engine_recorder import RecordingHandler
+from perfdesk.sim import Simulator
+
+FAST = {"rate": 2000.0, "speedup": 1440.0 * 200}
+
+
+def _fast_backoff() -> Backoff:
+    return Backoff(base_s=0.01, cap_s=0.05)
+
+
+async def _run(client: EngineClient) -> asyncio.Task[None]:
+    return asyncio.create_task(client.run())
+
+
+def _exactly_once(handler: RecordingHandler, sim: Simulator) -> None:
+    for sid in sim.strategy_ids:
+        assert handler.seqs[sid] == list(range(1, sim.last_seq(sid) + 1)), sid
+
+
+@pytest.mark.parametrize("batch", [1, 256])
+async def test_subscribe_and_stream_every_event_once(batch):
+    sim = Simulator(strategies=3, seed=11, **FAST)
+    url = await sim.start()
+    handler = RecordingHandler()
+    client = EngineClient(url, handler, batch=batch, backoff=_fast_backoff())
+    task = await _run(client)
+    try:
+        await handler.wait_for(lambda: handler.count() > 1500)
+        sim.pause()
+        await handler.wait_for(lambda: handler.count() == sim.total_sent)
+    finally:
+        await client.stop()
+        await task
+        await sim.stop()
+    assert set(handler.strategies) == set(sim.strategy_ids)
+    _exactly_once(handler, sim)
+    assert client.stats.events == sim.total_sent
+    assert client.stats.gaps == client.stats.duplicates == client.stats.dead_letters == 0
+    assert handler.states[:2] == [FeedState.CONNECTING, FeedState.LIVE]
+    assert handler.states[-1] is FeedState.DISCONNECTED
+    assert client.engine_id == "perfdesk-sim"
+
+
+async def test_resume_after_drops_has_no_duplicates_or_gaps():
+    sim = Simulator(strategies=3, seed=12, **FAST)
+    url = await sim.start()
+    handler = RecordingHandler()
+    client = EngineClient(url, handler, batch=64, backoff=_fast_backoff())
+    task = await _run(client)
+    try:
+        for i in range(5):
+            await handler.wait_for(lambda n=i: handler.count() > 400 * (n + 1))
+            assert sim.drop_connections() == 1
+            await handler.wait_for(lambda n=i: client.stats.reconnects == n + 1)
+        sim.pause()
+        await handler.wait_for(lambda: handler.count() == sim.total_sent)
+    finally:
+        await client.stop()
+        await task
+        await sim.stop()
+    _exactly_once(handler, sim)
+    assert client.stats.reconnects >= 5
+    assert client.stats.gaps == 0 and client.stats.duplicates == 0
+
+
+async def test_resume_callback_starts_after_stored_seq():
+    sim = Simulator(strategies=2, seed=13, **FAST)
+    url = await sim.start()
+    await asyncio.sleep(0.2)
+    sim.pause()
+    stored = {sid: 50 for sid in sim.strategy_ids}
+
+    async def resume() -> dict[str, int]:
+        return stored
+
+    handler = RecordingHandler()
+    client = EngineClient(url, handler, resume=resume, backoff=_fast_backoff())
+    task = await _run(client)
+    try:
+        total = sum(sim.last_seq(s) - 50 for s in sim.strategy_ids)
+        await handler.wait_for(lambda: handler.count() == total)
+    finally:
+        await client.stop()
+        await task
+        await sim.stop()
+    for sid in sim.strategy_ids:
+        assert handler.seqs[sid] == list(range(51, sim.last_seq(sid) + 1))
+
+
+async def test_malformed_frame_is_dead_lettered_and_stream_continues():
+    sim = Simulator(strategies=1, seed=14, **FAST)
+    url = await sim.start()
+    handler = RecordingHandler()
+    client = EngineClient(url, handler, backoff=_fast_backoff())
+    task = await _run(client)
+    try:
+        await handler.wait_for(lambda: handler.count() > 100)
+        await sim.inject('{"type":"equity","strategy_id":"x","seq":"one"}')
+        await sim.inject(b"\xff\xfe not json")
+        await handler.wait_for(lambda: len(handler.dead_letters) == 2)
+        seen = handler.count()
+        await handler.wait_for(lambda: handler.count() > seen + 100)
+        sim.pause()
+        await handler.wait_for(lambda: handler.count() == sim.total_sent)
+    finally:
+        await client.stop()
+        await task
+        await sim.stop()
+    (raw1, why1), (raw2, why2) = handler.dead_letters
+    assert raw1.startswith('{"type":"equity"') and "equity.seq" in why1
+    assert raw2 == b"\xff\xfe not json" and "JSON" in why2
+    assert client.stats.dead_letters == 2
+    _exactly_once(handler, sim)
+    assert client.state is FeedState.DISCONNECTED
+
+
+async def test_bad_item_in_batch_costs_only_itself():
+    sim = Simulator(strategies=1, seed=15, **FAST)
+    url = await sim.start()
+    sim.pause()
+    handler = RecordingHandler()
+    client = EngineClient(url, handler, strategies=["nobody"], backoff=_fast_backoff())
+    task = await _run(client)
+    good = (
+        '{"type":"status","strategy_id":"b","seq":1,"ts":"2026-01-05T00:00:00Z","status":"active"}'
+    )
+    bad = '{"type":"status","strategy_id":"b","seq":2,"ts":"noon","status":"active"}'
+    try:
+        await handler.wait_for(lambda: client.state is FeedState.LIVE)
+        await sim.inject(f'{{"type":"batch","frames":[{good},{bad}]}}')
+        await handler.wait_for(lambda: handler.dead_letters and handler.count() == 1)
+    finally:
+        await client.stop()
+        await task
+        await sim.stop()
+    assert handler.seqs["b"] == [1]
+    raw, reason = handler.dead_letters[0]
+    assert b'"ts":"noon"' in raw and reason.startswith("batch item 1: status.ts")
+
+
+async def test_wrong_token_keeps_retrying_and_never_goes_live():
+    sim = Simulator(strategies=1, token="right", **FAST)
+    url = await sim.start()
+    handler = RecordingHandler()
+    client = EngineClient(url, handler, token="wrong", backoff=_fast_backoff())
+    task = await _run(client)
+    try:
+        await handler.wait_for(lambda: client.stats.reconnects >= 3)
+    finally:
+        await client.stop()
+        await task
+        await sim.stop()
+    assert FeedState.LIVE not in handler.states and handler.count() == 0
+
+
+async def test_unreachable_engine_backs_off_then_connects_when_it_appears():
+    sim = Simulator(strategies=1, **FAST)
+    url = await sim.start()
+    await sim.stop()
+    handler = RecordingHandler()
+    client = EngineClient(url, handler, backoff=_fast_backoff())
+    task = await _run(client)
+    try:
+        await handler.wait_for(lambda: client.stats.reconnects >= 2)
+        sim2 = Simulator(strategies=1, port=int(url.rsplit(":", 1)[1]), **FAST)
+        await sim2.start()
+        await handler.wait_for(lambda: handler.count() > 10)
+    finally:
+        await client.stop()
+        await task
+        await sim2.stop()
+    assert FeedState.LIVE in handler.states
