@@ -1,0 +1,305 @@
+"""Data table: a model over plain rows with columns declared once, and its view.
+
+`RowTableModel.upsert(rows)` updates rows in place by key (one dataChanged per changed
+row) and appends new ones; nothing is re-inserted per update. Sorting uses SORT_ROLE
+(the raw value), so numbers sort as numbers. A column with `badge=True` yields a
+Status under BADGE_ROLE, which `BadgeDelegate` paints as a status pill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from perfdesk.domain.status import Status
+from perfdesk.views import style
+from perfdesk.views.components.status_badge import LABELS, paint_badge
+
+R = TypeVar("R")
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+BADGE_ROLE = Qt.ItemDataRole.UserRole + 2
+KEY_ROLE = Qt.ItemDataRole.UserRole + 3
+Index = QModelIndex | QPersistentModelIndex
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def _text(value: Any) -> str:
+    return "—" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Column(Generic[R]):
+    """One column: how to get the raw value from a row and how to show it.
+
+    `pnl=True` colours the text by the sign of the raw value (profit/loss tokens);
+    `display(row)` overrides `fmt(value)` when the text needs more than the value.
+    """
+
+    key: str
+    title: str
+    value: Callable[[R], Any]
+    fmt: Callable[[Any], str] = _text
+    align: Qt.AlignmentFlag = LEFT
+    tooltip: str = ""
+    width: int | None = None
+    pnl: bool = False
+    badge: bool = False
+    display: Callable[[R], str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class RowTableModel(QAbstractTableModel, Generic[R]):
+    """Rows keyed by `key(row)`; columns fixed at construction (or appended)."""
+
+    def __init__(self, columns: Sequence[Column[R]], key: Callable[[R], str], parent: Any = None):
+        super().__init__(parent)
+        self.columns: list[Column[R]] = list(columns)
+        self._key = key
+        self._rows: list[R] = []
+        self._index: dict[str, int] = {}
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        column = self.columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.title.upper()
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.tooltip or None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(column.align)
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (
+            not index.isValid()
+            or index.row() >= len(self._rows)
+            or index.column() >= len(self.columns)
+        ):
+            return None
+        row, column = self._rows[index.row()], self.columns[index.column()]
+        handler = _ROLE_HANDLERS.get(int(role))
+        return handler(row, column) if handler else None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def upsert(self, rows: Iterable[R]) -> None:
+        """Update rows in place by key; append rows with new keys at the end."""
+        fresh: list[R] = []
+        for row in rows:
+            i = self._index.get(self._key(row))
+            if i is None:
+                fresh.append(row)
+            elif self._rows[i] != row:
+                self._rows[i] = row
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.columns) - 1))
+        if fresh:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+            for row in fresh:
+                self._index[self._key(row)] = len(self._rows)
+                self._rows.append(row)
+            self.endInsertRows()
+
+    def remove(self, keys: Iterable[str]) -> None:
+        """Remove rows by key (rare: a strategy was deleted)."""
+        for key in keys:
+            i = self._index.get(key)
+            if i is None:
+                continue
+            self.beginRemoveRows(QModelIndex(), i, i)
+            del self._rows[i]
+            self._index = {self._key(r): n for n, r in enumerate(self._rows)}
+            self.endRemoveRows()
+
+    def insert_column(self, position: int, column: Column[R]) -> None:
+        """Add a column at `position` (e.g. a rule seen for the first time)."""
+        self.beginInsertColumns(QModelIndex(), position, position)
+        self.columns.insert(position, column)
+        self.endInsertColumns()
+
+    def row_keys(self) -> list[str]:
+        return [self._key(r) for r in self._rows]
+
+    def row_of(self, key: str) -> int | None:
+        return self._index.get(key)
+
+    def row_at(self, i: int) -> R:
+        return self._rows[i]
+
+    def column_of(self, key: str) -> int:
+        return next(i for i, c in enumerate(self.columns) if c.key == key)
+
+
+def _display(row: Any, column: Column[Any]) -> Any:
+    if column.display is not None:
+        return column.display(row)
+    value = column.value(row)
+    if column.badge and isinstance(value, Status):
+        return LABELS[value]
+    return column.fmt(value)
+
+
+def _foreground(row: Any, column: Column[Any]) -> Any:
+    if not column.pnl:
+        return None
+    value = column.value(row)
+    if not isinstance(value, int | float) or value == 0:
+        return None
+    token = "colors.semantic.profit" if value > 0 else "colors.semantic.loss"
+    return style.qcolor(style.current_theme(), token)
+
+
+def _sort_key(row: Any, column: Column[Any]) -> Any:
+    value = column.value(row)
+    if isinstance(value, Status):
+        return value.severity
+    return value if isinstance(value, int | float | str) else _text(value)
+
+
+_ROLE_HANDLERS: dict[int, Callable[[Any, Column[Any]], Any]] = {
+    int(Qt.ItemDataRole.DisplayRole): _display,
+    int(Qt.ItemDataRole.TextAlignmentRole): lambda row, c: int(c.align),
+    int(Qt.ItemDataRole.ForegroundRole): _foreground,
+    int(SORT_ROLE): _sort_key,
+    int(BADGE_ROLE): lambda row, c: c.value(row) if c.badge else None,
+    int(Qt.ItemDataRole.ToolTipRole): lambda row, c: (
+        c.extra["tip"](row) if "tip" in c.extra else None
+    ),
+}
+
+
+def as_status(value: Any) -> Status | None:
+    """A Status back from a QVariant (Qt hands StrEnum values back as plain str)."""
+    try:
+        return Status(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    """Paints a status pill for cells whose BADGE_ROLE is a Status; others as usual."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        status = as_status(index.data(BADGE_ROLE))
+        if status is None:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        widget = option.widget
+        widget.style().drawControl(
+            widget.style().ControlElement.CE_ItemViewItem, opt, painter, widget
+        )
+        paint_badge(painter, option.rect, status, style.current_theme())
+
+
+class FilterProxy(QSortFilterProxyModel):
+    """Sorts by SORT_ROLE; filters case-insensitively on the display text of any column."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(-1)
+        self.setDynamicSortFilter(True)
+
+
+class DataTable(QTableView):
+    """A sortable table view styled by tokens, with badge cells and a filter proxy."""
+
+    def __init__(
+        self,
+        model: RowTableModel[Any],
+        parent: QWidget | None = None,
+        proxy: FilterProxy | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.source_model = model
+        self.proxy = proxy or FilterProxy(self)
+        self.proxy.setSourceModel(model)
+        self.setModel(self.proxy)
+        self.setItemDelegate(BadgeDelegate(self))
+        self._configure()
+        model.columnsInserted.connect(lambda *_: self._size_columns())
+        model.rowsInserted.connect(lambda *_: self._resort())
+        self._size_columns()
+
+    def _resort(self) -> None:
+        """Re-apply the header's sort: Qt drops a sort requested while the model was empty."""
+        header = self.horizontalHeader()
+        if self.isSortingEnabled() and self.proxy.sortColumn() != header.sortIndicatorSection():
+            self.proxy.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+
+    def _configure(self) -> None:
+        theme = style.current_theme()
+        self.setSortingEnabled(True)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(theme.px("size.row_height"))
+        header = self.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultAlignment(LEFT)
+
+    def _size_columns(self) -> None:
+        for i, column in enumerate(self.source_model.columns):
+            if column.width is not None:
+                self.setColumnWidth(i, column.width)
+
+    def key_at(self, proxy_row: int) -> str | None:
+        """The row key shown at `proxy_row` (after sorting/filtering)."""
+        source = self.proxy.mapToSource(self.proxy.index(proxy_row, 0))
+        return self.source_model.row_keys()[source.row()] if source.isValid() else None
+
+    def selected_key(self) -> str | None:
+        rows = self.selectionModel().selectedRows()
+        return self.key_at(rows[0].row()) if rows else None
+
+    def select_key(self, key: str) -> bool:
+        row = self.source_model.row_of(key)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.source_model.index(row, 0))
+        if not index.isValid():
+            return False
+        self.selectRow(index.row())
+        self.scrollTo(index)
+        return True

@@ -1,0 +1,166 @@
+"""Performance chart: an equity curve over time (pyqtgraph) with a crosshair read-out.
+
+Large series stay cheap: `setData` with clip-to-view and peak downsampling, and a
+cosmetic 1-px pen (a wider pen on 1 M points costs seconds per repaint). X values are
+POSIX seconds (UTC), shown in local time by the date axis.
+Signals: hovered(float t, float value) while the crosshair is over the curve.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtWidgets import QWidget
+
+from perfdesk.theme.theme import Theme
+from perfdesk.views import style
+
+Trend = str  # "line" | "profit" | "loss"
+
+
+class PerformanceChart(pg.PlotWidget):
+    """Equity (or any value) over time. `compact=True` is the sparkline used on cards."""
+
+    hovered = Signal(float, float)
+
+    def __init__(self, parent: QWidget | None = None, *, compact: bool = False, fill: bool = True):
+        axis = pg.DateAxisItem(orientation="bottom")
+        super().__init__(parent, axisItems={"bottom": axis})
+        self.compact = compact
+        self._fill = fill
+        self._trend: Trend = "line"
+        self._t: npt.NDArray[np.float64] = np.empty(0)
+        self._y: npt.NDArray[np.float64] = np.empty(0)
+        self.curve = pg.PlotDataItem(connect="finite")
+        self.addItem(self.curve)
+        # Set on the PlotItem: it pushes its own settings onto every item it holds.
+        self.getPlotItem().setClipToView(True)
+        self.getPlotItem().setDownsampling(auto=True, mode="peak")
+        self.baseline = pg.InfiniteLine(angle=0, movable=False)
+        self.addItem(self.baseline, ignoreBounds=True)
+        self._setup_crosshair()
+        self._setup_plot()
+        self.apply_theme(style.current_theme())
+        style.theme_manager().changed.connect(self.apply_theme)
+
+    def _setup_plot(self) -> None:
+        item = self.getPlotItem()
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.showGrid(x=not self.compact, y=True, alpha=1.0)
+        self.setMouseEnabled(x=not self.compact, y=False)
+        if self.compact:
+            item.hideAxis("bottom")
+            item.hideAxis("left")
+            item.layout.setContentsMargins(0, 0, 0, 0)
+            item.getViewBox().setDefaultPadding(0.06)
+            self.setMinimumHeight(style.current_theme().px("size.card_chart_height"))
+        else:
+            item.showAxis("right")
+            item.hideAxis("left")
+        self.setAntialiasing(True)
+
+    def _setup_crosshair(self) -> None:
+        self.v_line = pg.InfiniteLine(angle=90, movable=False)
+        self.h_line = pg.InfiniteLine(angle=0, movable=False)
+        self.label = pg.TextItem(anchor=(0, 1))
+        for item in (self.v_line, self.h_line, self.label):
+            item.setVisible(False)
+            item.setZValue(20)
+            self.addItem(item, ignoreBounds=True)
+        self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
+
+    def apply_theme(self, theme: Theme) -> None:
+        """Re-pen from tokens (called on start and whenever the theme changes)."""
+        self.setBackground(style.qcolor(theme, "colors.chart.background"))
+        axis_pen = style.pen(theme, "colors.chart.axis")
+        for name in ("bottom", "right", "left"):
+            axis = self.getPlotItem().getAxis(name)
+            axis.setPen(style.pen(theme, "colors.chart.grid"))
+            axis.setTextPen(axis_pen)
+        self.baseline.setPen(style.pen(theme, "colors.chart.baseline", style=Qt.PenStyle.DashLine))
+        cross = style.pen(theme, "colors.chart.crosshair", style=Qt.PenStyle.DotLine)
+        self.v_line.setPen(cross)
+        self.h_line.setPen(cross)
+        self.label.setColor(style.qcolor(theme, "colors.text.primary"))
+        self.label.fill = pg.mkBrush(style.qcolor(theme, "colors.surface.header"))
+        self._apply_curve_pen(theme)
+
+    def _apply_curve_pen(self, theme: Theme) -> None:
+        token = {"profit": "colors.semantic.profit", "loss": "colors.semantic.loss"}.get(
+            self._trend, "colors.chart.line"
+        )
+        self.curve.setPen(style.pen(theme, token, 1.0))
+        if self._fill:
+            fill = style.qcolor(theme, token)
+            fill.setAlpha(28)
+            self.curve.setFillLevel(self._fill_level())
+            self.curve.setBrush(pg.mkBrush(fill))
+
+    def _fill_level(self) -> float:
+        return float(np.nanmin(self._y)) if self._y.size else 0.0
+
+    def set_series(self, t: npt.ArrayLike, y: npt.ArrayLike, baseline: float | None = None) -> None:
+        """Replace the data. `t` POSIX seconds, `y` values; `baseline` draws a dashed level."""
+        self._t = np.asarray(t, dtype=np.float64)
+        self._y = np.asarray(y, dtype=np.float64)
+        self.curve.setData(self._t, self._y)
+        if self.compact and self._t.size > 1:
+            self.getPlotItem().getViewBox().setXRange(self._t[0], self._t[-1], padding=0)
+        if self._fill and self._y.size:
+            self.curve.setFillLevel(self._fill_level())
+        self.baseline.setVisible(baseline is not None)
+        if baseline is not None:
+            self.baseline.setPos(baseline)
+
+    def set_trend(self, trend: Trend) -> None:
+        """Colour the curve by P/L ("profit"/"loss") or neutrally ("line")."""
+        if trend != self._trend:
+            self._trend = trend
+            self._apply_curve_pen(style.current_theme())
+
+    def series(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        return self._t, self._y
+
+    def value_at(self, x: float) -> tuple[float, float] | None:
+        """The sample nearest at or before `x` (what the crosshair reads out)."""
+        if self._t.size == 0:
+            return None
+        i = int(np.clip(np.searchsorted(self._t, x, side="right") - 1, 0, self._t.size - 1))
+        return float(self._t[i]), float(self._y[i])
+
+    def show_crosshair_at(self, x: float) -> None:
+        """Move the crosshair to time `x` and show the read-out (also used by tests)."""
+        hit = self.value_at(x)
+        visible = hit is not None
+        for item in (self.v_line, self.h_line, self.label):
+            item.setVisible(visible)
+        if hit is None:
+            return
+        t, y = hit
+        self.v_line.setPos(t)
+        self.h_line.setPos(y)
+        stamp = datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M:%S")
+        self.label.setText(f"{stamp}\n{y:,.2f}")
+        self.label.setPos(t, y)
+        self.hovered.emit(t, y)
+
+    def hide_crosshair(self) -> None:
+        for item in (self.v_line, self.h_line, self.label):
+            item.setVisible(False)
+
+    def _on_mouse(self, args: tuple[QPointF]) -> None:
+        pos = args[0]
+        vb = self.getPlotItem().vb
+        if not self.sceneBoundingRect().contains(pos) or not vb.sceneBoundingRect().contains(pos):
+            self.hide_crosshair()
+            return
+        self.show_crosshair_at(vb.mapSceneToView(pos).x())
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self.hide_crosshair()
+        super().leaveEvent(event)

@@ -1,0 +1,148 @@
+"""Dashboard: a summary strip and a responsive grid of strategy cards.
+
+Signals: strategy_activated(str strategy_id).
+`show_snapshots` is called by the window's refresh timer (~15 Hz); each card repaints
+only when its snapshot's version changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from perfdesk.domain.snapshot import StrategySnapshot
+from perfdesk.domain.status import Status
+from perfdesk.views import fmt, style
+from perfdesk.views.strategy_card import StrategyCard
+
+
+class SummaryStrip(QFrame):
+    """Desk totals: strategies, equity, today's P&L, and how many are in each status."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("kind", "panel")
+        theme = style.current_theme()
+        row = QHBoxLayout(self)
+        pad = theme.px("spacing.semantic.lg")
+        row.setContentsMargins(
+            pad, theme.px("spacing.semantic.md"), pad, theme.px("spacing.semantic.md")
+        )
+        row.setSpacing(theme.px("spacing.semantic.2xl"))
+        self.values: dict[str, QLabel] = {}
+        for key, caption in (
+            ("count", "Strategies"),
+            ("equity", "Total equity"),
+            ("pnl", "Today's P&L"),
+            ("health", "Verification"),
+        ):
+            row.addLayout(self._tile(key, caption))
+        row.addStretch(1)
+
+    def _tile(self, key: str, caption: str) -> QVBoxLayout:
+        box = QVBoxLayout()
+        box.setSpacing(2)
+        cap = QLabel(caption.upper())
+        cap.setProperty("kind", "caption")
+        value = QLabel("—")
+        value.setProperty("kind", "price" if key in ("equity", "pnl") else "title")
+        box.addWidget(cap)
+        box.addWidget(value)
+        self.values[key] = value
+        return box
+
+    def show_totals(self, snaps: Mapping[str, StrategySnapshot]) -> None:
+        equity = sum(s.equity or 0.0 for s in snaps.values())
+        pnl = sum(s.pnl_today for s in snaps.values())
+        statuses = [
+            s.verdict.status if s.verdict else Status.INSUFFICIENT_DATA for s in snaps.values()
+        ]
+        crit = statuses.count(Status.CRITICAL)
+        warn = statuses.count(Status.WARNING)
+        ok = statuses.count(Status.OK)
+        self.values["count"].setText(fmt.count(len(snaps)))
+        self.values["equity"].setText(fmt.money(equity))
+        self.values["pnl"].setText(fmt.signed_money(pnl))
+        style.set_style_property(self.values["pnl"], "pnl", fmt.pnl_kind(pnl))
+        self.values["health"].setText(f"{crit} critical · {warn} warning · {ok} ok")
+
+
+class DashboardView(QScrollArea):
+    """The strategy grid. `cards` maps strategy_id to its card."""
+
+    strategy_activated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        theme = style.current_theme()
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.cards: dict[str, StrategyCard] = {}
+        self._min_width = theme.px("size.card_min_width")
+        self._gap = theme.px("spacing.semantic.lg")
+        body = QWidget()
+        body.setObjectName("ScrollBody")
+        outer = QVBoxLayout(body)
+        margin = theme.px("spacing.semantic.xl")
+        outer.setContentsMargins(margin, margin, margin, margin)
+        outer.setSpacing(self._gap)
+        self.summary = SummaryStrip()
+        outer.addWidget(self.summary)
+        self._grid = QGridLayout()
+        self._grid.setSpacing(self._gap)
+        outer.addLayout(self._grid)
+        outer.addStretch(1)
+        self.setWidget(body)
+        self._columns = 0
+
+    def show_snapshots(self, snaps: Mapping[str, StrategySnapshot]) -> int:
+        """Sync cards with `snaps`; returns how many cards repainted."""
+        now = datetime.now(UTC)
+        added = [sid for sid in snaps if sid not in self.cards]
+        for sid in added:
+            self._add_card(sid)
+        gone = [sid for sid in self.cards if sid not in snaps]
+        for sid in gone:
+            self.cards.pop(sid).deleteLater()
+        if added or gone:
+            self._relayout(force=True)
+        changed = sum(self.cards[sid].show_snapshot(snap, now) for sid, snap in snaps.items())
+        if changed:
+            self.summary.show_totals(snaps)
+        return changed
+
+    def _add_card(self, strategy_id: str) -> None:
+        card = StrategyCard(strategy_id)
+        card.activated.connect(self.strategy_activated)
+        self.cards[strategy_id] = card
+
+    def _relayout(self, force: bool = False) -> None:
+        usable = self.viewport().width() - 2 * self._gap
+        columns = max(1, (usable + self._gap) // (self._min_width + self._gap))
+        if columns == self._columns and not force:
+            return
+        self._columns = columns
+        for card in self.cards.values():
+            self._grid.removeWidget(card)
+        for i, sid in enumerate(sorted(self.cards)):
+            self._grid.addWidget(
+                self.cards[sid], i // columns, i % columns, Qt.AlignmentFlag.AlignTop
+            )
+        for c in range(max(columns, self._grid.columnCount())):
+            self._grid.setColumnStretch(c, 1 if c < columns else 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._relayout()

@@ -1,0 +1,238 @@
+"""The main window: sidebar navigation, alert banner, pages, menus, status bar.
+
+It PULLS state from `source` on a timer (~15 Hz) and pushes it down to the pages;
+nothing repaints per event. User actions go up as signals; the composition root
+(perfdesk.app) connects them to services.
+
+Signals: ack_requested(str fingerprint), snooze_requested(str fingerprint),
+theme_requested(str "dark"|"light"|"system").
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+import perfdesk
+from perfdesk.views import ops, style
+from perfdesk.views.components.alert_banner import AlertBanner
+from perfdesk.views.dashboard_view import DashboardView
+from perfdesk.views.source import SnapshotSource
+from perfdesk.views.verification_view import VerificationView
+
+log = logging.getLogger(__name__)
+REFRESH_HZ = 15
+
+
+class MainWindow(QMainWindow):
+    """Pages are added with `add_page`; Dashboard and Verification exist from the start."""
+
+    ack_requested = Signal(str)
+    snooze_requested = Signal(str)
+    theme_requested = Signal(str)
+
+    def __init__(
+        self, source: SnapshotSource, parent: QWidget | None = None, refresh_hz: float = REFRESH_HZ
+    ):
+        super().__init__(parent)
+        self.source = source
+        self.setWindowTitle("perfdesk")
+        self.pages: dict[str, QWidget] = {}
+        self._nav_buttons: dict[str, QPushButton] = {}
+        self._nav_group = QButtonGroup(self)
+        self._build_shell()
+        self.dashboard = DashboardView()
+        self.verification = VerificationView()
+        self.add_page("dashboard", "Dashboard", self.dashboard, "Ctrl+1")
+        self.add_page("verification", "Verification", self.verification, "Ctrl+2")
+        self._build_menus()
+        self._connect()
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.CoarseTimer)
+        self.timer.setInterval(round(1000 / refresh_hz))
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.show_page("dashboard")
+
+    def _build_shell(self) -> None:
+        theme = style.current_theme()
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        self.sidebar = QWidget()
+        self.sidebar.setObjectName("Sidebar")
+        self.sidebar.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.sidebar.setFixedWidth(theme.px("size.sidebar_width"))
+        self._nav = QVBoxLayout(self.sidebar)
+        self._nav.setContentsMargins(0, 0, 0, theme.px("spacing.semantic.lg"))
+        self._nav.setSpacing(theme.px("spacing.semantic.2xs"))
+        brand = QLabel("perfdesk")
+        brand.setObjectName("Brand")
+        self._nav.addWidget(brand)
+        self._nav.addStretch(1)
+        content = QVBoxLayout()
+        content.setContentsMargins(0, 0, 0, 0)
+        content.setSpacing(0)
+        self.banner = AlertBanner()
+        banner_box = QVBoxLayout()
+        m = theme.px("spacing.semantic.xl")
+        banner_box.setContentsMargins(m, theme.px("spacing.semantic.md"), m, 0)
+        banner_box.addWidget(self.banner)
+        self.stack = QStackedWidget()
+        content.addLayout(banner_box)
+        content.addWidget(self.stack, 1)
+        row.addWidget(self.sidebar)
+        row.addLayout(content, 1)
+        self.setCentralWidget(central)
+        self.status_label = QLabel()
+        self.statusBar().addPermanentWidget(self.status_label)
+
+    def add_page(self, key: str, title: str, widget: QWidget, shortcut: str | None = None) -> None:
+        """Add a page with a sidebar entry (and a View-menu action when menus exist)."""
+        self.pages[key] = widget
+        self.stack.addWidget(widget)
+        button = QPushButton(title)
+        button.setProperty("kind", "nav")
+        button.setCheckable(True)
+        button.setCursor(Qt.CursorShape.PointingHandCursor)
+        if shortcut:
+            button.setToolTip(f"{title} ({shortcut})")
+        button.clicked.connect(lambda: self.show_page(key))
+        self._nav_group.addButton(button)
+        self._nav.insertWidget(self._nav.count() - 1, button)
+        self._nav_buttons[key] = button
+        if hasattr(self, "view_menu"):
+            self._add_page_action(key, title, shortcut)
+        else:
+            self._pending_actions = [*getattr(self, "_pending_actions", []), (key, title, shortcut)]
+
+    def show_page(self, key: str) -> None:
+        self.stack.setCurrentWidget(self.pages[key])
+        self._nav_buttons[key].setChecked(True)
+
+    def current_page(self) -> str:
+        widget = self.stack.currentWidget()
+        return next(k for k, w in self.pages.items() if w is widget)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        quit_action = file_menu.addAction("&Quit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.view_menu = bar.addMenu("&View")
+        for key, title, shortcut in getattr(self, "_pending_actions", []):
+            self._add_page_action(key, title, shortcut)
+        self.view_menu.addSeparator()
+        self._theme_menu()
+        full = self.view_menu.addAction("&Full Screen")
+        full.setShortcut(QKeySequence.StandardKey.FullScreen)
+        full.triggered.connect(
+            lambda: self.showNormal() if self.isFullScreen() else self.showFullScreen()
+        )
+        window_menu = bar.addMenu("&Window")
+        minimize = window_menu.addAction("&Minimize")
+        minimize.setShortcut(QKeySequence("Ctrl+M"))
+        minimize.triggered.connect(self.showMinimized)
+        help_menu = bar.addMenu("&Help")
+        about = help_menu.addAction("&About perfdesk")
+        about.triggered.connect(self.show_about)
+        help_menu.addAction("About &Qt").triggered.connect(lambda: QMessageBox.aboutQt(self))
+
+    def _add_page_action(self, key: str, title: str, shortcut: str | None) -> None:
+        action = self.view_menu.addAction(title)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda: self.show_page(key))
+
+    def _theme_menu(self) -> None:
+        menu = self.view_menu.addMenu("&Theme")
+        group = QActionGroup(self)
+        for key, title in (("dark", "Dark"), ("light", "Light"), ("system", "Follow System")):
+            action = QAction(title, self, checkable=True)
+            action.setChecked(key == style.theme_manager().requested)
+            action.triggered.connect(lambda _=False, k=key: self.theme_requested.emit(k))
+            group.addAction(action)
+            menu.addAction(action)
+
+    def about_text(self) -> str:
+        return (
+            f"<b>perfdesk {perfdesk.__version__}</b><p>Validates live trading strategies "
+            "against their backtest expectations, alerts, charts and reports.</p>"
+        )
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About perfdesk", self.about_text())
+
+    def _connect(self) -> None:
+        self.banner.ack_requested.connect(self.ack_requested)
+        self.banner.snooze_requested.connect(self.snooze_requested)
+        self.banner.open_requested.connect(self.open_strategy)
+        self.dashboard.strategy_activated.connect(self.open_strategy)
+        ops.runner().failed.connect(self.show_notice)
+
+    def open_strategy(self, strategy_id: str) -> None:
+        """Show `strategy_id` on the verification page with its evidence."""
+        self.show_page("verification")
+        self.verification.select_strategy(strategy_id)
+
+    def show_notice(self, message: str) -> None:
+        """A visible, non-modal notice (errors from background work end up here)."""
+        self.statusBar().showMessage(message, 15000)
+
+    def refresh(self) -> None:
+        """Pull snapshots and alerts and push them to the pages (timer slot, GUI thread)."""
+        try:
+            snaps = self.source.snapshots()
+            alerts = self.source.active_alerts()
+        except Exception as exc:  # noqa: BLE001 - a broken source must not stop the timer
+            ops.report_failure("Reading live state failed", exc)
+            return
+        self.dashboard.show_snapshots(snaps)
+        self.verification.show_snapshots(snaps)
+        self.banner.set_alerts(alerts)
+        live = sum(1 for s in snaps.values() if s.feed.value == "live")
+        self.status_label.setText(
+            f"{len(snaps)} strategies · {live} live feeds · {len(alerts)} active alerts"
+        )
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("main/geometry", self.saveGeometry())
+        settings.setValue("main/state", self.saveState())
+        settings.setValue("main/page", self.current_page())
+        settings.setValue("verification/splitter", self.verification.splitter.saveState())
+        settings.setValue(
+            "verification/header", self.verification.table.horizontalHeader().saveState()
+        )
+
+    def restore_state(self, settings: QSettings) -> None:
+        for key, apply in (
+            ("main/geometry", self.restoreGeometry),
+            ("main/state", self.restoreState),
+            ("verification/splitter", self.verification.splitter.restoreState),
+            ("verification/header", self.verification.table.horizontalHeader().restoreState),
+        ):
+            value = settings.value(key)
+            if value is not None:
+                apply(value)
+        page = settings.value("main/page")
+        if isinstance(page, str) and page in self.pages:
+            self.show_page(page)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.timer.stop()
+        super().closeEvent(event)

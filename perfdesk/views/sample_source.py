@@ -1,0 +1,226 @@
+"""A synthetic, in-process SnapshotSource: realistic-looking strategies without an engine.
+
+Used by the screenshot script, the GUI benchmark and view tests. Equity follows a
+random walk with volatility clustering; verdicts carry evidence like the validator's.
+Not thread-safe: call `advance` and `snapshots` from one thread (the GUI thread).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from perfdesk.domain.alerts import Alert, AlertState
+from perfdesk.domain.snapshot import StrategySnapshot
+from perfdesk.domain.status import FeedState, Status, StrategyState
+from perfdesk.domain.verdict import RuleResult, Verdict
+
+NAMES = [
+    "Momentum ES",
+    "Mean-rev NQ",
+    "Carry FX G10",
+    "Stat-arb Pairs",
+    "Trend CL",
+    "Vol-sell SPX",
+    "Basis BTC",
+    "Breakout GC",
+    "Market-make EU",
+    "Pairs Banks",
+    "Seasonal NG",
+    "Dispersion",
+    "Gamma scalp",
+    "Rates RV",
+    "Crypto MM",
+    "Index arb",
+    "Overnight drift",
+    "Event earnings",
+    "Skew carry",
+    "Ticker momentum",
+]
+CHART_POINTS = 1500
+
+
+@dataclass
+class _Strategy:
+    sid: str
+    name: str
+    start: float
+    t: np.ndarray
+    y: np.ndarray
+    vol: float
+    drift: float
+    state: StrategyState = StrategyState.ACTIVE
+    feed: FeedState = FeedState.LIVE
+    version: int = 1
+    events: int = 0
+    verdict_kind: str = "ok"
+    snapshot: StrategySnapshot | None = None
+    peak: float = 0.0
+    sharpe: float = 0.0
+    rules: tuple[RuleResult, ...] = field(default_factory=tuple)
+
+
+class SampleSource:
+    """`count` strategies; strategy 2 breaks (critical), 4 decays (warning), 6 is stale."""
+
+    def __init__(self, count: int = 8, seed: int = 7, now: datetime | None = None) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.now = now or datetime.now(UTC).replace(microsecond=0)
+        self.strategies = [self._make(i) for i in range(count)]
+        self._alerts: list[Alert] = []
+        for s in self.strategies:
+            self._judge(s)
+
+    def _make(self, i: int) -> _Strategy:
+        sid = f"strat-{i + 1:02d}"
+        name = NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else f" {i // len(NAMES) + 1}")
+        start = float(self.rng.choice([250_000, 500_000, 1_000_000, 2_000_000]))
+        kind = {1: "critical", 3: "warning", 5: "stale"}.get(i, "ok")
+        vol = 0.012 / np.sqrt(CHART_POINTS)  # ~1.2 % daily volatility over the session
+        drift = {"critical": -0.3, "warning": -0.1}.get(kind, 0.12) * vol
+        t = self.now.timestamp() - (CHART_POINTS - np.arange(CHART_POINTS)) * 15.0
+        y = start * np.cumprod(1 + self._returns(CHART_POINTS, vol, drift))
+        if kind == "critical":
+            y[-260:] *= np.linspace(1.0, 0.875, 260)
+        elif kind == "warning":
+            y[-700:] *= np.linspace(1.0, 0.955, 700)
+        s = _Strategy(sid, name, start, t, y, vol, drift, verdict_kind=kind)
+        s.feed = FeedState.STALE if kind == "stale" else FeedState.LIVE
+        s.peak = float(y.max())
+        s.events = int(self.rng.integers(2_000, 90_000))
+        s.sharpe = {"critical": -1.84, "warning": 0.42}.get(kind, float(self.rng.uniform(0.9, 2.4)))
+        return s
+
+    def _returns(self, n: int, vol: float, drift: float) -> np.ndarray:
+        shocks = self.rng.standard_t(4, n) / np.sqrt(2.0)
+        clustering = np.exp(np.convolve(self.rng.normal(0, 0.35, n), np.ones(40) / 40, "same"))
+        return drift + vol * clustering * shocks
+
+    def advance(self, events: int, dt: float = 0.1) -> None:
+        """Apply `events` equity events spread over the strategies, `dt` seconds later."""
+        per = max(1, events // max(1, len(self.strategies)))
+        self.now += timedelta(seconds=dt)
+        for s in self.strategies:
+            if s.feed is FeedState.STALE:
+                continue
+            step = float(np.prod(1 + self._returns(per, s.vol / np.sqrt(per), s.drift / per)))
+            s.y = np.roll(s.y, -1)
+            s.t = np.roll(s.t, -1)
+            s.y[-1] = s.y[-2] * step
+            s.t[-1] = self.now.timestamp()
+            s.events += per
+            s.version += 1
+            s.peak = max(s.peak, float(s.y[-1]))
+            s.snapshot = None
+
+    def _judge(self, s: _Strategy) -> None:
+        dd = float(1 - (s.y / np.maximum.accumulate(s.y)).min())
+        since = self.now - timedelta(minutes=int(self.rng.integers(5, 300)))
+        drawdown_status = {"critical": Status.CRITICAL, "warning": Status.WARNING}.get(
+            s.verdict_kind, Status.OK
+        )
+        s.rules = (
+            RuleResult(
+                rule="drawdown",
+                status=drawdown_status,
+                message=f"Max drawdown {dd:.1%} vs expected 8.0 %",
+                value=dd,
+                limit=0.08 * (1.2 if drawdown_status is Status.CRITICAL else 0.8),
+                unit="fraction",
+                since=since,
+            ),
+            RuleResult(
+                rule="psr",
+                status=Status.WARNING if s.verdict_kind == "warning" else Status.OK,
+                message="PSR of live Sharpe vs backtest Sharpe 1.8",
+                value=0.31 if s.verdict_kind == "warning" else 0.82,
+                limit=0.5,
+                since=since,
+                evidence={"psr": 0.31 if s.verdict_kind == "warning" else 0.82, "statistic": -0.49},
+            ),
+            RuleResult(
+                rule="cusum",
+                status=Status.OK,
+                message="No drift in standardised returns",
+                value=1.7,
+                limit=5.0,
+                since=since,
+                evidence={"cusum": 1.7},
+            ),
+            RuleResult(
+                rule="win_rate",
+                status=Status.INSUFFICIENT_DATA if s.verdict_kind == "stale" else Status.OK,
+                message="Win rate 54 % vs expected 55 % (binomial)",
+                value=54.0,
+                limit=48.0,
+                unit="%",
+                since=since,
+                evidence={"p_value": 0.41},
+            ),
+            RuleResult(
+                rule="slippage",
+                status=Status.OK,
+                message="Slippage 1.2 bps vs expected 1.5 bps",
+                value=1.2,
+                limit=3.0,
+                unit="bps",
+                since=since,
+            ),
+            RuleResult(
+                rule="stale_feed",
+                status=Status.WARNING if s.verdict_kind == "stale" else Status.OK,
+                message="No data for 42 s (limit 10 s)"
+                if s.verdict_kind == "stale"
+                else "Feed live",
+                value=42.0 if s.verdict_kind == "stale" else 0.4,
+                limit=10.0,
+                unit="s",
+                since=since,
+            ),
+        )
+        if s.verdict_kind in ("critical", "warning", "stale"):
+            worst = next(r for r in sorted(s.rules, key=lambda r: -r.status.severity))
+            self._alerts.append(
+                Alert(
+                    fingerprint=Alert.fingerprint_of(s.sid, worst.rule),
+                    strategy_id=s.sid,
+                    rule=worst.rule,
+                    severity=Status.CRITICAL if worst.status is Status.CRITICAL else Status.WARNING,
+                    state=AlertState.FIRING,
+                    message=worst.message,
+                    started_at=since,
+                    updated_at=self.now,
+                )
+            )
+
+    def snapshots(self) -> dict[str, StrategySnapshot]:
+        return {s.sid: self._snapshot(s) for s in self.strategies}
+
+    def _snapshot(self, s: _Strategy) -> StrategySnapshot:
+        if s.snapshot is None:
+            day_open = float(s.y[0])
+            equity = float(s.y[-1])
+            verdict = Verdict(strategy_id=s.sid, ts=self.now, rules=s.rules)
+            s.snapshot = StrategySnapshot(
+                strategy_id=s.sid,
+                name=s.name,
+                state=s.state,
+                version=s.version,
+                equity=equity,
+                pnl_today=equity - day_open,
+                drawdown=1 - equity / s.peak,
+                max_drawdown=float(1 - (s.y / np.maximum.accumulate(s.y)).min()),
+                sharpe=s.sharpe,
+                events=s.events,
+                last_ts=self.now - timedelta(seconds=42 if s.feed is FeedState.STALE else 0.3),
+                feed=s.feed,
+                verdict=verdict,
+                chart_t=s.t.copy(),
+                chart_equity=s.y.copy(),
+            )
+        return s.snapshot
+
+    def active_alerts(self) -> list[Alert]:
+        return list(self._alerts)

@@ -1,0 +1,94 @@
+"""One strategy on the dashboard: figures, status badge, feed state and a live chart.
+
+Signals: activated(str strategy_id) when clicked.
+`show_snapshot` is cheap when nothing changed: it returns at once if `version` is
+the one already shown.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from perfdesk.domain.snapshot import StrategySnapshot
+from perfdesk.domain.status import Status
+from perfdesk.views import fmt
+from perfdesk.views.components.data_card import DataCard
+from perfdesk.views.components.performance_chart import PerformanceChart
+from perfdesk.views.components.status_badge import StateIndicator, StatusBadge
+
+
+class StrategyCard(DataCard):
+    """A DataCard bound to one strategy_id."""
+
+    activated = Signal(str)
+
+    def __init__(self, strategy_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(strategy_id, parent, columns=2)
+        self.strategy_id = strategy_id
+        self.shown_version = -1
+        self.badge = StatusBadge()
+        self.add_header_widget(self.badge)
+        self.add_metric("equity", "Equity", kind="price")
+        self.add_metric("pnl", "Today's P&L", kind="price")
+        self.add_metric("drawdown", "Drawdown", kind="figure")
+        self.add_metric("sharpe", "Live Sharpe", kind="figure")
+        self.chart = PerformanceChart(compact=True)
+        self.set_body(self.chart)
+        self.add_footer(self._footer())
+        self.clicked.connect(lambda: self.activated.emit(self.strategy_id))
+
+    def _footer(self) -> QWidget:
+        footer = QWidget()
+        row = QHBoxLayout(footer)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.state = StateIndicator()
+        self.feed = StateIndicator()
+        self.events = QLabel()
+        self.events.setProperty("kind", "caption")
+        row.addWidget(self.state)
+        row.addWidget(self.feed)
+        row.addStretch(1)
+        row.addWidget(self.events)
+        return footer
+
+    def show_snapshot(self, snap: StrategySnapshot, now: datetime | None = None) -> bool:
+        """Update from `snap`; returns False (and does nothing) if already shown."""
+        if snap.version == self.shown_version:
+            return False
+        self.shown_version = snap.version
+        self.set_title(snap.name or snap.strategy_id)
+        self.title_label.setToolTip(snap.strategy_id)
+        self._figures(snap)
+        self._status(snap)
+        self.events.setText(
+            f"{fmt.count(snap.events)} events · {fmt.age(snap.last_ts, now or datetime.now(UTC))}"
+        )
+        if snap.chart_t.size:
+            start = float(snap.chart_equity[0])
+            self.chart.set_series(snap.chart_t, snap.chart_equity, baseline=start)
+            self.chart.set_trend(fmt.pnl_kind(float(snap.chart_equity[-1]) - start))
+        return True
+
+    def _figures(self, snap: StrategySnapshot) -> None:
+        self.set_metric("equity", fmt.money(snap.equity))
+        self.set_metric("pnl", fmt.signed_money(snap.pnl_today), pnl=fmt.pnl_kind(snap.pnl_today))
+        self.set_metric(
+            "drawdown", f"{fmt.percent(snap.drawdown)} / {fmt.percent(snap.max_drawdown)}"
+        )
+        self.metric_label("drawdown").setToolTip(
+            "Current drawdown / maximum drawdown since go-live"
+        )
+        self.set_metric("sharpe", fmt.ratio(snap.sharpe))
+
+    def _status(self, snap: StrategySnapshot) -> None:
+        status = snap.verdict.status if snap.verdict else Status.INSUFFICIENT_DATA
+        failing = [
+            r for r in (snap.verdict.rules if snap.verdict else ()) if r.status.severity >= 2
+        ]
+        tip = "\n".join(f"{r.rule}: {r.message}" for r in failing) or "All rules pass"
+        self.badge.set_status(status, tip)
+        self.state.set_state(snap.state)
+        self.feed.set_state(snap.feed, prefix="Feed ")

@@ -1,0 +1,173 @@
+"""Apply design tokens to Qt: style sheet, QPalette, fonts, and pens for charts.
+
+`apply_theme(app, ...)` is called once at start and again when the user changes the
+theme; widgets that paint themselves (charts, delegates) read `current_theme()` and
+listen to `theme_manager().changed`. Everything here runs on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QWidget
+
+from perfdesk.theme import paths, qss
+from perfdesk.theme.theme import Theme, load_theme
+from perfdesk.theme.tokens import PnlConvention
+
+log = logging.getLogger(__name__)
+SYSTEM = "system"
+
+
+class ThemeManager(QObject):
+    """Holds the applied theme. Signals: changed(Theme)."""
+
+    changed = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("perfdesk-theme-manager")
+        self.theme: Theme = load_theme("dark")
+        self.requested = "dark"
+        self.variant = "standard"
+        self.convention = PnlConvention.GREEN_UP
+
+
+def theme_manager() -> ThemeManager:
+    """The application's ThemeManager (created on first use, parented to the app)."""
+    app = QApplication.instance()
+    found = app.findChild(ThemeManager, "perfdesk-theme-manager") if app else None
+    if found is None:
+        found = ThemeManager(app)
+    return found
+
+
+def current_theme() -> Theme:
+    return theme_manager().theme
+
+
+def system_scheme() -> str:
+    """ "dark" or "light" as the desktop reports it (dark when it does not say)."""
+    hints = QGuiApplication.styleHints()
+    return "light" if hints.colorScheme() == Qt.ColorScheme.Light else "dark"
+
+
+def apply_theme(
+    app: QCoreApplication,
+    theme: str = "dark",
+    variant: str = "standard",
+    convention: PnlConvention | str = PnlConvention.GREEN_UP,
+) -> Theme:
+    """Style the whole app from tokens. `theme` is "dark", "light" or "system"."""
+    if not isinstance(app, QApplication):
+        raise TypeError("apply_theme needs a QApplication (widgets), not a core application")
+    manager = theme_manager()
+    manager.requested, manager.variant = theme, variant
+    manager.convention = PnlConvention(convention)
+    resolved = load_theme(system_scheme() if theme == SYSTEM else theme, variant, convention)
+    manager.theme = resolved
+    app.setPalette(make_palette(resolved))
+    app.setFont(app_font(resolved))
+    app.setStyleSheet(stylesheet(resolved))
+    pg.setConfigOptions(background=resolved.color("colors.chart.background"), antialias=True)
+    if not app.property("perfdesk-follows-system"):
+        app.setProperty("perfdesk-follows-system", True)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _: _follow_system(app))
+    manager.changed.emit(resolved)
+    return resolved
+
+
+def _follow_system(app: QApplication) -> None:
+    manager = theme_manager()
+    if manager.requested == SYSTEM:
+        apply_theme(app, SYSTEM, manager.variant, manager.convention)
+
+
+def stylesheet(theme: Theme) -> str:
+    """The committed resources/tokens*.qss when it matches the choice, else rendered."""
+    committed = paths.generated_qss(theme.name)
+    if theme.variant == "standard" and theme.convention is PnlConvention.GREEN_UP:
+        try:
+            return committed.read_text(encoding="utf-8")
+        except OSError:
+            log.warning("%s missing; rendering the style sheet from templates", committed)
+    return qss.render_stylesheet(theme)
+
+
+def qcolor(theme: Theme, path: str) -> QColor:
+    r, g, b, a = theme.rgba(path)
+    return QColor(r, g, b, a)
+
+
+def pen(
+    theme: Theme, path: str, width: float = 1.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine
+) -> QPen:
+    """A cosmetic pen (width in screen px whatever the zoom: 1 px keeps big plots fast)."""
+    result = QPen(qcolor(theme, path), width, style)
+    result.setCosmetic(True)
+    return result
+
+
+def app_font(theme: Theme) -> QFont:
+    body = theme.typography("typography.semantic.body")
+    return font_for(body.families, body.size_px, body.weight)
+
+
+def font_for(families: tuple[str, ...], size_px: int, weight: int) -> QFont:
+    font = QFont()
+    font.setFamilies(list(families))
+    font.setPixelSize(size_px)
+    font.setWeight(QFont.Weight(weight))
+    font.setStyleHint(QFont.StyleHint.SansSerif)
+    return font
+
+
+def typography_font(theme: Theme, path: str) -> QFont:
+    style = theme.typography(path)
+    return font_for(style.families, style.size_px, style.weight)
+
+
+def make_palette(theme: Theme) -> QPalette:
+    """QPalette roles from tokens, so native-drawn parts match the style sheet."""
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "colors.surface.base",
+        QPalette.ColorRole.WindowText: "colors.text.primary",
+        QPalette.ColorRole.Base: "colors.surface.sunken",
+        QPalette.ColorRole.AlternateBase: "colors.surface.alternate",
+        QPalette.ColorRole.Text: "colors.text.primary",
+        QPalette.ColorRole.Button: "colors.surface.raised",
+        QPalette.ColorRole.ButtonText: "colors.text.primary",
+        QPalette.ColorRole.BrightText: "colors.text.on_accent",
+        QPalette.ColorRole.Highlight: "colors.accent.default",
+        QPalette.ColorRole.HighlightedText: "colors.text.on_accent",
+        QPalette.ColorRole.ToolTipBase: "colors.surface.header",
+        QPalette.ColorRole.ToolTipText: "colors.text.primary",
+        QPalette.ColorRole.PlaceholderText: "colors.text.muted",
+        QPalette.ColorRole.Link: "colors.accent.hover",
+        QPalette.ColorRole.Mid: "colors.border.default",
+        QPalette.ColorRole.Dark: "colors.border.strong",
+        QPalette.ColorRole.Light: "colors.surface.hover",
+    }
+    for role, path in roles.items():
+        palette.setColor(role, qcolor(theme, path))
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+    ):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, qcolor(theme, "colors.text.disabled"))
+    return palette
+
+
+def set_style_property(widget: QWidget, name: str, value: str) -> None:
+    """Set a dynamic property used by QSS selectors; re-polish only when it changed."""
+    if widget.property(name) == value:
+        return
+    widget.setProperty(name, value)
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)

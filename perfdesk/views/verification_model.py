@@ -1,0 +1,141 @@
+"""Verification table model: one row per strategy, one badge column per rule.
+
+Rows are plain `VerificationRow` values keyed by strategy_id and updated in place.
+The fixed columns are declared once in `BASE_COLUMNS`; a column per rule is appended
+the first time a verdict mentions that rule (rules come from the validation engine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from perfdesk.domain.snapshot import StrategySnapshot
+from perfdesk.domain.status import FeedState, Status, StrategyState
+from perfdesk.domain.verdict import RuleResult, Verdict
+from perfdesk.views import fmt
+from perfdesk.views.components.data_table import RIGHT, Column, RowTableModel
+
+RULE_TITLES = {
+    "drawdown": "Drawdown",
+    "psr": "Sharpe (PSR)",
+    "distribution": "Distribution",
+    "cusum": "CUSUM drift",
+    "page_hinkley": "Page–Hinkley",
+    "win_rate": "Win rate",
+    "slippage": "Slippage",
+    "trade_frequency": "Trade freq.",
+    "daily_loss": "Daily loss",
+    "stale_feed": "Feed",
+    "stale": "Stale feed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationRow:
+    """What the table shows for one strategy (a plain value; equality = unchanged)."""
+
+    strategy_id: str
+    name: str
+    status: Status
+    state: StrategyState
+    feed: FeedState
+    drawdown: float
+    sharpe: float | None
+    pnl_today: float
+    events: int
+    checked_at: datetime | None
+    rules: tuple[RuleResult, ...]
+
+    @classmethod
+    def from_snapshot(cls, snap: StrategySnapshot) -> VerificationRow:
+        verdict: Verdict | None = snap.verdict
+        return cls(
+            strategy_id=snap.strategy_id,
+            name=snap.name or snap.strategy_id,
+            status=verdict.status if verdict else Status.INSUFFICIENT_DATA,
+            state=snap.state,
+            feed=snap.feed,
+            drawdown=snap.drawdown,
+            sharpe=snap.sharpe,
+            pnl_today=snap.pnl_today,
+            events=snap.events,
+            checked_at=verdict.ts if verdict else None,
+            rules=verdict.rules if verdict else (),
+        )
+
+    def rule(self, name: str) -> RuleResult | None:
+        return next((r for r in self.rules if r.rule == name), None)
+
+    def failing(self) -> str:
+        bad = sorted(
+            (r for r in self.rules if r.status.severity >= 2), key=lambda r: -r.status.severity
+        )
+        return ", ".join(RULE_TITLES.get(r.rule, r.rule) for r in bad)
+
+
+BASE_COLUMNS: tuple[Column[VerificationRow], ...] = (
+    Column("name", "Strategy", lambda r: r.name, width=170, extra={"tip": lambda r: r.strategy_id}),
+    Column("status", "Verdict", lambda r: r.status, badge=True, width=104),
+    # rule columns are inserted here (RULES_AT), one per rule, as rules appear
+    Column(
+        "pnl",
+        "Today's P&L",
+        lambda r: r.pnl_today,
+        fmt=fmt.signed_money,
+        align=RIGHT,
+        pnl=True,
+        width=120,
+    ),
+    Column("drawdown", "Current DD", lambda r: r.drawdown, fmt=fmt.percent, align=RIGHT, width=96),
+    Column("sharpe", "Sharpe", lambda r: r.sharpe, fmt=fmt.ratio, align=RIGHT, width=80),
+    Column("events", "Events", lambda r: r.events, fmt=fmt.count, align=RIGHT, width=90),
+    Column("state", "State", lambda r: r.state.value.capitalize(), width=80),
+    Column("feed", "Feed", lambda r: r.feed.value.capitalize(), width=90),
+    Column("checked", "Checked", lambda r: r.checked_at, fmt=fmt.short_time, width=90),
+    Column("failing", "Failing rules", lambda r: r.failing(), width=160),
+)
+RULES_AT = 2
+
+
+def rule_column(rule: str) -> Column[VerificationRow]:
+    """A badge column showing `rule`'s status; tooltip is its message."""
+
+    def status(row: VerificationRow) -> Status | None:
+        result = row.rule(rule)
+        return result.status if result else None
+
+    def tip(row: VerificationRow) -> Any:
+        result = row.rule(rule)
+        return result.message if result else "Not evaluated"
+
+    title = RULE_TITLES.get(rule, rule.replace("_", " ").capitalize())
+    return Column(
+        f"rule:{rule}", title, status, badge=True, width=104, extra={"tip": tip, "rule": rule}
+    )
+
+
+class VerificationModel(RowTableModel[VerificationRow]):
+    """Strategies x rules. `show_snapshots` is the only writer (GUI thread)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(BASE_COLUMNS, key=lambda r: r.strategy_id, parent=parent)
+        self.rules: list[str] = []
+
+    def show_snapshots(self, snaps: Mapping[str, StrategySnapshot]) -> None:
+        rows = [VerificationRow.from_snapshot(s) for s in snaps.values()]
+        self._add_rule_columns(r.rule for row in rows for r in row.rules)
+        self.upsert(rows)
+        self.remove([k for k in self.row_keys() if k not in snaps])
+
+    def _add_rule_columns(self, names: Iterable[str]) -> None:
+        for name in names:
+            if name not in self.rules:
+                self.insert_column(RULES_AT + len(self.rules), rule_column(name))
+                self.rules.append(name)
+
+    def row_for(self, strategy_id: str) -> VerificationRow | None:
+        i = self.row_of(strategy_id)
+        return None if i is None else self.row_at(i)

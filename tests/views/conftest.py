@@ -1,0 +1,35 @@
+"""Fixtures for the views: a themed QApplication, the qasync loop for async tests, data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+from views_factories import FakeSource
+
+from perfdesk.views.style import apply_theme
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], object]]:
+    """Async view tests run on the qasync loop, as the app does (Qt events keep flowing)."""
+
+    def make() -> qasync.QEventLoop:
+        app = QApplication.instance() or QApplication([])
+        return qasync.QEventLoop(app, already_running=False)
+
+    return {"qasync": make}
+
+
+@pytest.fixture(autouse=True)
+def themed(qapp: QApplication) -> QApplication:
+    apply_theme(qapp, "dark")
+    return qapp
+
+
+@pytest.fixture
+def source() -> FakeSource:
+    return FakeSource()

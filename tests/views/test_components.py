@@ -1,0 +1,158 @@
+"""Each component, driven as a user would see it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+from PySide6.QtCore import Qt
+from views_factories import NOW, make_alert
+
+from perfdesk.domain.alerts import AlertState
+from perfdesk.domain.status import FeedState, Status, StrategyState
+from perfdesk.views.components.alert_banner import AlertBanner
+from perfdesk.views.components.button import Button
+from perfdesk.views.components.data_card import DataCard
+from perfdesk.views.components.form_field import FormField
+from perfdesk.views.components.performance_chart import PerformanceChart
+from perfdesk.views.components.status_badge import StateIndicator, StatusBadge
+from perfdesk.views.style import current_theme, qcolor
+
+
+def test_status_badge_shows_status_text_and_style_property(qtbot) -> None:
+    badge = StatusBadge()
+    qtbot.addWidget(badge)
+    assert badge.text() == "NO DATA"
+    badge.set_status(Status.CRITICAL, "drawdown 12 % > 9.6 %")
+    assert badge.text() == "CRITICAL"
+    assert badge.property("status") == "critical"
+    assert badge.toolTip() == "drawdown 12 % > 9.6 %"
+
+
+def test_badge_colour_comes_from_status_token(qtbot) -> None:
+    badge = StatusBadge(Status.CRITICAL)
+    qtbot.addWidget(badge)
+    badge.show()
+    colour = badge.palette().color(badge.foregroundRole())
+    assert colour == qcolor(current_theme(), "colors.semantic.status.error")
+
+
+def test_state_indicator_uses_financial_status_tokens(qtbot) -> None:
+    indicator = StateIndicator()
+    qtbot.addWidget(indicator)
+    indicator.set_state(StrategyState.FAILED)
+    indicator.show()
+    assert indicator.text().endswith("Failed")
+    expected = qcolor(current_theme(), "colors.financial.status_indicators.failed_strategy")
+    assert indicator.palette().color(indicator.foregroundRole()) == expected
+    indicator.set_state(FeedState.STALE, prefix="Feed ")
+    assert indicator.text().endswith("Feed Stale")
+
+
+def test_data_card_metrics_pnl_colour_and_click(qtbot) -> None:
+    card = DataCard("Momentum ES")
+    qtbot.addWidget(card)
+    card.add_metric("pnl", "Today's P&L", kind="price")
+    card.set_metric("pnl", "−87.10", pnl="loss")
+    card.show()
+    label = card.metric_label("pnl")
+    assert label.text() == "−87.10"
+    assert label.palette().color(label.foregroundRole()) == qcolor(
+        current_theme(), "colors.semantic.loss"
+    )
+    with qtbot.waitSignal(card.clicked):
+        qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
+
+
+def test_data_card_hover_fades_a_shadow_in_and_out(qtbot) -> None:
+    card = DataCard("x")
+    qtbot.addWidget(card)
+    card.show()
+    card._hover.fade(True)
+    assert card.graphicsEffect() is not None
+    card._hover.fade(False)
+    qtbot.waitUntil(lambda: card.graphicsEffect() is None, timeout=2000)
+
+
+def test_performance_chart_keeps_big_series_cheap_and_reads_crosshair(qtbot) -> None:
+    chart = PerformanceChart()
+    qtbot.addWidget(chart)
+    t = NOW.timestamp() + np.arange(200_000, dtype=float)
+    y = 1e6 + np.cumsum(np.ones_like(t))
+    chart.set_series(t, y, baseline=1e6)
+    assert chart.curve.opts["clipToView"] is True
+    assert chart.curve.opts["autoDownsample"] is True
+    assert chart.curve.opts["downsampleMethod"] == "peak"
+    assert chart.curve.opts["pen"].isCosmetic() and chart.curve.opts["pen"].widthF() == 1.0
+    with qtbot.waitSignal(chart.hovered) as blocker:
+        chart.show_crosshair_at(t[1000] + 0.5)
+    assert blocker.args == [t[1000], y[1000]]
+    assert chart.label.isVisible()
+    assert "1,001,001.00" in chart.label.toPlainText()
+
+
+def test_performance_chart_trend_uses_profit_and_loss_pens(qtbot) -> None:
+    chart = PerformanceChart(compact=True)
+    qtbot.addWidget(chart)
+    chart.set_trend("loss")
+    assert chart.curve.opts["pen"].color() == qcolor(current_theme(), "colors.semantic.loss")
+
+
+def test_alert_banner_shows_most_severe_and_emits_actions(qtbot) -> None:
+    banner = AlertBanner()
+    qtbot.addWidget(banner)
+    banner.set_alerts([])
+    assert banner.isHidden()
+    warning = make_alert("a", Status.WARNING, updated_at=NOW + timedelta(minutes=5))
+    critical = make_alert("b", Status.CRITICAL)
+    acked = make_alert("c", Status.CRITICAL, acked_at=NOW, acked_by="ann")
+    snoozed = make_alert("d", Status.CRITICAL, snoozed_until=NOW + timedelta(hours=1))
+    resolved = make_alert("e", Status.CRITICAL, state=AlertState.RESOLVED)
+    banner.set_alerts([warning, critical, acked, snoozed, resolved], now=NOW)
+    assert not banner.isHidden()
+    assert banner.current == critical
+    assert banner.more_label.text() == "+1 more"
+    assert banner.property("severity") == "critical"
+    with qtbot.waitSignal(banner.ack_requested) as ack:
+        qtbot.mouseClick(banner.ack_button, Qt.MouseButton.LeftButton)
+    assert ack.args == ["b/drawdown"]
+    with qtbot.waitSignal(banner.snooze_requested) as snooze:
+        qtbot.mouseClick(banner.snooze_button, Qt.MouseButton.LeftButton)
+    assert snooze.args == ["b/drawdown"]
+    with qtbot.waitSignal(banner.open_requested) as opened:
+        qtbot.mouseClick(banner.open_button, Qt.MouseButton.LeftButton)
+    assert opened.args == ["b"]
+
+
+def test_form_field_validates_on_each_keystroke(qtbot) -> None:
+    def positive(text: str) -> str | None:
+        try:
+            return None if float(text) > 0 else "Must be above 0"
+        except ValueError:
+            return f"'{text}' is not a number"
+
+    field = FormField(
+        "Warning at", help_text="Multiple of the expected max drawdown", validator=positive
+    )
+    qtbot.addWidget(field)
+    field.show()
+    with qtbot.waitSignal(field.validity_changed) as invalid:
+        qtbot.keyClicks(field.input, "-")
+    assert invalid.args == [False]
+    assert field.error_label.isVisible() and "not a number" in field.error_label.text()
+    assert field.input.property("invalid") == "true"
+    assert not field.help.isVisible()
+    with qtbot.waitSignal(field.validity_changed) as valid:
+        field.input.clear()
+        qtbot.keyClicks(field.input, "0.8")
+    assert valid.args == [True]
+    assert field.is_valid and not field.error_label.isVisible() and field.help.isVisible()
+
+
+def test_button_variant_shortcut_and_click(qtbot) -> None:
+    button = Button("Save", "primary", tooltip="Save thresholds", shortcut="Ctrl+S")
+    qtbot.addWidget(button)
+    assert button.variant == "primary"
+    assert "Ctrl+S" in button.toolTip()
+    with qtbot.waitSignal(button.clicked):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

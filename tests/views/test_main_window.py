@@ -1,0 +1,114 @@
+"""Main window: pulls snapshots on its timer, repaints only changed cards, banner + badge."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from views_factories import make_alert, make_snapshot
+
+import perfdesk
+from perfdesk.domain.status import Status
+from perfdesk.views.main_window import MainWindow
+
+
+def test_window_picks_up_snapshots_and_shows_critical_badge_and_banner(qtbot, source) -> None:
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    window.show()
+    source.snaps = {"s1": make_snapshot("s1"), "s2": make_snapshot("s2")}
+    qtbot.waitUntil(lambda: len(window.dashboard.cards) == 2)
+    assert window.banner.isHidden()
+    source.snaps["s2"] = make_snapshot("s2", version=2, status=Status.CRITICAL, pnl=-900.0)
+    source.alerts = [make_alert("s2", Status.CRITICAL)]
+    card = window.dashboard.cards["s2"]
+    qtbot.waitUntil(lambda: card.badge.status is Status.CRITICAL)
+    qtbot.waitUntil(window.banner.isVisible)
+    assert "s2 · drawdown" in window.banner.message_label.text()
+    assert card.metric_label("pnl").property("pnl") == "loss"
+    model = window.verification.model
+    assert model.row_for("s2").status is Status.CRITICAL
+
+
+def test_unchanged_versions_do_not_repaint(qtbot, source) -> None:
+    window = MainWindow(source, refresh_hz=1000)
+    qtbot.addWidget(window)
+    window.timer.stop()
+    source.snaps = {"s1": make_snapshot("s1"), "s2": make_snapshot("s2")}
+    assert window.dashboard.show_snapshots(source.snapshots()) == 2
+    assert window.dashboard.show_snapshots(source.snapshots()) == 0
+    source.snaps["s1"] = make_snapshot("s1", version=2)
+    assert window.dashboard.show_snapshots(source.snapshots()) == 1
+
+
+def test_banner_actions_go_up_as_window_signals(qtbot, source) -> None:
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    source.snaps = {"s1": make_snapshot("s1", status=Status.CRITICAL)}
+    source.alerts = [make_alert("s1")]
+    window.refresh()
+    with qtbot.waitSignal(window.ack_requested) as ack:
+        qtbot.mouseClick(window.banner.ack_button, Qt.MouseButton.LeftButton)
+    assert ack.args == ["s1/drawdown"]
+    with qtbot.waitSignal(window.snooze_requested) as snooze:
+        qtbot.mouseClick(window.banner.snooze_button, Qt.MouseButton.LeftButton)
+    assert snooze.args == ["s1/drawdown"]
+    qtbot.mouseClick(window.banner.open_button, Qt.MouseButton.LeftButton)
+    assert window.current_page() == "verification"
+    assert window.verification.table.selected_key() == "s1"
+
+
+def test_clicking_a_card_opens_its_verification(qtbot, source) -> None:
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    window.show()
+    source.snaps = {"s1": make_snapshot("s1")}
+    window.refresh()
+    qtbot.mouseClick(window.dashboard.cards["s1"], Qt.MouseButton.LeftButton)
+    assert window.current_page() == "verification"
+    assert window.verification.detail.strategy_id == "s1"
+
+
+def test_menus_shortcuts_and_about_box(qtbot, source) -> None:
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles == ["&File", "&View", "&Window", "&Help"]
+    view_actions = {a.text(): a.shortcut().toString() for a in window.view_menu.actions()}
+    assert view_actions["Dashboard"] == "Ctrl+1" and view_actions["Verification"] == "Ctrl+2"
+    assert perfdesk.__version__ in window.about_text()
+    with qtbot.waitSignal(window.theme_requested) as theme:
+        next(
+            a
+            for a in window.findChildren(type(window.view_menu.actions()[0]))
+            if a.text() == "Light"
+        ).trigger()
+    assert theme.args == ["light"]
+
+
+def test_a_failing_source_is_reported_not_fatal(qtbot, source) -> None:
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+
+    def broken() -> dict:
+        raise ConnectionError("monitor gone")
+
+    source.snapshots = broken
+    window.refresh()
+    assert "monitor gone" in window.statusBar().currentMessage()
+
+
+def test_window_state_round_trips_through_qsettings(qtbot, source, tmp_path) -> None:
+    settings = QSettings(str(tmp_path / "perfdesk.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    window.show()
+    window.resize(711, 533)  # within the offscreen screen (800x600)
+    window.show_page("verification")
+    window.verification.splitter.setSizes([300, 100])
+    window.save_state(settings)
+    again = MainWindow(source)
+    qtbot.addWidget(again)
+    again.restore_state(settings)
+    again.show()
+    assert again.current_page() == "verification"
+    assert again.size().width() == 711
+    assert again.verification.splitter.saveState() == window.verification.splitter.saveState()
