@@ -50,6 +50,8 @@ class StrategyFeed:
         self._day_prefix: tuple[int, str] = (-1, "")
         self._fill_lam = spec.trades_per_day * spec.trade_factor * dt_s / DAY_S
         self._order = 0
+        self._fill_buf: list[int] = []
+        self._fill_pos = 0
 
     @property
     def strategy_id(self) -> str:
@@ -92,10 +94,17 @@ class StrategyFeed:
         self._equity *= 1.0 + r
         self._peak = max(self._peak, self._equity)
         self._price *= 1.0 + r
-        n_fills = int(self._rng.poisson(self._fill_lam)) if self._fill_lam > 0 else 0
-        for _ in range(n_fills):
+        for _ in range(self._fill_count()):
             self._emit(self._fill())
         self._emit(self._equity_frame())
+
+    def _fill_count(self) -> int:
+        """Fills in this sample: Poisson(trades/day × sample length), drawn in blocks."""
+        if self._fill_pos >= len(self._fill_buf):
+            self._fill_buf = self._rng.poisson(self._fill_lam, 4096).tolist()
+            self._fill_pos = 0
+        self._fill_pos += 1
+        return int(self._fill_buf[self._fill_pos - 1])
 
     def _in_change(self) -> bool:
         return self.spec.change_at_s <= self._t < self.spec.change_at_s + self.spec.change_for_s

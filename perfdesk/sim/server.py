@@ -26,6 +26,8 @@ from perfdesk.sim.feed import StrategyFeed
 from perfdesk.sim.session import Session
 
 log = logging.getLogger(__name__)
+_ws_log = logging.getLogger("perfdesk.sim.wire")
+_ws_log.setLevel(logging.INFO)  # websockets logs request headers (the token) at DEBUG
 DEFAULT_SPEEDUP = 1440.0
 """One trading day per wall minute."""
 DEFAULT_RATE = 10.0
@@ -77,6 +79,8 @@ class Simulator:
         self._producer: asyncio.Task[None] | None = None
         self._running = asyncio.Event()
         self._stalled_until = 0.0
+        self.malformed_sent = 0
+        """Malformed frames injected by the malformed fault (all sessions)."""
         self.url = ""
 
     def _make_feed(self, spec: StrategySpec, history: int, index: int) -> StrategyFeed:
@@ -102,6 +106,7 @@ class Simulator:
             compression=None,
             ssl=self._ssl,
             max_size=2**20,
+            logger=_ws_log,
         )
         port = self._server.sockets[0].getsockname()[1]
         self.url = f"{'wss' if self._ssl else 'ws'}://{self.host}:{port}"

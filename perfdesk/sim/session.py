@@ -180,6 +180,7 @@ class Session:
                 bad = MALFORMED_FRAMES[int(rng.integers(len(MALFORMED_FRAMES)))]
                 await self._flush_then(out, lambda: None)
                 await self._send(bad)
+                self.sim.malformed_sent += 1
             if f.stall_prob and rng.random() < f.stall_prob:
                 await self._flush_then(out, lambda: self.sim.stall(f.stall_s))
             out.append(frame)

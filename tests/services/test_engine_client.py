@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
@@ -181,3 +182,19 @@ async def test_unreachable_engine_backs_off_then_connects_when_it_appears():
         await task
         await sim2.stop()
     assert FeedState.LIVE in handler.states
+
+
+async def test_token_is_sent_but_never_logged(caplog):
+    sim = Simulator(strategies=1, token="tok-very-secret", **FAST)
+    url = await sim.start()
+    handler = RecordingHandler()
+    client = EngineClient(url, handler, token="tok-very-secret", backoff=_fast_backoff())
+    with caplog.at_level(logging.DEBUG):
+        task = await _run(client)
+        try:
+            await handler.wait_for(lambda: handler.count() > 10)
+        finally:
+            await client.stop()
+            await task
+            await sim.stop()
+    assert "tok-very-secret" not in caplog.text
