@@ -9,6 +9,7 @@ import math
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StatusEvent
 from perfdesk.domain.status import StrategyState
@@ -55,3 +56,47 @@ def _fill(strategy_id: str, seq: int, ts: datetime, rng: random.Random) -> FillE
         side=side, qty=float(rng.randint(1, 10)), price=expected * (1 + rng.gauss(0, 2e-4)),
         fee=0.5, expected_price=expected,
     )  # fmt: skip
+
+
+def interleaved(strategies: dict[str, int], total: int, **kw: object) -> Iterator[DataEvent]:
+    """Events of several strategies, round-robin, each from its seq after `strategies[id]`
+    up to `total` (what an engine replays after a resume)."""
+    streams = [
+        synthetic_events(sid, total - last, first_seq=last + 1, **kw)  # type: ignore[arg-type]
+        for sid, last in strategies.items()
+        if last < total
+    ]
+    while streams:
+        for stream in list(streams):
+            event = next(stream, None)
+            if event is None:
+                streams.remove(stream)
+            else:
+                yield event
+
+
+async def ingest_worker(
+    dsn: str, spool_dir: str, strategy_ids: list[str], total: int, pause_every: int = 200
+) -> None:
+    """A minimal collector for the kill tests: resume from max(stored, spooled) seq, put
+    the rest through a spooling StoreWriter, close cleanly. Prints "ready" once resumed."""
+    import asyncio
+
+    from perfdesk.services.spool import Spool
+    from perfdesk.services.store import Store
+    from perfdesk.services.store_writer import StoreWriter
+
+    store = await Store.open(dsn, max_size=2, timeout=5)
+    spool = Spool(Path(spool_dir))
+    stored = await store.last_seqs()
+    resume = {s: max(stored.get(s, 0), spool.last_seqs().get(s, 0)) for s in strategy_ids}
+    writer = StoreWriter(store, spool=spool, batch_size=500, max_delay_s=0.01, retry_max_s=0.5)
+    writer.start()
+    print("ready", flush=True)
+    for n, event in enumerate(interleaved(resume, total, fill_every=5, status_every=41)):
+        await writer.put(event)
+        if n % pause_every == 0:
+            await asyncio.sleep(0.002)
+    await writer.aclose()
+    spool.close()
+    await store.close()
