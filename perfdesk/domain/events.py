@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     TypeAdapter,
     ValidationError,
 )
@@ -30,8 +31,10 @@ MAX_FRAME_BYTES = 64 * 1024
 """Frames above this size are refused before parsing (a hostile or broken engine)."""
 
 StrategyId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-Seq = Annotated[int, Field(ge=1, le=2**62)]
-Money = Annotated[float, Field(ge=-1e15, le=1e15)]
+Seq = Annotated[int, Strict(), Field(ge=1, le=2**62)]
+"""Strict: `true`, `2.0` or `"3"` are not seqs."""
+Money = Annotated[float, Strict(), Field(ge=-1e15, le=1e15)]
+"""Strict: a JSON number (int or float), never a bool or a numeric string."""
 
 
 def _to_utc(ts: datetime) -> datetime:
@@ -90,10 +93,10 @@ class FillEvent(_Frame):
     order_id: str = Field(min_length=1, max_length=128)
     symbol: str = Field(min_length=1, max_length=64)
     side: Literal["buy", "sell"]
-    qty: Annotated[float, Field(gt=0, le=1e12)]
-    price: Annotated[float, Field(gt=0, le=1e12)]
-    fee: Annotated[float, Field(ge=-1e9, le=1e9)] = 0.0
-    expected_price: Annotated[float, Field(gt=0, le=1e12)] | None = None
+    qty: Annotated[float, Strict(), Field(gt=0, le=1e12)]
+    price: Annotated[float, Strict(), Field(gt=0, le=1e12)]
+    fee: Annotated[float, Strict(), Field(ge=-1e9, le=1e9)] = 0.0
+    expected_price: Annotated[float, Strict(), Field(gt=0, le=1e12)] | None = None
 
     @property
     def slippage_bps(self) -> float | None:
@@ -168,7 +171,7 @@ class Subscribe(BaseModel):
     strategies: list[StrategyId | Literal["*"]] = Field(
         default_factory=lambda: ["*"], max_length=10_000
     )
-    resume: dict[StrategyId, Annotated[int, Field(ge=0, le=2**62)]] = Field(
+    resume: dict[StrategyId, Annotated[int, Strict(), Field(ge=0, le=2**62)]] = Field(
         default_factory=dict, max_length=10_000
     )
     batch: int = Field(1, ge=1, le=MAX_BATCH)

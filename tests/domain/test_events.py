@@ -114,6 +114,11 @@ INVALID = [
     ("equity", {"seq": -3}, "equity.seq"),
     ("equity", {"seq": 1.5}, "equity.seq"),
     ("equity", {"seq": "seven"}, "equity.seq"),
+    ("equity", {"seq": "7"}, "equity.seq"),  # numeric strings are not numbers
+    ("equity", {"seq": True}, "equity.seq"),  # nor are booleans
+    ("equity", {"seq": 7.0}, "equity.seq"),
+    ("equity", {"equity": "1e6"}, "equity.equity"),
+    ("fill", {"qty": True}, "fill.qty"),
     ("equity", {"equity": 1e300}, "equity.equity"),
     ("equity", {"ts": "yesterday"}, "equity.ts"),
     ("equity", {"realized_pnl": None}, "equity.realized_pnl"),
@@ -158,7 +163,7 @@ def test_missing_key_of_a_data_frame(kind, field):
         ('{"type":"teleport"}', "does not match any of the expected tags"),
         (b"\xff\xfe\x00", "Invalid JSON"),
         ("[" * 5000 + "]" * 5000, "recursion limit"),
-        ('{"type":"equity","seq":NaN}', "equity.seq: Input should be a finite number"),
+        ('{"type":"equity","seq":NaN}', "equity.seq: Input should be a valid integer"),
     ],
 )
 def test_not_a_frame_at_all(raw, words):
