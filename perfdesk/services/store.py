@@ -7,13 +7,15 @@ Event writes are idempotent on (strategy_id, seq) across restarts and replays.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
+import numpy as np
 
 from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StrategyInfo
 from perfdesk.domain.expectations import Expectations
@@ -25,6 +27,47 @@ MAX_DEAD_LETTER_BYTES = 256 * 1024
 """Raw frames longer than this are stored truncated (raw_len keeps the real length)."""
 
 _KINDS = ("equity", "fills", "statuses")
+_COPY_HEADER = 19  # signature (11) + flags (4) + header extension length (4)
+BAR_FIELDS = (
+    "open", "high", "low", "close", "realized_pnl", "unrealized_pnl", "samples", "fills",
+    "fees", "notional", "slippage_cost", "slippage_notional",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Bars:
+    """Rollup bars of one strategy as float64 numpy arrays, oldest first.
+
+    `bucket` is the bar's start in epoch seconds (UTC); price fields are NaN for a bar
+    with fills but no equity sample. Slippage in bps = slippage_cost / slippage_notional
+    * 1e4; P&L of a bar = its close minus the previous bar's close.
+    """
+
+    bucket: np.ndarray
+    columns: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.bucket)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+
+def parse_binary_floats(data: bytes, ncols: int) -> np.ndarray:
+    """Rows of a binary COPY whose columns are all non-NULL float8 -> (n, ncols) array."""
+    tail = 2  # the -1 trailer
+    ext = int.from_bytes(data[15:19], "big")
+    body = memoryview(data)[_COPY_HEADER + ext : len(data) - tail]
+    fields = [("n", ">i2")]
+    for i in range(ncols):
+        fields += [(f"l{i}", ">i4"), (f"v{i}", ">f8")]
+    rows = np.frombuffer(body, dtype=np.dtype(fields))
+    if len(rows) and ((rows["n"] != ncols).any() or (rows["l0"] != 8).any()):
+        raise ValueError("binary COPY rows are not all non-NULL float8")
+    out = np.empty((len(rows), ncols), dtype=np.float64)
+    for i in range(ncols):
+        out[:, i] = rows[f"v{i}"]
+    return out
 
 
 @dataclass(frozen=True)
@@ -245,6 +288,44 @@ class Store:
             strategy_id,
         )
         return [r["seq"] for r in rows]
+
+    # -- history reads ------------------------------------------------------------
+
+    async def rollups(
+        self,
+        strategy_id: str,
+        resolution: Literal["1m", "1d"],
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> Bars:
+        """Bars in [start, end) (bucket start times), read with a binary COPY."""
+        table = {"1m": "rollup_1m", "1d": "rollup_1d"}[resolution]
+        cols = ", ".join(f"coalesce({c}::float8, 'NaN')" for c in BAR_FIELDS)
+        query = (
+            f"SELECT extract(epoch FROM bucket)::float8, {cols} FROM {table}"  # noqa: S608 (fixed names)
+            " WHERE strategy_id = $1 AND ($2::timestamptz IS NULL OR bucket >= $2)"
+            " AND ($3::timestamptz IS NULL OR bucket < $3) ORDER BY bucket"
+        )
+        data = await self._copy_floats(query, (strategy_id, start, end), 1 + len(BAR_FIELDS))
+        return Bars(data[:, 0].copy(), {c: data[:, i + 1] for i, c in enumerate(BAR_FIELDS)})
+
+    async def equity_series(
+        self, strategy_id: str, start: datetime | None = None, end: datetime | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Raw equity samples in [start, end), in seq order: (epoch seconds, equity)."""
+        query = (
+            "SELECT extract(epoch FROM ts)::float8, equity FROM equity WHERE strategy_id = $1"
+            " AND ($2::timestamptz IS NULL OR ts >= $2) AND ($3::timestamptz IS NULL OR ts < $3)"
+            " ORDER BY ts, seq"
+        )
+        data = await self._copy_floats(query, (strategy_id, start, end), 2)
+        return data[:, 0].copy(), data[:, 1].copy()
+
+    async def _copy_floats(self, query: str, args: tuple[Any, ...], ncols: int) -> np.ndarray:
+        buf = io.BytesIO()
+        async with self._pool.acquire() as conn:
+            await conn.copy_from_query(query, *args, output=buf, format="binary")
+        return parse_binary_floats(buf.getvalue(), ncols)
 
     # -- dead letters and verdicts -------------------------------------------------
 

@@ -72,13 +72,11 @@ def is_data_error(exc: BaseException) -> bool:
     return isinstance(exc, asyncpg.PostgresError) and state[:2] in _DATA_ERROR_CLASSES
 
 
-OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-)
-"""What a lost or refused connection raises (data errors are told apart by SQLSTATE)."""
+OUTAGE_ERRORS: tuple[type[BaseException], ...] = (Exception,)
+"""Anything but a data error counts as "the database is unavailable": besides OSError,
+TimeoutError, PostgresError and InterfaceError, asyncpg raises InternalClientError when
+a connection dies mid-protocol. The writer must outlive every one of them; each is
+logged and shown in `stats.last_error`."""
 
 _STOP = object()
 
@@ -292,5 +290,5 @@ class StoreWriter:
 
     def _note_outage(self, exc: BaseException) -> None:
         if self._stats.db_available:
-            log.warning("database unavailable, spooling/retrying: %s", exc)
+            log.warning("database unavailable, spooling/retrying: %r", exc)
         self._stats = replace(self._stats, db_available=False, last_error=f"{exc}")

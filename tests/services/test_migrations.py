@@ -9,6 +9,7 @@ import pytest
 
 from perfdesk.bench.storage import synthetic_events
 from perfdesk.services import database
+from perfdesk.services import store as store_module
 from perfdesk.services.store import Store
 
 LATEST = database.load_migrations()[-1].version
@@ -45,9 +46,18 @@ async def test_concurrent_runners_apply_each_migration_once(db_dsn: str) -> None
             await c.close()
 
 
-async def _seed_raw(conn: asyncpg.Connection) -> None:
-    """Insert events with plain SQL, as a perfdesk of that schema version would have."""
-    for ev in synthetic_events("old", 500, fill_every=7, status_every=50):
+async def _seed(dsn: str, conn: asyncpg.Connection, version: int) -> None:
+    """Store events as a perfdesk of that schema version would have: plain INSERTs at
+    version 1, the Store's write path (ingest_state, rollups) from version 2 on."""
+    events = list(synthetic_events("old", 500, fill_every=7, status_every=50))
+    if version >= 2:
+        pool = await database.create_pool(dsn, init=store_module._init_connection)
+        try:
+            await Store(pool, timescale=False).write_events(events)
+        finally:
+            await pool.close()
+        return
+    for ev in events:
         kind = {"equity": "equity", "fill": "fills", "status": "statuses"}[ev.type]
         row = ev.model_dump(exclude={"type"})
         cols = ", ".join(row)
@@ -61,7 +71,7 @@ async def test_upgrade_from_every_earlier_version(db_dsn: str, version: int) -> 
     conn = await asyncpg.connect(db_dsn)
     try:
         await database.migrate(conn, upto=version)
-        await _seed_raw(conn)
+        await _seed(db_dsn, conn, version)
         assert await database.migrate(conn) == list(range(version + 1, LATEST + 1))
     finally:
         await conn.close()
