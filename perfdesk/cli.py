@@ -18,8 +18,6 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("perfdesk.commands.demo", "GUI + embedded PostgreSQL + built-in engine simulator"),
     "sim": ("perfdesk.commands.sim", "run the engine simulator (protocol v1 over WebSocket)"),
     "collect": ("perfdesk.commands.collect", "headless collector: engine -> database, no Qt"),
-    "analyze": ("perfdesk.commands.analyze", "metrics and verdict for a backtest vs live series"),
-    "report": ("perfdesk.commands.report", "write a validation report (PDF, HTML or CSV)"),
     "bench": ("perfdesk.commands.bench", "run a benchmark; last line is one JSON object"),
 }
 

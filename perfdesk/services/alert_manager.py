@@ -95,6 +95,9 @@ class AlertManager:
             )
             update = {"severity": result.status, "message": result.message, "updated_at": now}
             self._set(old.model_copy(update=update), change)
+        elif result.message != old.message:
+            # Same severity, fresher evidence: keep the text current without notifying.
+            self._alerts[fp] = old.model_copy(update={"message": result.message})
 
     def _set(self, alert: Alert, change: AlertChange) -> None:
         self._alerts[alert.fingerprint] = alert

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from perfdesk.analytics import fdr
 from perfdesk.analytics.streaming import EquityStats
 from perfdesk.analytics.validator import validate
-from perfdesk.domain.events import DataEvent, EquityEvent, StatusEvent, StrategyInfo
+from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StatusEvent, StrategyInfo
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import FeedState, StrategyState
@@ -46,6 +47,7 @@ class LiveMonitor:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._clock = clock
+        self.false_discovery_rate = 0.05
         self._live: dict[str, _Live] = {}
         self._cache: dict[str, StrategySnapshot] = {}
         self._thresholds_for = thresholds_for or (lambda _sid: Thresholds())
@@ -67,6 +69,16 @@ class LiveMonitor:
             ts = event.ts.timestamp()
             live.stats.update(ts, event.equity)
             live.chart.append(ts, event.equity)
+        elif isinstance(event, FillEvent):
+            live.stats.fill(
+                event.ts.timestamp(),
+                event.symbol,
+                event.side,
+                qty=event.qty,
+                price=event.price,
+                fee=event.fee,
+                expected_price=event.expected_price,
+            )
         elif isinstance(event, StatusEvent):
             live.state = event.status
 
@@ -82,19 +94,24 @@ class LiveMonitor:
                 live.version += 1
 
     def validate(self, now: datetime | None = None) -> list[Verdict]:
-        """Re-evaluate every strategy's rules; returns the new verdicts."""
+        """Re-evaluate every strategy's rules, with false-discovery control across them."""
         wall = (now or datetime.now(UTC)).timestamp()
-        verdicts = []
-        for live in self._live.values():
-            thresholds = self._thresholds_for(live.strategy_id)
-            event_now = _event_clock(live, wall)
-            verdict = validate(
-                live.strategy_id, live.stats, live.expectations, thresholds, event_now
+        lives = list(self._live.values())
+        raw = [
+            validate(
+                live.strategy_id,
+                live.stats,
+                live.expectations,
+                self._thresholds_for(live.strategy_id),
+                _event_clock(live, wall),
             )
+            for live in lives
+        ]
+        verdicts = fdr.adjust_verdicts(raw, self.false_discovery_rate)
+        for live, verdict in zip(lives, verdicts, strict=True):
             if live.verdict is None or _changed(live.verdict, verdict):
                 live.version += 1
             live.verdict = verdict
-            verdicts.append(verdict)
         return verdicts
 
     def snapshots(self) -> dict[str, StrategySnapshot]:

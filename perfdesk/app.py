@@ -1,0 +1,142 @@
+"""Composition root of the desktop app: builds the services and the window, connects them.
+
+Everything that can block (starting PostgreSQL, connecting, the simulator) happens off
+the GUI thread: the embedded server starts in a worker thread, database and network
+I/O are coroutines on the qasync loop, the demo simulator runs on its own loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from perfdesk.domain.alerts import Alert
+from perfdesk.domain.snapshot import StrategySnapshot
+from perfdesk.services.bootstrap import Backend, start_backend
+from perfdesk.views.main_window import MainWindow
+from perfdesk.views.style import apply_theme
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    dsn: str | None = None
+    engine_url: str | None = None
+    demo: bool = False
+    screenshot: Path | None = None
+    screenshot_after_s: float = 20.0
+    theme: str = "dark"
+
+
+class RuntimeSource:
+    """What the window reads: the live monitor and alert manager once the backend is up."""
+
+    def __init__(self) -> None:
+        self.backend: Backend | None = None
+
+    def snapshots(self) -> dict[str, StrategySnapshot]:
+        return self.backend.runtime.monitor.snapshots() if self.backend else {}
+
+    def active_alerts(self) -> list[Alert]:
+        return self.backend.runtime.alerts.active() if self.backend else []
+
+
+def install_error_hooks(loop: asyncio.AbstractEventLoop) -> None:
+    """Route uncaught errors from Python, threads and the loop to the log (one place)."""
+
+    def on_exception(exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+        log.critical("uncaught exception", exc_info=(exc_type, exc, tb))
+
+    def on_thread_exception(args: threading.ExceptHookArgs) -> None:
+        log.critical("uncaught exception in thread %s", args.thread, exc_info=args.exc_value)
+
+    def on_loop_exception(_loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        log.error("event loop: %s", context.get("message"), exc_info=context.get("exception"))
+
+    sys.excepthook = on_exception
+    threading.excepthook = on_thread_exception
+    loop.set_exception_handler(on_loop_exception)
+
+
+def run(config: AppConfig) -> int:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app.setApplicationName("perfdesk")
+    app.setOrganizationName("perfdesk")
+    settings = QSettings()
+    apply_theme(app, str(settings.value("theme", config.theme)))
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    install_error_hooks(loop)
+    with loop:
+        return loop.run_until_complete(_main(app, config))
+
+
+async def _main(app: QApplication, config: AppConfig) -> int:
+    source = RuntimeSource()
+    window = MainWindow(source)
+    window.resize(1440, 900)
+    settings = QSettings()
+    window.restore_state(settings)
+    window.theme_requested.connect(lambda key: _set_theme(app, settings, key))
+    # Quitting the Qt app would stop the qasync loop before the backend is shut down,
+    # so closing the last window (or Ctrl+C) ends _main instead, which then cleans up.
+    closed = asyncio.Event()
+    app.setQuitOnLastWindowClosed(False)
+    app.lastWindowClosed.connect(closed.set)
+    signal.signal(signal.SIGINT, lambda *_: closed.set())
+    window.show()
+    window.statusBar().showMessage("Starting the database and the engine link…")
+    try:
+        source.backend = await start_backend(config.dsn, config.engine_url, demo=config.demo)
+    except Exception as exc:
+        log.exception("could not start")
+        window.statusBar().showMessage(f"Could not start: {exc}")
+        await closed.wait()
+        return 1
+    _connect_actions(window, source.backend)
+    window.statusBar().showMessage(source.backend.description)
+    if config.screenshot is not None:
+        _schedule_screenshot(window, config.screenshot, config.screenshot_after_s)
+    await closed.wait()
+    window.save_state(settings)
+    await source.backend.stop()
+    return 0
+
+
+def _set_theme(app: QApplication, settings: QSettings, key: str) -> None:
+    apply_theme(app, key)
+    settings.setValue("theme", key)
+
+
+def _connect_actions(window: MainWindow, backend: Backend) -> None:
+    alerts = backend.runtime.alerts
+    window.ack_requested.connect(
+        lambda fp: alerts.ack(fp, backend.user, "acknowledged in perfdesk", datetime.now(UTC))
+    )
+    window.snooze_requested.connect(
+        lambda fp: alerts.snooze(fp, datetime.now(UTC) + timedelta(hours=1), datetime.now(UTC))
+    )
+
+
+def _schedule_screenshot(window: MainWindow, path: Path, after_s: float) -> None:
+    def shoot() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(path)):
+            log.error("could not write the screenshot to %s", path)
+        else:
+            log.info("screenshot written to %s", path)
+        window.close()
+
+    QTimer.singleShot(int(after_s * 1000), shoot)

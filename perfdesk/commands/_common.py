@@ -1,0 +1,20 @@
+"""Options shared by the commands that connect to a database and an engine."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dsn",
+        default=os.environ.get("PERFDESK_DSN"),
+        help="PostgreSQL/TimescaleDB DSN (default: $PERFDESK_DSN, else the embedded server). "
+        "Put the password in $PGPASSWORD or the keyring, not in the DSN.",
+    )
+    parser.add_argument(
+        "--engine-url",
+        default=os.environ.get("PERFDESK_ENGINE_URL"),
+        help="execution engine WebSocket URL, ws:// or wss:// (default: $PERFDESK_ENGINE_URL)",
+    )

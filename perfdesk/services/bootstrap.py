@@ -1,0 +1,109 @@
+"""Bring the backend up and down: database (embedded or DSN), simulator (demo), runtime.
+
+Shared by the desktop app and `perfdesk collect`; no Qt. Blocking steps (starting the
+embedded PostgreSQL) run in a worker thread so the caller's loop stays responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import platformdirs
+
+from perfdesk.services.dsn import redacted, with_database
+from perfdesk.services.embedded_db import EmbeddedPostgres
+from perfdesk.services.loop_thread import LoopThread
+from perfdesk.services.runtime import Runtime
+from perfdesk.services.store import Store
+from perfdesk.sim.server import Simulator
+
+log = logging.getLogger(__name__)
+
+APP_DATABASE = "perfdesk"
+DEMO_DATABASE = "perfdesk_demo"
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def default_data_dir() -> Path:
+    return platformdirs.user_data_path("perfdesk", appauthor=False)
+
+
+class BackendError(RuntimeError):
+    """The backend could not start; the message says what to do."""
+
+
+@dataclass
+class Backend:
+    runtime: Runtime
+    store: Store
+    description: str
+    user: str = field(default_factory=getpass.getuser)
+    embedded: EmbeddedPostgres | None = None
+    sim_thread: LoopThread | None = None
+    sim: Simulator | None = None
+
+    async def stop(self) -> None:
+        """Stop in reverse order of start; each step runs even if an earlier one fails."""
+        try:
+            await self.runtime.stop()
+            await self.store.close()
+        finally:
+            if self.sim is not None and self.sim_thread is not None:
+                await self.sim_thread.acall(self.sim.stop())
+                self.sim_thread.close()
+            if self.embedded is not None:
+                await asyncio.to_thread(self.embedded.stop)
+
+
+async def start_backend(
+    dsn: str | None,
+    engine_url: str | None,
+    *,
+    demo: bool = False,
+    token: str | None = None,
+    data_dir: Path | None = None,
+) -> Backend:
+    embedded = None
+    if dsn is None:
+        embedded = EmbeddedPostgres((data_dir or default_data_dir()) / "db")
+        admin_dsn = await asyncio.to_thread(embedded.start)
+        dsn = await ensure_database(admin_dsn, DEMO_DATABASE if demo else APP_DATABASE, demo)
+    sim_thread = sim = None
+    if demo and engine_url is None:
+        sim_thread = LoopThread("perfdesk-sim")
+        sim = Simulator()
+        engine_url = await sim_thread.acall(sim.start())
+    if engine_url is None:
+        raise BackendError(
+            "no engine configured: pass --engine-url, set PERFDESK_ENGINE_URL, "
+            "or try `perfdesk demo` with the built-in simulator"
+        )
+    store = await Store.open(dsn)
+    runtime = Runtime(store, engine_url, token=token)
+    await runtime.start()
+    where = "embedded PostgreSQL" if embedded else redacted(dsn)
+    description = f"Engine {engine_url} · database: {where}"
+    log.info("backend up: %s", description)
+    return Backend(runtime, store, description, embedded=embedded, sim_thread=sim_thread, sim=sim)
+
+
+async def ensure_database(admin_dsn: str, name: str, fresh: bool = False) -> str:
+    """Create database `name` on the server if missing (drop it first when `fresh`)."""
+    if not _IDENTIFIER.match(name):
+        raise BackendError(f"invalid database name {name!r}")
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        if fresh:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(admin_dsn, name)

@@ -1,0 +1,70 @@
+"""Runtime: the live pipeline without a UI — engine -> store + monitor -> verdicts -> alerts.
+
+`perfdesk collect` runs it headless; the desktop app runs the same object on the
+qasync loop and reads `monitor` and `alerts` from its views.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from perfdesk.domain.status import Status
+from perfdesk.domain.verdict import Verdict
+from perfdesk.services.alert_manager import AlertManager
+from perfdesk.services.engine_client import EngineClient
+from perfdesk.services.monitor import LiveMonitor
+from perfdesk.services.pipeline import Pipeline
+from perfdesk.services.store import Store
+from perfdesk.services.store_writer import StoreWriter
+from perfdesk.services.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(
+        self,
+        store: Store,
+        engine_url: str,
+        *,
+        token: str | None = None,
+        validate_every_s: float = 0.25,
+    ) -> None:
+        self.store = store
+        self.monitor = LiveMonitor()
+        self.alerts = AlertManager()
+        self.writer = StoreWriter(store)
+        self.pipeline = Pipeline(self.monitor, self.writer, store)
+        self.client = EngineClient(engine_url, self.pipeline, token=token, resume=store.last_seqs)
+        self._validate_every_s = validate_every_s
+        self._saved_status: dict[str, Status] = {}
+        self._tasks = TaskSet()
+
+    async def start(self) -> None:
+        self._tasks.spawn(self.writer.run(), "store-writer")
+        self._tasks.spawn(self.client.run(), "engine-client")
+        self._tasks.spawn(self._validate_forever(), "validator")
+
+    async def stop(self) -> None:
+        """Stop reading, flush what was read, then stop the rest."""
+        await self.client.stop()
+        await self.writer.flush()
+        await self.writer.aclose()
+        await self._tasks.cancel_all()
+
+    async def validate_once(self, now: datetime | None = None) -> list[Verdict]:
+        now = now or datetime.now(UTC)
+        verdicts = self.monitor.validate(now)
+        self.alerts.process(verdicts, now)
+        for verdict in verdicts:
+            if self._saved_status.get(verdict.strategy_id) != verdict.status:
+                self._saved_status[verdict.strategy_id] = verdict.status
+                await self.store.save_verdict(verdict)
+        return verdicts
+
+    async def _validate_forever(self) -> None:
+        while True:
+            await self.validate_once()
+            await asyncio.sleep(self._validate_every_s)

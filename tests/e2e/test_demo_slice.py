@@ -1,0 +1,80 @@
+"""The whole slice on real parts: simulator on loopback -> engine client -> PostgreSQL,
+live monitor -> validator -> alerts -> the Qt window (offscreen).
+
+It waits for the breaking strategy's badge to turn critical and the banner to show it,
+then checks that the database holds every event the simulator sent, exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from perfdesk.domain.status import Status
+from perfdesk.services.bootstrap import Backend, start_backend
+from perfdesk.views.main_window import MainWindow
+
+BREAKING = "carry-break"
+
+
+class BackendSource:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def snapshots(self):  # type: ignore[no-untyped-def]
+        return self.backend.runtime.monitor.snapshots()
+
+    def active_alerts(self):  # type: ignore[no-untyped-def]
+        return self.backend.runtime.alerts.active()
+
+
+async def until(condition: Callable[[], bool], limit_s: float, what: str) -> None:
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {limit_s} s waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+def badge_status(window: MainWindow, strategy_id: str) -> Status | None:
+    card = window.dashboard.cards.get(strategy_id)
+    return None if card is None else card.badge.status
+
+
+async def test_breaking_strategy_goes_critical_and_every_event_is_stored_once(
+    qtbot: QtBot, db_dsn: str
+) -> None:
+    backend = await start_backend(db_dsn, None, demo=True)
+    try:
+        window = MainWindow(BackendSource(backend))
+        qtbot.addWidget(window)
+        window.show()
+        await until(lambda: badge_status(window, BREAKING) is Status.CRITICAL, 90, "critical badge")
+        await until(lambda: window.banner.isVisible(), 5, "the alert banner")
+        shown = window.banner.current
+        assert shown is not None and shown.severity is Status.CRITICAL
+        assert shown.strategy_id in window.banner.message_label.text()
+        breaking = [a for a in backend.runtime.alerts.active() if a.strategy_id == BREAKING]
+        assert any(a.rule == "drawdown" and a.severity is Status.CRITICAL for a in breaking)
+
+        sim = backend.sim
+        assert sim is not None
+        sim.pause()
+        client = backend.runtime.client
+        await until(
+            lambda: all(client.last_seq(s) == sim.last_seq(s) for s in sim.strategy_ids),
+            30,
+            "the client to receive everything sent",
+        )
+        await backend.runtime.writer.flush()
+        for sid in sim.strategy_ids:
+            sent = sim.last_seq(sid)
+            assert sent > 100
+            assert await backend.store.seqs(sid) == list(range(1, sent + 1))
+        assert await backend.store.count_events() == sim.total_sent
+    finally:
+        await backend.stop()
