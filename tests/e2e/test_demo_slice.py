@@ -54,7 +54,7 @@ async def test_breaking_strategy_goes_critical_and_every_event_is_stored_once(
         qtbot.addWidget(window)
         window.show()
         await until(lambda: badge_status(window, BREAKING) is Status.CRITICAL, 90, "critical badge")
-        await until(lambda: window.banner.isVisible(), 5, "the alert banner")
+        await until(window.banner.isVisible, 5, "the alert banner")
         shown = window.banner.current
         assert shown is not None and shown.severity is Status.CRITICAL
         assert shown.strategy_id in window.banner.message_label.text()
