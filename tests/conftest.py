@@ -16,12 +16,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from pg_settings import TEST_SETTINGS
 
 from perfdesk.services.embedded_db import EmbeddedPostgres
 from perfdesk.services.store import Store
-
-TEST_SETTINGS = {"fsync": "off", "full_page_writes": "off", "max_connections": "200"}
-"""Crash-safety of the test server's own disk is not under test; speed is welcome."""
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import TEST_SETTINGS
+from pg_settings import TEST_SETTINGS
 
 from perfdesk.services.embedded_db import EmbeddedPostgres
 from perfdesk.services.spool import Spool

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from conftest import TEST_SETTINGS
+from pg_settings import TEST_SETTINGS
 
 from perfdesk.bench.storage import interleaved
 from perfdesk.domain.events import DataEvent
