@@ -1,8 +1,9 @@
 """Composition root of the desktop app: builds the services and the window, connects them.
 
-Everything that can block (starting PostgreSQL, connecting, the simulator) happens off
-the GUI thread: the embedded server starts in a worker thread, database and network
-I/O are coroutines on the qasync loop, the demo simulator runs on its own loop thread.
+The GUI thread runs only Qt and the qasync loop. The live backend (engine link, store,
+validation, alerts) runs on its own loop thread (BackendHost) and publishes an
+immutable LiveView that the window reads on its repaint timer; the embedded
+PostgreSQL starts in a worker thread; the demo simulator has a loop thread of its own.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +24,9 @@ from PySide6.QtWidgets import QApplication
 
 from perfdesk.domain.alerts import Alert
 from perfdesk.domain.snapshot import StrategySnapshot
-from perfdesk.services.bootstrap import Backend, start_backend
+from perfdesk.services.alert_manager import AlertManager
+from perfdesk.services.backend_host import BackendHost
+from perfdesk.services.secrets import get_secret
 from perfdesk.views.main_window import MainWindow
 from perfdesk.views.style import apply_theme
 
@@ -40,16 +44,18 @@ class AppConfig:
 
 
 class RuntimeSource:
-    """What the window reads: the live monitor and alert manager once the backend is up."""
+    """What the window reads: the backend's latest published LiveView (never live state)."""
 
-    def __init__(self) -> None:
-        self.backend: Backend | None = None
+    def __init__(self, host: BackendHost) -> None:
+        self._host = host
 
-    def snapshots(self) -> dict[str, StrategySnapshot]:
-        return self.backend.runtime.monitor.snapshots() if self.backend else {}
+    def snapshots(self) -> Mapping[str, StrategySnapshot]:
+        backend = self._host.backend
+        return backend.runtime.published.snapshots if backend else {}
 
     def active_alerts(self) -> list[Alert]:
-        return self.backend.runtime.alerts.active() if self.backend else []
+        backend = self._host.backend
+        return list(backend.runtime.published.alerts) if backend else []
 
 
 def install_error_hooks(loop: asyncio.AbstractEventLoop) -> None:
@@ -84,11 +90,12 @@ def run(config: AppConfig) -> int:
 
 
 async def _main(app: QApplication, config: AppConfig) -> int:
-    source = RuntimeSource()
-    window = MainWindow(source)
+    host = BackendHost()
+    window = MainWindow(RuntimeSource(host))
     window.resize(1440, 900)
     settings = QSettings()
-    window.restore_state(settings)
+    if config.screenshot is None:
+        window.restore_state(settings)
     window.theme_requested.connect(lambda key: _set_theme(app, settings, key))
     # Quitting the Qt app would stop the qasync loop before the backend is shut down,
     # so closing the last window (or Ctrl+C) ends _main instead, which then cleans up.
@@ -99,35 +106,46 @@ async def _main(app: QApplication, config: AppConfig) -> int:
     window.show()
     window.statusBar().showMessage("Starting the database and the engine link…")
     try:
-        source.backend = await start_backend(config.dsn, config.engine_url, demo=config.demo)
+        backend = await host.start(
+            config.dsn, config.engine_url, demo=config.demo, token=get_secret("engine_token")
+        )
     except Exception as exc:
         log.exception("could not start")
         window.statusBar().showMessage(f"Could not start: {exc}")
         await closed.wait()
+        await host.stop()
         return 1
-    _connect_actions(window, source.backend)
-    window.statusBar().showMessage(source.backend.description)
+    _connect_actions(window, host, backend.user)
+    window.statusBar().showMessage(backend.description)
     if config.screenshot is not None:
         _schedule_screenshot(window, config.screenshot, config.screenshot_after_s)
     await closed.wait()
-    window.save_state(settings)
-    await source.backend.stop()
+    if config.screenshot is None:
+        window.save_state(settings)
+    await host.stop()
     return 0
+
+
+def _connect_actions(window: MainWindow, host: BackendHost, user: str) -> None:
+    def alerts() -> AlertManager:
+        assert host.backend is not None
+        return host.backend.runtime.alerts
+
+    def ack(fingerprint: str) -> None:
+        now = datetime.now(UTC)
+        host.call(alerts().ack, fingerprint, user, "acknowledged in perfdesk", now)
+
+    def snooze(fingerprint: str) -> None:
+        now = datetime.now(UTC)
+        host.call(alerts().snooze, fingerprint, now + timedelta(hours=1), now)
+
+    window.ack_requested.connect(ack)
+    window.snooze_requested.connect(snooze)
 
 
 def _set_theme(app: QApplication, settings: QSettings, key: str) -> None:
     apply_theme(app, key)
     settings.setValue("theme", key)
-
-
-def _connect_actions(window: MainWindow, backend: Backend) -> None:
-    alerts = backend.runtime.alerts
-    window.ack_requested.connect(
-        lambda fp: alerts.ack(fp, backend.user, "acknowledged in perfdesk", datetime.now(UTC))
-    )
-    window.snooze_requested.connect(
-        lambda fp: alerts.snooze(fp, datetime.now(UTC) + timedelta(hours=1), datetime.now(UTC))
-    )
 
 
 def _schedule_screenshot(window: MainWindow, path: Path, after_s: float) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
 
+from perfdesk.domain.alerts import Alert
 from perfdesk.domain.status import FeedState, StrategyState
 from perfdesk.domain.verdict import Verdict
 
@@ -38,3 +40,16 @@ class StrategySnapshot:
     verdict: Verdict | None = None
     chart_t: FloatArray = field(default_factory=lambda: np.empty(0))
     chart_equity: FloatArray = field(default_factory=lambda: np.empty(0))
+
+
+@dataclass(frozen=True, slots=True)
+class LiveView:
+    """Everything the window shows live, published as one immutable value.
+
+    The backend replaces its `published` LiveView several times a second; the GUI
+    thread only ever reads the reference, so it never sees half-updated state.
+    """
+
+    snapshots: Mapping[str, StrategySnapshot] = field(default_factory=dict)
+    alerts: tuple[Alert, ...] = ()
+    published_at: float = 0.0

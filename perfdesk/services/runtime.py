@@ -1,15 +1,18 @@
 """Runtime: the live pipeline without a UI — engine -> store + monitor -> verdicts -> alerts.
 
-`perfdesk collect` runs it headless; the desktop app runs the same object on the
-qasync loop and reads `monitor` and `alerts` from its views.
+`perfdesk collect` runs it headless; the desktop app runs the same object on a
+backend thread (see BackendHost) and its window reads only `published`, an immutable
+LiveView replaced every `publish_every_s`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime
 
+from perfdesk.domain.snapshot import LiveView
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import Verdict
 from perfdesk.services.alert_manager import AlertManager
@@ -31,6 +34,7 @@ class Runtime:
         *,
         token: str | None = None,
         validate_every_s: float = 0.25,
+        publish_every_s: float = 0.05,
     ) -> None:
         self.store = store
         self.monitor = LiveMonitor()
@@ -39,6 +43,8 @@ class Runtime:
         self.pipeline = Pipeline(self.monitor, self.writer, store)
         self.client = EngineClient(engine_url, self.pipeline, token=token, resume=store.last_seqs)
         self._validate_every_s = validate_every_s
+        self._publish_every_s = publish_every_s
+        self.published = LiveView()
         self._saved_status: dict[str, Status] = {}
         self._tasks = TaskSet()
 
@@ -46,6 +52,7 @@ class Runtime:
         self._tasks.spawn(self.writer.run(), "store-writer")
         self._tasks.spawn(self.client.run(), "engine-client")
         self._tasks.spawn(self._validate_forever(), "validator")
+        self._tasks.spawn(self._publish_forever(), "publisher")
 
     async def stop(self) -> None:
         """Stop reading, flush what was read, then stop the rest."""
@@ -63,6 +70,17 @@ class Runtime:
                 self._saved_status[verdict.strategy_id] = verdict.status
                 await self.store.save_verdict(verdict)
         return verdicts
+
+    def publish(self) -> LiveView:
+        """Replace `published` with the current state (snapshots are rebuilt only if changed)."""
+        view = LiveView(self.monitor.snapshots(), tuple(self.alerts.active()), time.time())
+        self.published = view
+        return view
+
+    async def _publish_forever(self) -> None:
+        while True:
+            self.publish()
+            await asyncio.sleep(self._publish_every_s)
 
     async def _validate_forever(self) -> None:
         while True:

@@ -1,5 +1,6 @@
 """The whole slice on real parts: simulator on loopback -> engine client -> PostgreSQL,
-live monitor -> validator -> alerts -> the Qt window (offscreen).
+live monitor -> validator -> alerts -> the Qt window (offscreen), threaded as in the app:
+the backend on its own loop thread, the window reading its published LiveView.
 
 It waits for the breaking strategy's badge to turn critical and the banner to show it,
 then checks that the database holds every event the simulator sent, exactly once.
@@ -14,22 +15,12 @@ from collections.abc import Callable
 import pytest
 from pytestqt.qtbot import QtBot
 
+from perfdesk.app import RuntimeSource
 from perfdesk.domain.status import Status
-from perfdesk.services.bootstrap import Backend, start_backend
+from perfdesk.services.backend_host import BackendHost
 from perfdesk.views.main_window import MainWindow
 
 BREAKING = "carry-break"
-
-
-class BackendSource:
-    def __init__(self, backend: Backend) -> None:
-        self.backend = backend
-
-    def snapshots(self):  # type: ignore[no-untyped-def]
-        return self.backend.runtime.monitor.snapshots()
-
-    def active_alerts(self):  # type: ignore[no-untyped-def]
-        return self.backend.runtime.alerts.active()
 
 
 async def until(condition: Callable[[], bool], limit_s: float, what: str) -> None:
@@ -48,9 +39,10 @@ def badge_status(window: MainWindow, strategy_id: str) -> Status | None:
 async def test_breaking_strategy_goes_critical_and_every_event_is_stored_once(
     qtbot: QtBot, db_dsn: str
 ) -> None:
-    backend = await start_backend(db_dsn, None, demo=True)
+    host = BackendHost()
+    backend = await host.start(db_dsn, None, demo=True)
     try:
-        window = MainWindow(BackendSource(backend))
+        window = MainWindow(RuntimeSource(host))
         qtbot.addWidget(window)
         window.show()
         await until(lambda: badge_status(window, BREAKING) is Status.CRITICAL, 90, "critical badge")
@@ -58,7 +50,8 @@ async def test_breaking_strategy_goes_critical_and_every_event_is_stored_once(
         shown = window.banner.current
         assert shown is not None and shown.severity is Status.CRITICAL
         assert shown.strategy_id in window.banner.message_label.text()
-        breaking = [a for a in backend.runtime.alerts.active() if a.strategy_id == BREAKING]
+        published = backend.runtime.published.alerts
+        breaking = [a for a in published if a.strategy_id == BREAKING]
         assert any(a.rule == "drawdown" and a.severity is Status.CRITICAL for a in breaking)
 
         sim = backend.sim
@@ -70,11 +63,11 @@ async def test_breaking_strategy_goes_critical_and_every_event_is_stored_once(
             30,
             "the client to receive everything sent",
         )
-        await backend.runtime.writer.flush()
+        await host.run(backend.runtime.writer.flush())
         for sid in sim.strategy_ids:
             sent = sim.last_seq(sid)
             assert sent > 100
-            assert await backend.store.seqs(sid) == list(range(1, sent + 1))
-        assert await backend.store.count_events() == sim.total_sent
+            assert await host.run(backend.store.seqs(sid)) == list(range(1, sent + 1))
+        assert await host.run(backend.store.count_events()) == sim.total_sent
     finally:
-        await backend.stop()
+        await host.stop()
