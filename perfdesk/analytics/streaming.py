@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
+
+from perfdesk.analytics.drift import DriftTracker
 
 SECONDS_PER_DAY = 86_400.0
 
@@ -63,6 +66,7 @@ class DailyReturns:
     values: list[float] = field(default_factory=list)
     days: list[int] = field(default_factory=list)
     moments: RunningMoments = field(default_factory=RunningMoments)
+    power_sums: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
     prev_close: float | None = None
     day: int | None = None
     close: float = 0.0
@@ -85,14 +89,105 @@ class DailyReturns:
             self.values.append(ret)
             self.days.append(self.day if self.day is not None else 0)
             self.moments.push(ret)
+            ps = self.power_sums
+            ps[0] += ret
+            ps[1] += ret * ret
+            ps[2] += ret**3
+            ps[3] += ret**4
         self.prev_close = self.close
         return ret
+
+    def shape(self) -> tuple[int, float, float, float]:
+        """(n, per-day Sharpe (ddof=1), moment skewness γ₃, raw moment kurtosis γ₄) of the
+        finished days, O(1) from running power sums; NaNs below 2 days or no variance."""
+        n = len(self.values)
+        if n < 2:
+            return n, math.nan, math.nan, math.nan
+        s1, s2, s3, s4 = (x / n for x in self.power_sums)
+        mu = s1
+        m2 = s2 - mu * mu
+        if m2 <= 1e-30:
+            return n, math.nan, math.nan, math.nan
+        m3 = s3 - 3 * mu * s2 + 2 * mu**3
+        m4 = s4 - 4 * mu * s3 + 6 * mu * mu * s2 - 3 * mu**4
+        sd = math.sqrt(m2 * n / (n - 1))
+        return n, mu / sd, m3 / m2**1.5, m4 / (m2 * m2)
 
     def pending(self) -> float | None:
         """Return of the current (unfinished) day so far, if a previous close exists."""
         if self.prev_close is None or self.prev_close <= 0:
             return None
         return self.close / self.prev_close - 1.0
+
+
+@dataclass(slots=True)
+class _Position:
+    qty: float = 0.0  # signed: > 0 long
+    avg_price: float = 0.0
+
+
+@dataclass(slots=True)
+class TradeStats:
+    """Fills, slippage and round-trip wins of one strategy, O(1) per fill.
+
+    A *trade* is a fill that reduces a position (average-cost accounting per symbol);
+    it wins when its realised P&L net of its share of the fee is positive. Slippage is
+    in basis points against `expected_price`, positive when worse (paid more on a buy,
+    received less on a sell).
+    """
+
+    fills: int = 0
+    first_ts: float | None = None
+    last_ts: float = 0.0
+    wins: int = 0
+    losses: int = 0
+    slippage_bps: RunningMoments = field(default_factory=RunningMoments)
+    positions: dict[str, _Position] = field(default_factory=dict)
+
+    def update(
+        self,
+        ts: float,
+        symbol: str,
+        side: Literal["buy", "sell"],
+        *,
+        qty: float,
+        price: float,
+        fee: float = 0.0,
+        expected_price: float | None = None,
+    ) -> None:
+        self.fills += 1
+        self.first_ts = ts if self.first_ts is None else min(self.first_ts, ts)
+        self.last_ts = max(self.last_ts, ts)
+        sign = 1.0 if side == "buy" else -1.0
+        if expected_price is not None and expected_price > 0:
+            self.slippage_bps.push(sign * (price - expected_price) / expected_price * 1e4)
+        self._book(self.positions.setdefault(symbol, _Position()), sign, qty, price, fee)
+
+    def _book(self, pos: _Position, sign: float, qty: float, price: float, fee: float) -> None:
+        if pos.qty == 0 or (pos.qty > 0) == (sign > 0):
+            total = abs(pos.qty) + qty
+            pos.avg_price = (pos.avg_price * abs(pos.qty) + price * qty) / total
+            pos.qty += sign * qty
+            return
+        closed = min(qty, abs(pos.qty))
+        pnl = (price - pos.avg_price) * closed * (1.0 if pos.qty > 0 else -1.0)
+        pnl -= fee * closed / qty
+        self.wins += pnl > 0
+        self.losses += pnl < 0
+        pos.qty += sign * qty
+        if abs(pos.qty) < 1e-12:
+            pos.qty = 0.0
+        elif (pos.qty > 0) == (sign > 0):
+            pos.avg_price = price  # flipped: the remainder opened at this price
+
+    @property
+    def trades(self) -> int:
+        """Closed trades with a non-zero P&L."""
+        return self.wins + self.losses
+
+    @property
+    def win_rate(self) -> float | None:
+        return self.wins / self.trades if self.trades else None
 
 
 @dataclass(slots=True)
@@ -115,7 +210,25 @@ class EquityStats:
     day_open: float = 0.0
     returns: RunningMoments = field(default_factory=RunningMoments)
     daily: DailyReturns = field(default_factory=DailyReturns)
+    trades: TradeStats = field(default_factory=TradeStats)
+    drift: DriftTracker | None = None
     _day: int = -(2**62)
+
+    def fill(
+        self,
+        ts: float,
+        symbol: str,
+        side: Literal["buy", "sell"],
+        *,
+        qty: float,
+        price: float,
+        fee: float = 0.0,
+        expected_price: float | None = None,
+    ) -> None:
+        """Feed one fill (see TradeStats.update)."""
+        self.trades.update(
+            ts, symbol, side, qty=qty, price=price, fee=fee, expected_price=expected_price
+        )
 
     def update(self, ts: float, equity: float) -> None:
         """Feed one equity sample (ts = POSIX seconds UTC)."""

@@ -1,4 +1,9 @@
-"""Threshold settings for the rules. Forms are generated from these models' fields."""
+"""Threshold settings for the rules. Forms are generated from these models' fields.
+
+Each rule has its own group; every group has a warning level less severe than its
+critical level (checked by a cross-field validator whose message names both fields).
+Probabilities are fractions (0.01 = 1 %).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,18 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
-class DrawdownThresholds(BaseModel):
-    """Live drawdown compared with the expected (backtest) max drawdown."""
-
+class _Group(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _below(low: float, high: float, low_title: str, high_title: str) -> None:
+    if low >= high:
+        raise ValueError(f"'{low_title}' must be below '{high_title}'")
+
+
+class DrawdownThresholds(_Group):
+    """Live max drawdown against the backtest: model percentiles when a profile exists,
+    else a multiple of the expected max drawdown."""
 
     warning_ratio: float = Field(
         0.8,
@@ -26,24 +39,179 @@ class DrawdownThresholds(BaseModel):
         gt=0.0,
         le=10.0,
     )
+    warning_percentile: float = Field(
+        0.98,
+        title="Warning percentile",
+        description="With a backtest profile: 0.98 = a healthy strategy crosses the warning "
+        "line (which deepens with the strategy's live age) in its first year with chance 2 %.",
+        gt=0.5,
+        lt=1.0,
+    )
+    critical_percentile: float = Field(
+        0.995,
+        title="Critical percentile",
+        description="With a backtest profile: like the warning percentile, for critical.",
+        gt=0.5,
+        lt=1.0,
+    )
 
     @model_validator(mode="after")
     def _warning_below_critical(self) -> Self:
-        if self.warning_ratio >= self.critical_ratio:
-            raise ValueError("'Warning at' must be below 'Critical at'")
+        _below(self.warning_ratio, self.critical_ratio, "Warning at", "Critical at")
+        _below(
+            self.warning_percentile,
+            self.critical_percentile,
+            "Warning percentile",
+            "Critical percentile",
+        )
         return self
 
 
-class Thresholds(BaseModel):
+class _PValueGroup(_Group):
+    """A test whose p-value warns at `warning_p` and is critical at `critical_p`."""
+
+    warning_p: float = Field(
+        0.01, title="Warning p-value", description="Warn at or below this p-value.", gt=0, lt=1
+    )
+    critical_p: float = Field(
+        0.001, title="Critical p-value", description="Critical at or below.", gt=0, lt=1
+    )
+
+    @model_validator(mode="after")
+    def _critical_below_warning(self) -> Self:
+        _below(self.critical_p, self.warning_p, "Critical p-value", "Warning p-value")
+        return self
+
+
+class SharpeThresholds(_PValueGroup):
+    """PSR of live daily returns against the backtest Sharpe; MinTRL says "inconclusive"."""
+
+    min_days: int = Field(20, title="Minimum live days", ge=2, le=10_000)
+
+
+class DistributionThresholds(_PValueGroup):
+    """Two-sample Kolmogorov-Smirnov test, live vs backtest standardised daily returns."""
+
+    warning_p: float = Field(1e-3, title="Warning p-value", gt=0, lt=1)
+    critical_p: float = Field(1e-4, title="Critical p-value", gt=0, lt=1)
+    min_days: int = Field(20, title="Minimum live days", ge=5, le=10_000)
+
+
+class DriftThresholds(_Group):
+    """CUSUM / Page-Hinkley: false-alarm probability of a healthy strategy per year."""
+
+    warning_false_alarm: float = Field(
+        0.04,
+        title="Warning false-alarm rate",
+        description="Chance per 252 live days that a healthy strategy warns.",
+        gt=0,
+        lt=0.5,
+    )
+    critical_false_alarm: float = Field(0.01, title="Critical false-alarm rate", gt=0, lt=0.5)
+
+    @model_validator(mode="after")
+    def _critical_below_warning(self) -> Self:
+        _below(
+            self.critical_false_alarm,
+            self.warning_false_alarm,
+            "Critical false-alarm rate",
+            "Warning false-alarm rate",
+        )
+        return self
+
+
+class WinRateThresholds(_PValueGroup):
+    """One-sided binomial test: fewer winning trades than the expected win rate."""
+
+    min_trades: int = Field(30, title="Minimum trades", ge=1, le=1_000_000)
+
+
+class SlippageThresholds(_Group):
+    """Mean live slippage (bps, positive = worse than expected price) vs expected."""
+
+    warning_ratio: float = Field(1.5, title="Warning at (× expected)", gt=0, le=100)
+    critical_ratio: float = Field(2.5, title="Critical at (× expected)", gt=0, le=100)
+    slack_bps: float = Field(
+        1.0,
+        title="Slack (bps)",
+        description="Added to the limits so a tiny expected slippage is not hair-trigger.",
+        ge=0,
+        le=1000,
+    )
+    min_fills: int = Field(20, title="Minimum fills", ge=1, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _warning_below_critical(self) -> Self:
+        _below(self.warning_ratio, self.critical_ratio, "Warning at", "Critical at")
+        return self
+
+
+class TradeFrequencyThresholds(_PValueGroup):
+    """Two-sided Poisson test of the number of fills against trades per day × days."""
+
+    warning_p: float = Field(1e-3, title="Warning p-value", gt=0, lt=1)
+    critical_p: float = Field(1e-6, title="Critical p-value", gt=0, lt=1)
+    min_days: float = Field(0.25, title="Minimum elapsed days", gt=0, le=10_000)
+
+
+class DailyLossThresholds(_Group):
+    """Today's loss: an absolute limit and/or an improbable loss under the fitted model."""
+
+    warning_loss: float | None = Field(
+        None,
+        title="Warning daily loss",
+        description="Fraction of the day's open equity.",
+        gt=0,
+        le=1,
+    )
+    critical_loss: float | None = Field(None, title="Critical daily loss", gt=0, le=1)
+    warning_prob: float = Field(
+        2e-4,
+        title="Warning probability per day",
+        description="With a backtest profile: warn on a daily loss this improbable.",
+        gt=0,
+        lt=0.5,
+    )
+    critical_prob: float = Field(1e-5, title="Critical probability per day", gt=0, lt=0.5)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        _below(self.critical_prob, self.warning_prob, "Critical probability", "Warning probability")
+        if self.warning_loss is not None and self.critical_loss is not None:
+            _below(
+                self.warning_loss, self.critical_loss, "Warning daily loss", "Critical daily loss"
+            )
+        return self
+
+
+class Thresholds(_Group):
     """All rule thresholds for one strategy (or the global defaults)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     drawdown: DrawdownThresholds = Field(default_factory=DrawdownThresholds)
+    sharpe: SharpeThresholds = Field(default_factory=SharpeThresholds)
+    distribution: DistributionThresholds = Field(default_factory=DistributionThresholds)
+    cusum: DriftThresholds = Field(default_factory=DriftThresholds)
+    page_hinkley: DriftThresholds = Field(
+        default_factory=lambda: DriftThresholds(
+            warning_false_alarm=0.02, critical_false_alarm=0.005
+        )
+    )
+    win_rate: WinRateThresholds = Field(default_factory=WinRateThresholds)
+    slippage: SlippageThresholds = Field(default_factory=SlippageThresholds)
+    trade_frequency: TradeFrequencyThresholds = Field(default_factory=TradeFrequencyThresholds)
+    daily_loss: DailyLossThresholds = Field(default_factory=DailyLossThresholds)
     stale_after_s: float = Field(
         10.0,
         title="Stale after (s)",
         description="No data for this long marks the feed stale.",
         gt=0,
         le=86400,
+    )
+    false_discovery_rate: float | None = Field(
+        0.05,
+        title="False discovery rate across strategies",
+        description="Benjamini-Hochberg on the p-value rules across all strategies; "
+        "empty turns the correction off.",
+        gt=0,
+        lt=1,
     )

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import bisect
 from datetime import UTC, datetime
+from typing import Any
 
+from perfdesk.analytics.streaming import EquityStats
+from perfdesk.domain.expectations import Quantiles
 from perfdesk.domain.status import Status
+from perfdesk.domain.verdict import RuleResult
 
 _TOL = 1e-9
+SECONDS_PER_DAY = 86_400.0
 
 
 def to_datetime(ts: float | None) -> datetime | None:
     """POSIX seconds (UTC) → aware datetime; None stays None."""
     return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+
+def day_start(stats: EquityStats, index: int | None) -> datetime | None:
+    """Start (00:00 UTC) of the `index`-th finished live day, None if unknown."""
+    if index is None or not 0 <= index < len(stats.daily.days):
+        return None
+    return to_datetime(stats.daily.days[index] * SECONDS_PER_DAY)
 
 
 def graded(value: float, warning: float, critical: float) -> Status:
@@ -34,3 +47,47 @@ def graded_p(p_value: float, warning_alpha: float, critical_alpha: float) -> Sta
     if p_value <= warning_alpha:
         return Status.WARNING
     return Status.OK
+
+
+def interp(
+    x: float, xs: tuple[float, ...] | tuple[int, ...], ys: tuple[float, ...] | list[float]
+) -> float:
+    """Linear interpolation, clamped at the ends (np.interp for one point, ~20× faster)."""
+    if x <= xs[0]:
+        return float(ys[0])
+    if x >= xs[-1]:
+        return float(ys[-1])
+    i = bisect.bisect_right(xs, x)
+    x0, x1, y0, y1 = xs[i - 1], xs[i], ys[i - 1], ys[i]
+    return float(y0 + (y1 - y0) * (x - x0) / (x1 - x0))
+
+
+def quantile(q: Quantiles, prob: float) -> float:
+    """Linear interpolation in a calibrated quantile table (clamped at its ends)."""
+    return interp(prob, q.probs, q.values)
+
+
+def result(**fields: Any) -> RuleResult:
+    """A validated RuleResult (≈5 µs; pydantic's model_construct is slower here)."""
+    return RuleResult(**fields)
+
+
+def insufficient(rule: str, why: str, unit: str = "", **evidence: object) -> RuleResult:
+    return result(
+        rule=rule, status=Status.INSUFFICIENT_DATA, message=why, unit=unit, evidence=evidence
+    )
+
+
+NOT_APPLICABLE = "applicable"
+
+
+def not_applicable(rule: str, why: str, unit: str = "") -> RuleResult:
+    """INSUFFICIENT_DATA marked as "this strategy has no expectation for this rule";
+    the validator leaves such results out of the verdict."""
+    return result(
+        rule=rule,
+        status=Status.INSUFFICIENT_DATA,
+        message=why,
+        unit=unit,
+        evidence={NOT_APPLICABLE: False},
+    )

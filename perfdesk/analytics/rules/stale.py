@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from perfdesk.analytics.rules._common import to_datetime
+from perfdesk.analytics.rules._common import result, to_datetime
 from perfdesk.analytics.streaming import EquityStats
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult
@@ -18,12 +18,10 @@ def stale_rule(stats: EquityStats, stale_after_s: float, now: datetime) -> RuleR
     `value` is the age of the last sample in seconds; `limit` is `stale_after_s`.
     """
     if stats.n_samples == 0:
-        return RuleResult(
-            rule=NAME, status=Status.INSUFFICIENT_DATA, message="no data yet", unit="s"
-        )
+        return result(rule=NAME, status=Status.INSUFFICIENT_DATA, message="no data yet", unit="s")
     age = max(0.0, now.timestamp() - stats.last_ts)
     stale = age >= stale_after_s
-    return RuleResult(
+    return result(
         rule=NAME,
         status=Status.WARNING if stale else Status.OK,
         message=f"stale feed: no data for {age:.0f} s" if stale else "feed fresh",

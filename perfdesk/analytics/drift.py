@@ -1,0 +1,149 @@
+"""Drift detectors on standardised daily returns: CUSUM (likelihood ratio) and Page-Hinkley.
+
+Live daily returns are standardised with the GARCH-t model fitted to the backtest:
+z_t = (r_t − mu)/√h_t is unit-variance Student-t for a healthy strategy. The detectors
+look for a fall in the mean and/or a rise in volatility of z.
+
+- CUSUM: S_t = max(0, S_{t−1} + ℓ_t), ℓ_t = log f(z_t | design alternative) − log f(z_t),
+  the design alternative being "mean −shift_sd, scale ×vol_ratio" (Page 1954 / Lorden).
+- Page-Hinkley for a decrease: U_t = Σ (z̄_t − z_t − δ), PH_t = U_t − min_{s≤t} U_s
+  (z̄_t the running mean).
+
+Both functions work on (paths, days) arrays too, for calibration by simulation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from perfdesk.analytics.garch import FloatArray, t_logpdf
+from perfdesk.analytics.stat_tests import ks_2samp
+from perfdesk.domain.expectations import BacktestProfile, GarchParams
+
+CUSUM_SHIFT_SD = 0.25
+CUSUM_VOL_RATIO = 1.3
+PH_DELTA = 0.05
+
+
+def cusum_increment(z: npt.ArrayLike, nu: float, shift_sd: float, vol_ratio: float) -> FloatArray:
+    """Log-likelihood ratio of one standardised return, alternative vs null."""
+    zz = np.asarray(z, dtype=np.float64)
+    alt = t_logpdf((zz + shift_sd) / vol_ratio, nu) - math.log(vol_ratio)
+    return np.asarray(alt - t_logpdf(zz, nu), dtype=np.float64)
+
+
+def cusum_paths(increments: FloatArray) -> FloatArray:
+    """Running CUSUM statistic along the last axis."""
+    out = np.empty_like(increments)
+    s = np.zeros(increments.shape[:-1])
+    for t in range(increments.shape[-1]):
+        s = np.maximum(0.0, s + increments[..., t])
+        out[..., t] = s
+    return out
+
+
+def page_hinkley_paths(z: FloatArray, delta: float) -> FloatArray:
+    """Running Page-Hinkley statistic (decrease of the mean) along the last axis."""
+    n = np.arange(1, z.shape[-1] + 1)
+    running_mean = np.cumsum(z, axis=-1) / n
+    u = np.cumsum(running_mean - z - delta, axis=-1)
+    return np.asarray(u - np.minimum(np.minimum.accumulate(u, axis=-1), 0.0), dtype=np.float64)
+
+
+@dataclass(slots=True)
+class DriftTracker:
+    """Incremental live state of both detectors for one strategy (O(1) per new day).
+
+    Owned by the strategy's EquityStats; rebuilt when the expectation profile changes.
+    """
+
+    garch: GarchParams
+    reference: FloatArray = field(default_factory=lambda: np.empty(0))
+    shift_sd: float = CUSUM_SHIFT_SD
+    vol_ratio: float = CUSUM_VOL_RATIO
+    ph_delta: float = PH_DELTA
+    h: float = 0.0
+    n: int = 0
+    z: list[float] = field(default_factory=list)
+    cusum: float = 0.0
+    cusum_max: float = 0.0
+    cusum_since: int | None = None
+    z_sum: float = 0.0
+    ph_u: float = 0.0
+    ph_min: float = 0.0
+    ph: float = 0.0
+    ph_max: float = 0.0
+    ph_since: int | None = None
+    _ks: tuple[int, float, float] = (-1, math.nan, math.nan)
+
+    def __post_init__(self) -> None:
+        if self.h <= 0:
+            self.h = self.garch.unconditional_variance
+
+    @classmethod
+    def from_profile(cls, profile: BacktestProfile) -> DriftTracker | None:
+        """A tracker for a profile with a fitted model (None without one)."""
+        if profile.garch is None:
+            return None
+        cal = profile.drift
+        ref = np.sort(np.asarray(profile.residuals, dtype=np.float64))
+        if cal is None:
+            return cls(profile.garch, reference=ref)
+        return cls(
+            profile.garch,
+            reference=ref,
+            shift_sd=cal.cusum_shift_sd,
+            vol_ratio=cal.cusum_vol_ratio,
+            ph_delta=cal.ph_delta,
+        )
+
+    def ks(self) -> tuple[float, float]:
+        """(D, p) of the live z against the backtest residuals; recomputed once per day."""
+        if self._ks[0] != self.n:
+            self._ks = (self.n, *ks_2samp(self.z, self.reference))
+        return self._ks[1], self._ks[2]
+
+    def catch_up(self, daily_returns: list[float]) -> None:
+        """Consume the daily returns not seen yet (the list only ever grows)."""
+        for r in daily_returns[self.n :]:
+            self.push(r)
+
+    def push(self, r: float) -> None:
+        g = self.garch
+        e = r - g.mu
+        zt = e / math.sqrt(self.h)
+        self.z.append(zt)
+        self.h = g.omega + g.alpha * e * e + g.beta * self.h
+        self._cusum(zt)
+        self._page_hinkley(zt)
+        self.n += 1
+
+    def _cusum(self, zt: float) -> None:
+        inc = float(
+            cusum_increment(np.array([zt]), self.garch.nu, self.shift_sd, self.vol_ratio)[0]
+        )
+        if self.cusum == 0.0 and inc > 0:
+            self.cusum_since = self.n
+        self.cusum = max(0.0, self.cusum + inc)
+        if self.cusum == 0.0:
+            self.cusum_since = None
+        self.cusum_max = max(self.cusum_max, self.cusum)
+
+    def _page_hinkley(self, zt: float) -> None:
+        self.z_sum += zt
+        self.ph_u += self.z_sum / (self.n + 1) - zt - self.ph_delta
+        if self.ph_u <= self.ph_min:
+            self.ph_min, self.ph_since = self.ph_u, None
+        elif self.ph_since is None:
+            self.ph_since = self.n
+        self.ph = self.ph_u - min(self.ph_min, 0.0)
+        self.ph_max = max(self.ph_max, self.ph)
+
+    @property
+    def sigma_today(self) -> float:
+        """Model volatility forecast (daily, fraction) for the current unfinished day."""
+        return math.sqrt(self.h)

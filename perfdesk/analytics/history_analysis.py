@@ -1,0 +1,259 @@
+"""History analysis of one strategy over one range: pure numpy, no I/O, no Qt.
+
+    result = analyze(history_input, thresholds)      # -> HistoryAnalysis
+
+The full metric set (the analytics engineer's `metrics.full_report`) on daily returns,
+for live and backtest; top drawdowns and the underwater curve on the loaded series
+(intraday precision); monthly/yearly returns; rolling Sharpe/volatility; the return
+distribution live vs backtest; a block-bootstrap cone; the gap decomposition; and the
+threshold replay. CPU-bound (≈0.1–0.5 s for 6 months of 1-minute bars): call it from a
+worker thread, never the GUI thread.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from perfdesk.analytics import metrics
+from perfdesk.analytics.history_cone import cone as make_cone
+from perfdesk.analytics.history_gap import decompose
+from perfdesk.analytics.history_replay import replay_history
+from perfdesk.analytics.history_types import (
+    DailyBars,
+    Distribution,
+    DrawdownRow,
+    FloatArray,
+    HistoryAnalysis,
+    HistoryInput,
+    Rolling,
+)
+from perfdesk.analytics.stat_tests import ks_2samp
+from perfdesk.domain.expectations import Expectations
+from perfdesk.domain.thresholds import Thresholds
+
+DAY_S = 86_400.0
+TOP_DRAWDOWNS = 10
+ROLLING_DAYS = 63
+
+
+def daily_returns(daily: DailyBars) -> FloatArray:
+    """Close-to-close returns per day; the first day from its open (its first sample).
+
+    Days with fills but no equity sample carry the previous close (a 0 return)."""
+    close = _carry_forward(daily.close)
+    if close.size == 0:
+        return np.empty(0)
+    prev = np.concatenate(([_first_open(daily, close)], close[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(prev > 0, close / prev - 1.0, np.nan)
+    return np.asarray(r, dtype=np.float64)
+
+
+def _carry_forward(values: FloatArray) -> FloatArray:
+    ok = np.isfinite(values)
+    if not ok.any():
+        return np.empty(0)
+    idx = np.where(ok, np.arange(values.size), 0)
+    np.maximum.accumulate(idx, out=idx)
+    out = values[idx]
+    first = int(np.argmax(ok))
+    out[:first] = values[first]
+    return np.asarray(out, dtype=np.float64)
+
+
+def _first_open(daily: DailyBars, close: FloatArray) -> float:
+    opens = daily.open[np.isfinite(daily.open)]
+    return float(opens[0]) if opens.size else float(close[0])
+
+
+def underwater(equity: FloatArray) -> FloatArray:
+    """Drawdown from the running peak of the series itself (≤ 0, fractions)."""
+    if equity.size == 0:
+        return np.empty(0)
+    peak = np.maximum.accumulate(np.where(np.isfinite(equity), equity, -np.inf))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dd = np.where(peak > 0, equity / peak - 1.0, 0.0)
+    return np.asarray(dd, dtype=np.float64)
+
+
+def top_drawdowns(t: FloatArray, equity: FloatArray, top: int = TOP_DRAWDOWNS) -> list[DrawdownRow]:
+    """Deepest episodes of the loaded series, deepest first (intraday when 1m/raw)."""
+    if equity.size < 2:
+        return []
+    returns = equity[1:] / equity[:-1] - 1.0
+    rows = []
+    for ep in metrics.top_drawdowns(returns, top):
+        start, valley, end = t[ep.start], t[ep.valley + 1], t[ep.end + 1]
+        rows.append(
+            DrawdownRow(
+                start_ts=float(t[ep.start]),
+                valley_ts=float(valley),
+                end_ts=float(end) if ep.recovered else None,
+                depth=ep.depth,
+                days=float(end - start) / DAY_S,
+            )
+        )
+    return rows
+
+
+def rolling(day: FloatArray, returns: FloatArray, ppy: int, window: int | None) -> Rolling:
+    """Rolling Sharpe/volatility; the window shrinks on short ranges (≥ 5 days)."""
+    w = window or max(5, min(ROLLING_DAYS, returns.size // 2))
+    r = np.nan_to_num(returns)
+    return Rolling(
+        day=day,
+        sharpe=metrics.rolling_sharpe(r, w, ppy),
+        volatility=metrics.rolling_volatility(r, w, ppy),
+        window=w,
+    )
+
+
+def distribution(live: FloatArray, backtest: FloatArray, bins: int = 40) -> Distribution:
+    """Densities on shared bins spanning the 0.5–99.5 % range of both samples."""
+    lv, bt = live[np.isfinite(live)], backtest[np.isfinite(backtest)]
+    both = np.concatenate((lv, bt))
+    if both.size == 0:
+        empty = np.empty(0)
+        return Distribution(empty, empty, empty, math.nan, math.nan)
+    lo, hi = np.percentile(both, [0.5, 99.5])
+    if hi <= lo:
+        lo, hi = lo - 1e-4, hi + 1e-4
+    edges = np.linspace(lo, hi, bins + 1)
+    d, p = ks_2samp(lv, np.sort(bt)) if lv.size and bt.size else (math.nan, math.nan)
+    return Distribution(edges, _density(lv, edges), _density(bt, edges), d, p)
+
+
+def _density(values: FloatArray, edges: FloatArray) -> FloatArray:
+    if values.size == 0:
+        return np.zeros(edges.size - 1)
+    hist, _ = np.histogram(np.clip(values, edges[0], edges[-1]), edges, density=True)
+    return np.asarray(hist, dtype=np.float64)
+
+
+def backtest_overlay(
+    expectations: Expectations | None, anchor_ts: float, anchor_equity: float, ppy: int
+) -> tuple[FloatArray, FloatArray]:
+    """The backtest's equity, scaled to end at `anchor_equity` on the day before
+    `anchor_ts` (go-live), one point per backtest day (weekdays when ppy < 300)."""
+    profile = expectations.profile if expectations else None
+    if profile is None or not profile.daily_returns or not math.isfinite(anchor_equity):
+        return np.empty(0), np.empty(0)
+    r = np.asarray(profile.daily_returns, dtype=np.float64)
+    wealth = np.concatenate(([1.0], np.cumprod(1.0 + r)))
+    equity = wealth / wealth[-1] * anchor_equity
+    end_day = np.datetime64(int(anchor_ts // DAY_S), "D")
+    if ppy < 300:
+        days = np.busday_offset(end_day, -np.arange(r.size + 1)[::-1], roll="backward")
+    else:
+        days = end_day - np.arange(r.size + 1)[::-1]
+    t = days.astype("datetime64[s]").astype(np.int64).astype(np.float64)
+    return t, np.asarray(equity, dtype=np.float64)
+
+
+def _metric_set(returns: FloatArray, dates: np.ndarray | None, ppy: int) -> dict[str, Any]:
+    if returns.size == 0:
+        return {}
+    return metrics.full_report(returns, dates, periods_per_year=ppy)
+
+
+def _backtest_returns(expectations: Expectations | None) -> FloatArray:
+    profile = expectations.profile if expectations else None
+    if profile is None:
+        return np.empty(0)
+    return np.asarray(profile.daily_returns, dtype=np.float64)
+
+
+def analyze(
+    data: HistoryInput,
+    thresholds: Thresholds | None = None,
+    *,
+    replay: bool = True,
+    cone_paths: int = 2000,
+    rolling_window: int | None = None,
+    seed: int = 0,
+    on_step: Callable[[float, str], None] | None = None,
+) -> HistoryAnalysis:
+    """The whole analysis of one strategy's range (see the module docstring).
+
+    `on_step(fraction, message)` is called between stages (progress); raising from it
+    (e.g. CancelledError) abandons the analysis there."""
+    step = on_step or (lambda _f, _m: None)
+    exp = data.expectations
+    ppy = exp.periods_per_year if exp else 252
+    r = daily_returns(data.daily)
+    dates = data.daily.dates[: r.size]
+    days = data.daily.day[: r.size]
+    bt = _backtest_returns(exp)
+    step(0.5, f"{data.strategy_id}: metrics")
+    live_metrics = _metric_set(r, dates, ppy)
+    drawdowns = top_drawdowns(data.t, data.equity)
+    if drawdowns:
+        live_metrics["max_drawdown_intraday"] = min(d.depth for d in drawdowns)
+    anchor_ts = data.go_live_ts if data.go_live_ts is not None else _first(data.t)
+    bt_t, bt_eq = backtest_overlay(exp, anchor_ts, _equity_at(data.t, data.equity, anchor_ts), ppy)
+    step(0.7, f"{data.strategy_id}: forecast cone and gap")
+    cone = make_cone(bt, r, paths=cone_paths, seed=seed)
+    step(0.8, f"{data.strategy_id}: replaying the rules")
+    replayed = replay_history(days, r, exp, thresholds) if replay else None
+    step(0.95, f"{data.strategy_id}: tables")
+    return HistoryAnalysis(
+        strategy_id=data.strategy_id,
+        name=data.name,
+        resolution=data.resolution,
+        start_ts=data.start_ts,
+        end_ts=data.end_ts,
+        periods_per_year=ppy,
+        t=data.t,
+        equity=data.equity,
+        underwater=underwater(data.equity),
+        go_live_ts=data.go_live_ts,
+        daily_day=days,
+        daily_returns=r,
+        backtest_t=bt_t,
+        backtest_equity=bt_eq,
+        metrics=live_metrics,
+        metrics_backtest=_metric_set(bt, None, ppy),
+        top_drawdowns=tuple(drawdowns),
+        monthly=metrics.monthly_returns_table(r, dates) if r.size else {},
+        yearly=metrics.yearly_returns(r, dates) if r.size else {},
+        rolling=rolling(days, r, ppy, rolling_window),
+        distribution=distribution(r, bt),
+        cone=cone,
+        gap=decompose(data.daily, r, exp),
+        replay=replayed,
+        notes=_notes(data, r, bt),
+    )
+
+
+def _first(t: FloatArray) -> float:
+    return float(t[0]) if t.size else math.nan
+
+
+def _equity_at(t: FloatArray, equity: FloatArray, ts: float) -> float:
+    """The first sample at or after `ts` (the last one if `ts` is past the end)."""
+    if t.size == 0 or not math.isfinite(ts):
+        return math.nan
+    i = min(int(np.searchsorted(t, ts)), t.size - 1)
+    return float(equity[i])
+
+
+def _notes(data: HistoryInput, r: FloatArray, bt: FloatArray) -> tuple[str, ...]:
+    notes = []
+    if data.expectations is None:
+        notes.append("no expectations stored: no backtest overlay, cone, gap or rules")
+    elif bt.size == 0:
+        notes.append("expectations have no backtest profile: no overlay, cone or distribution")
+    if r.size < 20:
+        notes.append(f"only {r.size} live days: metrics are indicative")
+    return tuple(notes)
+
+
+def comparison(results: list[HistoryAnalysis], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """One row per metric key with a column per strategy (side-by-side compare)."""
+    return [
+        {"metric": key} | {res.strategy_id: res.metrics.get(key) for res in results} for key in keys
+    ]

@@ -1,0 +1,60 @@
+"""Threshold replay over history: when a (draft) rule set would have fired.
+
+Walks the daily returns through the validator with the analytics engineer's replay
+(`perfdesk.analytics.replay`), then turns the day-by-day verdicts into alerts as the
+alert manager would count them: one alert per rule each time it rises from below
+warning to warning or critical (an escalation is the same alert).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from perfdesk.analytics.history_types import FiredAlert, FloatArray, ReplaySummary
+from perfdesk.analytics.replay import replay
+from perfdesk.domain.expectations import Expectations
+from perfdesk.domain.status import Status
+from perfdesk.domain.thresholds import Thresholds
+from perfdesk.domain.verdict import Verdict
+
+_FIRING = Status.WARNING.severity
+
+
+def replay_history(
+    day: FloatArray,
+    returns: FloatArray,
+    expectations: Expectations | None,
+    thresholds: Thresholds | None = None,
+) -> ReplaySummary:
+    """Replay `returns` (one per UTC day, `day` = POSIX s of each day's start)."""
+    dates = (np.asarray(day) // 86_400).astype("int64").astype("datetime64[D]")
+    verdicts = replay(returns, expectations, thresholds, dates)
+    fired = tuple(_fired(verdicts))
+    return ReplaySummary(
+        day=np.asarray(day, dtype=np.float64),
+        status=tuple(v.status for v in verdicts),
+        fired=fired,
+        per_month=per_month(fired),
+    )
+
+
+def _fired(verdicts: list[Verdict]) -> list[FiredAlert]:
+    previous: dict[str, int] = {}
+    out: list[FiredAlert] = []
+    for v in verdicts:
+        for rule in v.rules:
+            level = rule.status.severity
+            if level >= _FIRING > previous.get(rule.rule, 0):
+                out.append(FiredAlert(v.ts.timestamp(), rule.rule, rule.status, rule.message))
+            previous[rule.rule] = level
+    return out
+
+
+def per_month(fired: tuple[FiredAlert, ...]) -> dict[str, dict[str, int]]:
+    """{"YYYY-MM": {"warning": n, "critical": m}} in month order, months with alerts only."""
+    out: dict[str, dict[str, int]] = {}
+    for alert in fired:
+        month = str(np.datetime64(int(alert.ts), "s").astype("datetime64[M]"))
+        counts = out.setdefault(month, {"warning": 0, "critical": 0})
+        counts[alert.severity.value] = counts.get(alert.severity.value, 0) + 1
+    return dict(sorted(out.items()))

@@ -1,0 +1,124 @@
+"""`perfdesk analyze`: live returns against a backtest — metrics, rules, verdict.
+
+    perfdesk analyze --expect BACKTEST.csv --live LIVE.csv [--thresholds FILE] [--json]
+                     [--replay]
+
+CSV files have the columns `ts,equity` or `ts,return`. Exit status 0 after an analysis
+(whatever the verdict), 2 when an input is bad (the message says where).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--expect",
+        required=True,
+        type=Path,
+        metavar="BACKTEST.csv",
+        help="backtest CSV (ts,equity or ts,return): the expectation profile",
+    )
+    parser.add_argument(
+        "--live",
+        required=True,
+        type=Path,
+        metavar="LIVE.csv",
+        help="live CSV (ts,equity or ts,return) to validate",
+    )
+    parser.add_argument(
+        "--thresholds",
+        type=Path,
+        metavar="FILE",
+        help="thresholds as YAML or JSON (default: the built-in defaults)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="walk the live series day by day and list every status change",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from perfdesk.analytics.analysis import analyze
+    from perfdesk.analytics.backtest_import import BacktestImportError, read_csv
+
+    try:
+        thresholds = _thresholds(args.thresholds)
+        backtest = read_csv(args.expect, min_days=30)
+        live = read_csv(args.live, min_days=1)
+    except (BacktestImportError, ValueError, OSError) as exc:
+        print(f"perfdesk analyze: {exc}", file=sys.stderr)
+        return 2
+    result = analyze(backtest, live, thresholds, with_transitions=args.replay)
+    if args.json:
+        print(json.dumps(result, allow_nan=False, default=str))
+    else:
+        print(_text(result, replay=args.replay))
+    return 0
+
+
+def _thresholds(path: Path | None) -> Any:
+    import yaml
+    from pydantic import ValidationError
+
+    from perfdesk.domain.thresholds import Thresholds
+
+    if path is None:
+        return Thresholds()
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".json":
+            return Thresholds.model_validate_json(text)
+        return Thresholds.model_validate(yaml.safe_load(text) or {})
+    except ValidationError as exc:
+        raise ValueError(f"{path}: invalid thresholds:\n{exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+
+
+_SHOWN = (
+    "cumulative_return",
+    "cagr",
+    "annual_volatility",
+    "sharpe_ratio",
+    "sortino_ratio",
+    "max_drawdown",
+    "calmar_ratio",
+    "win_rate",
+    "profit_factor",
+    "value_at_risk",
+    "conditional_value_at_risk",
+    "probabilistic_sharpe_ratio",
+)
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _text(result: dict[str, Any], *, replay: bool) -> str:
+    live, exp = result["metrics"]["live"], result["metrics"]["expected"]
+    lines = [f"{'metric':<28}{'live':>14}{'expected':>14}"]
+    lines += [f"{k:<28}{_fmt(live.get(k)):>14}{_fmt(exp.get(k)):>14}" for k in _SHOWN]
+    lines += ["", f"{'rule':<16}{'status':<19}{'value':>12}{'limit':>12}  message"]
+    for r in result["rules"]:
+        lines.append(
+            f"{r['name']:<16}{r['status']:<19}{_fmt(r['value']):>12}"
+            f"{_fmt(r['limit']):>12}  {r['message']}"
+        )
+    lines += ["", f"verdict: {result['status'].upper()} at {result['ts']}"]
+    if replay:
+        lines += ["", "status changes:"]
+        for t in result.get("transitions", []):
+            changed = ", ".join(f"{c['rule']} {c['from']}→{c['to']}" for c in t["rules"])
+            lines.append(f"  {t['ts']}  {t['previous']} → {t['status']}  ({changed})")
+    return "\n".join(lines)

@@ -1,0 +1,78 @@
+"""CSV import: good files become daily returns; bad ones say line, column and what."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from perfdesk.analytics.backtest_import import BacktestImportError, parse_csv, read_csv
+
+
+def _days(n: int, start: str = "2024-01-01") -> list[str]:
+    d0 = np.datetime64(start)
+    return [str(d0 + np.timedelta64(i, "D")) for i in range(n)]
+
+
+def test_equity_file_gives_close_to_close_returns(tmp_path) -> None:
+    equity = [100.0, 101.0, 99.99, 102.0]
+    text = "ts,equity\n" + "".join(f"{d},{e}\n" for d, e in zip(_days(4), equity, strict=True))
+    path = tmp_path / "bt.csv"
+    path.write_text(text)
+    series = read_csv(path, min_days=3)
+    assert series.kind == "equity"
+    np.testing.assert_allclose(series.returns, np.diff(equity) / equity[:-1])
+    assert str(series.dates[0]) == "2024-01-02"
+
+
+def test_return_file_and_intraday_rows_compound_per_day() -> None:
+    text = (
+        "TS , Return\n"
+        "2024-01-01T10:00:00Z,0.01\n2024-01-01T15:00:00Z,0.02\n"
+        "2024-01-02,-0.01\n1704240000,0.005\n"
+    )
+    series = parse_csv(text, min_days=3)
+    np.testing.assert_allclose(series.returns, [1.01 * 1.02 - 1, -0.01, 0.005])
+    assert [str(d) for d in series.dates] == ["2024-01-01", "2024-01-02", "2024-01-03"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "words"),
+    [
+        ("time,equity\n2024-01-01,1\n", 1, "time,equity", "wrong columns"),
+        ("ts,equity,x\n", 1, "ts,equity,x", "expected exactly"),
+        ("", 1, "-", "empty file"),
+        ("ts,equity\n2024-01-01,100\n2024-13-01,101\n", 3, "ts", "not a timestamp"),
+        ("ts,equity\n2024-01-01,100\n2024-01-02,abc\n", 3, "equity", "not a finite number"),
+        ("ts,equity\n2024-01-01,100\n2024-01-02,nan\n", 3, "equity", "not a finite number"),
+        ("ts,equity\n2024-01-01,100\n2024-01-02,-5\n", 3, "equity", "not a positive"),
+        ("ts,return\n2024-01-01,0.1\n2024-01-02,-1.5\n", 3, "return", "100 %"),
+        ("ts,equity\n2024-01-01,100\n2024-01-02,101,7\n", 3, "-", "3 fields"),
+        ("ts,equity\n2024-01-02,100\n2024-01-01,101\n", 3, "ts", "earlier than line 2"),
+        ("ts,equity\n2024-01-01,100\n2024-01-01,101\n", 3, "ts", "duplicate timestamp"),
+        ("ts,equity\n2024-01-01,100\n2024-02-01,101\n", 3, "ts", "gap of 31.0 days"),
+    ],
+)
+def test_bad_input_is_located(text: str, line: int, column: str, words: str) -> None:
+    with pytest.raises(BacktestImportError) as err:
+        parse_csv(text, min_days=1)
+    issue = err.value.issues[0]
+    assert (issue.line, issue.column) == (line, column)
+    assert words in issue.message
+    assert f"line {line}" in str(err.value)
+
+
+def test_too_few_rows() -> None:
+    text = "ts,return\n" + "".join(f"{d},0.001\n" for d in _days(10))
+    with pytest.raises(BacktestImportError, match="too few rows: 10 daily returns, at least 30"):
+        parse_csv(text, min_days=30)
+
+
+def test_all_bad_rows_are_reported_at_once() -> None:
+    text = "ts,equity\n2024-01-01,x\n2024-01-02,y\nnope,100\n"
+    with pytest.raises(BacktestImportError) as err:
+        parse_csv(text, min_days=1)
+    assert [(i.line, i.column) for i in err.value.issues] == [
+        (2, "equity"),
+        (3, "equity"),
+        (4, "ts"),
+    ]

@@ -1,0 +1,296 @@
+"""Each rule on its own: statuses at the limits and the evidence it gives."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from perfdesk.analytics.drift import DriftTracker
+from perfdesk.analytics.rules.daily_loss import daily_loss_rule
+from perfdesk.analytics.rules.distribution import distribution_rule
+from perfdesk.analytics.rules.drawdown import drawdown_rule
+from perfdesk.analytics.rules.drift import cusum_rule, page_hinkley_rule
+from perfdesk.analytics.rules.sharpe import sharpe_rule
+from perfdesk.analytics.rules.trades import slippage_rule, trade_frequency_rule, win_rate_rule
+from perfdesk.analytics.streaming import EquityStats
+from perfdesk.domain.expectations import (
+    BacktestProfile,
+    DriftCalibration,
+    Expectations,
+    GarchParams,
+    Quantiles,
+)
+from perfdesk.domain.status import Status
+from perfdesk.domain.thresholds import (
+    DailyLossThresholds,
+    DistributionThresholds,
+    DriftThresholds,
+    DrawdownThresholds,
+    SharpeThresholds,
+    SlippageThresholds,
+    TradeFrequencyThresholds,
+    WinRateThresholds,
+)
+
+DAY = 86_400.0
+T0 = 20_000 * DAY + 72_000.0
+GARCH = GarchParams(mu=0.0, omega=1e-4, alpha=0.0, beta=0.0, nu=5.0)  # constant 1 % vol
+
+
+def daily_stats(returns, start_equity: float = 1e6) -> EquityStats:
+    stats = EquityStats()
+    equity = start_equity
+    stats.update(T0 - DAY, equity)
+    for i, r in enumerate(returns):
+        equity *= 1 + r
+        stats.update(T0 + i * DAY, equity)
+    return stats
+
+
+def profile(**kw) -> BacktestProfile:
+    q = Quantiles(probs=(0.5, 0.96, 0.99), values=(1.0, 4.0, 6.0))
+    cal = DriftCalibration(
+        horizon_days=252,
+        cusum_shift_sd=0.25,
+        cusum_vol_ratio=1.3,
+        ph_delta=0.05,
+        cusum_max=q,
+        ph_max=q,
+    )
+    base = dict(
+        n_days=756,
+        daily_returns=(0.0, 0.01),
+        residuals=tuple(np.random.default_rng(0).standard_t(5, 756) / math.sqrt(5 / 3)),
+        sharpe=1.0,
+        skew=0.0,
+        kurtosis=3.0,
+        garch=GARCH,
+        drift=cal,
+    )
+    return BacktestProfile(**(base | kw))
+
+
+# ---- sharpe -----------------------------------------------------------------------------
+
+
+def test_sharpe_needs_min_days_then_flags_a_credible_shortfall() -> None:
+    exp = Expectations(sharpe=2.0)
+    th = SharpeThresholds(min_days=20, warning_p=0.01, critical_p=0.001)
+    few = daily_stats(np.full(10, 0.001))
+    assert sharpe_rule(few, exp, th).status is Status.INSUFFICIENT_DATA
+    rng = np.random.default_rng(3)
+    bad = daily_stats(rng.normal(-0.004, 0.01, 250))
+    res = sharpe_rule(bad, exp, th)
+    assert res.status is Status.CRITICAL
+    assert res.evidence["p_value"] <= 0.001
+    assert res.limit == pytest.approx(2.0)
+
+
+def test_sharpe_short_record_is_inconclusive_not_ok() -> None:
+    rng = np.random.default_rng(4)
+    r = rng.normal(0.0, 0.01, 31)  # the last day is still open: 30 finished days
+    r[:30] += 0.0002 - r[:30].mean()  # live Sharpe ≈ 0.3, below the expected 1.0
+    res = sharpe_rule(daily_stats(r), Expectations(sharpe=1.0), SharpeThresholds())
+    assert res.status is Status.INSUFFICIENT_DATA
+    assert "inconclusive" in res.message
+    assert res.evidence["min_trl_days"] > 30
+
+
+def test_sharpe_above_backtest_is_ok() -> None:
+    r = np.random.default_rng(5).normal(0.004, 0.01, 100)
+    res = sharpe_rule(daily_stats(r), Expectations(sharpe=0.5), SharpeThresholds())
+    assert res.status is Status.OK
+
+
+def test_sharpe_with_profile_adds_backtest_uncertainty() -> None:
+    r = np.random.default_rng(6).normal(0.0, 0.01, 120)
+    r -= r.mean()
+    declared = sharpe_rule(daily_stats(r), Expectations(sharpe=2.0), SharpeThresholds())
+    profiled = sharpe_rule(
+        daily_stats(r), Expectations(profile=profile(sharpe=2.0, n_days=250)), SharpeThresholds()
+    )
+    assert profiled.evidence["p_value"] > declared.evidence["p_value"]
+
+
+# ---- drawdown with a calibrated profile ------------------------------------------------
+
+
+def test_drawdown_percentile_limits_grow_with_the_live_horizon() -> None:
+    from perfdesk.domain.expectations import DrawdownCalibration
+
+    q5 = Quantiles(probs=(0.5, 0.98, 0.995), values=(0.01, 0.03, 0.04))
+    q252 = Quantiles(probs=(0.5, 0.98, 0.995), values=(0.08, 0.20, 0.25))
+    exp = Expectations(
+        profile=profile(drawdown=DrawdownCalibration(horizons_days=(5, 252), by_horizon=(q5, q252)))
+    )
+    th = DrawdownThresholds()
+    early = drawdown_rule(daily_stats([-0.035]), exp, th)
+    assert early.status is Status.WARNING
+    assert early.evidence["warning_limit"] == pytest.approx(0.03, rel=0.01)
+    late = daily_stats([0.0] * 251 + [-0.035])
+    assert drawdown_rule(late, exp, th).status is Status.OK
+
+
+# ---- distribution and drift ------------------------------------------------------------
+
+
+def _tracked(returns, prof: BacktestProfile) -> tuple[EquityStats, DriftTracker]:
+    stats = daily_stats(list(returns) + [0.0])
+    tracker = DriftTracker.from_profile(prof)
+    assert tracker is not None
+    tracker.catch_up(stats.daily.values)
+    return stats, tracker
+
+
+def test_distribution_same_law_ok_shifted_law_critical() -> None:
+    prof = profile()
+    rng = np.random.default_rng(7)
+    same = rng.standard_t(5, 200) / math.sqrt(5 / 3) * 0.01
+    stats, tracker = _tracked(same, prof)
+    assert distribution_rule(stats, tracker, DistributionThresholds()).status is Status.OK
+    shifted = same * 2.5 - 0.01
+    stats, tracker = _tracked(shifted, prof)
+    res = distribution_rule(stats, tracker, DistributionThresholds())
+    assert res.status is Status.CRITICAL
+    assert res.evidence["p_value"] < 1e-4 and res.evidence["n_days"] == 200
+
+
+def test_distribution_insufficient_before_min_days() -> None:
+    stats, tracker = _tracked([0.001] * 5, profile())
+    assert distribution_rule(stats, tracker, DistributionThresholds()).status is (
+        Status.INSUFFICIENT_DATA
+    )
+
+
+@pytest.mark.parametrize("rule", [cusum_rule, page_hinkley_rule])
+def test_drift_rules_flag_a_persistent_loss_and_not_noise(rule) -> None:
+    prof = profile()
+    exp = Expectations(profile=prof)
+    th = DriftThresholds(warning_false_alarm=0.04, critical_false_alarm=0.01)
+    stats, tracker = _tracked(np.zeros(50), prof)
+    assert rule(stats, exp, tracker, th).status is Status.OK
+    rng = np.random.default_rng(8)
+    good = rng.standard_t(5, 60) / math.sqrt(5 / 3) * 0.01
+    losing = rng.normal(-0.006, 0.014, 60)  # worse mean, more volatile
+    # Page-Hinkley compares with the running live mean: it needs a change after go-live
+    stats, tracker = _tracked(np.concatenate((good, losing)), prof)
+    res = rule(stats, exp, tracker, th)
+    assert res.status is Status.CRITICAL
+    assert res.value >= res.limit == pytest.approx(6.0)
+    assert res.since is not None
+
+
+def test_cusum_limits_come_from_the_calibration() -> None:
+    prof = profile()
+    stats, tracker = _tracked([-0.004] * 3, prof)
+    th = DriftThresholds(warning_false_alarm=0.04, critical_false_alarm=0.01)
+    res = cusum_rule(stats, Expectations(profile=prof), tracker, th)
+    assert res.evidence["warning_limit"] == pytest.approx(4.0)
+    assert res.evidence["critical_limit"] == pytest.approx(6.0)
+
+
+# ---- daily loss ---------------------------------------------------------------------------
+
+
+def test_daily_loss_absolute_limits() -> None:
+    th = DailyLossThresholds(warning_loss=0.02, critical_loss=0.05)
+    assert daily_loss_rule(daily_stats([-0.01]), None, th).status is Status.OK
+    assert daily_loss_rule(daily_stats([-0.02]), None, th).status is Status.WARNING
+    assert daily_loss_rule(daily_stats([-0.06]), None, th).status is Status.CRITICAL
+    assert daily_loss_rule(daily_stats([-0.5]), None, DailyLossThresholds()).status is (
+        Status.INSUFFICIENT_DATA
+    )
+
+
+def test_daily_loss_improbable_under_the_model() -> None:
+    prof = profile()
+    stats, tracker = _tracked([0.0] * 10, prof)
+    stats.update(T0 + 10 * DAY + 3600, stats.equity * (1 - 0.15))  # a 15-sigma day
+    res = daily_loss_rule(stats, tracker, DailyLossThresholds())
+    assert res.status is Status.CRITICAL
+    assert res.evidence["p_value"] < 1e-5
+    stats2, tracker2 = _tracked([0.0] * 10, prof)
+    stats2.update(T0 + 10 * DAY + 3600, stats2.equity * (1 - 0.015))
+    assert daily_loss_rule(stats2, tracker2, DailyLossThresholds()).status is Status.OK
+
+
+# ---- trades ---------------------------------------------------------------------------------
+
+
+def _trading(wins: int, losses: int, slip_bps: float = 0.0) -> EquityStats:
+    stats = daily_stats([0.0])
+    ts = T0
+    for i in range(wins + losses):
+        ts += 60
+        exp_px = 100.0
+        stats.fill(
+            ts, "X", "buy", qty=1, price=exp_px * (1 + slip_bps / 1e4), expected_price=exp_px
+        )
+        out = 101.0 if i < wins else 99.0
+        stats.fill(ts + 30, "X", "sell", qty=1, price=out)
+    return stats
+
+
+def test_win_rate_binomial() -> None:
+    th = WinRateThresholds(min_trades=30)
+    exp = Expectations(win_rate=0.6)
+    assert win_rate_rule(_trading(5, 5), exp, th).status is Status.INSUFFICIENT_DATA
+    assert win_rate_rule(_trading(36, 24), exp, th).status is Status.OK
+    res = win_rate_rule(_trading(15, 45), exp, th)
+    assert res.status is Status.CRITICAL
+    assert res.value == pytest.approx(0.25)
+    assert res.evidence["trades"] == 60
+
+
+def test_slippage_against_expected() -> None:
+    th = SlippageThresholds(warning_ratio=1.5, critical_ratio=2.5, slack_bps=1.0, min_fills=20)
+    exp = Expectations(slippage_bps=2.0)
+    assert slippage_rule(_trading(20, 10, slip_bps=2.0), exp, th).status is Status.OK
+    assert slippage_rule(_trading(20, 10, slip_bps=4.5), exp, th).status is Status.WARNING
+    res = slippage_rule(_trading(20, 10, slip_bps=8.0), exp, th)
+    assert res.status is Status.CRITICAL
+    assert res.value == pytest.approx(8.0)
+    assert res.limit == pytest.approx(6.0)
+
+
+def test_trade_frequency_poisson() -> None:
+    th = TradeFrequencyThresholds(min_days=0.25)
+    stats = daily_stats([0.0] * 10)  # 11 days of samples
+    assert trade_frequency_rule(stats, Expectations(trades_per_day=5), th).status is (
+        Status.CRITICAL
+    )
+    for i in range(55):
+        stats.fill(T0 + i * 17_000, "X", "buy", qty=1, price=100)
+    ok = trade_frequency_rule(stats, Expectations(trades_per_day=5), th)
+    assert ok.status is Status.OK
+    assert ok.evidence["days"] == pytest.approx((T0 + 54 * 17_000 - (T0 - DAY)) / DAY)
+    many = trade_frequency_rule(stats, Expectations(trades_per_day=1), th)
+    assert many.status is Status.CRITICAL
+
+
+def test_rules_without_expectations_are_not_applicable() -> None:
+    stats = daily_stats([0.0] * 5)
+    for res in [
+        win_rate_rule(stats, None, WinRateThresholds()),
+        slippage_rule(stats, None, SlippageThresholds()),
+        trade_frequency_rule(stats, None, TradeFrequencyThresholds()),
+        sharpe_rule(stats, None, SharpeThresholds()),
+    ]:
+        assert res.status is Status.INSUFFICIENT_DATA
+        assert res.evidence["applicable"] is False
+
+
+def test_trade_stats_average_cost_round_trips() -> None:
+    stats = EquityStats()
+    stats.fill(0, "A", "buy", qty=2, price=10)
+    stats.fill(1, "A", "buy", qty=2, price=12)  # avg 11
+    stats.fill(2, "A", "sell", qty=1, price=11.5, fee=0.1)  # +0.5 - 0.1 win
+    stats.fill(3, "A", "sell", qty=5, price=10)  # closes 3 at -1 each, opens short 2 @10
+    stats.fill(4, "A", "buy", qty=2, price=9)  # short covered at a profit
+    t = stats.trades
+    assert (t.wins, t.losses, t.fills) == (2, 1, 5)
+    assert t.positions["A"].qty == 0
+    assert datetime.fromtimestamp(t.last_ts, UTC).year == 1970
