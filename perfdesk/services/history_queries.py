@@ -1,0 +1,61 @@
+"""The few reads the history service needs beyond `Store` (parameterised SQL only).
+
+Each takes the Store's asyncpg pool and runs on the loop that owns it (the backend loop).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from perfdesk.domain.expectations import Expectations
+
+
+async def data_span(pool: Any, strategy_id: str) -> tuple[datetime, datetime] | None:
+    """(first, last) 1-minute bucket start of a strategy's stored data; None if none.
+
+    Two index probes on rollup_1m's primary key (strategy_id, bucket): cheap at any size.
+    """
+    row = await pool.fetchrow(
+        "SELECT (SELECT bucket FROM rollup_1m WHERE strategy_id = $1 ORDER BY bucket LIMIT 1),"
+        " (SELECT bucket FROM rollup_1m WHERE strategy_id = $1 ORDER BY bucket DESC LIMIT 1)",
+        strategy_id,
+    )
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]
+
+
+async def first_sample_ts(pool: Any, strategy_id: str) -> datetime | None:
+    """Time of the strategy's first equity sample ever (its go-live), None if none."""
+    span = await data_span(pool, strategy_id)
+    if span is None:
+        return None
+    first: datetime | None = await pool.fetchval(
+        "SELECT min(ts) FROM equity WHERE strategy_id = $1 AND ts >= $2"
+        " AND ts < $2 + interval '1 minute'",
+        strategy_id,
+        span[0],
+    )
+    return first or span[0]
+
+
+async def strategy_meta(pool: Any, strategy_id: str) -> tuple[str, Expectations | None] | None:
+    """(display name, stored expectations) of one strategy; None if unknown."""
+    row = await pool.fetchrow(
+        "SELECT name, expectations FROM strategies WHERE strategy_id = $1", strategy_id
+    )
+    if row is None:
+        return None
+    raw = row["expectations"]
+    return row["name"], Expectations.model_validate_json(raw) if raw else None
+
+
+async def strategy_ids(pool: Any) -> list[tuple[str, str]]:
+    """(strategy_id, name) of every strategy with stored data or a registration."""
+    rows = await pool.fetch(
+        "SELECT strategy_id, name FROM strategies UNION"
+        " SELECT strategy_id, strategy_id FROM ingest_state"
+        " WHERE strategy_id NOT IN (SELECT strategy_id FROM strategies) ORDER BY 1"
+    )
+    return [(r["strategy_id"], r["name"]) for r in rows]
