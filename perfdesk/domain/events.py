@@ -41,6 +41,12 @@ def _to_utc(ts: datetime) -> datetime:
     return ts.astimezone(UTC)
 
 
+def _not_a_bool(value: object) -> object:
+    if isinstance(value, bool):  # True == 1 would otherwise pass as protocol 1
+        raise ValueError("expected the integer 1, not a boolean")
+    return value
+
+
 def _not_a_number(value: object) -> object:
     if isinstance(value, int | float):
         raise ValueError("expected an RFC 3339 timestamp string, not a number")
@@ -57,7 +63,7 @@ class _Frame(BaseModel):
 
 class Hello(_Frame):
     type: Literal["hello"] = "hello"
-    protocol: Literal[1] = 1
+    protocol: Annotated[Literal[1], BeforeValidator(_not_a_bool)] = 1
     engine_id: str = Field(min_length=1, max_length=128)
     server_time: UtcTime
 

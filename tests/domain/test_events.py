@@ -105,6 +105,7 @@ def test_strategy_states_and_optional_expectations():
 
 INVALID = [
     ("hello", {"protocol": 2}, "hello.protocol"),
+    ("hello", {"protocol": True}, "hello.protocol"),
     ("hello", {"server_time": "2026-01-05T10:00:00"}, "hello.server_time"),  # naive
     ("strategy", {"status": "sleeping"}, "strategy.status"),
     ("strategy", {"strategy_id": "has space"}, "strategy.strategy_id"),
