@@ -15,7 +15,12 @@ class StrategyState(StrEnum):
 
 
 class Status(StrEnum):
-    """Outcome of a rule or of a whole verification; ordered by `severity`."""
+    """Outcome of a rule or of a whole verification; ordered by `severity`.
+
+    INSUFFICIENT_DATA ranks below OK: a strategy whose rules are OK except those still
+    gathering data (a Sharpe test needs weeks) reads OK, not "no data"; it reads
+    INSUFFICIENT_DATA only when no rule can judge it yet.
+    """
 
     OK = "ok"
     INSUFFICIENT_DATA = "insufficient_data"
@@ -28,13 +33,13 @@ class Status(StrEnum):
 
     @staticmethod
     def worst(statuses: list[Status]) -> Status:
-        """The most severe status; OK for an empty list."""
-        return max(statuses, key=lambda s: s.severity, default=Status.OK)
+        """The most severe status; INSUFFICIENT_DATA for an empty list."""
+        return max(statuses, key=lambda s: s.severity, default=Status.INSUFFICIENT_DATA)
 
 
 _SEVERITY = {
-    Status.OK: 0,
-    Status.INSUFFICIENT_DATA: 1,
+    Status.INSUFFICIENT_DATA: 0,
+    Status.OK: 1,
     Status.WARNING: 2,
     Status.CRITICAL: 3,
 }
