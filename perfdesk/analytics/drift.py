@@ -4,8 +4,11 @@ Live daily returns are standardised with the GARCH-t model fitted to the backtes
 z_t = (r_t − mu)/√h_t is unit-variance Student-t for a healthy strategy. The detectors
 look for a fall in the mean and/or a rise in volatility of z.
 
-- CUSUM: S_t = max(0, S_{t−1} + ℓ_t), ℓ_t = log f(z_t | design alternative) − log f(z_t),
-  the design alternative being "mean −shift_sd, scale ×vol_ratio" (Page 1954 / Lorden).
+- CUSUM: two one-sided likelihood-ratio CUSUMs (Page 1954 / Lorden),
+  S_t = max(0, S_{t−1} + ℓ_t), ℓ_t = log f(z_t | alternative) − log f(z_t), one for
+  "mean −shift_sd" and one for "volatility ×vol_ratio"; the statistic is the larger of
+  the two. (A single joint alternative would let a calm but losing spell — small |z|,
+  negative mean — *lower* the statistic.)
 - Page-Hinkley for a decrease: U_t = Σ (z̄_t − z_t − δ), PH_t = U_t − min_{s≤t} U_s
   (z̄_t the running mean).
 
@@ -34,6 +37,13 @@ def cusum_increment(z: npt.ArrayLike, nu: float, shift_sd: float, vol_ratio: flo
     zz = np.asarray(z, dtype=np.float64)
     alt = t_logpdf((zz + shift_sd) / vol_ratio, nu) - math.log(vol_ratio)
     return np.asarray(alt - t_logpdf(zz, nu), dtype=np.float64)
+
+
+def cusum_pair_paths(z: FloatArray, nu: float, shift_sd: float, vol_ratio: float) -> FloatArray:
+    """Running max(mean CUSUM, volatility CUSUM) along the last axis."""
+    mean = cusum_paths(cusum_increment(z, nu, shift_sd, 1.0))
+    vol = cusum_paths(cusum_increment(z, nu, 0.0, vol_ratio))
+    return np.maximum(mean, vol)
 
 
 def cusum_paths(increments: FloatArray) -> FloatArray:
@@ -70,6 +80,8 @@ class DriftTracker:
     n: int = 0
     z: list[float] = field(default_factory=list)
     cusum: float = 0.0
+    cusum_mean: float = 0.0
+    cusum_vol: float = 0.0
     cusum_max: float = 0.0
     cusum_since: int | None = None
     z_sum: float = 0.0
@@ -123,14 +135,18 @@ class DriftTracker:
         self.n += 1
 
     def _cusum(self, zt: float) -> None:
-        inc = float(
-            cusum_increment(np.array([zt]), self.garch.nu, self.shift_sd, self.vol_ratio)[0]
-        )
-        if self.cusum == 0.0 and inc > 0:
-            self.cusum_since = self.n
-        self.cusum = max(0.0, self.cusum + inc)
+        nu = self.garch.nu
+        z1 = np.array([zt])
+        mean_inc = float(cusum_increment(z1, nu, self.shift_sd, 1.0)[0])
+        vol_inc = float(cusum_increment(z1, nu, 0.0, self.vol_ratio)[0])
+        before = self.cusum
+        self.cusum_mean = max(0.0, self.cusum_mean + mean_inc)
+        self.cusum_vol = max(0.0, self.cusum_vol + vol_inc)
+        self.cusum = max(self.cusum_mean, self.cusum_vol)
         if self.cusum == 0.0:
             self.cusum_since = None
+        elif before == 0.0 or self.cusum_since is None:
+            self.cusum_since = self.n
         self.cusum_max = max(self.cusum_max, self.cusum)
 
     def _page_hinkley(self, zt: float) -> None:

@@ -63,8 +63,8 @@ def calibrate(
     rng = np.random.default_rng(seed)
     sims = garch.simulate(params, n_paths, horizon_days, rng, estimated_from=backtest_days)
     z = garch.standardise(params, sims)
-    inc = drift.cusum_increment(z, params.nu, drift.CUSUM_SHIFT_SD, drift.CUSUM_VOL_RATIO)
-    cus = drift.cusum_paths(inc).max(axis=1)
+    cus = drift.cusum_pair_paths(z, params.nu, drift.CUSUM_SHIFT_SD, drift.CUSUM_VOL_RATIO)
+    cus = cus.max(axis=1)
     ph = drift.page_hinkley_paths(z, drift.PH_DELTA).max(axis=1)
     dcal = DriftCalibration(
         horizon_days=horizon_days,

@@ -84,7 +84,13 @@ class _PValueGroup(_Group):
 
 
 class SharpeThresholds(_PValueGroup):
-    """PSR of live daily returns against the backtest Sharpe; MinTRL says "inconclusive"."""
+    """PSR of live daily returns against the backtest Sharpe; MinTRL says "inconclusive".
+
+    Checked every day, so the nominal p-values are stricter than a one-off test's.
+    """
+
+    warning_p: float = Field(2e-3, title="Warning p-value", gt=0, lt=1)
+    critical_p: float = Field(2e-4, title="Critical p-value", gt=0, lt=1)
 
     min_days: int = Field(20, title="Minimum live days", ge=2, le=10_000)
 
@@ -92,8 +98,8 @@ class SharpeThresholds(_PValueGroup):
 class DistributionThresholds(_PValueGroup):
     """Two-sample Kolmogorov-Smirnov test, live vs backtest standardised daily returns."""
 
-    warning_p: float = Field(1e-3, title="Warning p-value", gt=0, lt=1)
-    critical_p: float = Field(1e-4, title="Critical p-value", gt=0, lt=1)
+    warning_p: float = Field(1e-4, title="Warning p-value", gt=0, lt=1)
+    critical_p: float = Field(1e-5, title="Critical p-value", gt=0, lt=1)
     min_days: int = Field(20, title="Minimum live days", ge=5, le=10_000)
 
 
@@ -166,7 +172,7 @@ class DailyLossThresholds(_Group):
     )
     critical_loss: float | None = Field(None, title="Critical daily loss", gt=0, le=1)
     warning_prob: float = Field(
-        2e-4,
+        3e-4,
         title="Warning probability per day",
         description="With a backtest profile: warn on a daily loss this improbable.",
         gt=0,
@@ -190,7 +196,11 @@ class Thresholds(_Group):
     drawdown: DrawdownThresholds = Field(default_factory=DrawdownThresholds)
     sharpe: SharpeThresholds = Field(default_factory=SharpeThresholds)
     distribution: DistributionThresholds = Field(default_factory=DistributionThresholds)
-    cusum: DriftThresholds = Field(default_factory=DriftThresholds)
+    cusum: DriftThresholds = Field(
+        default_factory=lambda: DriftThresholds(
+            warning_false_alarm=0.02, critical_false_alarm=0.004
+        )
+    )
     page_hinkley: DriftThresholds = Field(
         default_factory=lambda: DriftThresholds(
             warning_false_alarm=0.02, critical_false_alarm=0.005

@@ -27,8 +27,8 @@ from perfdesk.domain.status import Status
 from perfdesk.domain.thresholds import (
     DailyLossThresholds,
     DistributionThresholds,
-    DriftThresholds,
     DrawdownThresholds,
+    DriftThresholds,
     SharpeThresholds,
     SlippageThresholds,
     TradeFrequencyThresholds,
@@ -138,7 +138,7 @@ def test_drawdown_percentile_limits_grow_with_the_live_horizon() -> None:
 
 
 def _tracked(returns, prof: BacktestProfile) -> tuple[EquityStats, DriftTracker]:
-    stats = daily_stats(list(returns) + [0.0])
+    stats = daily_stats([*list(returns), 0.0])
     tracker = DriftTracker.from_profile(prof)
     assert tracker is not None
     tracker.catch_up(stats.daily.values)

@@ -110,3 +110,33 @@ def test_daily_returns_close_to_close() -> None:
     want = np.diff(closes) / np.asarray(closes[:-1])
     assert stats.daily.values == pytest.approx(list(want))
     assert stats.daily_sharpe(252) == pytest.approx(want.mean() / want.std(ddof=1) * math.sqrt(252))
+
+
+@given(st.lists(st.floats(-0.2, 0.2), min_size=3, max_size=120))
+@settings(max_examples=100, deadline=None)
+def test_daily_shape_equals_batch_moments(rets: list[float]) -> None:
+    from perfdesk.analytics.metrics.sharpe_stats import moments
+
+    stats = EquityStats()
+    equity = 100.0
+    stats.update(0.5 * DAY, equity)
+    for i, r in enumerate(rets):
+        equity *= 1 + r
+        stats.update((i + 1.5) * DAY, equity)
+    stats.update((len(rets) + 1.5) * DAY, equity)  # closes the last day
+    n, sr, g3, g4 = stats.daily.shape()
+    bn, bsr, bg3, bg4 = moments(np.asarray(stats.daily.values))
+    assert n == bn == len(rets)
+    if math.isnan(bsr) or np.var(stats.daily.values) < 1e-12:
+        return
+    assert sr == pytest.approx(bsr, rel=1e-6, abs=1e-9)
+    assert g3 == pytest.approx(bg3, rel=1e-5, abs=1e-6)
+    assert g4 == pytest.approx(bg4, rel=1e-5, abs=1e-6)
+
+
+def test_slippage_is_positive_when_worse() -> None:
+    stats = EquityStats()
+    stats.fill(0.0, "A", "buy", qty=1, price=100.05, expected_price=100.0)
+    stats.fill(1.0, "A", "sell", qty=1, price=99.97, expected_price=100.0)
+    assert stats.trades.slippage_bps.mean == pytest.approx(4.0)
+    assert stats.trades.fills == 2 and stats.trades.win_rate == 0.0

@@ -47,3 +47,41 @@ def test_breaking_strategy_goes_critical() -> None:
     stats = _stats((T0, 100.0), (T0 + 1, 70.0))
     verdict = validate("s1", stats, Expectations(max_drawdown=0.1), Thresholds(), _at(T0 + 2))
     assert verdict.status is Status.CRITICAL
+
+
+def test_rules_without_expectations_are_left_out() -> None:
+    stats = _stats((T0, 100.0), (T0 + 1, 101.0))
+    verdict = validate("s1", stats, None, Thresholds(), _at(T0 + 2))
+    assert {r.rule for r in verdict.rules} == {"stale"}
+    assert verdict.status is Status.OK
+
+
+def test_profiled_strategy_runs_every_model_rule_and_catches_a_break() -> None:
+    import numpy as np
+
+    from perfdesk.analytics import garch
+    from perfdesk.analytics.profile import expectations_from_backtest
+    from perfdesk.analytics.replay import replay, transitions
+    from perfdesk.domain.expectations import GarchParams
+
+    p = GarchParams(mu=0.0005, omega=0.05e-4, alpha=0.07, beta=0.88, nu=6.0)
+    r = garch.simulate(p, 1, 900, np.random.default_rng(5))[0]
+    exp = expectations_from_backtest(r[:756], n_paths=300, win_rate=0.5)
+    live = np.concatenate((r[756:856], [-0.12], np.random.default_rng(6).normal(-0.015, 0.02, 40)))
+    verdicts = replay(live, exp)
+    names = {x.rule for x in verdicts[-1].rules}
+    assert names == {
+        "drawdown",
+        "sharpe",
+        "distribution",
+        "cusum",
+        "page_hinkley",
+        "daily_loss",
+        "win_rate",
+        "stale",
+    }
+    assert verdicts[-1].status is Status.CRITICAL
+    assert verdicts[100].rule("daily_loss").status is Status.CRITICAL  # the crash day
+    changes = transitions(verdicts)
+    assert changes[-1].status is Status.CRITICAL
+    assert all(c.changed for c in changes)
