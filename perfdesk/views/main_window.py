@@ -10,11 +10,14 @@ theme_requested(str "dark"|"light"|"system").
 
 from __future__ import annotations
 
+import getpass
 import logging
+from collections.abc import Mapping
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QHBoxLayout,
     QLabel,
@@ -27,10 +30,20 @@ from PySide6.QtWidgets import (
 )
 
 import perfdesk
-from perfdesk.views import ops, style
+from perfdesk.domain.snapshot import StrategySnapshot
+from perfdesk.views import ops, settings_store, style
 from perfdesk.views.components.alert_banner import AlertBanner
 from perfdesk.views.dashboard_view import DashboardView
+from perfdesk.views.repositories import (
+    ExpectationRepository,
+    MemoryThresholdRepository,
+    ThresholdRepository,
+)
+from perfdesk.views.settings_model import DesktopSettings
+from perfdesk.views.settings_view import SettingsView
 from perfdesk.views.source import SnapshotSource
+from perfdesk.views.strategy_setup_view import StrategySetupView
+from perfdesk.views.thresholds_view import ThresholdsView
 from perfdesk.views.verification_view import VerificationView
 
 log = logging.getLogger(__name__)
@@ -45,27 +58,57 @@ class MainWindow(QMainWindow):
     theme_requested = Signal(str)
 
     def __init__(
-        self, source: SnapshotSource, parent: QWidget | None = None, refresh_hz: float = REFRESH_HZ
-    ):
+        self,
+        source: SnapshotSource,
+        parent: QWidget | None = None,
+        refresh_hz: float | None = None,
+        *,
+        thresholds: ThresholdRepository | None = None,
+        expectations: ExpectationRepository | None = None,
+        settings: QSettings | None = None,
+        who: str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.source = source
         self.setWindowTitle("perfdesk")
+        self.store = settings if settings is not None else QSettings()
         self.pages: dict[str, QWidget] = {}
         self._nav_buttons: dict[str, QPushButton] = {}
         self._nav_group = QButtonGroup(self)
+        self._strategy_names: dict[str, str] = {}
         self._build_shell()
-        self.dashboard = DashboardView()
-        self.verification = VerificationView()
-        self.add_page("dashboard", "Dashboard", self.dashboard, "Ctrl+1")
-        self.add_page("verification", "Verification", self.verification, "Ctrl+2")
+        self._build_pages(thresholds, expectations, who or getpass.getuser())
         self._build_menus()
         self._connect()
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.CoarseTimer)
-        self.timer.setInterval(round(1000 / refresh_hz))
+        hz = refresh_hz or self.settings_view.current.appearance.refresh_hz
+        self.timer.setInterval(round(1000 / hz))
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
         self.show_page("dashboard")
+
+    def _build_pages(
+        self,
+        thresholds: ThresholdRepository | None,
+        expectations: ExpectationRepository | None,
+        who: str,
+    ) -> None:
+        memory = MemoryThresholdRepository()
+        self.dashboard = DashboardView()
+        self.verification = VerificationView()
+        self.thresholds = ThresholdsView(thresholds or memory, who)
+        self.setup = StrategySetupView(expectations or memory, who)
+        self.settings_view = SettingsView(self.store)
+        self.add_page("dashboard", "Dashboard", self.dashboard, "Ctrl+1")
+        self.add_page("verification", "Verification", self.verification, "Ctrl+2")
+        self.add_page("thresholds", "Thresholds", self.thresholds, "Ctrl+3")
+        self.add_page("setup", "Strategy setup", self.setup, "Ctrl+4")
+        self.add_page("settings", "Settings", self.settings_view, "Ctrl+,")
+        if thresholds is None:
+            self.thresholds.state_label.setToolTip(
+                "No database: thresholds are kept for this session only"
+            )
 
     def _build_shell(self) -> None:
         theme = style.current_theme()
@@ -162,12 +205,35 @@ class MainWindow(QMainWindow):
     def _theme_menu(self) -> None:
         menu = self.view_menu.addMenu("&Theme")
         group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
         for key, title in (("dark", "Dark"), ("light", "Light"), ("system", "Follow System")):
             action = QAction(title, self, checkable=True)
             action.setChecked(key == style.theme_manager().requested)
-            action.triggered.connect(lambda _=False, k=key: self.theme_requested.emit(k))
+            action.triggered.connect(lambda _=False, k=key: self.set_theme(k))
             group.addAction(action)
             menu.addAction(action)
+            self.theme_actions[key] = action
+
+    def set_theme(self, theme: str) -> None:
+        """View > Theme: apply now and remember it in the settings."""
+        current = self.settings_view.current
+        appearance = current.appearance.model_copy(update={"theme": theme})
+        updated = current.model_copy(update={"appearance": appearance})
+        settings_store.save(self.store, updated)
+        self.settings_view.current = updated
+        self.settings_view.form.set_value(updated)
+        self.apply_settings(updated)
+        self.theme_requested.emit(theme)
+
+    def apply_settings(self, settings: DesktopSettings) -> None:
+        """Apply what takes effect at once: appearance and refresh rate."""
+        app = QApplication.instance()
+        if app is not None:
+            style.apply_appearance(app, settings.appearance)
+        self.timer.setInterval(round(1000 / settings.appearance.refresh_hz))
+        action = self.theme_actions.get(settings.appearance.theme)
+        if action is not None:
+            action.setChecked(True)
 
     def about_text(self) -> str:
         return (
@@ -183,6 +249,7 @@ class MainWindow(QMainWindow):
         self.banner.snooze_requested.connect(self.snooze_requested)
         self.banner.open_requested.connect(self.open_strategy)
         self.dashboard.strategy_activated.connect(self.open_strategy)
+        self.settings_view.settings_saved.connect(self.apply_settings)
         ops.runner().failed.connect(self.show_notice)
 
     def open_strategy(self, strategy_id: str) -> None:
@@ -204,11 +271,19 @@ class MainWindow(QMainWindow):
             return
         self.dashboard.show_snapshots(snaps)
         self.verification.show_snapshots(snaps)
+        self._sync_strategy_names(snaps)
         self.banner.set_alerts(alerts)
         live = sum(1 for s in snaps.values() if s.feed.value == "live")
         self.status_label.setText(
             f"{len(snaps)} strategies · {live} live feeds · {len(alerts)} active alerts"
         )
+
+    def _sync_strategy_names(self, snaps: Mapping[str, StrategySnapshot]) -> None:
+        if snaps.keys() == self._strategy_names.keys():
+            return
+        self._strategy_names = {sid: s.name or sid for sid, s in snaps.items()}
+        self.thresholds.set_strategies(self._strategy_names)
+        self.setup.set_strategies(self._strategy_names)
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("main/geometry", self.saveGeometry())

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from perfdesk.theme import paths, qss
 from perfdesk.theme.theme import Theme, load_theme
 from perfdesk.theme.tokens import PnlConvention
+from perfdesk.views.settings_model import Appearance
 
 log = logging.getLogger(__name__)
 SYSTEM = "system"
@@ -69,15 +70,29 @@ def apply_theme(
     manager.convention = PnlConvention(convention)
     resolved = load_theme(system_scheme() if theme == SYSTEM else theme, variant, convention)
     manager.theme = resolved
-    app.setPalette(make_palette(resolved))
-    app.setFont(app_font(resolved))
-    app.setStyleSheet(stylesheet(resolved))
+    _restyle(app, resolved)
     pg.setConfigOptions(background=resolved.color("colors.chart.background"), antialias=True)
     if not app.property("perfdesk-follows-system"):
         app.setProperty("perfdesk-follows-system", True)
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _: _follow_system(app))
     manager.changed.emit(resolved)
     return resolved
+
+
+def _restyle(app: QApplication, theme: Theme) -> None:
+    """Set palette, font and style sheet, each only if it differs (re-polishing is costly)."""
+    palette, font, sheet = make_palette(theme), app_font(theme), stylesheet(theme)
+    if app.palette() != palette:
+        app.setPalette(palette)
+    if app.font() != font:
+        app.setFont(font)
+    if app.styleSheet() != sheet:
+        app.setStyleSheet(sheet)
+
+
+def apply_appearance(app: QCoreApplication, appearance: Appearance) -> Theme:
+    """apply_theme from the Settings screen's Appearance group."""
+    return apply_theme(app, appearance.theme, appearance.palette, appearance.pnl_convention)
 
 
 def _follow_system(app: QApplication) -> None:

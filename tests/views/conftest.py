@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 import qasync
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from views_factories import FakeSource
 
@@ -25,7 +26,11 @@ def pytest_asyncio_loop_factories(
 
 
 @pytest.fixture(autouse=True)
-def themed(qapp: QApplication) -> QApplication:
+def themed(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> QApplication:
+    """Dark theme, and QSettings() writing to a throwaway folder (never the user's)."""
+    folder = tmp_path_factory.mktemp("qsettings")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     apply_theme(qapp, "dark")
     return qapp
 

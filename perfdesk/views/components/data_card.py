@@ -87,6 +87,10 @@ class DataCard(QFrame):
     def add_footer(self, widget: QWidget) -> None:
         self._layout.addWidget(widget)
 
+    def add_stretch(self) -> None:
+        """Keep the figures at the top when the card is taller than its content."""
+        self._layout.addStretch(1)
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
             event.position().toPoint()

@@ -1,4 +1,4 @@
-"""Form field: a label, an input, help text, and the validation message at the field.
+"""Form field: a label, an input (text, choice or check box), help, and the message at the field.
 
 Signals: edited(str text) on each keystroke; validity_changed(bool valid).
 `validator(text) -> str | None` (an error message or None) runs on every keystroke, so
@@ -7,10 +7,10 @@ feedback appears while typing; `set_error` lets a form add cross-field messages.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from perfdesk.views import style
 
@@ -30,6 +30,9 @@ class FormField(QWidget):
         help_text: str = "",
         placeholder: str = "",
         validator: Validator | None = None,
+        choices: Sequence[tuple[str, str]] | None = None,
+        boolean: bool = False,
+        password: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -37,8 +40,7 @@ class FormField(QWidget):
         self._error: str | None = None
         self.label = QLabel(label)
         self.label.setProperty("kind", "field-label")
-        self.input = QLineEdit()
-        self.input.setPlaceholderText(placeholder)
+        self.input = _make_input(choices, boolean, password, placeholder)
         self.input.setAccessibleName(label)
         self.label.setBuddy(self.input)
         self.help = QLabel(help_text)
@@ -50,7 +52,15 @@ class FormField(QWidget):
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         self._layout()
-        self.input.textChanged.connect(self._on_text)
+        self._connect_input()
+
+    def _connect_input(self) -> None:
+        if isinstance(self.input, QComboBox):
+            self.input.currentIndexChanged.connect(lambda _i: self._on_text(self.text))
+        elif isinstance(self.input, QCheckBox):
+            self.input.toggled.connect(lambda _on: self._on_text(self.text))
+        else:
+            self.input.textChanged.connect(self._on_text)
 
     def _layout(self) -> None:
         box = QVBoxLayout(self)
@@ -61,10 +71,22 @@ class FormField(QWidget):
 
     @property
     def text(self) -> str:
-        return self.input.text()
+        """The value as text: a choice's value, "true"/"false" for a check box."""
+        widget = self.input
+        if isinstance(widget, QComboBox):
+            return str(widget.currentData())
+        if isinstance(widget, QCheckBox):
+            return "true" if widget.isChecked() else "false"
+        return widget.text()
 
     def set_text(self, text: str) -> None:
-        self.input.setText(text)
+        widget = self.input
+        if isinstance(widget, QComboBox):
+            widget.setCurrentIndex(max(0, widget.findData(text)))
+        elif isinstance(widget, QCheckBox):
+            widget.setChecked(text == "true")
+        else:
+            widget.setText(text)
 
     @property
     def error(self) -> str | None:
@@ -93,3 +115,21 @@ class FormField(QWidget):
     def _on_text(self, text: str) -> None:
         self.validate()
         self.edited.emit(text)
+
+
+def _make_input(
+    choices: Sequence[tuple[str, str]] | None, boolean: bool, password: bool, placeholder: str
+) -> QLineEdit | QComboBox | QCheckBox:
+    """A line edit, a combo box of (value, label) choices, or a check box."""
+    if choices is not None:
+        combo = QComboBox()
+        for value, label in choices:
+            combo.addItem(label, value)
+        return combo
+    if boolean:
+        return QCheckBox()
+    edit = QLineEdit()
+    edit.setPlaceholderText(placeholder)
+    if password:
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+    return edit

@@ -51,7 +51,6 @@ class PerformanceChart(pg.PlotWidget):
         item = self.getPlotItem()
         item.setMenuEnabled(False)
         item.hideButtons()
-        item.showGrid(x=not self.compact, y=True, alpha=1.0)
         self.setMouseEnabled(x=not self.compact, y=False)
         if self.compact:
             item.hideAxis("bottom")
@@ -76,12 +75,9 @@ class PerformanceChart(pg.PlotWidget):
 
     def apply_theme(self, theme: Theme) -> None:
         """Re-pen from tokens (called on start and whenever the theme changes)."""
-        self.setBackground(style.qcolor(theme, "colors.chart.background"))
-        axis_pen = style.pen(theme, "colors.chart.axis")
-        for name in ("bottom", "right", "left"):
-            axis = self.getPlotItem().getAxis(name)
-            axis.setPen(style.pen(theme, "colors.chart.grid"))
-            axis.setTextPen(axis_pen)
+        style_plot(self, theme)
+        grid_alpha = theme.rgba("colors.chart.grid")[3] / 255
+        self.getPlotItem().showGrid(x=not self.compact, y=True, alpha=grid_alpha)
         self.baseline.setPen(style.pen(theme, "colors.chart.baseline", style=Qt.PenStyle.DashLine))
         cross = style.pen(theme, "colors.chart.crosshair", style=Qt.PenStyle.DotLine)
         self.v_line.setPen(cross)
@@ -164,3 +160,15 @@ class PerformanceChart(pg.PlotWidget):
     def leaveEvent(self, event: QEvent) -> None:
         self.hide_crosshair()
         super().leaveEvent(event)
+
+
+def style_plot(plot: pg.PlotWidget, theme: Theme) -> None:
+    """Background, axis and label colours of any pyqtgraph plot from the tokens."""
+    plot.setBackground(style.qcolor(theme, "colors.chart.background"))
+    text_pen = style.pen(theme, "colors.chart.axis")
+    item = plot.getPlotItem()
+    for name in ("bottom", "right", "left", "top"):
+        axis = item.getAxis(name)
+        axis.setPen(style.pen(theme, "colors.border.default"))
+        axis.setTextPen(text_pen)
+    item.titleLabel.setAttr("color", style.qcolor(theme, "colors.text.secondary"))

@@ -1,0 +1,336 @@
+"""Strategy setup: import a backtest (with progress and errors at row/column) or declare
+expectations, preview the derived profile, then save it for the strategy.
+
+Signals: expectations_saved(str strategy_id).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from perfdesk.analytics.backtest_import import BacktestImportError, Issue
+from perfdesk.domain.expectations import Expectations
+from perfdesk.views import fmt, ops, style
+from perfdesk.views.backtest_job import BacktestPreview, run_import
+from perfdesk.views.components.button import Button
+from perfdesk.views.components.data_card import DataCard
+from perfdesk.views.components.data_table import Column, DataTable, RowTableModel
+from perfdesk.views.components.performance_chart import PerformanceChart, style_plot
+from perfdesk.views.model_form import ModelForm
+from perfdesk.views.repositories import ExpectationRepository
+
+ISSUE_COLUMNS: tuple[Column[Issue], ...] = (
+    Column("line", "Line", lambda i: i.line, width=60),
+    Column("column", "Column", lambda i: i.column, width=110),
+    Column("message", "Problem", lambda i: i.message, extra={"tip": lambda i: i.message}),
+)
+PROFILE_FIGURES = (
+    ("days", "Daily returns"),
+    ("sharpe", "Sharpe (ann.)"),
+    ("annual_return", "Annual return"),
+    ("annual_volatility", "Annual volatility"),
+    ("max_drawdown", "Max drawdown"),
+    ("dd_p50", "Drawdown depth p50"),
+    ("dd_p90", "Drawdown depth p90"),
+    ("dd_p99", "Drawdown depth p99"),
+    ("dur_p90", "Drawdown days p90"),
+)
+
+
+class _ProgressRelay(QObject):
+    """Carries progress from the worker thread to the GUI thread (queued signal)."""
+
+    progressed = Signal(float, str)
+
+
+class StrategySetupView(QWidget):
+    """One strategy at a time: backtest import + declared numbers -> Expectations."""
+
+    expectations_saved = Signal(str)
+
+    def __init__(
+        self, repository: ExpectationRepository, who: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("Page")
+        self.repository = repository
+        self.who = who
+        self.preview: BacktestPreview | None = None
+        self.relay = _ProgressRelay(self)
+        self.relay.progressed.connect(self._show_progress)
+        self.issues = RowTableModel(ISSUE_COLUMNS, key=lambda i: f"{i.line}:{i.column}:{i.message}")
+        self.declared = ModelForm(Expectations, exclude=frozenset({"profile"}), columns=3)
+        self._build()
+        self.declared.changed.connect(lambda _r: self._update_actions())
+        self.declared.set_value(Expectations())
+
+    def _build(self) -> None:
+        theme = style.current_theme()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget()
+        body.setObjectName("ScrollBody")
+        scroll.setWidget(body)
+        outer.addWidget(scroll)
+        box = QVBoxLayout(body)
+        margin = theme.px("spacing.semantic.xl")
+        box.setContentsMargins(margin, margin, margin, margin)
+        box.setSpacing(theme.px("spacing.semantic.md"))
+        box.addLayout(self._header())
+        box.addLayout(self._import_row())
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.hide()
+        self.stage_label = QLabel()
+        self.stage_label.setProperty("kind", "muted")
+        box.addWidget(self.progress)
+        box.addWidget(self.stage_label)
+        self.issues_table = DataTable(self.issues)
+        self.issues_table.setSortingEnabled(False)
+        self.issues_table.hide()
+        self.issues_table.setMinimumHeight(160)
+        box.addWidget(self.issues_table, 1)
+        box.addWidget(self._preview_panel(), 2)
+        box.addWidget(self.declared)
+        box.addLayout(self._action_bar())
+
+    def _header(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        title = QLabel("Strategy setup")
+        title.setProperty("kind", "heading")
+        self.strategy_combo = QComboBox()
+        self.strategy_combo.setEditable(True)
+        self.strategy_combo.setMinimumWidth(220)
+        editor = self.strategy_combo.lineEdit()
+        if editor is not None:
+            editor.setPlaceholderText("strategy id")
+        self.strategy_combo.currentTextChanged.connect(lambda _t: self._update_actions())
+        row.addWidget(title)
+        row.addStretch(1)
+        row.addWidget(QLabel("Strategy"))
+        row.addWidget(self.strategy_combo)
+        return row
+
+    def _import_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.path_edit = QLineEdit()
+        self.path_edit.setPlaceholderText("Backtest CSV with a header 'ts,equity' or 'ts,return'")
+        self.browse_button = Button("Choose CSV…", "secondary")
+        self.browse_button.clicked.connect(self._ask_path)
+        self.import_button = Button("Import and preview", "secondary")
+        self.import_button.clicked.connect(lambda: self.start_import(Path(self.path_edit.text())))
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(self.browse_button)
+        row.addWidget(self.import_button)
+        return row
+
+    def _preview_panel(self) -> QWidget:
+        panel = QWidget()
+        row = QHBoxLayout(panel)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.figures = DataCard("Derived profile", columns=3)
+        self.figures.setCursor(Qt.CursorShape.ArrowCursor)
+        for key, caption in PROFILE_FIGURES:
+            self.figures.add_metric(key, caption)
+        self.figures.add_stretch()
+        self.equity_chart = PerformanceChart(fill=False)
+        self.histogram = pg.PlotWidget()
+        self.histogram.getPlotItem().setMenuEnabled(False)
+        self.histogram.setMouseEnabled(x=False, y=False)
+        self.histogram.setTitle("Daily return distribution")
+        style_plot(self.histogram, style.current_theme())
+        charts = QGridLayout()
+        charts.addWidget(self.equity_chart, 0, 0)
+        charts.addWidget(self.histogram, 0, 1)
+        row.addWidget(self.figures, 2)
+        row.addLayout(charts, 5)
+        panel.hide()
+        self.preview_panel = panel
+        return panel
+
+    def _action_bar(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.state_label = QLabel()
+        self.state_label.setProperty("kind", "muted")
+        self.save_button = Button("Save expectations", "primary", shortcut="Ctrl+S")
+        self.save_button.clicked.connect(self.save)
+        row.addWidget(self.state_label, 1)
+        row.addWidget(self.save_button)
+        return row
+
+    def set_strategies(self, names: dict[str, str]) -> None:
+        known = {self.strategy_combo.itemData(i) for i in range(self.strategy_combo.count())}
+        for sid, _name in sorted(names.items()):
+            if sid not in known:
+                self.strategy_combo.addItem(sid, sid)
+
+    @property
+    def strategy_id(self) -> str:
+        return self.strategy_combo.currentText().strip()
+
+    def start_import(self, path: Path) -> None:
+        """Read, check and profile `path` in a worker thread; the newest import wins."""
+        self.path_edit.setText(str(path))
+        self.issues.remove(self.issues.row_keys())
+        self.issues_table.hide()
+        self.preview = None
+        self.preview_panel.hide()
+        self.progress.setValue(0)
+        self.progress.show()
+        self.import_button.setEnabled(False)
+        declared = self._declared_values()
+        ops.run(
+            lambda: run_import(path, declared, self.relay.progressed.emit),
+            owner=self,
+            on_success=self._show_preview,
+            on_failure=self._show_import_error,
+            group=f"backtest-import:{id(self)}",
+        )
+
+    def _declared_values(self) -> dict[str, float | None]:
+        value = self.declared.value()
+        if not isinstance(value, Expectations):
+            return {}
+        return {
+            k: v
+            for k, v in value.model_dump(exclude={"profile", "periods_per_year"}).items()
+            if v is not None
+        }
+
+    def _show_progress(self, fraction: float, stage: str) -> None:
+        self.progress.setValue(round(fraction * 1000))
+        self.stage_label.setText(stage)
+
+    def _show_import_error(self, exc: BaseException) -> None:
+        self.progress.hide()
+        self.import_button.setEnabled(True)
+        if isinstance(exc, BacktestImportError):
+            self.issues.upsert(exc.issues)
+            self.issues_table.show()
+            n = len(exc.issues)
+            self.stage_label.setText(
+                f"{n} problem{'s' if n != 1 else ''} in {Path(exc.source).name}: "
+                "fix the file and import again"
+            )
+        else:
+            self.stage_label.setText(f"Could not import: {exc}")
+        self._update_actions()
+
+    def _show_preview(self, preview: BacktestPreview) -> None:
+        self.preview = preview
+        self.progress.hide()
+        self.import_button.setEnabled(True)
+        exp = preview.expectations
+        profile = exp.profile
+        dd = profile.drawdown_depth_percentiles if profile else {}
+        dur = profile.drawdown_duration_percentiles if profile else {}
+        values = {
+            "days": fmt.count(preview.series.returns.size),
+            "sharpe": fmt.ratio(exp.sharpe),
+            "annual_return": fmt.percent(exp.annual_return, signed=True),
+            "annual_volatility": fmt.percent(exp.annual_volatility),
+            "max_drawdown": fmt.percent(exp.max_drawdown),
+            "dd_p50": fmt.percent(dd.get("p50")),
+            "dd_p90": fmt.percent(dd.get("p90")),
+            "dd_p99": fmt.percent(dd.get("p99")),
+            "dur_p90": fmt.ratio(dur.get("p90"), 0),
+        }
+        for key, text in values.items():
+            self.figures.set_metric(key, text)
+        self._draw_charts(preview)
+        self.preview_panel.show()
+        series = preview.series
+        self.stage_label.setText(
+            f"{preview.path.name}: {series.rows:,} rows → {series.returns.size:,} daily returns. "
+            "Check the profile, then save."
+        )
+        self._update_actions()
+
+    def _draw_charts(self, preview: BacktestPreview) -> None:
+        self.equity_chart.set_series(preview.day_seconds, preview.wealth, baseline=1.0)
+        self.histogram.clear()
+        counts, edges = np.histogram(preview.series.returns * 100, bins=40)
+        theme = style.current_theme()
+        bars = pg.BarGraphItem(
+            x0=edges[:-1],
+            x1=edges[1:],
+            height=counts,
+            brush=style.qcolor(theme, "colors.chart.line"),
+            pen=style.pen(theme, "colors.chart.background"),
+        )
+        self.histogram.addItem(bars)
+        self.histogram.getPlotItem().setLabel("bottom", "daily return (%)")
+
+    def _update_actions(self) -> None:
+        declared_ok = self.declared.result.valid
+        self.save_button.setEnabled(bool(self.strategy_id) and declared_ok)
+        if not self.strategy_id:
+            self.state_label.setText("Choose the strategy these expectations belong to")
+        elif not declared_ok:
+            self.state_label.setText("Fix the highlighted declared values")
+        else:
+            source = (
+                "backtest profile + declared values" if self.preview else "declared values only"
+            )
+            self.state_label.setText(f"Ready to save: {source}")
+
+    def expectations(self) -> Expectations | None:
+        """What Save would store: the backtest's expectations with declared values applied."""
+        declared = self.declared.value()
+        if not isinstance(declared, Expectations):
+            return None
+        if self.preview is None:
+            return declared
+        return self.preview.expectations.model_copy(
+            update=self._declared_values() | {"periods_per_year": declared.periods_per_year}
+        )
+
+    def save(self) -> None:
+        value = self.expectations()
+        sid = self.strategy_id
+        if value is None or not sid:
+            return
+        self.save_button.setEnabled(False)
+        self.state_label.setText("Saving…")
+        ops.run(
+            self.repository.save_expectations(sid, value, self.who),
+            owner=self,
+            on_success=lambda _r: self._saved(sid),
+            on_failure=self._save_failed,
+        )
+
+    def _saved(self, sid: str) -> None:
+        self.state_label.setText(f"Saved expectations for {sid}")
+        self.save_button.setEnabled(True)
+        self.expectations_saved.emit(sid)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        ops.report_failure("Saving expectations failed", exc)
+        self.state_label.setText(f"Not saved: {exc}")
+        self._update_actions()
+
+    def _ask_path(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import backtest", "", "CSV (*.csv);;All files (*)"
+        )
+        if name:
+            self.start_import(Path(name))

@@ -1,0 +1,72 @@
+"""Strategy setup: a backtest CSV imported with progress; bad rows shown at line/column."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+from views_factories import until
+
+from perfdesk.views.repositories import MemoryThresholdRepository
+from perfdesk.views.strategy_setup_view import StrategySetupView
+
+
+def _write_backtest(path, days: int = 160, bad_line: int | None = None) -> None:
+    rng = np.random.default_rng(3)
+    equity = 1e6 * np.cumprod(1 + rng.normal(0.0004, 0.01, days))
+    rows = ["ts,equity"]
+    for i in range(days):
+        value = "n/a" if bad_line == i + 2 else f"{equity[i]:.2f}"
+        rows.append(f"{date(2024, 1, 1) + timedelta(days=i)},{value}")
+    path.write_text("\n".join(rows) + "\n")
+
+
+async def test_import_shows_progress_then_profile_and_saves(qtbot, tmp_path) -> None:
+    repo = MemoryThresholdRepository()
+    view = StrategySetupView(repo, who="ann")
+    qtbot.addWidget(view)
+    view.show()
+    csv = tmp_path / "bt.csv"
+    _write_backtest(csv)
+    seen: list[float] = []
+    view.relay.progressed.connect(lambda f, _s: seen.append(f))
+    view.strategy_combo.setEditText("s1")
+    view.start_import(csv)
+    await until(lambda: view.preview is not None, limit_s=60)
+    assert seen and seen[-1] == 1.0 and seen == sorted(seen)
+    assert view.figures.metric_label("days").text() == "159"
+    assert view.preview_panel.isVisible() and not view.issues_table.isVisible()
+    view.declared.fields["slippage_bps"].set_text("1.5")
+    saved: list[str] = []
+    view.expectations_saved.connect(saved.append)
+    view.save()
+    await until(lambda: saved == ["s1"])
+    stored = await repo.load_expectations("s1")
+    assert stored is not None and stored.profile is not None and stored.slippage_bps == 1.5
+
+
+async def test_bad_row_is_listed_with_line_and_column(qtbot, tmp_path) -> None:
+    view = StrategySetupView(MemoryThresholdRepository(), who="ann")
+    qtbot.addWidget(view)
+    view.show()
+    csv = tmp_path / "bad.csv"
+    _write_backtest(csv, bad_line=7)
+    view.start_import(csv)
+    await until(view.issues_table.isVisible, limit_s=30)
+    issue = view.issues.row_at(0)
+    assert (issue.line, issue.column) == (7, "equity")
+    assert "1 problem" in view.stage_label.text()
+    assert view.preview is None
+
+
+def test_declared_only_expectations_validate_at_field(qtbot) -> None:
+    view = StrategySetupView(MemoryThresholdRepository(), who="ann")
+    qtbot.addWidget(view)
+    view.strategy_combo.setEditText("s2")
+    field = view.declared.fields["max_drawdown"]
+    qtbot.keyClicks(field.input, "1.5")
+    assert field.error == "Must be less than or equal to 1"
+    assert not view.save_button.isEnabled()
+    field.set_text("0.15")
+    assert view.save_button.isEnabled()
+    assert view.expectations().max_drawdown == 0.15

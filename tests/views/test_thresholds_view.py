@@ -1,0 +1,138 @@
+"""Thresholds screen, driven as a user: type, see the message at the field, save, revert.
+
+Async tests run on the qasync loop; they await `until(...)` rather than qtbot.waitSignal
+(a nested Qt event loop inside a running qasync step does not run the loop's tasks).
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from views_factories import until
+
+from perfdesk.domain.thresholds import Thresholds
+from perfdesk.views.repositories import MemoryThresholdRepository
+from perfdesk.views.thresholds_view import ThresholdsView
+
+
+async def _open(qtbot, repo: MemoryThresholdRepository) -> ThresholdsView:
+    view = ThresholdsView(repo, who="ann")
+    qtbot.addWidget(view)
+    view.show()
+    view.load(None)
+    await until(lambda: view.state_label.text() not in ("", "Loading…"))
+    return view
+
+
+def _type(qtbot, view: ThresholdsView, key: str, text: str) -> None:
+    field = view.form.fields[key]
+    field.input.selectAll()
+    qtbot.keyClick(field.input, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(field.input, text)
+
+
+async def test_invalid_value_shows_message_at_field_and_disables_save(qtbot) -> None:
+    repo = MemoryThresholdRepository()
+    view = await _open(qtbot, repo)
+    field = view.form.fields["drawdown.warning_ratio"]
+    _type(qtbot, view, "drawdown.warning_ratio", "abc")
+    assert field.error == "'abc' is not a number"
+    assert field.error_label.isVisible()
+    assert not view.save_button.isEnabled()
+    _type(qtbot, view, "drawdown.warning_ratio", "-2")
+    assert field.error == "Must be greater than 0"
+    assert not view.save_button.isEnabled()
+
+
+async def test_cross_field_rule_marks_both_fields(qtbot) -> None:
+    view = await _open(qtbot, MemoryThresholdRepository())
+    _type(qtbot, view, "drawdown.warning_ratio", "1.5")
+    message = "'Warning at' must be below 'Critical at'"
+    assert view.form.fields["drawdown.warning_ratio"].error == message
+    assert view.form.fields["drawdown.critical_ratio"].error == message
+    assert view.form.group_errors["drawdown"].text() == message
+    assert not view.save_button.isEnabled()
+    _type(qtbot, view, "drawdown.critical_ratio", "2")
+    assert view.form.fields["drawdown.warning_ratio"].error is None
+    assert view.save_button.isEnabled()
+
+
+async def test_fix_then_save_creates_new_version_with_audit(qtbot) -> None:
+    repo = MemoryThresholdRepository()
+    view = await _open(qtbot, repo)
+    _type(qtbot, view, "drawdown.warning_ratio", "x")
+    assert not view.save_button.isEnabled()
+    _type(qtbot, view, "drawdown.warning_ratio", "0.9")
+    assert view.save_button.isEnabled()
+    saved: list[tuple[object, int]] = []
+    view.saved.connect(lambda scope, version: saved.append((scope, version)))
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: view.versions.rowCount() == 1)
+    assert saved == [(None, 1)]
+    stored = await repo.load(None)
+    assert (
+        stored is not None
+        and stored.thresholds.drawdown.warning_ratio == 0.9
+        and stored.who == "ann"
+    )
+    _type(qtbot, view, "stale_after_s", "30")
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: view.versions.rowCount() == 2)
+    newest = view.versions.row_at(view.versions.row_of("2"))
+    assert newest.summary == "General › Stale after (s) 10 → 30"
+    assert view.state_label.text() == "Saved"
+    assert not view.save_button.isEnabled()
+
+
+async def test_revert_loads_an_older_version_as_draft(qtbot) -> None:
+    repo = MemoryThresholdRepository()
+    await repo.save(None, Thresholds(), "ann")
+    await repo.save(None, Thresholds.model_validate({"stale_after_s": 60}), "bob")
+    view = await _open(qtbot, repo)
+    assert view.form.fields["stale_after_s"].text == "60"
+    assert view.version_table.select_key("1")
+    view.revert_to_selected()
+    assert view.form.fields["stale_after_s"].text == "10"
+    assert view.save_button.isEnabled()
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: view.versions.rowCount() == 3)
+    assert (await repo.load(None)).thresholds == Thresholds()
+
+
+async def test_optional_field_accepts_empty_as_off(qtbot) -> None:
+    view = await _open(qtbot, MemoryThresholdRepository())
+    _type(qtbot, view, "daily_loss.warning_loss", "0.05")
+    _type(qtbot, view, "daily_loss.critical_loss", "0.03")
+    assert "must be below" in (view.form.fields["daily_loss.warning_loss"].error or "")
+    _type(qtbot, view, "daily_loss.critical_loss", "")
+    assert view.form.result.valid
+    assert view.form.value().daily_loss.critical_loss is None
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+async def test_export_then_import_round_trips(qtbot, tmp_path, suffix) -> None:
+    view = await _open(qtbot, MemoryThresholdRepository())
+    _type(qtbot, view, "slippage.slack_bps", "2.5")
+    path = tmp_path / f"t{suffix}"
+    view.export_to(path)
+    _type(qtbot, view, "slippage.slack_bps", "1")
+    view.import_from(path)
+    assert view.form.fields["slippage.slack_bps"].text == "2.5"
+
+
+async def test_bad_import_names_the_field(qtbot, tmp_path) -> None:
+    view = await _open(qtbot, MemoryThresholdRepository())
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("drawdown:\n  warning_ratio: -1\n")
+    with pytest.raises(ValueError, match=r"drawdown\.warning_ratio"):
+        view.import_from(bad)
+
+
+async def test_scopes_load_their_own_versions(qtbot) -> None:
+    repo = MemoryThresholdRepository()
+    await repo.save("s1", Thresholds.model_validate({"stale_after_s": 42}), "ann")
+    view = await _open(qtbot, repo)
+    view.set_strategies({"s1": "Momentum"})
+    view.scope_combo.setCurrentIndex(1)
+    await until(lambda: view.form.fields["stale_after_s"].text == "42")
+    assert view.scope == "s1"
