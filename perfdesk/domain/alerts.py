@@ -163,12 +163,16 @@ class Silence(BaseModel):
 
 
 class SilenceEvent(BaseModel):
-    """A silence was created or ended (`ended` True: expired or removed)."""
+    """A silence was created, or ended at `ended_at` (its expiry, or earlier by hand)."""
 
     model_config = ConfigDict(frozen=True)
 
     silence: Silence
-    ended: bool = False
+    ended_at: datetime | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.ended_at is not None
 
 
 class AlertSettings(BaseModel):
@@ -219,3 +223,21 @@ class AlertSettings(BaseModel):
     def for_s(self, severity: Status) -> float:
         """How long a breach at `severity` must hold before it fires."""
         return self.for_critical_s if severity is Status.CRITICAL else self.for_warning_s
+
+
+class AlertHistoryEntry(BaseModel):
+    """One stored row of an alert's history, as the alert log shows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fingerprint: str
+    ts: datetime
+    change: AlertChange | None
+    """None for rows written before the lifecycle schema (state only)."""
+    state: AlertState
+    severity: Status
+    message: str
+    actor: str | None = None
+    comment: str | None = None
+    notified: bool = False
+    episode: int | None = None

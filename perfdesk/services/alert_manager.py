@@ -213,7 +213,7 @@ class AlertManager:
         silence = self._silences.pop(silence_id, None)
         if silence is None:
             raise KeyError(f"no active silence with id {silence_id!r}")
-        self._emit(SilenceEvent(silence=silence.model_copy(update={"expires_at": now}), ended=True))
+        self._emit(SilenceEvent(silence=silence, ended_at=now))
         self._resilence(now, actor=who)
         self._publish()
 
@@ -378,7 +378,7 @@ class AlertManager:
         expired = [s for s in self._silences.values() if not s.is_active(now)]
         for silence in expired:
             del self._silences[silence.id]
-            self._emit(SilenceEvent(silence=silence, ended=True))
+            self._emit(SilenceEvent(silence=silence, ended_at=silence.expires_at))
         if expired:
             self._resilence(now)
         for alert in list(self._alerts.values()):

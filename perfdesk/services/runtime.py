@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 from perfdesk.domain.snapshot import LiveView
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import Verdict
+from perfdesk.services.alert_channels import ChannelDispatcher, Delivery
 from perfdesk.services.alert_manager import AlertManager
+from perfdesk.services.alert_store import AlertPersistence
 from perfdesk.services.engine_client import EngineClient
 from perfdesk.services.monitor import LiveMonitor
 from perfdesk.services.pipeline import Pipeline
@@ -39,6 +41,8 @@ class Runtime:
         self.store = store
         self.monitor = LiveMonitor()
         self.alerts = AlertManager()
+        self.alert_persistence = AlertPersistence(store.pool)
+        self.alert_channels = ChannelDispatcher.from_environment(self._record_delivery)
         self.writer = StoreWriter(store)
         self.pipeline = Pipeline(self.monitor, self.writer, store)
         self.client = EngineClient(engine_url, self.pipeline, token=token, resume=store.last_seqs)
@@ -49,6 +53,8 @@ class Runtime:
         self._tasks = TaskSet()
 
     async def start(self) -> None:
+        await self.alert_persistence.start(self.alerts)  # load alert state before validating
+        self.alert_channels.start(self.alerts)
         self._tasks.spawn(self.writer.run(), "store-writer")
         self._tasks.spawn(self.client.run(), "engine-client")
         self._tasks.spawn(self._validate_forever(), "validator")
@@ -60,6 +66,8 @@ class Runtime:
         await self.writer.flush()
         await self.writer.aclose()
         await self._tasks.cancel_all()
+        await self.alert_channels.aclose()
+        await self.alert_persistence.aclose()
 
     async def validate_once(self, now: datetime | None = None) -> list[Verdict]:
         now = now or datetime.now(UTC)
@@ -76,6 +84,11 @@ class Runtime:
         view = LiveView(self.monitor.snapshots(), tuple(self.alerts.active()), time.time())
         self.published = view
         return view
+
+    async def _record_delivery(self, d: Delivery) -> None:
+        await self.alert_persistence.store.record_delivery(
+            d.channel, d.event, ok=d.ok, attempts=d.attempts, error=d.error
+        )
 
     async def _publish_forever(self) -> None:
         while True:
