@@ -1,0 +1,70 @@
+"""Number and time formatting shared by every report format (text, not markup)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+DASH = "–"
+
+
+def is_missing(value: Any) -> bool:
+    """None, NaN and ±inf have no sensible printed value."""
+    if value is None:
+        return True
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def pct(value: Any, digits: int = 1, *, signed: bool = False) -> str:
+    """A fraction as a percentage: 0.0123 -> "1.2 %" (signed: "+1.2 %")."""
+    if is_missing(value):
+        return DASH
+    scaled = round(float(value) * 100, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+    text = f"{scaled:+.{digits}f}" if signed and scaled != 0 else f"{scaled:.{digits}f}"
+    return f"{text} %"
+
+
+def num(value: Any, digits: int = 2) -> str:
+    if is_missing(value):
+        return DASH
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return f"{round(float(value), digits) + 0.0:,.{digits}f}"
+
+
+def money(value: Any) -> str:
+    return DASH if is_missing(value) else f"{float(value):,.0f}"
+
+
+def day(ts: float | datetime | None) -> str:
+    """A UTC calendar day, "2026-03-14"."""
+    if ts is None:
+        return DASH
+    when = ts if isinstance(ts, datetime) else datetime.fromtimestamp(float(ts), UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def stamp(ts: datetime | None) -> str:
+    """A UTC time stamp to the minute, "2026-03-14 07:00 UTC"."""
+    if ts is None:
+        return DASH
+    return ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def value(value: Any) -> str:
+    """Best-effort text for a metric of unknown kind (dates, counts, floats)."""
+    if is_missing(value):
+        return DASH
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return num(value)
+    return str(value)
+
+
+def tone(value: Any) -> str | None:
+    """ "profit" / "loss" for a signed number, None when zero or missing."""
+    if is_missing(value) or not isinstance(value, int | float) or value == 0:
+        return None
+    return "profit" if value > 0 else "loss"

@@ -1,0 +1,73 @@
+"""Safe output paths: reports are written only inside the chosen folder, never over an
+existing file unless the caller explicitly allows it.
+
+A report name comes from user input (a strategy id, a schedule name) and must not be able
+to escape the folder ("../", absolute paths, symlinks pointing out of it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class OutputPathError(ValueError):
+    """The output path is outside the chosen folder, exists already, or is unusable."""
+
+
+def safe_name(text: str, *, fallback: str = "report") -> str:
+    """A file-name-safe stem: letters, digits, '.', '_' and '-' only, no leading dots."""
+    stem = _UNSAFE.sub("-", text).strip("-.")
+    return stem[:120] or fallback
+
+
+def resolve_output(folder: Path, name: str, *, overwrite: bool = False) -> Path:
+    """`folder / name`, checked: inside `folder` after resolving links, and not existing
+    (unless `overwrite`). Creates `folder` if needed. Raises OutputPathError."""
+    base = Path(folder).expanduser()
+    if base.exists() and not base.is_dir():
+        raise OutputPathError(f"{base} is not a folder")
+    base.mkdir(parents=True, exist_ok=True)
+    root = base.resolve()
+    if Path(name).is_absolute() or Path(name).name != name or name in ("", ".", ".."):
+        raise OutputPathError(f"{name!r}: a report file name may not contain a folder")
+    target = (root / name).resolve()
+    if target.parent != root:
+        raise OutputPathError(f"{name!r} resolves outside the chosen folder {root}")
+    if target.exists() and not overwrite:
+        raise OutputPathError(f"{target} exists already; choose another name or allow overwrite")
+    return target
+
+
+def split_out(path: Path) -> tuple[Path, str]:
+    """(folder, file name) of a user-given output path like ~/reports/desk.pdf."""
+    p = Path(path).expanduser()
+    return p.parent if str(p.parent) else Path("."), p.name
+
+
+def write_text(path: Path, text: str, *, overwrite: bool = False) -> Path:
+    """Write atomically (temp file + rename) so a crash never leaves half a report.
+
+    Without `overwrite` the final link is made with os.link, which fails if another
+    writer created the file in the meantime (no silent overwrite, even racing).
+    """
+    return write_bytes(path, text.encode("utf-8"), overwrite=overwrite)
+
+
+def write_bytes(path: Path, data: bytes, *, overwrite: bool = False) -> Path:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    try:
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError as exc:
+                raise OutputPathError(f"{path} exists already") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
