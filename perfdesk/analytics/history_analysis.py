@@ -154,6 +154,20 @@ def backtest_overlay(
     return t, np.asarray(equity, dtype=np.float64)
 
 
+def expected_path(
+    bt: FloatArray, data: HistoryInput, anchor_ts: float, anchor_eq: float, ppy: int
+) -> tuple[FloatArray, FloatArray]:
+    """Where equity would be growing at the backtest's mean daily log growth, from the
+    later of go-live and the range start to the range end (daily points)."""
+    if bt.size == 0 or data.t.size == 0 or not math.isfinite(anchor_eq):
+        return np.empty(0), np.empty(0)
+    start = max(anchor_ts, float(data.t[0]))
+    start_eq = _equity_at(data.t, data.equity, start)
+    t = np.arange(start, float(data.t[-1]) + DAY_S, DAY_S)
+    growth = float(np.mean(np.log1p(bt))) * min(1.0, ppy / 365.0)
+    return t, start_eq * np.exp(growth * (t - start) / DAY_S)
+
+
 def _metric_set(returns: FloatArray, dates: np.ndarray | None, ppy: int) -> dict[str, Any]:
     if returns.size == 0:
         return {}
@@ -194,7 +208,12 @@ def analyze(
     if drawdowns:
         live_metrics["max_drawdown_intraday"] = min(d.depth for d in drawdowns)
     anchor_ts = data.go_live_ts if data.go_live_ts is not None else _first(data.t)
-    bt_t, bt_eq = backtest_overlay(exp, anchor_ts, _equity_at(data.t, data.equity, anchor_ts), ppy)
+    anchor_eq = _equity_at(data.t, data.equity, anchor_ts)
+    bt_t, bt_eq = backtest_overlay(exp, anchor_ts, anchor_eq, ppy)
+    if data.start_ts is not None:
+        keep = bt_t >= data.start_ts
+        bt_t, bt_eq = bt_t[keep], bt_eq[keep]
+    exp_t, exp_eq = expected_path(bt, data, anchor_ts, anchor_eq, ppy)
     step(0.7, f"{data.strategy_id}: forecast cone and gap")
     cone = make_cone(bt, r, paths=cone_paths, seed=seed)
     step(0.8, f"{data.strategy_id}: replaying the rules")
@@ -226,6 +245,8 @@ def analyze(
         gap=decompose(data.daily, r, exp),
         replay=replayed,
         notes=_notes(data, r, bt),
+        expected_t=exp_t,
+        expected_equity=exp_eq,
     )
 
 

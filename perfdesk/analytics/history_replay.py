@@ -4,6 +4,10 @@ Walks the daily returns through the validator with the analytics engineer's repl
 (`perfdesk.analytics.replay`), then turns the day-by-day verdicts into alerts as the
 alert manager would count them: one alert per rule each time it rises from below
 warning to warning or critical (an escalation is the same alert).
+
+The replay sees daily closes only, no individual fills, so the fill-based rules (trade
+frequency, slippage, trade win rate) are left out: their expectations are dropped for
+the replay instead of letting "0 fills" raise false alarms.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ def replay_history(
 ) -> ReplaySummary:
     """Replay `returns` (one per UTC day, `day` = POSIX s of each day's start)."""
     dates = (np.asarray(day) // 86_400).astype("int64").astype("datetime64[D]")
-    verdicts = replay(returns, expectations, thresholds, dates)
+    verdicts = replay(returns, without_fill_rules(expectations), thresholds, dates)
     fired = tuple(_fired(verdicts))
     return ReplaySummary(
         day=np.asarray(day, dtype=np.float64),
@@ -36,6 +40,16 @@ def replay_history(
         fired=fired,
         per_month=per_month(fired),
     )
+
+
+FILL_FIELDS = ("trades_per_day", "slippage_bps", "win_rate")
+
+
+def without_fill_rules(expectations: Expectations | None) -> Expectations | None:
+    """The expectations minus what only fill-by-fill data can check."""
+    if expectations is None:
+        return None
+    return expectations.model_copy(update=dict.fromkeys(FILL_FIELDS))
 
 
 def _fired(verdicts: list[Verdict]) -> list[FiredAlert]:

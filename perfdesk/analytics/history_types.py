@@ -188,7 +188,7 @@ class HistoryAnalysis:
     go_live_ts: float | None
     daily_day: FloatArray
     daily_returns: FloatArray
-    backtest_t: FloatArray
+    backtest_t: FloatArray  # backtest equity before go-live, clipped to the range
     backtest_equity: FloatArray
     metrics: dict[str, Any]
     metrics_backtest: dict[str, Any]
@@ -201,6 +201,8 @@ class HistoryAnalysis:
     gap: GapDecomposition | None
     replay: ReplaySummary | None
     notes: tuple[str, ...] = field(default=())
+    expected_t: FloatArray = field(default_factory=_empty)
+    expected_equity: FloatArray = field(default_factory=_empty)
 
     @property
     def n_days(self) -> int:

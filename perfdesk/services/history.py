@@ -5,7 +5,7 @@
 
 Runs on the loop that owns the Store's pool (the backend loop; from the GUI use
 `BackendHost.run`). Reads rollups, not raw samples, whenever the range allows: ≤ 2 days
-→ raw samples, ≤ 400 days → 1-minute bars, longer → 1-day bars (daily returns always
+→ raw samples, ≤ 200 days (6M) → 1-minute bars, longer → 1-day bars (daily returns always
 come from the 1-day rollup). The numpy analysis runs in a worker thread. Cancelling the
 awaiting task stops the load at the next query and the analysis at its next stage.
 Progress goes to an optional `progress(fraction 0..1, message)` callback, called on the
@@ -34,8 +34,7 @@ Resolution = Literal["auto", "raw", "1m", "1d"]
 Progress = Callable[[float, str], None]
 PRESETS = ("1M", "3M", "6M", "YTD", "1Y", "ALL")
 RAW_MAX = timedelta(days=2)
-MINUTE_MAX = timedelta(days=400)
-_BAR_S = {"1m": 60.0, "1d": 86_400.0}
+MINUTE_MAX = timedelta(days=200)
 
 
 class HistoryError(LookupError):
@@ -152,10 +151,7 @@ class HistoryService:
     ) -> tuple[np.ndarray, np.ndarray]:
         if resolution == "raw":
             return await self._store.equity_series(sid, start, end)
-        bars = await self._store.rollups(sid, resolution, start, end)  # type: ignore[arg-type]
-        close = bars["close"]
-        keep = np.isfinite(close)
-        return bars.bucket[keep] + _BAR_S[resolution], close[keep]
+        return await q.bar_closes(self._store.pool, resolution, sid, start, end)
 
     async def analyze(
         self,

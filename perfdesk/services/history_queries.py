@@ -5,10 +5,14 @@ Each takes the Store's asyncpg pool and runs on the loop that owns it (the backe
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from perfdesk.domain.expectations import Expectations
+from perfdesk.services.store import parse_binary_floats
 
 
 async def data_span(pool: Any, strategy_id: str) -> tuple[datetime, datetime] | None:
@@ -59,3 +63,29 @@ async def strategy_ids(pool: Any) -> list[tuple[str, str]]:
         " WHERE strategy_id NOT IN (SELECT strategy_id FROM strategies) ORDER BY 1"
     )
     return [(r["strategy_id"], r["name"]) for r in rows]
+
+
+_CLOSES_SQL = {
+    table: (
+        f"SELECT extract(epoch FROM bucket)::float8 + {width}, close FROM {table}"  # noqa: S608 (fixed names)
+        " WHERE strategy_id = $1 AND bucket >= $2 AND bucket < $3 AND close IS NOT NULL"
+        " ORDER BY bucket"
+    )
+    for table, width in (("rollup_1m", 60), ("rollup_1d", 86_400))
+}
+
+
+async def bar_closes(
+    pool: Any, resolution: str, strategy_id: str, start: datetime, end: datetime
+) -> tuple[np.ndarray, np.ndarray]:
+    """(bar END time in POSIX s, close equity) of the 1m or 1d bars in [start, end).
+
+    Only the two columns the equity chart needs, read with a binary COPY: about 6× less
+    to move and parse than the full bars of `Store.rollups`.
+    """
+    query = _CLOSES_SQL[{"1m": "rollup_1m", "1d": "rollup_1d"}[resolution]]
+    buf = io.BytesIO()
+    async with pool.acquire() as conn:
+        await conn.copy_from_query(query, strategy_id, start, end, output=buf, format="binary")
+    data = parse_binary_floats(buf.getvalue(), 2)
+    return data[:, 0].copy(), data[:, 1].copy()

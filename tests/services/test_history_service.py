@@ -7,11 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from history_seed import DAYS, START, STEP_S, seed
 
-from perfdesk.analytics.profile import expectations_from_backtest
-from perfdesk.bench.storage import synthetic_events
-from perfdesk.domain.events import StrategyInfo
-from perfdesk.domain.status import StrategyState
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.services.history import (
     HistoryError,
@@ -23,31 +20,9 @@ from perfdesk.services.history import (
 )
 from perfdesk.services.store import Store
 
-START = datetime(2026, 3, 2, tzinfo=UTC)
-DAYS = 4
-STEP_S = 120.0
-
-
-async def _seed(store: Store, sid: str = "alpha", with_expectations: bool = True) -> None:
-    exp = None
-    if with_expectations:
-        rng = np.random.default_rng(3)
-        exp = expectations_from_backtest(
-            rng.normal(5e-4, 0.01, 300), n_paths=200, trades_per_day=70, slippage_bps=1.0
-        )
-    await store.upsert_strategy(
-        StrategyInfo(
-            strategy_id=sid, name=sid.title(), status=StrategyState.ACTIVE, expectations=exp
-        )
-    )
-    count = int(DAYS * 86_400 / STEP_S)
-    events = list(synthetic_events(sid, count, start=START, step_s=STEP_S, fill_every=10))
-    for i in range(0, len(events), 2000):
-        await store.write_events(events[i : i + 2000])
-
 
 async def test_daily_returns_from_rollups_equal_raw_closes(store: Store) -> None:
-    await _seed(store)
+    await seed(store)
     service = HistoryService(store)
     result = await service.analyze(HistoryRequest("alpha", preset="ALL"), Thresholds())
     t, eq = await store.equity_series("alpha")
@@ -64,7 +39,7 @@ async def test_daily_returns_from_rollups_equal_raw_closes(store: Store) -> None
 
 
 async def test_full_result_with_profile_has_every_part(store: Store) -> None:
-    await _seed(store)
+    await seed(store)
     result = await HistoryService(store).analyze(HistoryRequest("alpha", preset="1M"))
     assert result.backtest_equity.size == 301
     assert result.cone is not None and result.cone.bands.shape == (5, DAYS + 1)
@@ -78,7 +53,7 @@ async def test_full_result_with_profile_has_every_part(store: Store) -> None:
 
 
 async def test_short_range_reads_raw_samples(store: Store) -> None:
-    await _seed(store)
+    await seed(store)
     request = HistoryRequest("alpha", preset=None, start=START, end=START + timedelta(days=1))
     data = await HistoryService(store).load(request)
     assert data.resolution == "raw"
@@ -87,7 +62,7 @@ async def test_short_range_reads_raw_samples(store: Store) -> None:
 
 
 async def test_strategy_without_expectations_still_analyses(store: Store) -> None:
-    await _seed(store, "beta", with_expectations=False)
+    await seed(store, "beta", with_expectations=False)
     result = await HistoryService(store).analyze(HistoryRequest("beta", preset="ALL"))
     assert result.cone is None and result.gap is None
     assert any("no expectations" in note for note in result.notes)
@@ -100,8 +75,8 @@ async def test_unknown_strategy_is_a_clear_error(store: Store) -> None:
 
 
 async def test_analyze_many_reports_progress_over_all(store: Store) -> None:
-    await _seed(store, "alpha")
-    await _seed(store, "beta", with_expectations=False)
+    await seed(store, "alpha")
+    await seed(store, "beta", with_expectations=False)
     seen: list[float] = []
     results = await HistoryService(store).analyze_many(
         [HistoryRequest("alpha"), HistoryRequest("beta")], progress=lambda f, _m: seen.append(f)
@@ -111,7 +86,7 @@ async def test_analyze_many_reports_progress_over_all(store: Store) -> None:
 
 
 async def test_cancelling_stops_the_worker_at_its_next_stage(store: Store) -> None:
-    await _seed(store)
+    await seed(store)
     data = await HistoryService(store).load(HistoryRequest("alpha"))
     started = asyncio.Event()
     loop = asyncio.get_running_loop()

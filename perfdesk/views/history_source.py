@@ -1,0 +1,54 @@
+"""Where the History page gets its analyses: the HistoryService, on whichever loop owns
+the Store's pool.
+
+    source = ServiceHistorySource(HistoryService(backend.store), run=host.run)  # app
+    source = ServiceHistorySource(HistoryService(store))                        # same loop
+
+`run` moves a coroutine onto the backend loop and returns an awaitable for the GUI loop
+(`BackendHost.run`); cancelling that awaitable cancels the work on the backend loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol, TypeVar
+
+from perfdesk.analytics.history_types import HistoryAnalysis
+from perfdesk.domain.thresholds import Thresholds
+from perfdesk.services.history import HistoryRequest, HistoryService, Progress
+
+T = TypeVar("T")
+Runner = Callable[[Coroutine[Any, Any, Any]], Awaitable[Any]]
+
+
+class HistorySource(Protocol):
+    def strategies(self) -> Awaitable[list[tuple[str, str]]]: ...
+
+    def analyze(
+        self,
+        requests: list[HistoryRequest],
+        thresholds: Thresholds | None = None,
+        progress: Progress | None = None,
+    ) -> Awaitable[list[HistoryAnalysis]]: ...
+
+
+class ServiceHistorySource:
+    """A HistoryService behind an optional loop hop (see the module docstring)."""
+
+    def __init__(self, service: HistoryService, run: Runner | None = None) -> None:
+        self.service = service
+        self._run = run
+
+    def _hop(self, coro: Coroutine[Any, Any, T]) -> Awaitable[T]:
+        return coro if self._run is None else self._run(coro)
+
+    def strategies(self) -> Awaitable[list[tuple[str, str]]]:
+        return self._hop(self.service.strategies())
+
+    def analyze(
+        self,
+        requests: list[HistoryRequest],
+        thresholds: Thresholds | None = None,
+        progress: Progress | None = None,
+    ) -> Awaitable[list[HistoryAnalysis]]:
+        return self._hop(self.service.analyze_many(requests, thresholds, progress))

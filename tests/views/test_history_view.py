@@ -1,0 +1,103 @@
+"""History page on a real PostgreSQL and the real HistoryService, driven like a user."""
+
+from __future__ import annotations
+
+import asyncio
+
+from history_seed import DAYS, seed
+from PySide6.QtCore import Qt, QTimer
+from views_factories import until
+
+from perfdesk.services.history import HistoryService
+from perfdesk.services.store import Store
+from perfdesk.views.history_source import ServiceHistorySource
+from perfdesk.views.history_tables import METRICS
+from perfdesk.views.history_view import HistoryView
+
+
+async def _view(qtbot, store: Store) -> HistoryView:  # type: ignore[no-untyped-def]
+    view = HistoryView(ServiceHistorySource(HistoryService(store)))
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    return view
+
+
+async def _loaded(view: HistoryView) -> list:  # type: ignore[type-arg]
+    got: list = []  # type: ignore[type-arg]
+    view.loaded.connect(got.append)
+    await until(lambda: got, limit_s=60)
+    return got[-1]
+
+
+async def test_first_strategy_loads_and_every_part_is_shown(qtbot, store: Store) -> None:
+    await seed(store, "alpha")
+    await seed(store, "beta", with_expectations=False)
+    view = await _view(qtbot, store)
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(1)
+    view.show()  # the first show fetches the strategy list, which picks the first one
+    results = await _loaded(view)
+    timer.stop()
+    assert ticks, "the GUI loop kept running while the history loaded"
+    assert view.picker.strategy_ids() == ["alpha", "beta"]
+    assert view.picker.selected() == ["alpha"]
+    result = results[0]
+    assert result.strategy_id == "alpha" and result.n_days == DAYS
+    overview = view.overview
+    assert overview.metrics.rowCount() == len(METRICS)
+    assert overview.equity.live.xData.size == result.t.size
+    assert overview.kpis.cards["total"].metric_label("value").text().endswith("%")
+    assert overview.gap.steps()[-1][2] == result.gap.live_return
+    assert not view.progress.busy
+    assert "1-minute bars" in view.progress.message.text()
+
+
+async def test_newest_request_wins(qtbot, store: Store) -> None:
+    await seed(store, "alpha")
+    view = await _view(qtbot, store)
+    view.picker.set_strategies([("alpha", "Alpha")])
+    got: list = []  # type: ignore[type-arg]
+    view.loaded.connect(got.append)
+    view.picker.select(["alpha"])  # request 1 (6M)
+    first = view._pending
+    view.ranges.changed.emit("1M")  # request 2 replaces it
+    await until(lambda: got, limit_s=60)
+    await asyncio.sleep(0.2)
+    assert first.cancelled()
+    assert len(got) == 1 and view.ranges.preset == "1M"
+
+
+async def test_cancel_stops_loading(qtbot, store: Store) -> None:
+    await seed(store, "alpha")
+    view = await _view(qtbot, store)
+    view.picker.set_strategies([("alpha", "Alpha")])
+    got: list = []  # type: ignore[type-arg]
+    view.loaded.connect(got.append)
+    view.picker.select(["alpha"])
+    pending = view._pending
+    view.progress.cancel.click()
+    await until(pending.done)
+    assert pending.cancelled()
+    assert view.progress.message.text() == "Cancelled" and not view.progress.busy
+    assert got == []
+
+
+async def test_several_strategies_are_compared_side_by_side(qtbot, store: Store) -> None:
+    await seed(store, "alpha")
+    await seed(store, "beta", with_expectations=False)
+    view = await _view(qtbot, store)
+    view.picker.set_strategies([("alpha", "Alpha"), ("beta", "Beta")])
+    view.picker.select(["alpha", "beta"])
+    results = await _loaded(view)
+    assert [r.strategy_id for r in results] == ["alpha", "beta"]
+    table = view.compare.table
+    assert table is not None
+    model = table.source_model
+    titles = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
+    assert titles[1:] == ["ALPHA", "BETA"]
+    assert len(view.compare.chart.curves) == 2
+    assert view.detail.count() == 2
+    view.detail.setCurrentIndex(1)  # the detail tabs switch without a reload
+    assert view.overview.kpis.cards["alerts"].metric_label("value").text() == "0"
