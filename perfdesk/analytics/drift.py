@@ -5,10 +5,10 @@ z_t = (r_t − mu)/√h_t is unit-variance Student-t for a healthy strategy. The
 look for a fall in the mean and/or a rise in volatility of z.
 
 - CUSUM: two one-sided likelihood-ratio CUSUMs (Page 1954 / Lorden),
-  S_t = max(0, S_{t−1} + ℓ_t), ℓ_t = log f(z_t | alternative) − log f(z_t), one for
-  "mean −shift_sd" and one for "volatility ×vol_ratio"; the statistic is the larger of
-  the two. (A single joint alternative would let a calm but losing spell — small |z|,
-  negative mean — *lower* the statistic.)
+  S_t = max(0, S_{t−1} + ℓ_t), ℓ_t = log f(z_t | alternative) − log f(z_t), one for the
+  joint alternative "mean −shift_sd and volatility ×vol_ratio" (the usual decay) and one
+  for "mean −shift_sd" alone; the statistic is the larger of the two. (The joint one alone
+  would let a calm but losing spell — small |z|, negative mean — *lower* the statistic.)
 - Page-Hinkley for a decrease: U_t = Σ (z̄_t − z_t − δ), PH_t = U_t − min_{s≤t} U_s
   (z̄_t the running mean).
 
@@ -40,10 +40,10 @@ def cusum_increment(z: npt.ArrayLike, nu: float, shift_sd: float, vol_ratio: flo
 
 
 def cusum_pair_paths(z: FloatArray, nu: float, shift_sd: float, vol_ratio: float) -> FloatArray:
-    """Running max(mean CUSUM, volatility CUSUM) along the last axis."""
+    """Running max(joint CUSUM, mean-only CUSUM) along the last axis."""
+    joint = cusum_paths(cusum_increment(z, nu, shift_sd, vol_ratio))
     mean = cusum_paths(cusum_increment(z, nu, shift_sd, 1.0))
-    vol = cusum_paths(cusum_increment(z, nu, 0.0, vol_ratio))
-    return np.maximum(mean, vol)
+    return np.maximum(joint, mean)
 
 
 def cusum_paths(increments: FloatArray) -> FloatArray:
@@ -80,8 +80,8 @@ class DriftTracker:
     n: int = 0
     z: list[float] = field(default_factory=list)
     cusum: float = 0.0
+    cusum_joint: float = 0.0
     cusum_mean: float = 0.0
-    cusum_vol: float = 0.0
     cusum_max: float = 0.0
     cusum_since: int | None = None
     z_sum: float = 0.0
@@ -137,12 +137,12 @@ class DriftTracker:
     def _cusum(self, zt: float) -> None:
         nu = self.garch.nu
         z1 = np.array([zt])
+        joint_inc = float(cusum_increment(z1, nu, self.shift_sd, self.vol_ratio)[0])
         mean_inc = float(cusum_increment(z1, nu, self.shift_sd, 1.0)[0])
-        vol_inc = float(cusum_increment(z1, nu, 0.0, self.vol_ratio)[0])
         before = self.cusum
+        self.cusum_joint = max(0.0, self.cusum_joint + joint_inc)
         self.cusum_mean = max(0.0, self.cusum_mean + mean_inc)
-        self.cusum_vol = max(0.0, self.cusum_vol + vol_inc)
-        self.cusum = max(self.cusum_mean, self.cusum_vol)
+        self.cusum = max(self.cusum_joint, self.cusum_mean)
         if self.cusum == 0.0:
             self.cusum_since = None
         elif before == 0.0 or self.cusum_since is None:

@@ -172,7 +172,7 @@ class DailyLossThresholds(_Group):
     )
     critical_loss: float | None = Field(None, title="Critical daily loss", gt=0, le=1)
     warning_prob: float = Field(
-        3e-4,
+        2e-4,
         title="Warning probability per day",
         description="With a backtest profile: warn on a daily loss this improbable.",
         gt=0,
@@ -198,7 +198,7 @@ class Thresholds(_Group):
     distribution: DistributionThresholds = Field(default_factory=DistributionThresholds)
     cusum: DriftThresholds = Field(
         default_factory=lambda: DriftThresholds(
-            warning_false_alarm=0.02, critical_false_alarm=0.004
+            warning_false_alarm=0.04, critical_false_alarm=0.008
         )
     )
     page_hinkley: DriftThresholds = Field(

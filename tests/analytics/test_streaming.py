@@ -140,3 +140,62 @@ def test_slippage_is_positive_when_worse() -> None:
     stats.fill(1.0, "A", "sell", qty=1, price=99.97, expected_price=100.0)
     assert stats.trades.slippage_bps.mean == pytest.approx(4.0)
     assert stats.trades.fills == 2 and stats.trades.win_rate == 0.0
+
+
+@given(equities)
+@settings(max_examples=100, deadline=None)
+def test_sharpe_and_pnl_today_equal_batch(values: list[float]) -> None:
+    step = 3 * 3600.0  # 8 samples a day
+    t0 = 1_700_000_000.0 - (1_700_000_000.0 % DAY)
+    stats = _feed(values, step=step, t0=t0)
+    arr = np.asarray(values)
+    rets = np.diff(arr) / arr[:-1]
+    if rets.size >= 2 and rets.std(ddof=1) > 1e-12:
+        want = rets.mean() / rets.std(ddof=1) * math.sqrt(252)
+        assert stats.sharpe(252) == pytest.approx(want, rel=1e-6, abs=1e-9)
+    days = np.floor((t0 + np.arange(arr.size) * step) / DAY)
+    last_day = days[-1]
+    before = arr[days < last_day]
+    open_equity = before[-1] if before.size else arr[0]
+    assert stats.pnl_today == pytest.approx(arr[-1] - open_equity, rel=1e-12, abs=1e-9)
+
+
+fills = st.lists(
+    st.tuples(
+        st.sampled_from(["buy", "sell"]),
+        st.integers(1, 5),
+        st.floats(90, 110),
+        st.floats(-0.01, 0.01),
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@given(fills)
+@settings(max_examples=150, deadline=None)
+def test_trade_stats_equal_batch_replay(seq: list[tuple[str, int, float, float]]) -> None:
+    """Win rate and slippage from the O(1) stream equal a batch FIFO-free recomputation
+    (average cost, one symbol) over the whole fill list."""
+    stats = EquityStats()
+    for i, (side, qty, px, slip) in enumerate(seq):
+        stats.fill(float(i), "S", side, qty=float(qty), price=px * (1 + slip), expected_price=px)
+    wins = losses = 0
+    pos = avg = 0.0
+    slips = []
+    for side, qty, px, slip in seq:
+        sign = 1.0 if side == "buy" else -1.0
+        price = px * (1 + slip)
+        slips.append(sign * (price - px) / px * 1e4)
+        if pos == 0 or (pos > 0) == (sign > 0):
+            avg = (avg * abs(pos) + price * qty) / (abs(pos) + qty)
+            pos += sign * qty
+            continue
+        closed = min(qty, abs(pos))
+        pnl = (price - avg) * closed * (1 if pos > 0 else -1)
+        wins, losses = wins + (pnl > 0), losses + (pnl < 0)
+        pos += sign * qty
+        if pos != 0 and (pos > 0) == (sign > 0):
+            avg = price
+    assert (stats.trades.wins, stats.trades.losses) == (wins, losses)
+    assert stats.trades.slippage_bps.mean == pytest.approx(np.mean(slips), rel=1e-9, abs=1e-9)

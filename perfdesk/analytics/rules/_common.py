@@ -67,9 +67,16 @@ def quantile(q: Quantiles, prob: float) -> float:
     return interp(prob, q.probs, q.values)
 
 
+_DEFAULTS: dict[str, Any] = {"value": None, "limit": None, "unit": "", "since": None}
+
+
 def result(**fields: Any) -> RuleResult:
-    """A validated RuleResult (≈5 µs; pydantic's model_construct is slower here)."""
-    return RuleResult(**fields)
+    """A RuleResult built with `model_construct` (no re-validation): the rules build
+    well-typed values, and validating ~10 results with their evidence for 200 strategies
+    every second costs ~20 µs each — half of a validation cycle."""
+    values = _DEFAULTS | fields
+    values.setdefault("evidence", {})
+    return RuleResult.model_construct(**values)
 
 
 def insufficient(rule: str, why: str, unit: str = "", **evidence: object) -> RuleResult:
