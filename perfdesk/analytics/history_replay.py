@@ -14,7 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from perfdesk.analytics.history_types import FiredAlert, FloatArray, ReplaySummary
+from perfdesk.analytics.history_types import (
+    FiredAlert,
+    FloatArray,
+    HistoryInput,
+    ReplaySummary,
+    ThresholdTest,
+)
 from perfdesk.analytics.replay import replay
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import Status
@@ -72,3 +78,21 @@ def per_month(fired: tuple[FiredAlert, ...]) -> dict[str, dict[str, int]]:
         counts = out.setdefault(month, {"warning": 0, "critical": 0})
         counts[alert.severity.value] = counts.get(alert.severity.value, 0) + 1
     return dict(sorted(out.items()))
+
+
+def replay_threshold_sets(data: HistoryInput, threshold_sets: list[Thresholds | None]) -> ThresholdTest:
+    """Replay each threshold set over the same history (daily returns from its bars)."""
+    from perfdesk.analytics.history_analysis import daily_returns
+
+    r = daily_returns(data.daily)
+    days = data.daily.day[: r.size]
+    summaries = tuple(replay_history(days, r, data.expectations, th) for th in threshold_sets)
+    month_keys = (days // 86_400).astype("int64").astype("datetime64[D]").astype("datetime64[M]")
+    return ThresholdTest(
+        strategy_id=data.strategy_id,
+        name=data.name,
+        t=data.t,
+        equity=data.equity,
+        months=tuple(str(m) for m in np.unique(month_keys)),
+        summaries=summaries,
+    )

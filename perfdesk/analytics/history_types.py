@@ -173,6 +173,19 @@ class ReplaySummary:
 
 
 @dataclass(frozen=True)
+class ThresholdTest:
+    """Threshold sets replayed over one history (the threshold form's "test against
+    history"): the equity to draw markers on and one ReplaySummary per set, in order."""
+
+    strategy_id: str
+    name: str
+    t: FloatArray
+    equity: FloatArray
+    months: tuple[str, ...]
+    summaries: tuple[ReplaySummary, ...]
+
+
+@dataclass(frozen=True)
 class HistoryAnalysis:
     """Everything the history view and the reports show for one strategy and range."""
 

@@ -24,8 +24,13 @@ from typing import Literal
 
 import numpy as np
 
-from perfdesk.analytics import history_analysis
-from perfdesk.analytics.history_types import DailyBars, HistoryAnalysis, HistoryInput
+from perfdesk.analytics import history_analysis, history_replay
+from perfdesk.analytics.history_types import (
+    DailyBars,
+    HistoryAnalysis,
+    HistoryInput,
+    ThresholdTest,
+)
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.services import history_queries as q
 from perfdesk.services.store import Bars, Store
@@ -177,6 +182,24 @@ class HistoryService:
             part = _scaled(progress, i, len(requests))
             out.append(await self.analyze(request, thresholds, part))
         return out
+
+    async def replay_thresholds(
+        self,
+        request: HistoryRequest,
+        threshold_sets: list[Thresholds | None],
+        progress: Progress | None = None,
+    ) -> ThresholdTest:
+        """Replay several threshold sets (e.g. the draft and the saved one) over one
+        history, loaded once (daily bars suffice: resolution "1d" unless asked)."""
+        if request.resolution == "auto":
+            request = HistoryRequest(
+                request.strategy_id, request.preset, request.start, request.end, "1d"
+            )
+        data = await self.load(request, progress)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            None, history_replay.replay_threshold_sets, data, threshold_sets
+        )
 
 
 def _scaled(progress: Progress | None, index: int, count: int) -> Progress | None:

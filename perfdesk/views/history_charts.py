@@ -150,6 +150,16 @@ class EquityChart(HistoryPlot):
         self.show_markers(result.replay)
         self.autorange()
 
+    def show_series(self, t: np.ndarray, equity: np.ndarray, replay: ReplaySummary | None) -> None:
+        """Equity alone with the replay's markers (the threshold form's test)."""
+        self._series = (t, equity)
+        self.live.setData(t, equity)
+        self.backtest.setData([], [])
+        self.expected.setData([], [])
+        self.go_live.setVisible(False)
+        self.show_markers(replay)
+        self.autorange()
+
     def show_markers(self, replay: ReplaySummary | None) -> None:
         """A triangle on the equity curve where each alert would have fired."""
         self._replay = replay

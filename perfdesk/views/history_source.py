@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
-from perfdesk.analytics.history_types import HistoryAnalysis
+from perfdesk.analytics.history_types import HistoryAnalysis, ThresholdTest
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.services.history import HistoryRequest, HistoryService, Progress
 
@@ -30,6 +30,10 @@ class HistorySource(Protocol):
         thresholds: Thresholds | None = None,
         progress: Progress | None = None,
     ) -> Awaitable[list[HistoryAnalysis]]: ...
+
+    def replay_thresholds(
+        self, request: HistoryRequest, threshold_sets: list[Thresholds | None]
+    ) -> Awaitable[ThresholdTest]: ...
 
 
 class ServiceHistorySource:
@@ -52,3 +56,8 @@ class ServiceHistorySource:
         progress: Progress | None = None,
     ) -> Awaitable[list[HistoryAnalysis]]:
         return self._hop(self.service.analyze_many(requests, thresholds, progress))
+
+    def replay_thresholds(
+        self, request: HistoryRequest, threshold_sets: list[Thresholds | None]
+    ) -> Awaitable[ThresholdTest]:
+        return self._hop(self.service.replay_thresholds(request, threshold_sets))
