@@ -9,8 +9,10 @@ serialises concurrent runners (two perfdesk processes starting at once).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +39,25 @@ class Migration:
 
 
 def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """All migration files, sorted by version; refuses gaps, duplicates and odd names."""
+    """All migration files, sorted by version; refuses gaps, duplicates and odd names.
+
+    Versions come in blocks of 100, one per area of the code (0001-0099 storage,
+    0100-0199 alerts, ...), so areas add migrations without renumbering each other's.
+    Within a block versions are contiguous from its first (0001, or N00); migrations
+    are applied by version set, so a new file in an older block still runs.
+    """
     found: list[Migration] = []
     for path in sorted(directory.glob("*.sql")):
         match = _NAME.match(path.name)
         if match is None:
             raise MigrationError(f"{path}: migration files are named NNNN_lowercase_name.sql")
         found.append(Migration(int(match[1]), match[2], path.read_text(encoding="utf-8")))
-    for expected, migration in enumerate(found, start=1):
-        if migration.version != expected:
-            raise MigrationError(f"migration {expected:04d} is missing (found {migration.name})")
+    for block, group in itertools.groupby(found, key=lambda m: m.version // 100):
+        for expected, migration in enumerate(group, start=max(1, block * 100)):
+            if migration.version != expected:
+                raise MigrationError(
+                    f"migration {expected:04d} is missing (found {migration.name})"
+                )
     return found
 
 
@@ -144,3 +155,113 @@ async def hypertables_enabled(target: Any) -> bool:
             " WHERE hypertable_name = 'equity' AND hypertable_schema = current_schema())"
         )
     )
+
+
+@dataclass(frozen=True)
+class TimescalePolicy:
+    """TimescaleDB settings (hypertable chunking, compression, retention; None = off).
+
+    Raw event tables compress chunks older than `compress_after` (segment by
+    strategy_id, ordered by seq) and drop chunks older than `raw_retention`; the
+    1-minute rollups keep `rollup_retention`. Daily rollups are always kept.
+    """
+
+    chunk_interval: timedelta = timedelta(days=7)
+    compress_after: timedelta | None = timedelta(days=7)
+    raw_retention: timedelta | None = None
+    rollup_chunk_interval: timedelta = timedelta(days=30)
+    rollup_retention: timedelta | None = None
+
+
+RAW_TABLES = ("equity", "fills", "statuses")
+
+
+async def timescale_available(conn: Any) -> bool:
+    """Can this server load TimescaleDB (installed, whether or not yet created)?"""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb')"
+        )
+    )
+
+
+async def enable_timescale(target: Any, policy: TimescalePolicy | None = None) -> None:
+    """Turn the time-series tables into hypertables and (re)apply the policies.
+
+    Idempotent: tables already converted are left as they are; policies are replaced
+    so a changed setting takes effect. `target` is a Connection or Pool.
+    """
+    if isinstance(target, asyncpg.Pool):
+        async with target.acquire() as conn:
+            await enable_timescale(conn, policy)
+        return
+    policy = policy or TimescalePolicy()
+    await target.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+    try:
+        async with target.transaction():
+            search_path = await target.fetchval("SELECT current_setting('search_path')")
+            await target.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+            # The extension script sets search_path to pg_catalog; some servers (PGlite)
+            # do not restore it afterwards.
+            await target.execute("SELECT set_config('search_path', $1, true)", search_path)
+            for table in RAW_TABLES:
+                await _raw_hypertable(target, table, policy)
+            await _rollup_hypertable(target, policy)
+    finally:
+        await target.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+
+
+async def _is_hypertable(conn: Any, table: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables"
+            " WHERE hypertable_name = $1 AND hypertable_schema = current_schema())",
+            table,
+        )
+    )
+
+
+async def _raw_hypertable(conn: Any, table: str, policy: TimescalePolicy) -> None:
+    """A unique key on a hypertable must contain its time column: (strategy_id, seq) becomes
+    (strategy_id, seq, ts); Store's staged insert keeps (strategy_id, seq) unique."""
+    if not await _is_hypertable(conn, table):
+        # Fixed table names from RAW_TABLES; DDL cannot take bind parameters.
+        await conn.execute(
+            f"ALTER TABLE {table} DROP CONSTRAINT {table}_pkey,"
+            f" ADD CONSTRAINT {table}_pkey PRIMARY KEY (strategy_id, seq, ts)"
+        )
+        await conn.execute(
+            "SELECT create_hypertable($1::regclass, by_range('ts', $2::interval),"
+            " migrate_data => true)",
+            table,
+            policy.chunk_interval,
+        )
+        await conn.execute(
+            f"ALTER TABLE {table} SET (timescaledb.compress,"
+            " timescaledb.compress_segmentby = 'strategy_id',"
+            " timescaledb.compress_orderby = 'seq')"
+        )
+    await conn.execute("SELECT remove_compression_policy($1::regclass, if_exists => true)", table)
+    if policy.compress_after is not None:
+        await conn.execute(
+            "SELECT add_compression_policy($1::regclass, $2::interval)",
+            table,
+            policy.compress_after,
+        )
+    await _retention(conn, table, policy.raw_retention)
+
+
+async def _rollup_hypertable(conn: Any, policy: TimescalePolicy) -> None:
+    if not await _is_hypertable(conn, "rollup_1m"):
+        await conn.execute(
+            "SELECT create_hypertable('rollup_1m'::regclass, by_range('bucket', $1::interval),"
+            " migrate_data => true)",
+            policy.rollup_chunk_interval,
+        )
+    await _retention(conn, "rollup_1m", policy.rollup_retention)
+
+
+async def _retention(conn: Any, table: str, keep: timedelta | None) -> None:
+    await conn.execute("SELECT remove_retention_policy($1::regclass, if_exists => true)", table)
+    if keep is not None:
+        await conn.execute("SELECT add_retention_policy($1::regclass, $2::interval)", table, keep)

@@ -7,8 +7,10 @@ Event writes are idempotent on (strategy_id, seq) across restarts and replays.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +24,8 @@ from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import StrategyState
 from perfdesk.domain.verdict import Verdict
 from perfdesk.services import database, store_sql
+
+log = logging.getLogger(__name__)
 
 MAX_DEAD_LETTER_BYTES = 256 * 1024
 """Raw frames longer than this are stored truncated (raw_len keeps the real length)."""
@@ -116,6 +120,20 @@ def _split_fresh(
     return fresh, old
 
 
+async def _maybe_timescale(
+    pool: Any, wanted: bool | None, policy: database.TimescalePolicy | None
+) -> None:
+    """Enable hypertables if asked to, or if available and not refused."""
+    if wanted is False or (wanted is None and not await database.timescale_available(pool)):
+        return
+    try:
+        await database.enable_timescale(pool, policy)
+    except asyncpg.PostgresError as exc:
+        if wanted:
+            raise
+        log.warning("TimescaleDB is installed but could not be enabled (%s); plain tables", exc)
+
+
 async def _init_connection(conn: Any) -> None:
     """Per-connection setup: the temporary staging tables used by write_events."""
     await conn.execute(store_sql.create_stage_tables_sql())
@@ -133,32 +151,47 @@ class Store:
 
     @classmethod
     async def open(
-        cls, dsn: str, *, min_size: int = 1, max_size: int = 5, use_copy: bool = True,
+        cls,
+        dsn: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 5,
+        use_copy: bool = True,
+        timescale: bool | None = None,
+        timescale_policy: database.TimescalePolicy | None = None,
         **pool_kw: Any,
-    ) -> Store:  # fmt: skip
-        """Connect, apply pending migrations, and detect TimescaleDB hypertables.
+    ) -> Store:
+        """Connect, apply pending migrations, and set up the TimescaleDB path.
 
-        `use_copy=False` stages rows with unnest() instead of COPY (servers that cannot
-        COPY, such as PGlite); extra keywords go to asyncpg.create_pool.
+        `timescale=None` uses TimescaleDB when the server offers it (hypertables,
+        compression, retention per `timescale_policy`), True requires it, False keeps
+        plain tables. `use_copy=False` stages rows with unnest() instead of COPY (servers
+        that cannot COPY, such as PGlite); other keywords go to asyncpg.create_pool.
         """
         pool = await database.create_pool(
             dsn, min_size=min_size, max_size=max_size, init=_init_connection, **pool_kw
         )
         try:
             await database.migrate(pool)
-            timescale = await database.hypertables_enabled(pool)
+            await _maybe_timescale(pool, timescale, timescale_policy)
+            hypertables = await database.hypertables_enabled(pool)
         except BaseException:
-            await pool.close()
+            pool.terminate()
             raise
-        return cls(pool, timescale=timescale, use_copy=use_copy)
+        return cls(pool, timescale=hypertables, use_copy=use_copy)
 
     @property
     def pool(self) -> Any:
         """The asyncpg pool (for services that need LISTEN/NOTIFY or a raw connection)."""
         return self._pool
 
-    async def close(self) -> None:
-        await self._pool.close()
+    async def close(self, grace_s: float = 10.0) -> None:
+        """Close the pool gracefully; connections still busy after `grace_s` are cut."""
+        try:
+            await asyncio.wait_for(self._pool.close(), grace_s)
+        except TimeoutError:
+            log.warning("store pool did not close within %.0f s; terminating it", grace_s)
+            self._pool.terminate()
 
     # -- strategies -------------------------------------------------------------
 
