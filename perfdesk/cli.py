@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "sim": ("perfdesk.commands.sim", "run the engine simulator (protocol v1 over WebSocket)"),
     "collect": ("perfdesk.commands.collect", "headless collector: engine -> database, no Qt"),
     "bench": ("perfdesk.commands.bench", "run a benchmark; last line is one JSON object"),
+    "report": ("perfdesk.commands.report", "write a PDF/HTML/CSV validation report from the DB"),
 }
 
 

@@ -65,17 +65,17 @@ def sample_report(strategies: tuple[tuple[str, bool], ...] = (("trend-healthy", 
         data = sample_input(sid, days, decay=decay, seed=i + 1)
         a = analyze(data, cone_paths=cone_paths)
         verdict = period_verdict(a.daily_day, a.daily_returns, data.expectations, None)
-        parts.append(StrategyReport(a, verdict, REPLAY_SOURCE, _alerts(sid, decay),
+        parts.append(StrategyReport(a, verdict, REPLAY_SOURCE, _alerts(sid, decay, days),
                                     _changes(sid)))  # fmt: skip
     end = START + timedelta(days=days)
     title = "Validation report" + (" — desk" if len(parts) > 1 else f" — {parts[0].analysis.name}")
     return Report(title, START, end, end + timedelta(hours=7), tuple(parts))
 
 
-def _alerts(sid: str, decay: bool) -> tuple[AlertEntry, ...]:
+def _alerts(sid: str, decay: bool, days: int) -> tuple[AlertEntry, ...]:
     if not decay:
         return ()
-    at = START + timedelta(days=140)
+    at = START + timedelta(days=int(days * 0.75), hours=10, minutes=12)
     note = "sizing down; review Friday"
     steps = (
         AlertStep(at, "fired", Status.CRITICAL),
@@ -89,7 +89,7 @@ def _alerts(sid: str, decay: bool) -> tuple[AlertEntry, ...]:
 
 
 def _changes(sid: str) -> tuple[ThresholdChange, ...]:
-    at = START + timedelta(days=30, hours=9)
+    at = START + timedelta(days=30, hours=9, minutes=41)
     old = {"drawdown": {"warning": 0.08, "critical": 0.12}}
     new = {"drawdown": {"warning": 0.10, "critical": 0.15}}
     change = threshold_change(

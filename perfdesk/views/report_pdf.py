@@ -33,11 +33,13 @@ from perfdesk.reports.paths import OutputPathError
 from perfdesk.reports.style import ReportStyle, default_style
 from perfdesk.reports.svg import Svg, paint
 from perfdesk.reports.tables import Cell, Table, changes_table, desk_table, strategy_tables
+from perfdesk.services.report_render import RenderJob
 
 Progress = Callable[[float, str], None]
 DPI = 96
 MARGIN_MM = 14.0
 GAP = 10.0
+FLEX_MIN = 110.0  # px: columns wider than this wrap when a table is too wide
 
 
 def _qcolor(value: str) -> QColor:
@@ -176,14 +178,21 @@ class _Tables:
         f.y += GAP
 
     def _widths(self, table: Table) -> list[float]:
-        """Columns sized by their longest line (capped), scaled to the page width."""
+        """Columns sized by their longest line; only wide (wrappable) columns give way
+        when the table is wider than the page, short ones keep their natural width."""
         metrics = QFontMetricsF(self.font)
         natural = []
         for j, name in enumerate(table.columns):
             texts = [name] + [line for row in table.rows for line in row[j].text.split("\n")]
-            natural.append(min(260.0, max(metrics.horizontalAdvance(t) for t in texts) + 14))
-        scale = self.flow.width / sum(natural)
-        return [w * scale for w in natural]
+            natural.append(min(300.0, max(metrics.horizontalAdvance(t) for t in texts) + 14))
+        total = sum(natural)
+        if total <= self.flow.width:
+            return [w * self.flow.width / total for w in natural]
+        wide = [w > FLEX_MIN for w in natural]
+        fixed = sum(w for w, flex in zip(natural, wide, strict=True) if not flex)
+        flexible = total - fixed
+        scale = max(0.05, (self.flow.width - fixed) / flexible) if flexible else 1.0
+        return [w * scale if flex else w for w, flex in zip(natural, wide, strict=True)]
 
     def _header(self, table: Table, widths: list[float]) -> None:
         f = self.flow
@@ -294,3 +303,12 @@ def render_pdf(
     finally:
         flow.finish()
     return flow.page
+
+
+def pdf_renderer(job: RenderJob) -> list[Path]:
+    """The "pdf" renderer for report_render (any thread, once a QGuiApplication exists)."""
+    path = job.target("pdf")
+    if job.overwrite:
+        path.unlink(missing_ok=True)
+    render_pdf(job.report, path, progress=job.progress)
+    return [path]
