@@ -1,7 +1,7 @@
 """`perfdesk bench history`: six months analysed end to end from the database.
 
-Part 1 — one strategy, 6 months of 1-second equity samples (~15.7 M rows; `--quick`: 10-second
-samples, ~0.5 M rows, same 6 months and the same 262,800 one-minute bars), plus a fill
+Part 1 — one strategy, 6 months of 1-second equity samples (~15.7 M rows; `--quick`: 1-minute
+samples, 263 k rows, same 6 months and the same 262,800 one-minute bars), plus a fill
 every 5 minutes. Timed: `HistoryService.analyze` for the 6M preset, i.e. the reads
 (1-day and 1-minute rollups), the full metric set, drawdowns, rolling figures, cone, gap
 decomposition and the day-by-day rule replay (`perfdesk_s`, median of 3 runs). Baseline
@@ -11,7 +11,7 @@ input is already in memory, reading it is timed apart as `raw_read_s`); `ratio` 
 quantstats_s / perfdesk_s. Like-for-like too: QuantStats and perfdesk's metric set on the
 identical daily series (`quantstats_daily_s`, `perfdesk_daily_metrics_s`).
 
-Part 2 — 50 strategies (`--quick`: 4) × 6 months of 1-minute samples: every strategy's
+Part 2 — 50 strategies (`--quick`: 2) × 6 months of 1-minute samples: every strategy's
 full analysis (`multi_s`) and the metrics-only pass on daily bars (`multi_daily_s`).
 """
 
@@ -36,7 +36,7 @@ FILL_EVERY_S = 300.0
 
 
 def _sizes(quick: bool) -> dict[str, Any]:
-    return {"step_s": 30.0 if quick else 1.0, "multi": 4 if quick else 50, "repeats": 3}
+    return {"step_s": 60.0 if quick else 1.0, "multi": 2 if quick else 50, "repeats": 3}
 
 
 def run(quick: bool) -> dict[str, Any]:
@@ -56,7 +56,7 @@ async def _run(quick: bool) -> dict[str, Any]:
             multi = await _time_multi(store, sizes["multi"])
         finally:
             await store.close()
-    note = "quick: 30-second samples (~0.5 M rows), 4 strategies" if quick else "full size"
+    note = "quick: 1-minute samples (263 k rows), 2 strategies" if quick else "full size"
     return loaded | one | multi | {"note": note, "load_avg_1m": os.getloadavg()[0]}
 
 

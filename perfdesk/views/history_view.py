@@ -16,10 +16,11 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from perfdesk.analytics.history_types import HistoryAnalysis
-from perfdesk.services.history import HistoryRequest
+from perfdesk.services.backend_host import BackendHost
+from perfdesk.services.history import HistoryRequest, HistoryService
 from perfdesk.views import fmt, ops, style
 from perfdesk.views.history_pages import ComparePage, MetricsPage, OverviewPage, RiskPage
-from perfdesk.views.history_source import HistorySource
+from perfdesk.views.history_source import HistorySource, ServiceHistorySource
 from perfdesk.views.history_toolbar import LoadProgress, RangeBar, StrategyPicker
 
 
@@ -33,6 +34,14 @@ class HistoryView(QWidget):
     """The page the main window shows under "History"."""
 
     loaded = Signal(list)
+
+    @classmethod
+    def for_host(cls, host: BackendHost) -> HistoryView:
+        """The page over a started backend's Store (work runs on the backend loop)."""
+        if host.backend is None:
+            raise RuntimeError("HistoryView.for_host needs a started backend")
+        service = HistoryService(host.backend.store)
+        return cls(ServiceHistorySource(service, run=host.run))
 
     def __init__(self, source: HistorySource, parent: QWidget | None = None) -> None:
         super().__init__(parent)

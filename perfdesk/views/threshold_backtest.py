@@ -3,6 +3,7 @@ one, for comparison) over a strategy's history before saving.
 
     backtest = ThresholdBacktest(history_source, draft=form.value, saved=lambda: stored)
     backtest.set_strategy(scope)      # the form's scope; None = pick one in the widget
+    backtest.set_source(source)       # when the source exists only later (after start-up)
 
 Shows where each alert would have fired (markers on the equity chart), alerts per month,
 and a one-line verdict ("draft: 4 alerts in 6 months (1 critical) — saved: 11").
@@ -54,7 +55,7 @@ class ThresholdBacktest(QWidget):
 
     def __init__(
         self,
-        source: HistorySource,
+        source: HistorySource | None,
         draft: Draft,
         saved: Draft | None = None,
         parent: QWidget | None = None,
@@ -97,12 +98,22 @@ class ThresholdBacktest(QWidget):
         box.addWidget(self.chart, 3)
         box.addWidget(self.per_month, 2)
 
+    def set_source(self, source: HistorySource) -> None:
+        """Attach the history source (the backend starts after the window is built)."""
+        self.source = source
+        self._strategies_loaded = False
+        if self.isVisible():
+            self.refresh_strategies()
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._strategies_loaded:
             self.refresh_strategies()
 
     def refresh_strategies(self) -> None:
+        if self.source is None:
+            self.summary.setText("History is available once the database is connected.")
+            return
         self._strategies_loaded = True
         ops.run(self.source.strategies(), owner=self, on_success=self._set_strategies,
                 group=f"threshold-backtest-strategies-{id(self)}")  # fmt: skip
@@ -129,6 +140,9 @@ class ThresholdBacktest(QWidget):
         """Replay the draft (and the saved set) over the chosen history."""
         sid = self.strategy.currentData()
         draft = self.draft()
+        if self.source is None:
+            self.summary.setText("Cannot test: the database is not connected yet.")
+            return
         if sid is None or draft is None:
             why = "pick a strategy" if sid is None else "fix the draft's errors first"
             self.summary.setText(f"Cannot test: {why}.")

@@ -44,3 +44,13 @@ async def test_an_invalid_draft_is_not_tested(qtbot, store: Store) -> None:
     widget.set_strategy("alpha")
     widget.run()
     assert widget.summary.text() == "Cannot test: fix the draft's errors first."
+
+
+async def test_without_a_source_yet_it_says_so(qtbot) -> None:
+    widget = ThresholdBacktest(None, draft=lambda: STRICT)
+    qtbot.addWidget(widget)
+    widget.show()
+    assert "once the database is connected" in widget.summary.text()
+    widget.set_strategy("alpha")
+    widget.run()
+    assert widget.summary.text() == "Cannot test: the database is not connected yet."
