@@ -15,7 +15,6 @@ import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import qasync
@@ -24,9 +23,9 @@ from PySide6.QtWidgets import QApplication
 
 from perfdesk.domain.alerts import Alert
 from perfdesk.domain.snapshot import StrategySnapshot
-from perfdesk.services.alert_manager import AlertManager
 from perfdesk.services.backend_host import BackendHost
 from perfdesk.services.secrets import get_secret
+from perfdesk.views.alert_controller import AlertController
 from perfdesk.views.main_window import MainWindow
 from perfdesk.views.style import apply_theme
 
@@ -94,6 +93,7 @@ async def _main(app: QApplication, config: AppConfig) -> int:
     window = MainWindow(RuntimeSource(host))
     window.resize(1440, 900)
     settings = QSettings()
+    alerts_ui = AlertController.for_host(window, host, settings)  # tray + Alerts page
     if config.screenshot is None:
         window.restore_state(settings)
     window.theme_requested.connect(lambda key: _set_theme(app, settings, key))
@@ -115,7 +115,7 @@ async def _main(app: QApplication, config: AppConfig) -> int:
         await closed.wait()
         await host.stop()
         return 1
-    _connect_actions(window, host, backend.user)
+    alerts_ui.user = backend.user
     window.statusBar().showMessage(backend.description)
     if config.screenshot is not None:
         _schedule_screenshot(window, config.screenshot, config.screenshot_after_s)
@@ -124,23 +124,6 @@ async def _main(app: QApplication, config: AppConfig) -> int:
         window.save_state(settings)
     await host.stop()
     return 0
-
-
-def _connect_actions(window: MainWindow, host: BackendHost, user: str) -> None:
-    def alerts() -> AlertManager:
-        assert host.backend is not None
-        return host.backend.runtime.alerts
-
-    def ack(fingerprint: str) -> None:
-        now = datetime.now(UTC)
-        host.call(alerts().ack, fingerprint, user, "acknowledged in perfdesk", now)
-
-    def snooze(fingerprint: str) -> None:
-        now = datetime.now(UTC)
-        host.call(alerts().snooze, fingerprint, now + timedelta(hours=1), now)
-
-    window.ack_requested.connect(ack)
-    window.snooze_requested.connect(snooze)
 
 
 def _set_theme(app: QApplication, settings: QSettings, key: str) -> None:

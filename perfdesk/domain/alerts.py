@@ -230,6 +230,7 @@ class AlertHistoryEntry(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    id: int
     fingerprint: str
     ts: datetime
     change: AlertChange | None

@@ -106,10 +106,15 @@ class AlertManager:
     def active(self) -> list[Alert]:
         """Firing/recovering alerts for the banner, most severe first, then newest first.
 
-        Silenced and inhibited alerts are left out (they are in `alerts()` and the log);
-        acknowledged and snoozed ones are included: the banner decides how to show them.
+        Silenced, inhibited and snoozed-until-recovery alerts are left out (they are in
+        `alerts()` and the log); acknowledged and time-snoozed ones are included: the
+        banner decides how to show them.
         """
-        shown = [a for a in self._alerts.values() if a.is_active and not a.is_muted()]
+        shown = [
+            a
+            for a in self._alerts.values()
+            if a.is_active and not a.is_muted() and not a.snooze_until_recovery
+        ]
         shown.sort(key=lambda a: a.started_at.timestamp(), reverse=True)
         shown.sort(key=lambda a: a.severity.severity, reverse=True)
         return shown

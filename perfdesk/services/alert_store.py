@@ -228,6 +228,11 @@ class AlertPersistence:
         """Return when every change queued so far is stored."""
         await self._idle.wait()
 
+    async def history(self, fingerprint: str) -> list[AlertHistoryEntry]:
+        """An alert's stored history including every change emitted so far."""
+        await self.flush()
+        return await self.store.history(fingerprint)
+
     async def aclose(self) -> None:
         """Write what is queued (best effort while the database answers), stop the task."""
         if self._task is None:
@@ -336,6 +341,7 @@ def _silence(row: Any) -> Silence:
 
 def _history(row: Any) -> AlertHistoryEntry:
     return AlertHistoryEntry(
+        id=row["id"],
         fingerprint=row["fingerprint"],
         ts=row["ts"],
         change=AlertChange(row["change"]) if row["change"] else None,
