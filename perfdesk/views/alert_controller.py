@@ -63,7 +63,11 @@ class AlertController(QObject):
         def history(fingerprint: str):  # type: ignore[no-untyped-def]
             if host.backend is None:
                 raise RuntimeError("the backend is not running")
-            return host.run(host.backend.runtime.alert_persistence.history(fingerprint))
+            persistence = host.backend.runtime.alert_persistence
+            # AlertPersistence.history flushes pending writes first; a client-mode
+            # runtime (no writer of its own) offers only the store.
+            load = getattr(persistence, "history", None) or persistence.store.history
+            return host.run(load(fingerprint))
 
         return cls(window, host.call, manager, history=history, settings=settings)
 
