@@ -1,0 +1,160 @@
+"""Strategy snapshots rebuilt from the shared database (client mode, no engine link).
+
+Each strategy's equity, P&L, drawdown, Sharpe and chart come from its stored equity
+rows, fed incrementally (by seq) into the same streaming statistics the live monitor
+uses; its verdict is the latest stored verdict. Only the last `window_rows` samples are
+loaded at start, so drawdown and Sharpe are over that window until more arrive.
+Loop thread only; `snapshots()` returns immutable values the GUI may hold.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from perfdesk.analytics.streaming import EquityStats
+from perfdesk.domain.snapshot import StrategySnapshot
+from perfdesk.domain.status import FeedState, StrategyState
+from perfdesk.domain.verdict import RuleResult, Verdict
+from perfdesk.services.chart_buffer import ChartBuffer
+
+_STRATEGIES = """
+SELECT s.strategy_id, s.name, s.state, coalesce(i.events, 0) AS events
+FROM strategies s LEFT JOIN ingest_state i USING (strategy_id)
+WHERE $1::text[] IS NULL OR s.strategy_id = ANY($1)"""
+_TAIL = """
+SELECT strategy_id, seq, ts, equity FROM (
+    SELECT e.strategy_id, e.seq, e.ts, e.equity
+    FROM unnest($1::text[]) AS c(sid)
+    CROSS JOIN LATERAL (SELECT * FROM equity WHERE strategy_id = c.sid
+                        ORDER BY seq DESC LIMIT $2) e) t
+ORDER BY strategy_id, seq"""
+_AFTER = """
+SELECT e.strategy_id, e.seq, e.ts, e.equity
+FROM unnest($1::text[], $2::bigint[]) AS c(sid, after)
+CROSS JOIN LATERAL (SELECT * FROM equity WHERE strategy_id = c.sid AND seq > c.after
+                    ORDER BY seq LIMIT $3) e
+ORDER BY e.strategy_id, e.seq"""
+_VERDICTS = """
+SELECT DISTINCT ON (strategy_id) strategy_id, ts, rules FROM verdicts
+WHERE $1::text[] IS NULL OR strategy_id = ANY($1) ORDER BY strategy_id, id DESC"""
+
+
+@dataclass
+class _Strategy:
+    strategy_id: str
+    name: str
+    state: StrategyState = StrategyState.ACTIVE
+    stats: EquityStats = field(default_factory=EquityStats)
+    chart: ChartBuffer = field(default_factory=ChartBuffer)
+    last_seq: int = -1
+    """Highest equity seq fed (-1: nothing loaded yet)."""
+    events: int = 0
+    verdict: Verdict | None = None
+    version: int = 0
+
+
+class ClientStrategies:
+    """Every strategy of the database, as snapshots; refreshed by `load_*` calls."""
+
+    def __init__(self, pool: Any, *, window_rows: int = 5_000, batch_rows: int = 50_000) -> None:
+        self._pool = pool
+        self._window_rows = window_rows
+        self._batch_rows = batch_rows
+        self._live: dict[str, _Strategy] = {}
+        self._cache: dict[str, StrategySnapshot] = {}
+        self._feed: dict[str, FeedState] = {}
+
+    def known(self, strategy_id: str) -> bool:
+        return strategy_id in self._live
+
+    async def load_strategies(self, ids: Iterable[str] | None = None) -> None:
+        """Names, states and event counts (all strategies, or `ids`)."""
+        rows = await self._pool.fetch(_STRATEGIES, None if ids is None else list(ids))
+        for row in rows:
+            s = self._live.get(row["strategy_id"])
+            if s is None:
+                s = self._live[row["strategy_id"]] = _Strategy(row["strategy_id"], row["name"])
+            s.name, s.state, s.events = row["name"], StrategyState(row["state"]), row["events"]
+            s.version += 1
+
+    async def load_equity(self, ids: Iterable[str] | None = None) -> int:
+        """Feed new equity rows (seq above what was fed); returns rows fed."""
+        targets = [self._live[i] for i in (self._live if ids is None else ids) if i in self._live]
+        fresh = [s.strategy_id for s in targets if s.last_seq < 0]
+        rows = list(await self._pool.fetch(_TAIL, fresh, self._window_rows)) if fresh else []
+        known = [s for s in targets if s.last_seq >= 0]
+        if known:
+            ids_, after = [s.strategy_id for s in known], [s.last_seq for s in known]
+            rows += await self._pool.fetch(_AFTER, ids_, after, self._batch_rows)
+        for row in rows:
+            self._feed_row(row)
+        for s in targets:
+            s.last_seq = max(s.last_seq, 0)
+        return len(rows)
+
+    async def load_verdicts(self, ids: Iterable[str] | None = None) -> None:
+        rows = await self._pool.fetch(_VERDICTS, None if ids is None else list(ids))
+        for row in rows:
+            s = self._live.get(row["strategy_id"])
+            if s is not None:
+                s.verdict = _verdict(row)
+                s.version += 1
+
+    def set_feed(self, feed: dict[str, FeedState]) -> None:
+        """Feed state per strategy (from the collectors' heartbeats); '*' = the default."""
+        if feed != self._feed:
+            self._feed = dict(feed)
+            for s in self._live.values():
+                s.version += 1
+
+    def snapshots(self) -> dict[str, StrategySnapshot]:
+        for sid, s in self._live.items():
+            cached = self._cache.get(sid)
+            if cached is None or cached.version != s.version:
+                self._cache[sid] = self._snapshot(s)
+        return dict(self._cache)
+
+    def _feed_row(self, row: Any) -> None:
+        s = self._live[row["strategy_id"]]
+        if row["seq"] <= s.last_seq:
+            return
+        ts = row["ts"].timestamp()
+        s.stats.update(ts, row["equity"])
+        s.chart.append(ts, row["equity"])
+        s.last_seq = row["seq"]
+        s.version += 1
+
+    def _snapshot(self, s: _Strategy) -> StrategySnapshot:
+        stats = s.stats
+        t, y = s.chart.arrays()
+        feed = self._feed.get(s.strategy_id) or self._feed.get("*", FeedState.DISCONNECTED)
+        return StrategySnapshot(
+            strategy_id=s.strategy_id,
+            name=s.name,
+            state=s.state,
+            version=s.version,
+            equity=stats.equity if stats.n_samples else None,
+            pnl_today=stats.pnl_today,
+            drawdown=stats.drawdown,
+            max_drawdown=stats.max_drawdown,
+            sharpe=stats.daily_sharpe(periods_per_year=252),
+            events=s.events,
+            last_ts=datetime.fromtimestamp(stats.last_ts, UTC) if stats.n_samples else None,
+            feed=feed,
+            verdict=s.verdict,
+            chart_t=t,
+            chart_equity=y,
+        )
+
+
+def _verdict(row: Any) -> Verdict:
+    rules = json.loads(row["rules"]) if isinstance(row["rules"], str) else row["rules"]
+    return Verdict(
+        strategy_id=row["strategy_id"],
+        ts=row["ts"],
+        rules=tuple(RuleResult.model_validate(r) for r in rules),
+    )

@@ -1,0 +1,115 @@
+"""Two desktop clients (client-mode backends) and one real collector process on one database.
+
+The LiveView each client publishes is what its window reads, so the assertions are on it:
+an alert fired by the collector appears on both clients; an ack on one clears it on the
+other; a threshold saved on one is seen by the other within 1 s; a killed collector shows
+"collector offline" on both, which recover by themselves when it is restarted; a second
+collector for the same engine is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from collector_helpers import CollectorProcess, simulator, wait_for
+
+from perfdesk.domain.alerts import Alert
+from perfdesk.domain.status import FeedState
+from perfdesk.domain.thresholds import DrawdownThresholds, Thresholds
+from perfdesk.services.client_mode import ClientRuntime
+from perfdesk.services.store import Store
+from perfdesk.services.store_config import ConfigStore
+
+BREAK_FP = Alert.fingerprint_of("beta-break", "drawdown")
+
+
+@asynccontextmanager
+async def client(dsn: str) -> AsyncIterator[ClientRuntime]:
+    store = await Store.open(dsn)
+    runtime = ClientRuntime(store, dsn, offline_after_s=1.0)
+    try:
+        await runtime.start()
+        yield runtime
+    finally:
+        await runtime.stop()
+        await store.close()
+
+
+def banner(c: ClientRuntime, now: datetime | None = None) -> list[Alert]:
+    """What the banner shows: the published alerts that need attention."""
+    now = now or datetime.now(UTC)
+    return [a for a in c.published.alerts if a.needs_attention(now)]
+
+
+def shows(c: ClientRuntime, fingerprint: str) -> bool:
+    return any(a.fingerprint == fingerprint for a in banner(c))
+
+
+def live_equity(c: ClientRuntime, strategy_id: str) -> bool:
+    snap = c.published.snapshots.get(strategy_id)
+    return snap is not None and snap.equity is not None and snap.feed is FeedState.LIVE
+
+
+def offline_shown(c: ClientRuntime) -> bool:
+    return any(a.rule == "collector" for a in banner(c))
+
+
+async def test_two_clients_and_a_collector(db_dsn: str, tmp_path: Path) -> None:
+    await (await Store.open(db_dsn)).close()  # schema in place before anyone listens
+    async with simulator() as (_sim, url), client(db_dsn) as a, client(db_dsn) as b:
+        assert offline_shown(a) and not a.collector_online()  # no collector yet
+        collector = CollectorProcess(db_dsn, url, tmp_path / "collector.log", "--name", "c1")
+        try:
+            # An alert fired by the collector appears on both clients.
+            await wait_for(lambda: shows(a, BREAK_FP) and shows(b, BREAK_FP), "alert on both")
+            assert a.collector_online() and b.collector_online()
+            assert not offline_shown(a)
+            await wait_for(lambda: live_equity(b, "beta-break"), "B's snapshot from equity rows")
+
+            # An ack on A clears it on B (through the collector and the database).
+            a.alerts.ack(BREAK_FP, "trader-a", "looking at it")
+            assert not shows(a, BREAK_FP)  # at once on A (optimistic)
+            await wait_for(lambda: not shows(b, BREAK_FP), "ack seen on B")
+            acked = b.alerts.get(BREAK_FP)
+            assert acked is not None and acked.acked_by == "trader-a"
+
+            # A threshold change on B is seen by A within 1 s.
+            seen: list[list[str]] = []
+            a.threshold_listeners.append(seen.append)
+            new = Thresholds(drawdown=DrawdownThresholds(warning_ratio=1.5, critical_ratio=2.5))
+            await ConfigStore(b.store).save("alpha-healthy", new, "trader-b")
+            await wait_for(lambda: a.thresholds.version("alpha-healthy") == 1, "on A", 1.0)
+            assert a.thresholds.thresholds_for("alpha-healthy") == new
+            assert seen == [["alpha-healthy"]]
+
+            # A second collector for the same engine is refused.
+            second = CollectorProcess(db_dsn, url, tmp_path / "second.log", "--name", "c2")
+            assert await second.wait() == 3
+            assert "another collector is already collecting" in second.log_text()
+            assert "'c1'" in second.log_text()
+
+            # Killed collector: both clients show "collector offline" ...
+            await collector.kill()
+            await wait_for(lambda: offline_shown(a) and offline_shown(b), "offline on both")
+            assert "collector offline" in a.status_text()
+            snap = a.published.snapshots["alpha-healthy"]
+            assert snap.feed is FeedState.DISCONNECTED
+            # ... and recover without a restart when it comes back.
+            collector = CollectorProcess(db_dsn, url, tmp_path / "again.log", "--name", "c1")
+            await wait_for(
+                lambda: not offline_shown(a) and not offline_shown(b), "recovered on both"
+            )
+            assert a.collector_online() and b.collector_online()
+            await wait_for(lambda: live_equity(a, "alpha-healthy"), "live feed again")
+        finally:
+            if collector.proc.poll() is None:
+                assert await collector.terminate() == 0
+        # A clean stop (SIGTERM) is shown at once, and logged as structured JSON.
+        await wait_for(
+            lambda: any("c1 was stopped" in x.message for x in banner(a)), "stop shown on A"
+        )
+        assert "collector offline: c1" in a.status_text()
+        assert '"msg": "collector stopped"' in collector.log_text()
