@@ -149,3 +149,15 @@ def test_comparison_rows() -> None:
     a = ha.analyze(_input(None), replay=False)
     rows = ha.comparison([a], ("sharpe_ratio", "max_drawdown"))
     assert rows[0]["metric"] == "sharpe_ratio" and rows[0]["s"] == a.metrics["sharpe_ratio"]
+
+
+def test_threshold_sets_are_replayed_over_one_history() -> None:
+    from perfdesk.analytics.history_replay import replay_threshold_sets
+
+    data = _input(Expectations(), days=70)
+    strict = Thresholds(daily_loss=DailyLossThresholds(warning_loss=0.001, critical_loss=0.002))
+    test = replay_threshold_sets(data, [strict, Thresholds()])
+    strict_run, default_run = test.summaries
+    assert strict_run.alert_count > default_run.alert_count
+    assert test.months == ("2026-01", "2026-02", "2026-03")
+    assert test.t is data.t

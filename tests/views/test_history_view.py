@@ -101,3 +101,34 @@ async def test_several_strategies_are_compared_side_by_side(qtbot, store: Store)
     assert view.detail.count() == 2
     view.detail.setCurrentIndex(1)  # the detail tabs switch without a reload
     assert view.overview.kpis.cards["alerts"].metric_label("value").text() == "0"
+
+
+def test_table_models_pass_the_model_tester(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from perfdesk.analytics.history_analysis import analyze
+    from perfdesk.analytics.history_types import DailyBars, HistoryInput
+    from perfdesk.views.history_tables import (
+        compare_model,
+        drawdowns_model,
+        metric_rows,
+        metrics_model,
+        yearly_model,
+        yearly_rows,
+    )
+
+    n = 60
+    day = 20_454 * 86_400.0 + 86_400.0 * np.arange(n)
+    close = 1e6 * np.cumprod(1 + np.random.default_rng(2).normal(3e-4, 0.01, n))
+    zeros = np.zeros(n)
+    daily = DailyBars(day, close, close, zeros, zeros, zeros, zeros, zeros)
+    result = analyze(HistoryInput("s", "S", "1d", day + 86_400, close, daily), replay=False)
+    for model, rows in (
+        (metrics_model(), metric_rows(result)),
+        (drawdowns_model(), list(result.top_drawdowns)),
+        (yearly_model(), yearly_rows(result)),
+    ):
+        model.upsert(rows)
+        assert model.rowCount() == len(rows)
+        qtmodeltester.check(model)
+    qtmodeltester.check(compare_model([result, result]))
