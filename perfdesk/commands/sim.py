@@ -94,6 +94,12 @@ async def _serve(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    if args.max_events:
+        done = asyncio.create_task(sim.finished.wait())
+        waiting = asyncio.create_task(stop.wait())
+        await asyncio.wait({done, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        if sim.finished.is_set():
+            print(f"perfdesk sim: produced {sim.total_sent} events", flush=True)
     await stop.wait()
     await sim.stop()
     return 0

@@ -32,7 +32,8 @@ DEFAULT_SPEEDUP = 1440.0
 """One trading day per wall minute."""
 DEFAULT_RATE = 10.0
 """Equity samples per wall second per strategy."""
-MAX_SAMPLES_PER_TICK = 2000
+SAMPLES_PER_TICK = 1000
+"""Most samples (over all strategies) generated before yielding to the sessions (~10 ms)."""
 TICK_S = 0.01
 
 
@@ -79,6 +80,8 @@ class Simulator:
         self._producer: asyncio.Task[None] | None = None
         self._running = asyncio.Event()
         self._stalled_until = 0.0
+        self.finished = asyncio.Event()
+        """Set once `max_events` have been produced (never without max_events)."""
         self.malformed_sent = 0
         """Malformed frames injected by the malformed fault (all sessions)."""
         self.url = ""
@@ -155,10 +158,7 @@ class Simulator:
 
     def drop_connections(self) -> int:
         """Abort every client connection (no close handshake); returns how many."""
-        sessions = list(self.sessions)
-        for s in sessions:
-            s.abort()
-        return len(sessions)
+        return sum(s.abort() for s in list(self.sessions))
 
     def stall(self, seconds: float) -> None:
         """Send nothing at all (not even heartbeats) for `seconds` of wall time."""
@@ -203,17 +203,19 @@ class Simulator:
         """Generate samples on schedule; pausing shifts the schedule, never bursts."""
         loop = asyncio.get_running_loop()
         made, t0 = 0, loop.time()
+        per_tick = max(1, SAMPLES_PER_TICK // len(self.feeds))
         while True:
             if not self._running.is_set():
                 paused_at = loop.time()
                 await self._running.wait()
                 t0 += loop.time() - paused_at
             due = int((loop.time() - t0) * self.rate) - made
-            n = min(due, MAX_SAMPLES_PER_TICK)
+            n = min(due, per_tick)
             budget = self._budget()
             if budget is not None:
                 n = min(n, -(-budget // (2 * len(self.feeds))) if budget else 0)
                 if budget == 0:
+                    self.finished.set()
                     return
             if n > 0:
                 for feed in self.feeds:
@@ -221,4 +223,4 @@ class Simulator:
                 made += n
                 for s in self.sessions:
                     s.wakeup.set()
-            await asyncio.sleep(0 if n == MAX_SAMPLES_PER_TICK else TICK_S)
+            await asyncio.sleep(0 if n == per_tick else TICK_S)

@@ -60,6 +60,7 @@ class Session:
         self._batch = 1
         self._subscribed = asyncio.Event()
         self.frames_sent = 0
+        self.aborted = False
 
     async def serve(self) -> None:
         """Run until the client goes away or the simulator drops the connection."""
@@ -85,9 +86,15 @@ class Session:
         await asyncio.wait_for(self._subscribed.wait(), SUBSCRIBE_TIMEOUT_S)
         await self._stream()
 
-    def abort(self) -> None:
-        """Drop the TCP connection abruptly (a network fault; no close handshake)."""
+    def abort(self) -> bool:
+        """Drop the TCP connection abruptly (a network fault; no close handshake).
+
+        Returns False if this session was already aborted."""
+        if self.aborted:
+            return False
+        self.aborted = True
         self.ws.transport.abort()
+        return True
 
     def _hello(self) -> dict[str, object]:
         return {
