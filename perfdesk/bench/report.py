@@ -62,18 +62,20 @@ async def _register(store: Any) -> None:
     bt = data.backtest_returns(756, data.PathSpec(), 7, 365)
     exp = await asyncio.to_thread(expectations_from_backtest, bt, periods_per_year=365,
                                   trades_per_day=288.0, slippage_bps=0.5)  # fmt: skip
-    await store.upsert_strategy(StrategyInfo(strategy_id=SID, name="Trend 6M",
-                                             status=StrategyState.ACTIVE, expectations=exp))  # fmt: skip
+    info = StrategyInfo(
+        strategy_id=SID, name="Trend 6M", status=StrategyState.ACTIVE, expectations=exp
+    )
+    await store.upsert_strategy(info)
 
 
-async def _fire(store: Any, renderers: dict[str, Any], out: Path, dsn: str) -> dict[str, Any]:
+async def _fire(store: Any, renderers: dict[str, Any], out: Path, name: str) -> dict[str, Any]:
     from perfdesk.services.report_builder import ReportBuilder
     from perfdesk.services.report_scheduler import ReportScheduler
     from perfdesk.services.report_store import ReportSchedule, ReportStore
 
     reports = ReportStore(store.pool)
     schedule = await reports.create(ReportSchedule(
-        name=f"bench-{len(await asyncio.to_thread(os.listdir, out))}", cron="0 7 * * *", timezone="UTC",
+        name=name, cron="0 7 * * *", timezone="UTC",
         out_dir=str(out), strategies=(SID,), formats=("pdf", "html"), period="6M",
     ))  # fmt: skip
     today = datetime.now(UTC).replace(hour=7, minute=0, second=0, microsecond=0)
@@ -84,7 +86,7 @@ async def _fire(store: Any, renderers: dict[str, Any], out: Path, dsn: str) -> d
     elapsed = time.perf_counter() - t0
     if result is None or result.status != "ok":
         raise RuntimeError(f"the benchmark report run failed: {result}")
-    sizes = {Path(f).suffix[1:]: os.path.getsize(f) for f in result.files}
+    sizes = {Path(f).suffix[1:]: await asyncio.to_thread(os.path.getsize, f) for f in result.files}
     return {"seconds": elapsed, "bytes": sizes}
 
 
@@ -104,9 +106,9 @@ async def _run(step_s: float) -> dict[str, Any]:
             setup_s = time.perf_counter() - t0
             with tempfile.TemporaryDirectory(prefix="perfdesk-bench-report-") as tmp:
                 out = Path(tmp)
-                gui = await _fire(store, {"pdf": pdf_renderer, "html": html_renderer}, out, dsn)
+                gui = await _fire(store, {"pdf": pdf_renderer, "html": html_renderer}, out, "app")
                 headless = await _fire(store, {"pdf": PdfSubprocess(dsn), "html": html_renderer},
-                                       out, dsn)  # fmt: skip
+                                       out, "collector")  # fmt: skip
         finally:
             await store.close()
     return {
