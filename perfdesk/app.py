@@ -26,6 +26,7 @@ from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.services.backend_host import BackendHost
 from perfdesk.services.secrets import get_secret
 from perfdesk.views.alert_controller import AlertController
+from perfdesk.views.history_view import HistoryView
 from perfdesk.views.main_window import MainWindow
 from perfdesk.views.style import apply_theme
 
@@ -116,6 +117,8 @@ async def _main(app: QApplication, config: AppConfig) -> int:
         await host.stop()
         return 1
     alerts_ui.user = backend.user
+    history_page = HistoryView.for_host(host)  # runs HistoryService on the backend loop
+    window.add_page("history", "History", history_page, "Ctrl+6")
     window.statusBar().showMessage(backend.description)
     if config.screenshot is not None:
         _schedule_screenshot(window, config.screenshot, config.screenshot_after_s)

@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("perfdesk.commands.gui", "open the desktop window (the default)"),
     "demo": ("perfdesk.commands.demo", "GUI + embedded PostgreSQL + built-in engine simulator"),
     "sim": ("perfdesk.commands.sim", "run the engine simulator (protocol v1 over WebSocket)"),
+    "analyze": ("perfdesk.commands.analyze", "live returns vs a backtest: metrics, rules, verdict"),
     "collect": ("perfdesk.commands.collect", "headless collector: engine -> database, no Qt"),
     "bench": ("perfdesk.commands.bench", "run a benchmark; last line is one JSON object"),
     "report": ("perfdesk.commands.report", "write a PDF/HTML/CSV validation report from the DB"),
