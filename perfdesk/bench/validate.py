@@ -58,7 +58,7 @@ def _live_book(
             trades_per_day=20,
             slippage_bps=2.0,
         )
-        for i in range(8)
+        for i in range(min(8, count))
     ]
     book = []
     t0 = 20_000 * DAY
@@ -79,7 +79,7 @@ def _live_book(
                     price=px,
                     expected_price=px - 0.01,
                 )
-        book.append((f"s{k}", stats, profiles[k % 8], Thresholds()))
+        book.append((f"s{k}", stats, profiles[k % len(profiles)], Thresholds()))
     return book
 
 
@@ -177,7 +177,7 @@ def _severities(s: sc.Scenario, paths: int, seed: int) -> np.ndarray:
     return np.array([v.status.severity for v in replay(s.live, exp)])
 
 
-def power_study(n: int, paths: int) -> dict[str, Any]:
+def power_study(n: int, paths: int, null_paths: int = 400) -> dict[str, Any]:
     rng = np.random.default_rng(3)
     kinds: tuple[sc.Kind, ...] = ("healthy", "decay", "crash")
     runs: dict[str, list[tuple[sc.Scenario, np.ndarray]]] = {}
@@ -194,7 +194,7 @@ def power_study(n: int, paths: int) -> dict[str, Any]:
     out |= _share("decay_flagged_60d_share", [_hit(sev, s.change_day, 60) for s, sev in decays])
     out |= _share("decay_flagged_year_share", [_hit(sev, s.change_day) for s, sev in decays])
     fa_warn = out["healthy_ever_warning_share"]
-    oracle = _oracle_hits([s for s, _ in decays], fa_warn, np.random.default_rng(4))
+    oracle = _oracle_hits([s for s, _ in decays], fa_warn, np.random.default_rng(4), null_paths)
     out |= _share("oracle_decay_flagged_60d_share", oracle)
     ours = out["decay_flagged_60d_share"]
     theirs = out["oracle_decay_flagged_60d_share"]
