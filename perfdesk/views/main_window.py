@@ -33,6 +33,7 @@ import perfdesk
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.views import ops, settings_store, style
 from perfdesk.views.components.alert_banner import AlertBanner
+from perfdesk.views.components.data_card import set_text
 from perfdesk.views.dashboard_view import DashboardView
 from perfdesk.views.repositories import (
     ExpectationRepository,
@@ -269,13 +270,15 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - a broken source must not stop the timer
             ops.report_failure("Reading live state failed", exc)
             return
-        self.dashboard.show_snapshots(snaps)
+        if self.dashboard.isVisible():  # hidden cards catch up when shown (next tick)
+            self.dashboard.show_snapshots(snaps)
         self.verification.show_snapshots(snaps)
         self._sync_strategy_names(snaps)
         self.banner.set_alerts(alerts)
         live = sum(1 for s in snaps.values() if s.feed.value == "live")
-        self.status_label.setText(
-            f"{len(snaps)} strategies · {live} live feeds · {len(alerts)} active alerts"
+        set_text(
+            self.status_label,
+            f"{len(snaps)} strategies · {live} live feeds · {len(alerts)} active alerts",
         )
 
     def _sync_strategy_names(self, snaps: Mapping[str, StrategySnapshot]) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import Status
 from perfdesk.views import fmt
-from perfdesk.views.components.data_card import DataCard
+from perfdesk.views.components.data_card import DataCard, set_text
 from perfdesk.views.components.performance_chart import PerformanceChart
 from perfdesk.views.components.status_badge import StateIndicator, StatusBadge
 
@@ -29,18 +29,23 @@ class StrategyCard(DataCard):
         super().__init__(strategy_id, parent, columns=2)
         self.strategy_id = strategy_id
         self.shown_version = -1
+        self.chart_version = -1
+        self._footer_at: datetime | None = None
         self.badge = StatusBadge()
         self.add_header_widget(self.badge)
         self.add_metric("equity", "Equity", kind="price")
         self.add_metric("pnl", "Today's P&L", kind="price")
-        self.add_metric("drawdown", "Drawdown", kind="figure")
+        self.add_metric("drawdown", "Drawdown", kind="figure").setToolTip(
+            "Current drawdown / maximum drawdown since go-live"
+        )
         self.add_metric("sharpe", "Live Sharpe", kind="figure")
-        self.chart = PerformanceChart(compact=True)
+        self.chart = PerformanceChart(compact=True, fill=False)
         self.set_body(self.chart)
-        self.add_footer(self._footer())
+        self.add_footer(self._build_footer())
+        self.title_label.setToolTip(strategy_id)
         self.clicked.connect(lambda: self.activated.emit(self.strategy_id))
 
-    def _footer(self) -> QWidget:
+    def _build_footer(self) -> QWidget:
         footer = QWidget()
         row = QHBoxLayout(footer)
         row.setContentsMargins(0, 0, 0, 0)
@@ -54,32 +59,43 @@ class StrategyCard(DataCard):
         row.addWidget(self.events)
         return footer
 
-    def show_snapshot(self, snap: StrategySnapshot, now: datetime | None = None) -> bool:
-        """Update from `snap`; returns False (and does nothing) if already shown."""
+    def show_snapshot(
+        self, snap: StrategySnapshot, now: datetime | None = None, chart: bool = True
+    ) -> bool:
+        """Update from `snap`; returns False (and does nothing) if already shown.
+
+        `chart=False` updates the figures only; the chart catches up on a later call.
+        """
+        if chart and snap.version != self.chart_version:
+            self.chart_version = snap.version
+            self._chart(snap)
         if snap.version == self.shown_version:
             return False
         self.shown_version = snap.version
         self.set_title(snap.name or snap.strategy_id)
-        self.title_label.setToolTip(snap.strategy_id)
         self._figures(snap)
         self._status(snap)
-        self.events.setText(
-            f"{fmt.count(snap.events)} events · {fmt.age(snap.last_ts, now or datetime.now(UTC))}"
-        )
+        self._footer(snap, now or datetime.now(UTC))
+        return True
+
+    def _footer(self, snap: StrategySnapshot, now: datetime) -> None:
+        """Event count and age: once a second is enough to read, and it saves repaints."""
+        if self._footer_at is not None and (now - self._footer_at).total_seconds() < 1.0:
+            return
+        self._footer_at = now
+        set_text(self.events, f"{fmt.count(snap.events)} events · {fmt.age(snap.last_ts, now)}")
+
+    def _chart(self, snap: StrategySnapshot) -> None:
         if snap.chart_t.size:
             start = float(snap.chart_equity[0])
             self.chart.set_series(snap.chart_t, snap.chart_equity, baseline=start)
             self.chart.set_trend(fmt.pnl_kind(float(snap.chart_equity[-1]) - start))
-        return True
 
     def _figures(self, snap: StrategySnapshot) -> None:
         self.set_metric("equity", fmt.money(snap.equity))
         self.set_metric("pnl", fmt.signed_money(snap.pnl_today), pnl=fmt.pnl_kind(snap.pnl_today))
         self.set_metric(
             "drawdown", f"{fmt.percent(snap.drawdown)} / {fmt.percent(snap.max_drawdown)}"
-        )
-        self.metric_label("drawdown").setToolTip(
-            "Current drawdown / maximum drawdown since go-live"
         )
         self.set_metric("sharpe", fmt.ratio(snap.sharpe))
 

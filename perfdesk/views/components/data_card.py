@@ -15,11 +15,18 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from perfdesk.views import style
+
+
+def set_text(label: QLabel, text: str) -> None:
+    """Change a label only when its text differs (each change repaints its card)."""
+    if label.text() != text:
+        label.setText(text)
 
 
 class DataCard(QFrame):
@@ -45,13 +52,15 @@ class DataCard(QFrame):
         self._header.addWidget(self.title_label, 1)
         self._layout.addLayout(self._header)
         self._grid = QGridLayout()
+        for c in range(columns):
+            self._grid.setColumnStretch(c, 1)
         self._grid.setHorizontalSpacing(theme.px("spacing.semantic.xl"))
         self._grid.setVerticalSpacing(theme.px("spacing.semantic.2xs"))
         self._layout.addLayout(self._grid)
         self._hover = _HoverShadow(self)
 
     def set_title(self, text: str) -> None:
-        self.title_label.setText(text)
+        set_text(self.title_label, text)
 
     def add_header_widget(self, widget: QWidget) -> None:
         self._header.addWidget(widget, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -64,6 +73,9 @@ class DataCard(QFrame):
         cap.setProperty("kind", "caption")
         value = QLabel("—")
         value.setProperty("kind", kind)
+        # New text must not re-layout the card (and resize its chart) on every update.
+        value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        value.setMinimumWidth(0)
         value.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self._grid.addWidget(cap, row * 2, col)
         self._grid.addWidget(value, row * 2 + 1, col)
@@ -76,8 +88,7 @@ class DataCard(QFrame):
     def set_metric(self, key: str, text: str, pnl: str | None = None) -> None:
         """Show `text`; `pnl` ("profit"/"loss"/"flat") colours it by the P/L tokens."""
         label = self._metrics[key]
-        if label.text() != text:
-            label.setText(text)
+        set_text(label, text)
         if pnl is not None:
             style.set_style_property(label, "pnl", pnl)
 

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from perfdesk.theme.theme import Theme
 from perfdesk.views import style
@@ -35,7 +35,10 @@ class PerformanceChart(pg.PlotWidget):
         self._trend: Trend = "line"
         self._t: npt.NDArray[np.float64] = np.empty(0)
         self._y: npt.NDArray[np.float64] = np.empty(0)
-        self.curve = pg.PlotDataItem(connect="finite")
+        self.curve = pg.PlotDataItem()
+        # Unchanged curves repaint from a pixmap: a window repaint (a label changed
+        # elsewhere) then costs a blit, not a re-stroke of the path.
+        self.curve.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.addItem(self.curve)
         # Set on the PlotItem: it pushes its own settings onto every item it holds.
         self.getPlotItem().setClipToView(True)
@@ -53,10 +56,11 @@ class PerformanceChart(pg.PlotWidget):
         item.hideButtons()
         self.setMouseEnabled(x=not self.compact, y=False)
         if self.compact:
-            item.hideAxis("bottom")
-            item.hideAxis("left")
+            for name in ("bottom", "left", "right", "top"):
+                item.hideAxis(name)
+                item.getAxis(name).unlinkFromView()  # hidden axes still re-label per range change
             item.layout.setContentsMargins(0, 0, 0, 0)
-            item.getViewBox().setDefaultPadding(0.06)
+            item.getViewBox().disableAutoRange()
             self.setMinimumHeight(style.current_theme().px("size.card_chart_height"))
         else:
             item.showAxis("right")
@@ -77,7 +81,8 @@ class PerformanceChart(pg.PlotWidget):
         """Re-pen from tokens (called on start and whenever the theme changes)."""
         style_plot(self, theme)
         grid_alpha = theme.rgba("colors.chart.grid")[3] / 255
-        self.getPlotItem().showGrid(x=not self.compact, y=True, alpha=grid_alpha)
+        # No grid on sparklines: drawing it costs ~4x the curve itself.
+        self.getPlotItem().showGrid(x=not self.compact, y=not self.compact, alpha=grid_alpha)
         self.baseline.setPen(style.pen(theme, "colors.chart.baseline", style=Qt.PenStyle.DashLine))
         cross = style.pen(theme, "colors.chart.crosshair", style=Qt.PenStyle.DotLine)
         self.v_line.setPen(cross)
@@ -104,14 +109,31 @@ class PerformanceChart(pg.PlotWidget):
         """Replace the data. `t` POSIX seconds, `y` values; `baseline` draws a dashed level."""
         self._t = np.asarray(t, dtype=np.float64)
         self._y = np.asarray(y, dtype=np.float64)
-        self.curve.setData(self._t, self._y)
-        if self.compact and self._t.size > 1:
-            self.getPlotItem().getViewBox().setXRange(self._t[0], self._t[-1], padding=0)
-        if self._fill and self._y.size:
-            self.curve.setFillLevel(self._fill_level())
+        finite = bool(np.isfinite(self._y).all())
+        extra = {"fillLevel": self._fill_level()} if self._fill and self._y.size else {}
+        dt, dy = self._t, self._y
+        if self.compact and finite:
+            dt, dy = peak_decimate(dt, dy, max(64, self.width()))
+        # One path when there is no gap: "finite" splits the fill into many small paths.
+        self.curve.setData(dt, dy, connect="all" if finite else "finite", **extra)
+        if self.compact:
+            self._fit_compact(baseline)
         self.baseline.setVisible(baseline is not None)
         if baseline is not None:
             self.baseline.setPos(baseline)
+
+    def _fit_compact(self, baseline: float | None) -> None:
+        """Set the sparkline's ranges directly (auto-range costs more than the drawing)."""
+        y = self._y[np.isfinite(self._y)]
+        if self._t.size < 2 or y.size == 0:
+            return
+        lo, hi = float(y.min()), float(y.max())
+        if baseline is not None:
+            lo, hi = min(lo, baseline), max(hi, baseline)
+        pad = (hi - lo) * 0.06 or abs(hi) * 1e-3 or 1.0
+        self.getPlotItem().getViewBox().setRange(
+            xRange=(self._t[0], self._t[-1]), yRange=(lo - pad, hi + pad), padding=0
+        )
 
     def set_trend(self, trend: Trend) -> None:
         """Colour the curve by P/L ("profit"/"loss") or neutrally ("line")."""
@@ -172,3 +194,25 @@ def style_plot(plot: pg.PlotWidget, theme: Theme) -> None:
         axis.setPen(style.pen(theme, "colors.border.default"))
         axis.setTextPen(text_pen)
     item.titleLabel.setAttr("color", style.qcolor(theme, "colors.text.secondary"))
+
+
+def peak_decimate(
+    t: npt.NDArray[np.float64], y: npt.NDArray[np.float64], buckets: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """At most 2 points (the min and the max, in time order) per bucket of samples.
+
+    For sparklines a few pixels wide per bucket: peaks and troughs survive, the path
+    to build and paint shrinks to ~2 points per pixel column. Needs finite `y`.
+    """
+    n = t.size
+    if n <= 2 * buckets:
+        return t, y
+    size = -(-n // buckets)
+    pad = size * buckets - n
+    yy = np.concatenate([y, np.full(pad, y[-1])]).reshape(buckets, size)
+    base = np.arange(buckets) * size
+    lo = np.minimum(base + yy.argmin(axis=1), n - 1)
+    hi = np.minimum(base + yy.argmax(axis=1), n - 1)
+    pairs = np.stack([np.minimum(lo, hi), np.maximum(lo, hi)], axis=1).ravel()
+    idx = np.concatenate([[0], pairs, [n - 1]])  # already in time order
+    return t[idx], y[idx]

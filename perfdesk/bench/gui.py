@@ -1,0 +1,81 @@
+"""`perfdesk bench gui`: GUI event-loop lag and keystroke feedback under live load.
+
+The window (all 20 strategy cards and charts visible, 15 Hz pull) and the real
+LiveMonitor run on the qasync loop, as in the app; an in-process feeder delivers
+equity events to the monitor at `rate` events/s spread over 20 strategies (the
+engine link's own cost is measured by `bench ingest`), and the monitor validates
+every 0.25 s. Loop lag = how late a 10 ms precise timer fires (timer drift).
+Keystroke feedback = from a key event posted to the Thresholds form until that
+field has repainted with its validation result. A baseline of the same lag with no
+feed is measured first in the same run. Needs QT_QPA_PLATFORM=offscreen (set here
+when no display is configured).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+import numpy as np
+
+STRATEGIES = 20
+RATE = 10_000
+PROBE_MS = 10
+
+
+def run(quick: bool) -> dict[str, Any]:
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        result: dict[str, Any] = loop.run_until_complete(_measure(quick))
+    return result
+
+
+async def _measure(quick: bool) -> dict[str, Any]:
+    from perfdesk.bench import _gui_rig as rig
+
+    idle_s, load_s, keys = (3.0, 6.0, 60) if quick else (5.0, 20.0, 200)
+    bench = rig.Rig(STRATEGIES)
+    await bench.start()
+    try:
+        baseline = await bench.probe_lag(idle_s)
+        feeder = asyncio.ensure_future(bench.feed(RATE, load_s + 1.0))
+        await asyncio.sleep(0.5)
+        lag_task = asyncio.ensure_future(bench.probe_lag(load_s))
+        feedback = await bench.keystrokes(keys, load_s * 0.9 / keys)
+        loaded = await lag_task
+        sent, elapsed = await feeder
+    finally:
+        bench.close()
+    return _report(baseline, loaded, feedback, sent / elapsed, bench)
+
+
+def _p(values: list[float], q: float) -> float:
+    return round(float(np.percentile(np.asarray(values), q)), 2) if values else float("nan")
+
+
+def _report(
+    baseline: list[float], loaded: list[float], feedback: list[float], rate: float, bench: Any
+) -> dict[str, Any]:
+    lag99, base99 = _p(loaded, 99), _p(baseline, 99)
+    return {
+        "strategies": STRATEGIES,
+        "events_per_s": round(rate),
+        "loop_lag_ms_p50": _p(loaded, 50),
+        "loop_lag_ms_p99": lag99,
+        "loop_lag_ms_max": round(max(loaded), 2) if loaded else float("nan"),
+        "baseline_loop_lag_ms_p99": base99,
+        "ratio": round(lag99 / base99, 2) if base99 > 0 else None,
+        "keystroke_feedback_ms_p50": _p(feedback, 50),
+        "keystroke_feedback_ms_p99": _p(feedback, 99),
+        "keystrokes": len(feedback),
+        "window_frames": bench.frames,
+        "window_refresh_hz": bench.refresh_hz,
+    }
