@@ -1,18 +1,39 @@
 """`perfdesk bench storage`: load months of samples, compare with the raw COPY ceiling.
 
-Also home of `synthetic_events`, the deterministic event generator the storage tests use.
+Full mode: 6 months of 1-second equity samples for one strategy (~15.7 M rows) plus
+6 months of 1-minute data for 50 strategies (~13.1 M rows, 1 in 20 a fill), loaded
+through `StoreWriter` -> `Store.write_events` (idempotent COPY + rollups in the same
+transaction) on an embedded server with durable defaults (fsync on). Baseline in the
+same run: asyncpg `copy_records_to_table` of the same rows into a bare table (no keys,
+no rollups) = the raw COPY ceiling; `ratio` = load rows/s / ceiling rows/s. Then the
+time to read the 1-second strategy's 6 months of rollups (1-minute bars, and 1-day).
+Quick mode: 1 day of 1-second samples + 12 hours of 1-minute data for 50 strategies.
+
+Event generation is not timed (only put + write). Also home of `synthetic_events`,
+the deterministic event generator the storage tests use.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
+import shutil
+import tempfile
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import asyncpg
+import numpy as np
 
 from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StatusEvent
 from perfdesk.domain.status import StrategyState
+from perfdesk.services.embedded_db import EmbeddedPostgres
+from perfdesk.services.store import Store, event_rows
+from perfdesk.services.store_writer import StoreWriter
 
 EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
 
@@ -42,10 +63,14 @@ def synthetic_events(
         else:
             equity *= math.exp(rng.gauss(0.0, 0.0005))
             yield EquityEvent(
-                strategy_id=strategy_id, seq=seq, ts=ts, equity=equity,
-                realized_pnl=equity - 1_000_000.0, unrealized_pnl=rng.uniform(-50, 50),
+                strategy_id=strategy_id,
+                seq=seq,
+                ts=ts,
+                equity=equity,
+                realized_pnl=equity - 1_000_000.0,
+                unrealized_pnl=rng.uniform(-50, 50),
                 position_value=rng.uniform(0, 1e5),
-            )  # fmt: skip
+            )
 
 
 def _fill(strategy_id: str, seq: int, ts: datetime, rng: random.Random) -> FillEvent:
@@ -80,11 +105,7 @@ async def ingest_worker(
 ) -> None:
     """A minimal collector for the kill tests: resume from max(stored, spooled) seq, put
     the rest through a spooling StoreWriter, close cleanly. Prints "ready" once resumed."""
-    import asyncio
-
     from perfdesk.services.spool import Spool
-    from perfdesk.services.store import Store
-    from perfdesk.services.store_writer import StoreWriter
 
     store = await Store.open(dsn, max_size=2, timeout=5)
     spool = Spool(Path(spool_dir))
@@ -100,3 +121,177 @@ async def ingest_worker(
     await writer.aclose()
     spool.close()
     await store.close()
+
+
+# -- the benchmark ------------------------------------------------------------------
+
+DAY_S = 86_400
+HALF_YEAR_DAYS = 182.5
+CHUNK = 50_000
+CEILING_SAMPLE_ROWS = 2_000_000
+
+
+def run(quick: bool) -> dict[str, Any]:
+    """Run the benchmark; returns its figures (last JSON line of `perfdesk bench`)."""
+    days_1s, days_1m = (1.0, 0.5) if quick else (HALF_YEAR_DAYS, HALF_YEAR_DAYS)
+    return asyncio.run(_run(int(days_1s * DAY_S), int(days_1m * 1440), quick))
+
+
+def _equity_rows(sid: str, first_seq: int, count: int, step_s: float, seed: int) -> list[Any]:
+    """`count` equity events (model_construct: generation is not what is measured)."""
+    rng = np.random.default_rng(seed)
+    equity = 1e6 * np.exp(np.cumsum(rng.normal(0, 2e-4, count)))
+    base = EPOCH.timestamp()
+    out: list[Any] = []
+    for i in range(count):
+        seq = first_seq + i
+        out.append(
+            EquityEvent.model_construct(
+                type="equity",
+                strategy_id=sid,
+                seq=seq,
+                ts=datetime.fromtimestamp(base + (seq - 1) * step_s, UTC),
+                equity=float(equity[i]),
+                realized_pnl=float(equity[i] - 1e6),
+                unrealized_pnl=0.0,
+                position_value=5e5,
+            )
+        )
+    return out
+
+
+def _minute_chunk(strategies: int, minute0: int, minutes: int, seed: int) -> list[Any]:
+    """`minutes` of 1-minute data for each strategy, time-interleaved as a feed would be."""
+    out: list[Any] = []
+    for m in range(minute0, minute0 + minutes):
+        for k in range(strategies):
+            seq = m + 1
+            ts = EPOCH + timedelta(minutes=m)
+            if seq % 20 == 0:
+                out.append(_fill(f"m{k:02d}", seq, ts, random.Random(seed * 7919 + seq)))
+            else:
+                out.append(
+                    EquityEvent.model_construct(
+                        type="equity",
+                        strategy_id=f"m{k:02d}",
+                        seq=seq,
+                        ts=ts,
+                        equity=1e6 + 10.0 * ((seq * 7 + k) % 101),
+                        realized_pnl=0.0,
+                        unrealized_pnl=0.0,
+                        position_value=0.0,
+                    )
+                )
+    return out
+
+
+async def _load(writer: StoreWriter, chunks: Iterator[list[Any]]) -> tuple[int, float]:
+    """Put every chunk through the writer; returns (events, seconds spent in put+write)."""
+    rows, spent = 0, 0.0
+    for chunk in chunks:
+        t0 = time.perf_counter()
+        await writer.put_many(chunk)
+        await writer.flush()
+        spent += time.perf_counter() - t0
+        rows += len(chunk)
+    return rows, spent
+
+
+def _chunks_1s(total: int) -> Iterator[list[Any]]:
+    for first in range(1, total + 1, CHUNK):
+        yield _equity_rows("s1s", first, min(CHUNK, total - first + 1), 1.0, first)
+
+
+def _chunks_1m(minutes: int, strategies: int = 50) -> Iterator[list[Any]]:
+    per = max(1, CHUNK // strategies)
+    for m0 in range(0, minutes, per):
+        yield _minute_chunk(strategies, m0, min(per, minutes - m0), m0)
+
+
+async def _copy_ceiling(dsn: str, sample: int) -> tuple[int, float]:
+    """Raw COPY of the same kind of rows into a bare table: rows, seconds."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "CREATE TABLE copy_ceiling (strategy_id text, seq bigint, ts timestamptz,"
+            " equity float8, realized_pnl float8, unrealized_pnl float8, position_value float8)"
+        )
+        rows, spent = 0, 0.0
+        for chunk in _chunks_1s(sample):
+            records, _ = event_rows(chunk)
+            t0 = time.perf_counter()
+            await conn.copy_records_to_table("copy_ceiling", records=records["equity"])
+            spent += time.perf_counter() - t0
+            rows += len(chunk)
+        await conn.execute("DROP TABLE copy_ceiling")
+        return rows, spent
+    finally:
+        await conn.close()
+
+
+async def _reads(store: Store) -> dict[str, float]:
+    t0 = time.perf_counter()
+    minutes = await store.rollups("s1s", "1m")
+    t1 = time.perf_counter()
+    days = await store.rollups("s1s", "1d")
+    t2 = time.perf_counter()
+    ts, _equity = await store.equity_series("s1s")
+    t3 = time.perf_counter()
+    return {
+        "rollup_read_s": round(t1 - t0, 4),
+        "rollup_1m_bars": len(minutes),
+        "rollup_1d_read_s": round(t2 - t1, 4),
+        "rollup_1d_bars": len(days),
+        "raw_read_s": round(t3 - t2, 3),
+        "raw_read_rows": len(ts),
+    }
+
+
+async def _sizes(store: Store) -> dict[str, int]:
+    sizes = {"bytes_on_disk": int(await store.pool.fetchval(
+        "SELECT pg_database_size(current_database())"))}  # fmt: skip
+    for table in ("equity", "fills", "rollup_1m", "rollup_1d"):
+        sizes[f"{table}_bytes"] = int(
+            await store.pool.fetchval("SELECT pg_total_relation_size($1::regclass)", table)
+        )
+    return sizes
+
+
+async def _run(rows_1s: int, minutes_1m: int, quick: bool) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="perfdesk-bench-storage-"))
+    server = EmbeddedPostgres(tmp / "db", settings={"shared_buffers": "256MB"})
+    try:
+        dsn = await asyncio.to_thread(server.start)
+        store = await Store.open(dsn)
+        writer = StoreWriter(store)
+        writer.start()
+        n_1s, s_1s = await _load(writer, _chunks_1s(rows_1s))
+        n_1m, s_1m = await _load(writer, _chunks_1m(minutes_1m))
+        await writer.aclose()
+        await store.pool.execute("VACUUM ANALYZE")
+        reads = await _reads(store)
+        sizes = await _sizes(store)
+        assert await store.count_events() == n_1s + n_1m, "rows missing after the load"
+        await store.close()
+        c_rows, c_s = await _copy_ceiling(dsn, min(rows_1s, CEILING_SAMPLE_ROWS))
+    finally:
+        await asyncio.to_thread(server.destroy)
+        shutil.rmtree(tmp, ignore_errors=True)
+    load_rate = (n_1s + n_1m) / (s_1s + s_1m)
+    ceiling = c_rows / c_s
+    return {
+        "quick": quick,
+        "rows": n_1s + n_1m,
+        "rows_1s_strategy": n_1s,
+        "rows_50x1m": n_1m,
+        "load_s": round(s_1s + s_1m, 2),
+        "load_rows_per_s": round(load_rate),
+        "load_1s_rows_per_s": round(n_1s / s_1s),
+        "load_50x1m_rows_per_s": round(n_1m / s_1m),
+        "copy_ceiling_rows_per_s": round(ceiling),
+        "copy_ceiling_sample_rows": c_rows,
+        "ratio": round(load_rate / ceiling, 3),
+        **sizes,
+        **reads,
+        "server": "embedded PostgreSQL 18, fsync on, plain tables (no TimescaleDB)",
+    }

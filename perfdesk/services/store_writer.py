@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -78,7 +79,57 @@ TimeoutError, PostgresError and InterfaceError, asyncpg raises InternalClientErr
 a connection dies mid-protocol. The writer must outlive every one of them; each is
 logged and shown in `stats.last_error`."""
 
-_STOP = object()
+
+class _Buffer:
+    """Bounded FIFO of events for one producer side and one consumer task.
+
+    Cheaper than asyncio.Queue per event (a deque and two Events): `put_many` moves a
+    whole frame batch in one step, waiting only while the buffer is full.
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        self._items: deque[DataEvent] = deque()
+        self._max = maxsize
+        self._not_empty = asyncio.Event()
+        self._not_full = asyncio.Event()
+        self._not_full.set()
+        self.stopping = False
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    async def put_many(self, events: Sequence[DataEvent]) -> None:
+        i = 0
+        while i < len(events):
+            while len(self._items) >= self._max:
+                self._not_full.clear()
+                await self._not_full.wait()
+            room = self._max - len(self._items)
+            self._items.extend(events[i : i + room])
+            i += room
+            self._not_empty.set()
+
+    def stop(self) -> None:
+        self.stopping = True
+        self._not_empty.set()
+
+    async def wait(self, limit_s: float | None) -> bool:
+        """Wait until there is something to take (or stop); False on timeout."""
+        if self._items or self.stopping:
+            return True
+        self._not_empty.clear()
+        try:
+            await asyncio.wait_for(self._not_empty.wait(), limit_s)
+        except TimeoutError:
+            return False
+        return True
+
+    def take(self, n: int) -> list[DataEvent]:
+        items = self._items
+        batch = [items.popleft() for _ in range(min(n, len(items)))]
+        if len(items) < self._max:
+            self._not_full.set()
+        return batch
 
 
 class StoreWriter:
@@ -97,7 +148,7 @@ class StoreWriter:
     ) -> None:
         self._store = store
         self._spool = spool
-        self._queue: asyncio.Queue[object] = asyncio.Queue(maxsize=max_pending)
+        self._buffer = _Buffer(max_pending)
         self._batch_size = batch_size
         self._max_delay_s = max_delay_s
         self._retry = (retry_initial_s, retry_max_s)
@@ -123,11 +174,14 @@ class StoreWriter:
         if self._closed:
             raise RuntimeError("StoreWriter is closed")
         self._accepted += 1
-        await self._queue.put(event)
+        await self._buffer.put_many((event,))
 
     async def put_many(self, events: Sequence[DataEvent]) -> None:
-        for event in events:
-            await self.put(event)
+        """Queue several events at once (cheaper per event); waits while full."""
+        if self._closed:
+            raise RuntimeError("StoreWriter is closed")
+        self._accepted += len(events)
+        await self._buffer.put_many(events)
 
     def start(self) -> asyncio.Task[None]:
         """Run the writer as a task on the current loop (or `await run()` yourself)."""
@@ -162,7 +216,7 @@ class StoreWriter:
         if self._closed:
             return
         self._closed = True
-        await self._queue.put(_STOP)
+        self._buffer.stop()
         if self._task is not None and self._task is not asyncio.current_task():
             await self._task
 
@@ -172,33 +226,20 @@ class StoreWriter:
         """Up to batch_size events, waiting at most max_delay_s after the first one.
 
         While spooled events wait for the database, returns an empty batch when the
-        next reconnection attempt is due.
+        next reconnection attempt is due. The flag is True once closing and drained.
         """
         loop = asyncio.get_running_loop()
-        try:
-            wait = max(0.0, self._next_attempt - loop.time()) if self._spooling() else None
-            first = await asyncio.wait_for(self._queue.get(), wait)
-        except TimeoutError:
+        wait = max(0.0, self._next_attempt - loop.time()) if self._spooling() else None
+        if not await self._buffer.wait(wait):
             return [], False
-        if first is _STOP:
-            return [], True
-        batch: list[DataEvent] = [first]  # type: ignore[list-item]
         deadline = loop.time() + self._max_delay_s
-        while len(batch) < self._batch_size:
-            try:
-                item = self._queue.get_nowait()
-            except asyncio.QueueEmpty:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                try:
-                    item = await asyncio.wait_for(self._queue.get(), remaining)
-                except TimeoutError:
-                    break
-            if item is _STOP:
-                return batch, True
-            batch.append(item)  # type: ignore[arg-type]
-        return batch, False
+        batch = self._buffer.take(self._batch_size)
+        while len(batch) < self._batch_size and not self._buffer.stopping:
+            remaining = deadline - loop.time()
+            if remaining <= 0 or not await self._buffer.wait(remaining):
+                break
+            batch += self._buffer.take(self._batch_size - len(batch))
+        return batch, self._buffer.stopping and not len(self._buffer)
 
     def _spooling(self) -> bool:
         return self._spool is not None and self._spool.pending_events > 0
