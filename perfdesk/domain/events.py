@@ -47,14 +47,9 @@ def _not_a_bool(value: object) -> object:
     return value
 
 
-def _not_a_number(value: object) -> object:
-    if isinstance(value, int | float):
-        raise ValueError("expected an RFC 3339 timestamp string, not a number")
-    return value
-
-
-UtcTime = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_to_utc)]
-"""RFC 3339 with an offset, as a JSON string (numbers are not taken as epochs)."""
+UtcTime = Annotated[AwareDatetime, Strict(), AfterValidator(_to_utc)]
+"""RFC 3339 text with an offset in JSON (a number is not an epoch here); in Python, an
+aware `datetime` (strict: validate dicts of JSON text with `validate_json`)."""
 
 
 class _Frame(BaseModel):

@@ -62,6 +62,7 @@ async def test_resume_after_drops_has_no_duplicates_or_gaps():
     try:
         for i in range(5):
             await handler.wait_for(lambda n=i: handler.count() > 400 * (n + 1))
+            await handler.wait_for(lambda: client.state is FeedState.LIVE)
             assert sim.drop_connections() == 1
             await handler.wait_for(lambda n=i: client.stats.reconnects == n + 1)
         sim.pause()
