@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 import perfdesk
 from perfdesk.domain.snapshot import StrategySnapshot
-from perfdesk.views import ops, settings_store, style
+from perfdesk.views import ops, settings_store, style, window_state
 from perfdesk.views.components.alert_banner import AlertBanner
 from perfdesk.views.components.data_card import set_text
 from perfdesk.views.dashboard_view import DashboardView
@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
         self.show_page("dashboard")
+        self.restore_state()
 
     def _build_pages(
         self,
@@ -288,29 +289,15 @@ class MainWindow(QMainWindow):
         self.thresholds.set_strategies(self._strategy_names)
         self.setup.set_strategies(self._strategy_names)
 
-    def save_state(self, settings: QSettings) -> None:
-        settings.setValue("main/geometry", self.saveGeometry())
-        settings.setValue("main/state", self.saveState())
-        settings.setValue("main/page", self.current_page())
-        settings.setValue("verification/splitter", self.verification.splitter.saveState())
-        settings.setValue(
-            "verification/header", self.verification.table.horizontalHeader().saveState()
-        )
+    def save_state(self, settings: QSettings | None = None) -> None:
+        """Window layout to QSettings (also done on close)."""
+        window_state.save(self, settings if settings is not None else self.store)
 
-    def restore_state(self, settings: QSettings) -> None:
-        for key, apply in (
-            ("main/geometry", self.restoreGeometry),
-            ("main/state", self.restoreState),
-            ("verification/splitter", self.verification.splitter.restoreState),
-            ("verification/header", self.verification.table.horizontalHeader().restoreState),
-        ):
-            value = settings.value(key)
-            if value is not None:
-                apply(value)
-        page = settings.value("main/page")
-        if isinstance(page, str) and page in self.pages:
-            self.show_page(page)
+    def restore_state(self, settings: QSettings | None = None) -> None:
+        """Window layout from QSettings (also done at construction)."""
+        window_state.restore(self, settings if settings is not None else self.store)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()
+        self.save_state()
         super().closeEvent(event)

@@ -37,6 +37,17 @@ class ThemeManager(QObject):
         self.convention = PnlConvention.GREEN_UP
 
 
+def configure_high_dpi() -> None:
+    """Call before creating the QApplication: scale by the screen's exact DPI factor.
+
+    Qt 6 always scales; PassThrough keeps fractional factors (125 %, 150 %) instead of
+    rounding them, so token sizes (logical px) look the same size on every screen.
+    """
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+
+
 def theme_manager() -> ThemeManager:
     """The application's ThemeManager (created on first use, parented to the app)."""
     app = QApplication.instance()

@@ -98,17 +98,26 @@ def test_a_failing_source_is_reported_not_fatal(qtbot, source) -> None:
 
 def test_window_state_round_trips_through_qsettings(qtbot, source, tmp_path) -> None:
     settings = QSettings(str(tmp_path / "perfdesk.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(source)
+    source.snaps = {"s1": make_snapshot("s1")}
+    window = MainWindow(source, settings=settings)
     qtbot.addWidget(window)
     window.show()
+    window.refresh()
     window.resize(711, 533)  # within the offscreen screen (800x600)
     window.show_page("verification")
     window.verification.splitter.setSizes([300, 100])
-    window.save_state(settings)
-    again = MainWindow(source)
+    table = window.verification.table
+    rule_col = window.verification.model.column_of("rule:drawdown")
+    table.setColumnWidth(rule_col, 177)
+    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    window.close()  # saves the layout
+    again = MainWindow(source, settings=settings)  # restores it
     qtbot.addWidget(again)
-    again.restore_state(settings)
     again.show()
     assert again.current_page() == "verification"
     assert again.size().width() == 711
     assert again.verification.splitter.saveState() == window.verification.splitter.saveState()
+    again.refresh()  # the rule column appears only now, and gets its saved width
+    col = again.verification.model.column_of("rule:drawdown")
+    assert again.verification.table.columnWidth(col) == 177
+    assert again.verification.table.horizontalHeader().sortIndicatorSection() == 0

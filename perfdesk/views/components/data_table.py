@@ -283,6 +283,34 @@ class DataTable(QTableView):
         for i, column in enumerate(self.source_model.columns):
             if column.width is not None:
                 self.setColumnWidth(i, column.width)
+        self._apply_saved_widths()
+
+    def layout_state(self) -> dict[str, Any]:
+        """Column widths by column key, and the sort column's key and order."""
+        header = self.horizontalHeader()
+        columns = self.source_model.columns
+        sort = header.sortIndicatorSection()
+        return {
+            "widths": {c.key: self.columnWidth(i) for i, c in enumerate(columns)},
+            "sort": [columns[sort].key, header.sortIndicatorOrder().value]
+            if 0 <= sort < len(columns)
+            else None,
+        }
+
+    def restore_layout(self, state: dict[str, Any]) -> None:
+        """Apply `layout_state()` output; widths of columns added later apply when they appear."""
+        self._saved_widths = {str(k): int(v) for k, v in dict(state.get("widths") or {}).items()}
+        self._apply_saved_widths()
+        sort = state.get("sort")
+        keys = [c.key for c in self.source_model.columns]
+        if isinstance(sort, list) and len(sort) == 2 and sort[0] in keys:
+            self.sortByColumn(keys.index(sort[0]), Qt.SortOrder(int(sort[1])))
+
+    def _apply_saved_widths(self) -> None:
+        for i, column in enumerate(self.source_model.columns):
+            width = getattr(self, "_saved_widths", {}).get(column.key)
+            if width and width > 0:
+                self.setColumnWidth(i, width)
 
     def key_at(self, proxy_row: int) -> str | None:
         """The row key shown at `proxy_row` (after sorting/filtering)."""
