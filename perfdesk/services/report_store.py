@@ -90,7 +90,7 @@ def simple_cron(kind: str, hour: int, minute: int = 0, *, weekday: int = 0, day:
     if kind == "daily":
         return f"{minute} {hour} * * *"
     if kind == "weekly":
-        return f"{minute} {hour} * * {('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')[weekday]}"
+        return f"{minute} {hour} * * {_DAYS[weekday]}"
     if kind == "monthly":
         return f"{minute} {hour} {day} * *"
     raise ScheduleError(f"kind: {kind!r} is not daily, weekly or monthly")
@@ -207,3 +207,51 @@ class ReportStore:
             "SELECT max(scheduled_for) FROM report_runs WHERE schedule_id = $1", schedule_id
         )
         return value
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class SimpleRule:
+    """A crontab rule the GUI's simple form can show: daily, weekly or monthly."""
+
+    kind: str  # daily | weekly | monthly
+    hour: int
+    minute: int
+    weekday: int = 0  # 0 = Monday (weekly)
+    day: int = 1  # day of month (monthly)
+
+    @property
+    def cron(self) -> str:
+        return simple_cron(self.kind, self.hour, self.minute, weekday=self.weekday, day=self.day)
+
+
+def parse_simple(cron: str) -> SimpleRule | None:
+    """The simple form of a rule made by `simple_cron`, or None for any other rule."""
+    parts = cron.split()
+    if len(parts) != 5 or not (parts[0].isdigit() and parts[1].isdigit()):
+        return None
+    minute, hour, dom, month, dow = int(parts[0]), int(parts[1]), parts[2], parts[3], parts[4]
+    if month != "*":
+        return None
+    if dom == "*" and dow == "*":
+        return SimpleRule("daily", hour, minute)
+    if dom == "*" and dow in _DAYS:
+        return SimpleRule("weekly", hour, minute, weekday=_DAYS.index(dow))
+    if dom.isdigit() and dow == "*":
+        return SimpleRule("monthly", hour, minute, day=int(dom))
+    return None
+
+
+def describe(schedule: ReportSchedule) -> str:
+    """"daily at 07:00 (Europe/Paris)" — or the crontab rule itself."""
+    rule = parse_simple(schedule.cron)
+    at = f"at {rule.hour:02d}:{rule.minute:02d}" if rule else ""
+    text = {
+        None: f"cron {schedule.cron}",
+        "daily": f"daily {at}",
+        "weekly": f"weekly on {_DAYS[rule.weekday].title()} {at}" if rule else "",
+        "monthly": f"monthly on day {rule.day} {at}" if rule else "",
+    }[rule.kind if rule else None]
+    return f"{text} ({schedule.timezone})"
