@@ -24,6 +24,8 @@ from PySide6.QtWidgets import QApplication
 from perfdesk.domain.alerts import Alert
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.services.backend_host import BackendHost
+from perfdesk.services.bootstrap import Backend
+from perfdesk.services.client_mode import start_client_backend
 from perfdesk.services.secrets import get_secret
 from perfdesk.views.alert_controller import AlertController
 from perfdesk.views.history_view import HistoryView
@@ -41,6 +43,7 @@ class AppConfig:
     screenshot: Path | None = None
     screenshot_after_s: float = 20.0
     theme: str = "dark"
+    client: bool = False  # client mode: a shared database, no engine (services.client_mode)
 
 
 class RuntimeSource:
@@ -107,9 +110,7 @@ async def _main(app: QApplication, config: AppConfig) -> int:
     window.show()
     window.statusBar().showMessage("Starting the database and the engine link…")
     try:
-        backend = await host.start(
-            config.dsn, config.engine_url, demo=config.demo, token=get_secret("engine_token")
-        )
+        backend = await _start_backend(host, config)
     except Exception as exc:
         log.exception("could not start")
         window.statusBar().showMessage(f"Could not start: {exc}")
@@ -127,6 +128,14 @@ async def _main(app: QApplication, config: AppConfig) -> int:
         window.save_state(settings)
     await host.stop()
     return 0
+
+
+async def _start_backend(host: BackendHost, config: AppConfig) -> Backend:
+    if config.client:  # read the shared database a `perfdesk collect` writes
+        host.backend = await host.run(start_client_backend(config.dsn))
+        return host.backend
+    token = get_secret("engine_token")
+    return await host.start(config.dsn, config.engine_url, demo=config.demo, token=token)
 
 
 def _set_theme(app: QApplication, settings: QSettings, key: str) -> None:

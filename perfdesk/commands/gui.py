@@ -11,6 +11,12 @@ from perfdesk.commands._common import add_connection_arguments
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_connection_arguments(parser)
     add_window_arguments(parser)
+    parser.add_argument(
+        "--client",
+        action="store_true",
+        help="client mode: read live state from the shared database (--dsn) that a "
+        "`perfdesk collect` writes; no engine link (see docs/collector.md)",
+    )
 
 
 def add_window_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,5 +42,6 @@ def run(args: argparse.Namespace, *, demo: bool = False) -> int:
         screenshot=args.screenshot,
         screenshot_after_s=args.after,
         theme=args.theme,
+        client=getattr(args, "client", False),
     )
     return run_app(config)
