@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from perfdesk.services.backend_host import BackendHost
+from perfdesk.services.report_render import csv_renderer, html_renderer
+from perfdesk.services.report_scheduler import ReportScheduler, start_report_scheduler
 from perfdesk.views import ops
 from perfdesk.views.report_export_view import ExportPanel
+from perfdesk.views.report_pdf import pdf_renderer
 from perfdesk.views.report_schedules_view import SchedulesView
-from perfdesk.views.report_source import ReportsSource
+from perfdesk.views.report_source import ReportsSource, SchedulerSource
 
 
 class ReportsView(QWidget):
+    @classmethod
+    async def for_host(cls, host: BackendHost) -> ReportsView:
+        """Start the ReportScheduler on the backend loop (Qt PDF renderer injected: it
+        runs in the backend's worker threads) and return the page over it."""
+        backend = host.backend
+        if backend is None:
+            raise RuntimeError("ReportsView.for_host needs a started backend")
+        alerts = getattr(getattr(backend, "runtime", None), "alerts", None)
+        renderers = {"pdf": pdf_renderer, "html": html_renderer, "csv": csv_renderer}
+        scheduler = await host.run(start_report_scheduler(backend.store, alerts, renderers))
+        view = cls(SchedulerSource(scheduler, run=host.run))
+        view.scheduler, view._host = scheduler, host
+        return view
+
     def __init__(self, source: ReportsSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("Page")
         self.source = source
+        self.scheduler: ReportScheduler | None = None
+        self._host: Any = None
         self.export = ExportPanel(source)
         self.schedules = SchedulesView(source)
         self.tabs = QTabWidget()
@@ -25,6 +47,12 @@ class ReportsView(QWidget):
         layout.addWidget(self.tabs)
         self.export.exported.connect(lambda _paths: self.schedules.refresh())
         self._loaded = False
+
+    async def stop(self) -> None:
+        """Stop the scheduler started by `for_host` (on the backend loop)."""
+        if self.scheduler is not None and self._host is not None:
+            await self._host.run(self.scheduler.stop())
+            self.scheduler = None
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
