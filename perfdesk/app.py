@@ -30,6 +30,7 @@ from perfdesk.services.secrets import get_secret
 from perfdesk.views.alert_controller import AlertController
 from perfdesk.views.history_view import HistoryView
 from perfdesk.views.main_window import MainWindow
+from perfdesk.views.report_view import ReportsView
 from perfdesk.views.style import apply_theme
 
 log = logging.getLogger(__name__)
@@ -120,12 +121,15 @@ async def _main(app: QApplication, config: AppConfig) -> int:
     alerts_ui.user = backend.user
     history_page = HistoryView.for_host(host)  # runs HistoryService on the backend loop
     window.add_page("history", "History", history_page, "Ctrl+6")
+    reports_page = await ReportsView.for_host(host)  # ReportScheduler on the backend loop
+    window.add_page("reports", "Reports", reports_page, "Ctrl+7")
     window.statusBar().showMessage(backend.description)
     if config.screenshot is not None:
         _schedule_screenshot(window, config.screenshot, config.screenshot_after_s)
     await closed.wait()
     if config.screenshot is None:
         window.save_state(settings)
+    await reports_page.stop()
     await host.stop()
     return 0
 
