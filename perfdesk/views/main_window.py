@@ -89,6 +89,8 @@ class MainWindow(QMainWindow):
         self.timer.start()
         self.show_page("dashboard")
         self.restore_state()
+        if self.store.contains("settings/appearance.theme"):
+            self.apply_settings(self.settings_view.current)  # the user's saved look
 
     def _build_pages(
         self,

@@ -55,7 +55,7 @@ class ExpectationRepository(Protocol):
 
     async def save_expectations(
         self, strategy_id: str, expectations: Expectations, who: str
-    ) -> None: ...
+    ) -> object: ...
 
 
 @dataclass(frozen=True)

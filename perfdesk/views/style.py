@@ -70,15 +70,19 @@ def system_scheme() -> str:
 def apply_theme(
     app: QCoreApplication,
     theme: str = "dark",
-    variant: str = "standard",
-    convention: PnlConvention | str = PnlConvention.GREEN_UP,
+    variant: str | None = None,
+    convention: PnlConvention | str | None = None,
 ) -> Theme:
-    """Style the whole app from tokens. `theme` is "dark", "light" or "system"."""
+    """Style the whole app from tokens. `theme` is "dark", "light" or "system".
+
+    `variant` ("standard"/"colorblind") and `convention` keep their current values
+    when not given, so switching only the theme keeps the user's palette choices."""
     if not isinstance(app, QApplication):
         raise TypeError("apply_theme needs a QApplication (widgets), not a core application")
     manager = theme_manager()
-    manager.requested, manager.variant = theme, variant
-    manager.convention = PnlConvention(convention)
+    variant = variant if variant is not None else manager.variant
+    convention = PnlConvention(convention if convention is not None else manager.convention)
+    manager.requested, manager.variant, manager.convention = theme, variant, convention
     resolved = load_theme(system_scheme() if theme == SYSTEM else theme, variant, convention)
     manager.theme = resolved
     _restyle(app, resolved)

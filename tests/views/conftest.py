@@ -31,7 +31,7 @@ def themed(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> QApp
     folder = tmp_path_factory.mktemp("qsettings")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
-    apply_theme(qapp, "dark")
+    apply_theme(qapp, "dark", "standard", "green_up")
     return qapp
 
 
