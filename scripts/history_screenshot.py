@@ -4,7 +4,8 @@ of realistic 1-minute data, backtest profiles and the real HistoryService.
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/history_screenshot.py [--theme dark|light]
 
 Writes docs/screenshots/history.png (overview), history-risk.png, history-tables.png and
-history-compare.png. Everything runs on the qasync loop, like the app.
+history-compare.png, plus history-threshold-test.png. Everything runs on the qasync
+loop, like the app.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from perfdesk.bench import _history_data as data
 from perfdesk.bench._harness import temporary_database
 from perfdesk.domain.events import StrategyInfo
 from perfdesk.domain.status import StrategyState
+from perfdesk.domain.thresholds import DailyLossThresholds, DrawdownThresholds, Thresholds
 from perfdesk.services.history import HistoryService
 from perfdesk.services.store import Store
 from perfdesk.views.history_source import ServiceHistorySource
 from perfdesk.views.history_view import HistoryView
 from perfdesk.views.main_window import MainWindow
 from perfdesk.views.style import apply_theme
+from perfdesk.views.threshold_backtest import ThresholdBacktest
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 LIVE_DAYS = 150
@@ -127,6 +130,28 @@ async def render(store: Store, theme: str) -> None:
     view.tabs.setCurrentIndex(3)
     await save(window, f"history-compare{suffix}.png")
     window.close()
+    await render_threshold_test(view.source, suffix)
+
+
+async def render_threshold_test(source: ServiceHistorySource, suffix: str) -> None:
+    """The threshold form's panel alone: a tighter draft against the saved defaults."""
+    draft = Thresholds(
+        drawdown=DrawdownThresholds(warning_percentile=0.8, critical_percentile=0.95),
+        daily_loss=DailyLossThresholds(warning_loss=0.02, critical_loss=0.03),
+    )
+    panel = ThresholdBacktest(source, draft=lambda: draft, saved=Thresholds)
+    panel.setObjectName("Page")
+    panel.layout().setContentsMargins(16, 16, 16, 16)
+    panel.resize(1000, 600)
+    panel.show()
+    done = asyncio.Event()
+    panel.tested.connect(lambda _r: done.set())
+    await asyncio.sleep(0.3)
+    panel.set_strategy("momentum-es")
+    panel.run()
+    await asyncio.wait_for(done.wait(), 120)
+    await save(panel, f"history-threshold-test{suffix}.png")
+    panel.close()
 
 
 def main() -> int:

@@ -156,6 +156,8 @@ class EquityChart(HistoryPlot):
         self.live.setData(t, equity)
         self.backtest.setData([], [])
         self.expected.setData([], [])
+        self.legend().removeItem(self.backtest)
+        self.legend().removeItem(self.expected)
         self.go_live.setVisible(False)
         self.show_markers(replay)
         self.autorange()

@@ -135,8 +135,8 @@ def drawdowns_model(
 ) -> RowTableModel[DrawdownRow]:
     """Deepest first; `compact` leaves out the valley date (for the overview)."""
     columns = [
-        Column[DrawdownRow]("depth", "Depth", lambda r: r.depth, fmt=_pct, align=RIGHT,
-                            pnl=True, width=78),
+        Column[DrawdownRow]("depth", "Depth", lambda r: r.depth,
+                            fmt=lambda v: fmt.percent(v, 1), align=RIGHT, pnl=True, width=78),
         Column[DrawdownRow]("start", "Started", lambda r: r.start_ts, fmt=_day, width=100),
         Column[DrawdownRow]("valley", "Valley", lambda r: r.valley_ts, fmt=_day, width=100),
         Column[DrawdownRow]("end", "Recovered", lambda r: r.end_ts or 0.0,

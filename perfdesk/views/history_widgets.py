@@ -8,6 +8,7 @@ of the number), so the green-up/red-up convention and the colour-blind palette a
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
@@ -15,7 +16,6 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from perfdesk.analytics.history_types import GapDecomposition, HistoryAnalysis
 from perfdesk.views import fmt, style
-from perfdesk.views.components.data_card import DataCard
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -217,6 +217,10 @@ def _deeper(value: object, ref: object) -> bool:
     return isinstance(value, float) and isinstance(ref, float) and value < ref
 
 
+def _percent_fmt(*, signed: bool) -> Callable[[float | None], str]:
+    return lambda v: fmt.percent(v, 1, signed=signed)
+
+
 def _expected(result: HistoryAnalysis) -> float | None:
     """What the backtest's growth says the range should have returned."""
     return result.gap.expected_return if result.gap is not None else None
@@ -231,6 +235,32 @@ KPIS = (
 )
 
 
+class Kpi(QFrame):
+    """One headline figure: title, the live value (P/L coloured), the backtest's below."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("kind", "card")
+        theme = style.current_theme()
+        box = QVBoxLayout(self)
+        pad = theme.px("spacing.semantic.md")
+        box.setContentsMargins(pad, pad, pad, pad)
+        box.setSpacing(2)
+        self.title = QLabel(title.upper())
+        self.title.setProperty("kind", "caption")
+        self.value = QLabel(fmt.DASH)
+        self.value.setProperty("kind", "price")
+        self.ref = QLabel("")
+        self.ref.setProperty("kind", "muted")
+        for label in (self.title, self.value, self.ref):
+            box.addWidget(label)
+
+    def set(self, value: str, ref: str, pnl: str = "flat") -> None:
+        self.value.setText(value)
+        self.ref.setText(ref)
+        style.set_style_property(self.value, "pnl", pnl)
+
+
 class KpiStrip(QWidget):
     """The headline figures of the range, live against the backtest."""
 
@@ -239,43 +269,35 @@ class KpiStrip(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(style.current_theme().px("spacing.semantic.md"))
-        self.cards: dict[str, DataCard] = {}
+        self.cards: dict[str, Kpi] = {}
         for key, title in KPIS:
-            card = DataCard(title, columns=2)
-            card.add_metric("value", "live", kind="price")
-            card.add_metric("ref", "backtest" if key != "alerts" else "critical", kind="figure")
-            row.addWidget(card, 1)
-            self.cards[key] = card
+            self.cards[key] = Kpi(title)
+            row.addWidget(self.cards[key], 1)
 
     def show_result(self, result: HistoryAnalysis) -> None:
         live, bt = result.metrics, result.metrics_backtest
         pairs = {
             "total": (live.get("cumulative_return"), _expected(result), "pct"),
             "sharpe": (live.get("sharpe_ratio"), bt.get("sharpe_ratio"), "ratio"),
-            "maxdd": (
-                live.get("max_drawdown_intraday", live.get("max_drawdown")),
-                bt.get("max_drawdown"),
-                "pct",
-            ),
+            "maxdd": (live.get("max_drawdown_intraday", live.get("max_drawdown")),
+                      bt.get("max_drawdown"), "pct"),
             "vol": (live.get("annual_volatility"), bt.get("annual_volatility"), "pct"),
-        }
+        }  # fmt: skip
         for key, (value, ref, kind) in pairs.items():
-            text = (
-                fmt.percent(value, 1, signed=key == "total")
-                if kind == "pct"
-                else (fmt.ratio(value))
-            )
-            pnl = fmt.pnl_kind(value) if key in ("total", "sharpe") else None
+            show = _percent_fmt(signed=key == "total") if kind == "pct" else fmt.ratio
+            pnl = fmt.pnl_kind(value) if key in ("total", "sharpe") else "flat"
             if key == "maxdd":
                 pnl = "loss" if _deeper(value, ref) else "flat"
-            self.cards[key].set_metric("value", text, pnl=pnl)
-            ref_text = fmt.percent(ref, 1) if kind == "pct" else fmt.ratio(ref)
-            self.cards[key].set_metric("ref", ref_text if ref is not None else fmt.DASH)
+            label = "expected" if key == "total" else "backtest"
+            self.cards[key].set(show(value), f"{label} {show(ref)}" if ref is not None else "", pnl)
         self._alerts(result)
 
     def _alerts(self, result: HistoryAnalysis) -> None:
         replay = result.replay
-        count = replay.alert_count if replay else None
-        crit = sum(1 for a in replay.fired if a.severity.value == "critical") if replay else 0
-        self.cards["alerts"].set_metric("value", fmt.count(count), pnl="loss" if crit else "flat")
-        self.cards["alerts"].set_metric("ref", fmt.count(crit) if replay else fmt.DASH)
+        if replay is None:
+            self.cards["alerts"].set(fmt.DASH, "not replayed")
+            return
+        crit = sum(1 for a in replay.fired if a.severity.value == "critical")
+        self.cards["alerts"].set(
+            fmt.count(replay.alert_count), f"{crit} critical", "loss" if crit else "flat"
+        )

@@ -28,6 +28,7 @@ from perfdesk.views import ops, style
 from perfdesk.views.components.button import Button
 from perfdesk.views.history_charts import AlertsPerMonthChart, EquityChart
 from perfdesk.views.history_source import HistorySource
+from perfdesk.views.history_widgets import Panel
 
 Draft = Callable[[], Thresholds | None]
 
@@ -95,8 +96,8 @@ class ThresholdBacktest(QWidget):
         self.chart.setMinimumHeight(160)
         self.per_month = AlertsPerMonthChart()
         self.per_month.setMinimumHeight(110)
-        box.addWidget(self.chart, 3)
-        box.addWidget(self.per_month, 2)
+        box.addWidget(Panel("Equity — ▼ where the draft rules would have fired", self.chart), 3)
+        box.addWidget(Panel("Alerts per month (draft rules)", self.per_month), 2)
 
     def set_source(self, source: HistorySource) -> None:
         """Attach the history source (the backend starts after the window is built)."""

@@ -48,7 +48,7 @@ async def test_first_strategy_loads_and_every_part_is_shown(qtbot, store: Store)
     overview = view.overview
     assert overview.metrics.rowCount() == len(METRICS)
     assert overview.equity.live.xData.size == result.t.size
-    assert overview.kpis.cards["total"].metric_label("value").text().endswith("%")
+    assert overview.kpis.cards["total"].value.text().endswith("%")
     assert overview.gap.steps()[-1][2] == result.gap.live_return
     assert not view.progress.busy
     assert "1-minute bars" in view.progress.message.text()
@@ -100,7 +100,7 @@ async def test_several_strategies_are_compared_side_by_side(qtbot, store: Store)
     assert len(view.compare.chart.curves) == 2
     assert view.detail.count() == 2
     view.detail.setCurrentIndex(1)  # the detail tabs switch without a reload
-    assert view.overview.kpis.cards["alerts"].metric_label("value").text() == "0"
+    assert view.overview.kpis.cards["alerts"].value.text() == "0"
 
 
 def test_table_models_pass_the_model_tester(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
