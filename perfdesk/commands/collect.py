@@ -84,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
 async def _collect(args: argparse.Namespace) -> int:
     from perfdesk.services.collector import Collector
     from perfdesk.services.collector_lock import CollectorLockError
+    from perfdesk.services.report_render import headless_renderers
+    from perfdesk.services.report_scheduler import start_report_scheduler
 
     if not args.engine_url:
         log.error("no engine configured: pass --engine-url or set PERFDESK_ENGINE_URL")
@@ -95,8 +97,13 @@ async def _collect(args: argparse.Namespace) -> int:
         except CollectorLockError as exc:
             log.error("refusing to start: %s", exc)
             return EXIT_LOCKED
+        # Report schedules: HTML/CSV in-process, PDF by a `perfdesk report` child (no Qt here).
+        reports = await start_report_scheduler(
+            collector.store, collector.runtime.alerts, headless_renderers(dsn)
+        )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(_first(stop.wait(), collector.stopped.wait()), args.duration)
+        await reports.stop()
         await collector.stop()
     return 0
 
