@@ -80,7 +80,9 @@ def per_month(fired: tuple[FiredAlert, ...]) -> dict[str, dict[str, int]]:
     return dict(sorted(out.items()))
 
 
-def replay_threshold_sets(data: HistoryInput, threshold_sets: list[Thresholds | None]) -> ThresholdTest:
+def replay_threshold_sets(
+    data: HistoryInput, threshold_sets: list[Thresholds | None]
+) -> ThresholdTest:
     """Replay each threshold set over the same history (daily returns from its bars)."""
     from perfdesk.analytics.history_analysis import daily_returns
 
