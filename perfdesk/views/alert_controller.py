@@ -20,7 +20,7 @@ from perfdesk.views.alert_log_view import AlertLogView, HistoryLoader
 from perfdesk.views.alert_tray import AlertTray, ManagerFeed
 from perfdesk.views.main_window import MainWindow
 
-Call = Callable[..., None]
+Call = Callable[..., object]
 BANNER_ACK_COMMENT = "acknowledged from the banner"
 
 
