@@ -124,6 +124,12 @@ class _StoreHandler:
         if len(self.seen) >= self.expected:
             self.all_seen.set()
 
+    async def on_events(self, events: list[DataEvent]) -> None:
+        self.seen.extend(events)
+        await self.writer.put_many(events)
+        if len(self.seen) >= self.expected:
+            self.all_seen.set()
+
     async def on_dead_letter(self, raw: str | bytes, reason: str) -> None:
         await self.store.add_dead_letter(raw, reason)
 

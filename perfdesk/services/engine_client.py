@@ -47,7 +47,12 @@ Resume = Callable[[], Awaitable[dict[str, int]]]
 
 
 class EngineHandler(Protocol):
-    """What the client calls. Coroutines are awaited in frame order (backpressure)."""
+    """What the client calls. Coroutines are awaited in frame order (backpressure).
+
+    Optional: `async def on_events(self, events: list[DataEvent])`. If a handler has
+    it, the fresh events of a batch frame arrive in one call (in seq order per
+    strategy) instead of one `on_event` each — the fast path for a store writer.
+    """
 
     async def on_strategy(self, info: StrategyInfo) -> None: ...
 
@@ -220,8 +225,7 @@ class EngineClient:
             case "equity" | "fill" | "status":
                 await self._deliver(frame)
             case "batch":
-                for event in frame.frames:
-                    await self._deliver(event)
+                await self._deliver_many(frame.frames)
             case "strategy":
                 await self._call(self.handler.on_strategy(frame))
             case "hello":
@@ -239,21 +243,38 @@ class EngineClient:
             if isinstance(item, tuple):
                 await self._dead_letter(*item)
             else:
-                await self._deliver(item)
+                await self._deliver_many([item])
 
-    async def _deliver(self, event: DataEvent) -> None:
+    def _accept(self, event: DataEvent) -> bool:
+        """Seq bookkeeping: False for a duplicate; counts gaps. Loop thread only."""
         sid, seq = event.strategy_id, event.seq
         last = self._last.get(sid, 0)
         if seq <= last:
             self.stats.duplicates += 1
-            return
+            return False
         if seq > last + 1:
             self.stats.gaps += 1
             self.stats.missing += seq - last - 1
             log.warning("%s: gap, seqs %d..%d never arrived", sid, last + 1, seq - 1)
         self._last[sid] = seq
         self.stats.events += 1
-        await self._call(self.handler.on_event(event))
+        return True
+
+    async def _deliver(self, event: DataEvent) -> None:
+        if self._accept(event):
+            await self._call(self.handler.on_event(event))
+
+    async def _deliver_many(self, events: Sequence[DataEvent]) -> None:
+        """A batch's fresh events: one `on_events` call if the handler has it."""
+        fresh = [e for e in events if self._accept(e)]
+        if not fresh:
+            return
+        on_events = getattr(self.handler, "on_events", None)
+        if on_events is not None:
+            await self._call(on_events(fresh))
+            return
+        for event in fresh:
+            await self._call(self.handler.on_event(event))
 
     async def _dead_letter(self, raw: str | bytes, reason: str) -> None:
         self.stats.dead_letters += 1

