@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import orjson
 import pytest
@@ -201,3 +202,33 @@ def test_bad_configuration_is_refused():
         Simulator(rate=0)
     with pytest.raises(FrameError):
         parse_frame("{")
+
+
+async def test_ping_is_answered_with_a_heartbeat():
+    sim = Simulator(strategies=1, heartbeat_s=60.0, **FAST)
+    url = await sim.start()
+    try:
+        async with connect(url, close_timeout=0.5) as ws:
+            for _ in range(2):  # hello + strategy
+                await ws.recv()
+            await ws.send('{"type":"ping"}')
+            assert parse_frame(await ws.recv()).type == "heartbeat"
+    finally:
+        await sim.stop()
+
+
+async def test_repeat_and_skip_faults_on_the_wire():
+    from perfdesk.sim import FaultConfig
+
+    faults = FaultConfig(repeat_prob=0.05, skip_prob=0.05)
+    sim = Simulator(strategies=1, seed=8, faults=faults, **FAST)
+    url = await sim.start()
+    try:
+        async with connect(url, close_timeout=0.5) as ws:
+            await ws.send('{"type":"subscribe"}')
+            seqs = [e.seq for e in await _read_data(ws, 2000)]
+    finally:
+        await sim.stop()
+    assert any(b == a for a, b in itertools.pairwise(seqs))  # repeats
+    assert any(b > a + 1 for a, b in itertools.pairwise(seqs))  # skips
+    assert all(b >= a for a, b in itertools.pairwise(seqs))  # never backwards
