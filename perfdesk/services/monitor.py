@@ -11,13 +11,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 from perfdesk.analytics import fdr
 from perfdesk.analytics.streaming import EquityStats
 from perfdesk.analytics.validator import validate
 from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StatusEvent, StrategyInfo
 from perfdesk.domain.expectations import Expectations
-from perfdesk.domain.snapshot import StrategySnapshot
+from perfdesk.domain.snapshot import FloatArray, StrategySnapshot
 from perfdesk.domain.status import FeedState, StrategyState
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.domain.verdict import Verdict
@@ -70,7 +71,8 @@ class LiveMonitor:
             live.stats.update(ts, event.equity)
             live.chart.append(ts, event.equity)
         elif isinstance(event, FillEvent):
-            live.stats.fill(
+            self.warm_fill(
+                event.strategy_id,
                 event.ts.timestamp(),
                 event.symbol,
                 event.side,
@@ -81,6 +83,31 @@ class LiveMonitor:
             )
         elif isinstance(event, StatusEvent):
             live.state = event.status
+
+    def warm(self, strategy_id: str, t: FloatArray, equity: FloatArray) -> None:
+        """Feed stored equity samples (oldest first) without counting them as received."""
+        live = self._get(strategy_id)
+        for ts, value in zip(t.tolist(), equity.tolist(), strict=True):
+            live.stats.update(ts, value)
+            live.chart.append(ts, value)
+        live.version += 1
+
+    def warm_fill(
+        self,
+        strategy_id: str,
+        ts: float,
+        symbol: str,
+        side: Literal["buy", "sell"],
+        *,
+        qty: float,
+        price: float,
+        fee: float,
+        expected_price: float | None,
+    ) -> None:
+        """Feed one stored fill without counting it as received."""
+        self._get(strategy_id).stats.fill(
+            ts, symbol, side, qty=qty, price=price, fee=fee, expected_price=expected_price
+        )
 
     def set_expectations(self, strategy_id: str, expectations: Expectations) -> None:
         live = self._get(strategy_id)

@@ -24,6 +24,7 @@ from perfdesk.services.pipeline import Pipeline
 from perfdesk.services.store import Store
 from perfdesk.services.store_writer import StoreWriter
 from perfdesk.services.tasks import TaskSet
+from perfdesk.services.warmup import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class Runtime:
         self._tasks = TaskSet()
 
     async def start(self) -> None:
+        await warm_up(self.monitor, self.store)  # resume the live state before new events
         await self.alert_persistence.start(self.alerts)  # load alert state before validating
         self.alert_channels.start(self.alerts)
         self._tasks.spawn(self.writer.run(), "store-writer")
