@@ -3,9 +3,10 @@ History screenshot).
 
 `synthetic_events` (perfdesk.bench.storage) builds one pydantic event at a time — right
 for tests, far too slow for 15.7 M rows — so this module generates the same tables with
-numpy and loads them with binary COPY. The rollups are then built by the storage
-engineer's own back-fill: load the raw rows with the schema at version 1, then migrate
-to the head; migration 0002 aggregates every stored row into rollup_1m / rollup_1d.
+numpy and loads them with binary COPY. The rollups come either from the storage layer's
+own back-fill (schema at version 1 while loading, then migrate: migration 0002
+aggregates every stored row; minutes of CPU for 30 M rows) or, by default, from numpy
+(`_history_rollups`, checked equal to the back-fill by a test).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from perfdesk.bench import _history_rollups as rollup
 from perfdesk.services import database
 
 PG_EPOCH_US = 946_684_800 * 1_000_000  # 2000-01-01 in Unix microseconds
@@ -107,30 +109,43 @@ def equity_rows(sid: str, t: FloatArray, equity: FloatArray, seq0: int) -> np.nd
     return rows
 
 
-def fill_rows(sid: str, t: FloatArray, seq0: int, side: str, seed: int) -> np.ndarray:
-    """Binary COPY rows for `fills`: ~1 bp mean slippage, 2 bp noise, $0.5 fees."""
+def fill_arrays(t: FloatArray, side: str, seed: int) -> dict[str, FloatArray]:
+    """Fills at times `t`: ~1 bp mean slippage against the side, 2 bp noise, $0.5 fees."""
     rng = np.random.default_rng(seed)
+    n = t.size
+    expected = 100.0 + rng.uniform(-1, 1, n)
+    sign = 1.0 if side == "buy" else -1.0
+    return {
+        "t": t,
+        "qty": rng.integers(1, 10, n).astype(np.float64),
+        "price": expected * (1 + sign * rng.normal(1e-4, 2e-4, n)),
+        "expected": expected,
+        "fee": np.full(n, 0.5),
+        "sign": np.full(n, sign),
+    }
+
+
+def fill_rows(sid: str, fills: dict[str, FloatArray], seq0: int, side: str) -> np.ndarray:
+    """Binary COPY rows for the `fills` table."""
     sid_b, side_b = sid.encode(), side.encode()
     dt = _row_dtype(
         [("sid", f"S{len(sid_b)}"), ("seq", ">i8"), ("ts", ">i8"), ("oid", "S12"),
          ("sym", "S2"), ("side", f"S{len(side_b)}"), ("qty", ">f8"), ("px", ">f8"),
          ("fee", ">f8"), ("exp", ">f8")]
     )  # fmt: skip
-    n = t.size
-    expected = 100.0 + rng.uniform(-1, 1, n)
-    sign = 1.0 if side == "buy" else -1.0
+    n = fills["t"].size
     rows = np.zeros(n, dtype=dt)
     rows["n"] = 10
     _fill(rows, "sid", sid_b, len(sid_b))
     _fill(rows, "seq", seq0 + np.arange(n), 8)
-    _fill(rows, "ts", _pg_ts(t), 8)
+    _fill(rows, "ts", _pg_ts(fills["t"]), 8)
     _fill(rows, "oid", np.char.mod("o%011d", seq0 + np.arange(n)).astype("S12"), 12)
     _fill(rows, "sym", b"ES", 2)
     _fill(rows, "side", side_b, len(side_b))
-    _fill(rows, "qty", rng.integers(1, 10, n).astype(float), 8)
-    _fill(rows, "px", expected * (1 + sign * rng.normal(1e-4, 2e-4, n)), 8)
-    _fill(rows, "fee", 0.5, 8)
-    _fill(rows, "exp", expected, 8)
+    _fill(rows, "qty", fills["qty"], 8)
+    _fill(rows, "px", fills["price"], 8)
+    _fill(rows, "fee", fills["fee"], 8)
+    _fill(rows, "exp", fills["expected"], 8)
     return rows
 
 
@@ -160,27 +175,63 @@ async def load_strategy(
     spec: PathSpec,
     fill_every_s: float = 300.0,
     seed: int = 0,
+    rollups: bool = True,
 ) -> int:
-    """Load `n` equity samples (and fills every `fill_every_s`) of one strategy; rows."""
+    """Load `n` equity samples and a fill every `fill_every_s` of one strategy; returns
+    the raw rows. `rollups=True` also COPYs its 1-minute and 1-day bars (numpy-built,
+    schema at its head); False leaves them to the migration back-fill (`build_rollups`)."""
+    t, equity, sides = strategy_arrays(
+        start, n=n, step_s=step_s, spec=spec, fill_every_s=fill_every_s, seed=seed
+    )
+    await copy_rows(conn, "equity", equity_rows(sid, t, equity, 1), EQUITY_COLS)
+    seq = n + 1
+    for side, arrays in sides.items():
+        await copy_rows(conn, "fills", fill_rows(sid, arrays, seq, side), FILL_COLS)
+        seq += arrays["t"].size
+    if rollups:
+        await copy_rollups(conn, sid, minute_bars_of(t, equity, sides))
+    return n + sum(a["t"].size for a in sides.values())
+
+
+def strategy_arrays(
+    start: datetime, *, n: int, step_s: float, spec: PathSpec, fill_every_s: float, seed: int
+) -> tuple[FloatArray, FloatArray, dict[str, dict[str, FloatArray]]]:
+    """(sample times, equity, fills by side): what `load_strategy` stores."""
     t = start.timestamp() + step_s * np.arange(n, dtype=np.float64)
     equity = equity_path(n, step_s, spec, seed)
-    await copy_rows(conn, "equity", equity_rows(sid, t, equity, 1), EQUITY_COLS)
     fill_t = np.arange(t[0] + 1.0, t[-1], fill_every_s)
-    seq = n + 1
-    for side, part in (("buy", fill_t[0::2]), ("sell", fill_t[1::2])):
-        rows = fill_rows(sid, part, seq, side, seed + len(side))
-        await copy_rows(conn, "fills", rows, FILL_COLS)
-        seq += part.size
-    return n + fill_t.size
+    sides = {
+        side: fill_arrays(part, side, seed + len(side))
+        for side, part in (("buy", fill_t[0::2]), ("sell", fill_t[1::2]))
+    }
+    return t, equity, sides
 
 
-async def prepare_schema(conn: Any) -> None:
-    """Schema at version 1 (raw tables only): rows loaded now are rolled up later."""
-    await database.migrate(conn, upto=1)
+def minute_bars_of(
+    t: FloatArray, equity: FloatArray, sides: dict[str, dict[str, FloatArray]]
+) -> rollup.Bars:
+    """The 1-minute bars of a strategy's arrays (equity seqs are 1..n)."""
+    parts = list(sides.values())
+    fills = {k: np.concatenate([a[k] for a in parts]) for k in parts[0]}
+    seqs = np.arange(1, t.size + 1, dtype=np.int64)
+    return rollup.minute_bars(t, equity, seqs, equity - equity[0], fills)
+
+
+async def copy_rollups(conn: Any, sid: str, minutes: rollup.Bars) -> None:
+    """COPY the 1-minute bars and the 1-day bars built from them."""
+    for table, bars in (("rollup_1m", minutes), ("rollup_1d", rollup.day_bars(minutes))):
+        await copy_rows(conn, table, rollup.copy_records(sid, bars, _pg_ts), rollup.ROLLUP_COLS)
+
+
+async def prepare_schema(conn: Any, *, rollups: bool = True) -> None:
+    """The schema for loading: at its head when the loader writes the rollups itself,
+    else at version 1 (raw tables only), rolled up later by `build_rollups`."""
+    await database.migrate(conn, upto=None if rollups else 1)
 
 
 async def build_rollups(conn: Any) -> None:
-    """Migrate to the head: migration 0002 back-fills both rollups from the raw rows."""
+    """Migrate to the head (migration 0002 back-fills both rollups from the raw rows when
+    the schema was left at version 1), then refresh the planner's statistics."""
     await database.migrate(conn)
     await conn.execute("ANALYZE")
 
