@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +29,7 @@ from perfdesk.views import fmt, style
 from perfdesk.views.components.data_card import set_text
 from perfdesk.views.strategy_card import StrategyCard
 
+TILE_WIDTH = {"count": 110, "equity": 230, "pnl": 210, "health": 280}
 CHART_PHASES = 3
 """With more cards than this, each refresh tick redraws the charts of one third of them
 (numbers and badges update every tick): at 15 Hz every chart still moves 5x a second."""
@@ -63,6 +65,9 @@ class SummaryStrip(QFrame):
         cap.setProperty("kind", "caption")
         value = QLabel("—")
         value.setProperty("kind", "price" if key in ("equity", "pnl") else "title")
+        # Fixed width: a changing figure must not re-layout (and repaint) the whole page.
+        value.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        value.setFixedWidth(TILE_WIDTH.get(key, 120))
         box.addWidget(cap)
         box.addWidget(value)
         self.values[key] = value

@@ -35,6 +35,7 @@ from perfdesk.views import ops, settings_store, style, window_state
 from perfdesk.views.components.alert_banner import AlertBanner
 from perfdesk.views.components.data_card import set_text
 from perfdesk.views.dashboard_view import DashboardView
+from perfdesk.views.frame_pacer import FramePacer
 from perfdesk.views.repositories import (
     ExpectationRepository,
     MemoryThresholdRepository,
@@ -84,7 +85,7 @@ class MainWindow(QMainWindow):
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.CoarseTimer)
         hz = refresh_hz or self.settings_view.current.appearance.refresh_hz
-        self.timer.setInterval(round(1000 / hz))
+        self.pacer = FramePacer(self.timer, hz)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
         self.show_page("dashboard")
@@ -146,6 +147,8 @@ class MainWindow(QMainWindow):
         row.addLayout(content, 1)
         self.setCentralWidget(central)
         self.status_label = QLabel()
+        self.status_label.setMinimumWidth(360)
+        self.status_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.statusBar().addPermanentWidget(self.status_label)
 
     def add_page(self, key: str, title: str, widget: QWidget, shortcut: str | None = None) -> None:
@@ -234,7 +237,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             style.apply_appearance(app, settings.appearance)
-        self.timer.setInterval(round(1000 / settings.appearance.refresh_hz))
+        self.pacer.set_rate(settings.appearance.refresh_hz)
         action = self.theme_actions.get(settings.appearance.theme)
         if action is not None:
             action.setChecked(True)
@@ -267,6 +270,7 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Pull snapshots and alerts and push them to the pages (timer slot, GUI thread)."""
+        self.pacer.frame_started()
         try:
             snaps = self.source.snapshots()
             alerts = self.source.active_alerts()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import Status
@@ -53,10 +53,11 @@ class StrategyCard(DataCard):
         self.feed = StateIndicator()
         self.events = QLabel()
         self.events.setProperty("kind", "caption")
+        self.events.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.events.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addWidget(self.state)
         row.addWidget(self.feed)
-        row.addStretch(1)
-        row.addWidget(self.events)
+        row.addWidget(self.events, 1)
         return footer
 
     def show_snapshot(

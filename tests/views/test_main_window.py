@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QSettings, Qt
 from views_factories import make_alert, make_snapshot
 
@@ -121,3 +123,23 @@ def test_window_state_round_trips_through_qsettings(qtbot, source, tmp_path) -> 
     col = again.verification.model.column_of("rule:drawdown")
     assert again.verification.table.columnWidth(col) == 177
     assert again.verification.table.horizontalHeader().sortIndicatorSection() == 0
+
+
+def test_frame_pacer_backs_off_when_frames_are_expensive(qtbot, source) -> None:
+    window = MainWindow(source, refresh_hz=15)
+    qtbot.addWidget(window)
+    assert window.timer.interval() == 67
+    original = window.dashboard.show_snapshots
+
+    def slow(snaps):  # a frame that costs ~60 ms of GUI-thread time
+        deadline = time.perf_counter() + 0.06
+        while time.perf_counter() < deadline:
+            pass
+        return original(snaps)
+
+    window.dashboard.show_snapshots = slow
+    window.show()
+    qtbot.waitUntil(lambda: window.pacer.last_cost_ms >= 60, timeout=5000)
+    assert window.timer.interval() >= 60 / 0.4
+    window.dashboard.show_snapshots = original
+    qtbot.waitUntil(lambda: window.timer.interval() < 100, timeout=5000)
