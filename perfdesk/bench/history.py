@@ -3,9 +3,10 @@
 Part 1 — one strategy, 6 months of 1-second equity samples (~15.7 M rows; `--quick`: 1-minute
 samples, 263 k rows, same 6 months and the same 262,800 one-minute bars), plus a fill
 every 5 minutes, bulk-loaded with binary COPY (rollups built in numpy, equal to the
-storage back-fill — tests/services/test_history_bulk_rollups.py). Timed: `HistoryService.analyze` for the 6M preset, i.e. the reads
-(1-day and 1-minute rollups), the full metric set, drawdowns, rolling figures, cone, gap
-decomposition and the day-by-day rule replay (`perfdesk_s`, median of 3 runs). Baseline
+storage back-fill — tests/services/test_history_bulk_rollups.py). Timed:
+`HistoryService.analyze` for the 6M preset, i.e. the reads (1-day and 1-minute
+rollups), the full metric set, drawdowns, rolling figures, cone, gap decomposition and
+the day-by-day rule replay (`perfdesk_s`, median of 3 runs). Baseline
 in the same run: QuantStats' full metrics (`quantstats.reports.metrics(mode="full")`) on
 the same 6 months' returns series as stored, one return per sample (`quantstats_s`; its
 input is already in memory, reading it is timed apart as `raw_read_s`); `ratio` =
