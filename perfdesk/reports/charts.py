@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from perfdesk.analytics.history_types import HistoryAnalysis
 from perfdesk.reports import fmt
-from perfdesk.reports.style import ReportStyle
+from perfdesk.reports.style import SERIES, ReportStyle
 from perfdesk.reports.svg import Svg, decimate, nice_ticks, paint
 from perfdesk.reports.tables import MONTHS
 
@@ -289,6 +289,31 @@ def cone_chart(a: HistoryAnalysis, style: ReportStyle) -> Svg:
     pct_text = fmt.pct(cone.live_percentile, 0)
     _legend(svg, [(f"Live (percentile {pct_text})", style.c("line"), None),
                   ("Median", style.c("neutral"), "5,3")], style)  # fmt: skip
+    return svg
+
+
+def desk_chart(analyses: Sequence[HistoryAnalysis], style: ReportStyle) -> Svg:
+    """Every strategy's equity rebased to 100 at the start of the period, one colour each."""
+    svg = _canvas(style, "Desk: equity rebased to 100")
+    series = []
+    for a in analyses:
+        ok = np.isfinite(a.equity) & (a.equity > 0)
+        if ok.sum() >= 2:
+            series.append((a.name, a.t[ok], 100.0 * a.equity[ok] / a.equity[ok][0]))
+    first = analyses[0] if analyses else None
+    xlim = _period(first) if first is not None else (None, None)
+    f = _frame([s[1] for s in series], [s[2] for s in series], xlim=xlim)
+    if f is None:
+        return _empty(svg, style, "no equity data in the period")
+    _y_axis(svg, f, style, lambda v: fmt.num(v, 0))
+    _time_axis(svg, f, style)
+    svg.line(f.x0, float(f.y(100.0)), f.x0 + f.w, float(f.y(100.0)), style.c("baseline"))
+    legend: Legend = []
+    for i, (name, t, y) in enumerate(series):
+        color = style.c(SERIES[i % len(SERIES)])
+        _line(svg, f, t, y, color, width=1.5)
+        legend.append((name, color, None))
+    _legend(svg, legend[:4], style)
     return svg
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from perfdesk.reports import fmt
-from perfdesk.reports.charts import strategy_charts
+from perfdesk.reports.charts import desk_chart, strategy_charts
 from perfdesk.reports.model import Report, StrategyReport
 from perfdesk.reports.style import ReportStyle, default_style
 from perfdesk.reports.tables import Cell, Table, changes_table, desk_table, strategy_tables
@@ -50,7 +50,7 @@ font-size:{s.caption_px}px;letter-spacing:.04em}}
 .figure .value{{font-family:{s.mono};font-size:{s.heading_px}px;font-weight:600}}
 table{{border-collapse:collapse;width:100%;font-size:{s.caption_px + 1}px;margin:4px 0}}
 th{{background:{c["header"]};color:{c["text2"]};text-align:left;font-weight:600;
-padding:5px 8px;border-bottom:1px solid {c["border"]}}}
+padding:5px 8px;border-bottom:1px solid {c["border"]}}} th.num{{text-align:right}}
 td{{padding:4px 8px;border-bottom:1px solid {c["border_subtle"]};vertical-align:top;
 white-space:pre-line}}
 td.num{{text-align:right;font-family:{s.mono};white-space:nowrap}}
@@ -69,7 +69,11 @@ def _badge(status: object) -> str:
 
 
 def _table(t: Table) -> str:
-    head = "".join(f"<th>{escape(c)}</th>" for c in t.columns)
+    right = [bool(t.rows) and t.rows[0][j].align == "right" for j in range(len(t.columns))]
+    head = "".join(
+        f'<th class="num">{escape(c)}</th>' if r else f"<th>{escape(c)}</th>"
+        for c, r in zip(t.columns, right, strict=True)
+    )
     body = (
         "".join("<tr>" + "".join(_td(cell) for cell in row) + "</tr>" for row in t.rows)
         or f'<tr><td colspan="{len(t.columns)}" class="muted">None in the period.</td></tr>'
@@ -133,7 +137,11 @@ def render_html(report: Report, style: ReportStyle | None = None) -> str:
     """The whole report as one HTML document (a str; write it as UTF-8)."""
     style = style or default_style()
     period = f"{fmt.day(report.start)} to {fmt.day(report.end)} (end exclusive, UTC)"
-    desk = _table(desk_table(report)) if report.is_desk else ""
+    desk = ""
+    if report.is_desk:
+        chart = desk_chart([s.analysis for s in report.strategies], style)
+        desk = (f'{_table(desk_table(report))}<div class="chart" id="chart-desk">'
+                f"{chart.render(standalone=False)}</div>")  # fmt: skip
     global_changes = (
         _table(changes_table(report.global_threshold_changes, "global_thresholds"))
         if report.global_threshold_changes else ""

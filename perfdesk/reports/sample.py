@@ -22,7 +22,7 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 
 def sample_input(strategy_id: str, days: int = 181, *, decay: bool = False, seed: int = 1,
                  step_s: float = 3600.0) -> HistoryInput:  # fmt: skip
-    """Equity every `step_s` over `days` days; with `decay` the edge turns at 60 %."""
+    """Equity every `step_s` over `days` days; with `decay` the edge turns at 55 %."""
     rng = np.random.default_rng(seed)
     n = int(days * DAY / step_s)
     per_year = 365 * DAY / step_s
@@ -30,11 +30,11 @@ def sample_input(strategy_id: str, days: int = 181, *, decay: bool = False, seed
     regime = np.repeat(rng.normal(0, 0.25, days + 1), round(DAY / step_s))
     vol = 0.11 / np.sqrt(per_year) * np.exp(regime)
     if decay:
-        drift[int(n * 0.6) :] = -0.35 / per_year
-        vol[int(n * 0.6) :] *= 1.5
+        drift[int(n * 0.55) :] = -0.60 / per_year
+        vol[int(n * 0.55) :] *= 1.6
     steps = drift + vol[:n] * rng.standard_t(5, n) / np.sqrt(5 / 3)
     t0 = START.timestamp()
-    t = np.asarray(t0 + step_s * (np.arange(n) + 1), dtype=np.float64)
+    t = np.asarray(t0 + step_s * (np.arange(n) + 0.5), dtype=np.float64)
     equity = np.asarray(1_000_000.0 * np.exp(np.cumsum(steps)), dtype=np.float64)
     name = strategy_id.replace("-", " ").title()
     return HistoryInput(strategy_id, name, "1m", t, equity, _daily(t, equity),

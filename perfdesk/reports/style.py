@@ -56,7 +56,15 @@ _COLORS = {
     "line": "colors.chart.line",
     "fill": "colors.chart.fill",
     "baseline": "colors.chart.baseline",
+    # Series colours for desk charts: the colour-blind-safe Okabe-Ito palette.
+    "s1": "palette.okabe_ito.blue",
+    "s2": "palette.okabe_ito.orange",
+    "s3": "palette.okabe_ito.bluish_green",
+    "s4": "palette.okabe_ito.vermillion",
+    "s5": "palette.okabe_ito.sky_blue",
+    "s6": "palette.slate.600",
 }
+SERIES = ("s1", "s2", "s3", "s4", "s5", "s6")
 
 
 def _families(families: tuple[str, ...]) -> str:

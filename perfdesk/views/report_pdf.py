@@ -26,7 +26,7 @@ from PySide6.QtGui import (
 from PySide6.QtSvg import QSvgRenderer
 
 from perfdesk.reports import fmt
-from perfdesk.reports.charts import strategy_charts
+from perfdesk.reports.charts import desk_chart, strategy_charts
 from perfdesk.reports.html_render import KEY_FIGURES, _headline
 from perfdesk.reports.model import Report, StrategyReport
 from perfdesk.reports.paths import OutputPathError
@@ -198,8 +198,12 @@ class _Tables:
         f = self.flow
         f.painter.fillRect(QRectF(0, f.y, f.width, 20), _qcolor(f.style.c("header")))
         x = 0.0
-        for name, w in zip(table.columns, widths, strict=True):
-            f.draw_text(x + 5, f.y + 3, w - 10, name, self.head_font, f.style.c("text2"))
+        right = [bool(table.rows) and table.rows[0][j].align == "right"
+                 for j in range(len(table.columns))]  # fmt: skip
+        for name, w, r in zip(table.columns, widths, right, strict=True):
+            align = Qt.AlignmentFlag.AlignRight if r else Qt.AlignmentFlag.AlignLeft
+            f.draw_text(x + 5, f.y + 3, w - 10, name, self.head_font, f.style.c("text2"),
+                        align=align)  # fmt: skip
             x += w
         f.y += 20
 
@@ -294,6 +298,7 @@ def render_pdf(
         _title(flow, report)
         if report.is_desk:
             _Tables(flow).draw(desk_table(report))
+            flow.svg(desk_chart([s.analysis for s in report.strategies], style))
         if report.global_threshold_changes:
             _Tables(flow).draw(changes_table(report.global_threshold_changes))
         for i, part in enumerate(report.strategies):

@@ -52,7 +52,8 @@ def test_html_has_no_external_reference(desk_report: Report) -> None:
 def test_html_has_every_section_and_five_charts_per_strategy(desk_report: Report) -> None:
     text = render_html(desk_report)
     refs = _parse(text)
-    assert refs.tags.count("svg") == 5 * len(desk_report.strategies)
+    assert refs.tags.count("svg") == 5 * len(desk_report.strategies) + 1  # + the desk chart
+    assert 'id="chart-desk"' in text
     for title in (
         "Desk summary",
         "Rules",
