@@ -28,6 +28,8 @@ from typing import Any
 import asyncpg
 
 from perfdesk.domain.events import DataEvent, StrategyInfo
+from perfdesk.domain.expectations import Expectations
+from perfdesk.domain.snapshot import FloatArray
 from perfdesk.domain.verdict import Verdict
 from perfdesk.services import notify
 from perfdesk.services.collector_actions import ActionApplier
@@ -115,6 +117,35 @@ class SubsetPipeline(Pipeline):
             await super().on_event(event)
 
 
+class SubsetMonitor(LiveMonitor):
+    """The live monitor of a subset collector: other collectors' strategies are ignored,
+    whether they come from the engine or from the warm-up that reads the whole store."""
+
+    def __init__(self, subset: frozenset[str], thresholds: ThresholdCache) -> None:
+        super().__init__(thresholds_for=thresholds.thresholds_for)
+        self._subset = subset
+
+    def on_strategy(self, info: StrategyInfo) -> None:
+        if info.strategy_id in self._subset:
+            super().on_strategy(info)
+
+    def on_event(self, event: DataEvent) -> None:
+        if event.strategy_id in self._subset:
+            super().on_event(event)
+
+    def warm(self, strategy_id: str, t: FloatArray, equity: FloatArray) -> None:
+        if strategy_id in self._subset:
+            super().warm(strategy_id, t, equity)
+
+    def warm_fill(self, strategy_id: str, *args: Any, **kwargs: Any) -> None:
+        if strategy_id in self._subset:
+            super().warm_fill(strategy_id, *args, **kwargs)
+
+    def set_expectations(self, strategy_id: str, expectations: Expectations) -> None:
+        if strategy_id in self._subset:
+            super().set_expectations(strategy_id, expectations)
+
+
 class CollectorRuntime(Runtime):
     """The Runtime with the collector's options: a strategy subset, thresholds from the
     database, and timed validation cycles (all built from the parts' public constructors)."""
@@ -124,7 +155,11 @@ class CollectorRuntime(Runtime):
             store, config.engine_url, token=config.token, validate_every_s=config.validate_every_s
         )
         self._subset = None if ALL in config.strategies else frozenset(config.strategies)
-        self.monitor = LiveMonitor(thresholds_for=thresholds.thresholds_for)
+        self.monitor = (
+            LiveMonitor(thresholds_for=thresholds.thresholds_for)
+            if self._subset is None
+            else SubsetMonitor(self._subset, thresholds)
+        )
         self.pipeline = SubsetPipeline(self.monitor, self.writer, store, self._subset)
         self.client = EngineClient(
             config.engine_url,
@@ -171,6 +206,7 @@ class Collector:
         self.started_at = datetime.now().astimezone()
         self.stopped = asyncio.Event()
         self._stopping = False
+        self._stop_task: asyncio.Task[None] | None = None
         self.events_per_s = 0.0
         """Events received per second over the last heartbeat interval."""
         self._rate_mark = (time.monotonic(), 0)
@@ -281,7 +317,7 @@ class Collector:
             "collectors write the same strategies",
             extra=self._identity(),
         )
-        asyncio.get_running_loop().create_task(self.stop(), name="collector-stop")
+        self._stop_task = asyncio.get_running_loop().create_task(self.stop(), name="stop")
 
     # --- changes from clients --------------------------------------------------------
 

@@ -123,3 +123,20 @@ async def test_thresholds_and_client_acks_reach_the_collector(db_dsn: str) -> No
         await conn.close()
     assert [r["error"] for r in errors] == ["\"no alert with fingerprint 'nope/none'\""]
     assert datetime.now(UTC)  # the collector stopped cleanly
+
+
+async def test_losing_the_lock_connection_stops_the_collector(db_dsn: str) -> None:
+    async with simulator() as (_sim, url):
+        collector = await Collector.start(_config(db_dsn, url))
+        killed = await collector.store.pool.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = 'perfdesk-collector-lock' AND datname = current_database()"
+        )
+        assert killed == 1
+        await wait_for(collector.stopped.is_set, "the collector to stop itself")
+        # Its row says it stopped, so desktops show it offline at once.
+        conn = await asyncpg.connect(db_dsn)
+        try:
+            assert await conn.fetchval("SELECT stopped_at FROM collector_heartbeats") is not None
+        finally:
+            await conn.close()
