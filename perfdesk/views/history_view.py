@@ -51,7 +51,6 @@ class HistoryView(QWidget):
         self._request_id = 0
         self._pending: Any = None
         self._started = 0.0
-        self._strategies_loaded = False
         self.relay = _ProgressRelay(self)
         self.relay.progress.connect(self._on_progress)
         self._build()
@@ -104,13 +103,12 @@ class HistoryView(QWidget):
     # -- requests ------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
+        """Each time the page is shown: refresh the strategy list (new ones appear live)."""
         super().showEvent(event)
-        if not self._strategies_loaded:
-            self.refresh_strategies()
+        self.refresh_strategies()
 
     def refresh_strategies(self) -> None:
         """Fetch the strategy list; selects the first one when nothing is picked yet."""
-        self._strategies_loaded = True
         ops.run(self.source.strategies(), owner=self, on_success=self._set_strategies,
                 group=f"history-strategies-{id(self)}")  # fmt: skip
 
