@@ -17,7 +17,6 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -40,7 +39,6 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 100
 SCHEMA_NAME = "alert_lifecycle"
 _SCHEMA_FILE = f"{SCHEMA_VERSION:04d}_{SCHEMA_NAME}.sql"
-_SCHEMA_DIRS = (database.MIGRATIONS_DIR, Path(__file__).with_name("alert_schema"))
 
 _ALERT_COLUMNS = (
     "fingerprint", "strategy_id", "rule", "severity", "state", "message", "started_at",
@@ -69,18 +67,16 @@ _UPSERT_SILENCE = (
 
 
 def schema_sql() -> str:
-    """The alerts block's SQL, from the migrations folder once it lives there."""
-    for folder in _SCHEMA_DIRS:
-        path = folder / _SCHEMA_FILE
-        if path.exists():
-            return path.read_text(encoding="utf-8")
-    raise FileNotFoundError(f"{_SCHEMA_FILE} not found in {', '.join(map(str, _SCHEMA_DIRS))}")
+    """The alerts block's SQL (migrations/0100_alert_lifecycle.sql)."""
+    return (database.MIGRATIONS_DIR / _SCHEMA_FILE).read_text(encoding="utf-8")
 
 
 async def ensure_schema(pool: Any) -> None:
-    """Apply the alerts block unless the migrations runner already did (idempotent SQL).
+    """Make sure the alerts block is in place on a pool `Store.open` did not migrate.
 
-    Holds the migrations advisory lock so it never races `database.migrate`.
+    `database.migrate` applies 0100 like any migration; this only covers a database
+    migrated by an older perfdesk. The SQL is idempotent; the migrations advisory lock
+    keeps it from racing `database.migrate`.
     """
     async with pool.acquire() as conn:
         await conn.execute("SELECT pg_advisory_lock($1)", database.MIGRATION_LOCK_KEY)
