@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -72,6 +73,7 @@ class VerificationView(QWidget):
         self.setObjectName("Page")
         theme = style.current_theme()
         self.model = VerificationModel(self)
+        self._pending: Mapping[str, StrategySnapshot] | None = None
         self.history = VerdictHistory()
         self.proxy = VerificationProxy(self)
         self.table = DataTable(self.model, proxy=self.proxy)
@@ -112,11 +114,23 @@ class VerificationView(QWidget):
         return bar
 
     def show_snapshots(self, snaps: Mapping[str, StrategySnapshot]) -> None:
+        """Record verdict changes always; update the table only while it is visible."""
         for snap in snaps.values():
             if snap.verdict is not None:
                 self.history.record(snap.verdict)
-        self.model.show_snapshots(snaps)
-        self._refresh_detail()
+        self._pending = snaps
+        if self.isVisible() or self.model.rowCount() == 0:
+            self._apply_pending()
+
+    def _apply_pending(self) -> None:
+        if self._pending is not None:
+            self.model.show_snapshots(self._pending)
+            self._pending = None
+            self._refresh_detail()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._apply_pending()  # catch up with what arrived while another page was shown
+        super().showEvent(event)
 
     def select_strategy(self, strategy_id: str) -> bool:
         return self.table.select_key(strategy_id)

@@ -26,6 +26,7 @@ def test_window_picks_up_snapshots_and_shows_critical_badge_and_banner(qtbot, so
     qtbot.waitUntil(window.banner.isVisible)
     assert "s2 · drawdown" in window.banner.message_label.text()
     assert card.metric_label("pnl").property("pnl") == "loss"
+    window.show_page("verification")  # the table catches up when shown
     model = window.verification.model
     assert model.row_for("s2").status is Status.CRITICAL
 

@@ -75,6 +75,7 @@ def test_view_filters_by_text_and_status_and_sorts_worst_first(qtbot) -> None:
 def test_detail_pane_shows_each_rules_evidence_and_history(qtbot) -> None:
     view = VerificationView()
     qtbot.addWidget(view)
+    view.show()
     view.show_snapshots({"a": make_snapshot("a", status=Status.WARNING)})
     assert view.select_strategy("a")
     detail = view.detail
@@ -86,3 +87,20 @@ def test_detail_pane_shows_each_rules_evidence_and_history(qtbot) -> None:
     view.show_snapshots({"a": make_snapshot("a", version=2, status=Status.CRITICAL)})
     assert [e.status for e in view.history.entries("a")] == [Status.WARNING, Status.CRITICAL]
     assert detail.history_model.rowCount() == 2
+
+
+def test_hidden_table_catches_up_when_shown_but_history_is_complete(qtbot) -> None:
+    view = VerificationView()
+    qtbot.addWidget(view)
+    view.show_snapshots({"a": make_snapshot("a")})
+    view.hide()
+    view.show_snapshots({"a": make_snapshot("a", version=2, status=Status.WARNING)})
+    view.show_snapshots({"a": make_snapshot("a", version=3, status=Status.CRITICAL)})
+    assert view.model.row_for("a").status is Status.OK  # no table work while hidden
+    assert [e.status for e in view.history.entries("a")] == [
+        Status.OK,
+        Status.WARNING,
+        Status.CRITICAL,
+    ]
+    view.show()
+    assert view.model.row_for("a").status is Status.CRITICAL
