@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import PurePath
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -57,8 +58,13 @@ RUN_COLUMNS: list[Column[ReportRun]] = [
     Column("late", "Late", lambda r: "late" if r.late else ""),
     Column("trigger", "Trigger", lambda r: r.trigger),
     Column("took", "Took", _took),
-    Column("files", "Files", lambda r: "\n".join(r.files)),
     Column("error", "Error", lambda r: r.error or ""),
+    Column(
+        "files",
+        "Files",
+        lambda r: ", ".join(PurePath(f).name for f in r.files),
+        extra={"tip": lambda r: "\n".join(r.files)},
+    ),
 ]
 
 
@@ -142,6 +148,8 @@ class SchedulesView(QWidget):
         self.schedules.remove([k for k in self.schedules.row_keys() if k not in keep])
         self.schedules.upsert([_row(s, nxt.get(s.id or 0)) for s in schedules])
         self.runs.upsert(runs)
+        self.table.resizeColumnsToContents()
+        self.run_table.resizeColumnsToContents()
         self.status.setText(f"{len(schedules)} schedules · {len(runs)} runs shown · "
                             f"updated {datetime.now(UTC).astimezone():%H:%M:%S}")  # fmt: skip
         self.changed.emit()
