@@ -62,6 +62,8 @@ class Rig:
         self.window: MainWindow | None = None
         self.form: ThresholdsView | None = None
         self.frames = 0
+        self.frame_wall_ms: list[float] = []
+        self.frame_cpu_ms: list[float] = []
         self.refresh_hz = 15
         self._validate = QTimer()
         self._validate.setInterval(250)
@@ -97,7 +99,11 @@ class Rig:
         await asyncio.sleep(0.5)
 
     def _count_frame(self) -> None:
+        """Timer slot, before this frame's refresh: record the previous frame's cost."""
+        assert self.window is not None
         self.frames += 1
+        self.frame_wall_ms.append(self.window.pacer.last_cost_ms)
+        self.frame_cpu_ms.append(self.window.pacer.last_cpu_ms)
 
     async def probe_lag(self, seconds: float) -> list[float]:
         """How late a 10 ms precise timer fires, in ms, for `seconds`."""

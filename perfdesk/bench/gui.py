@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from typing import Any
 
 import numpy as np
@@ -49,14 +50,27 @@ async def _measure(quick: bool) -> dict[str, Any]:
         feeder = asyncio.ensure_future(bench.feed(RATE, load_s + 1.0))
         await asyncio.sleep(0.5)
         bench.frames = 0
+        bench.frame_wall_ms.clear()
+        bench.frame_cpu_ms.clear()
+        cpu0, wall0 = time.thread_time(), time.perf_counter()
         lag_task = asyncio.ensure_future(bench.probe_lag(load_s))
         feedback = await bench.keystrokes(keys, load_s * 0.9 / keys)
         loaded = await lag_task
         frames_per_s = bench.frames / load_s
+        share = (time.thread_time() - cpu0) / (time.perf_counter() - wall0)
         sent, elapsed = await feeder
     finally:
         bench.close()
-    return _report(baseline, loaded, feedback, sent / elapsed, frames_per_s)
+    result = _report(baseline, loaded, feedback, sent / elapsed, frames_per_s)
+    result |= {
+        "frame_wall_ms_p50": _p(bench.frame_wall_ms[1:], 50),
+        "frame_cpu_ms_p50": _p(bench.frame_cpu_ms[1:], 50),
+        "frame_cpu_ms_p99": _p(bench.frame_cpu_ms[1:], 99),
+        "gui_thread_cpu_share": round(share, 2),
+        "loadavg_1m": round(os.getloadavg()[0], 1),
+        "cpus": os.cpu_count(),
+    }
+    return result
 
 
 def _p(values: list[float], q: float) -> float:

@@ -26,7 +26,9 @@ class FramePacer(QObject):
         self.share = share
         self.base_ms = round(1000 / rate_hz)
         self.last_cost_ms = 0.0
+        self.last_cpu_ms = 0.0  # GUI-thread CPU time of the last frame (load-independent)
         self._start = 0.0
+        self._cpu_start = 0.0
         timer.setInterval(self.base_ms)
 
     def set_rate(self, rate_hz: float) -> None:
@@ -36,10 +38,12 @@ class FramePacer(QObject):
     def frame_started(self) -> None:
         """Call at the start of a refresh; the cost is measured until the loop is idle."""
         self._start = time.perf_counter()
+        self._cpu_start = time.thread_time()
         QTimer.singleShot(0, self._frame_done)
 
     def _frame_done(self) -> None:
         self.last_cost_ms = (time.perf_counter() - self._start) * 1000
+        self.last_cpu_ms = (time.thread_time() - self._cpu_start) * 1000
         wanted = max(self.base_ms, round(self.last_cost_ms / self.share))
         if wanted != self.timer.interval() and self.timer.isActive():
             self.timer.setInterval(wanted)
