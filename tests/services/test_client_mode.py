@@ -68,6 +68,9 @@ async def test_two_clients_and_a_collector(db_dsn: str, tmp_path: Path) -> None:
             assert a.collector_online() and b.collector_online()
             assert not offline_shown(a)
             await wait_for(lambda: live_equity(b, "beta-break"), "B's snapshot from equity rows")
+            # Both desktops pop up what the collector notified (the tray reads notices).
+            for c in (a, b):
+                assert BREAK_FP in {n.event.alert.fingerprint for n in c.alerts.notices_after(0)}
 
             # An ack on A clears it on B (through the collector and the database).
             a.alerts.ack(BREAK_FP, "trader-a", "looking at it")
