@@ -66,7 +66,7 @@ HISTORY_COLUMNS: list[Column[AlertHistoryEntry]] = [
     Column("change", "Change", lambda h: h.change.value if h.change else h.state.value, width=110),
     Column("severity", "Severity", lambda h: h.severity, badge=True, width=110),
     Column("state", "State", lambda h: h.state.value, width=100),
-    Column("notified", "Notified", lambda h: "yes" if h.notified else "", width=70),
+    Column("notified", "Notified", lambda h: "yes" if h.notified else "", width=90),
     Column("actor", "Who", lambda h: h.actor, fmt=lambda v: v or "", width=100),
     Column("detail", "Comment / message", lambda h: h.comment or h.message),
 ]
