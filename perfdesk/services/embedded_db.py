@@ -239,17 +239,17 @@ class EmbeddedPostgres:
             raise
         return self.dsn
 
-    def stop(self) -> None:
-        """Stop the server (fast shutdown) and release the instance lock."""
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (`fast`: clean shutdown with a checkpoint) and release the lock."""
         try:
             if self._install is not None and self.is_running():
-                self._pg_ctl("stop", "-m", "fast", "-w", "-t", "60")
+                self._pg_ctl("stop", "-m", mode, "-w", "-t", "60")
         finally:
             self._release_lock()
 
     def destroy(self) -> None:
         """Stop and delete the whole cluster (tests and uninstall only)."""
-        self.stop()
+        self.stop(mode="immediate")  # no checkpoint: the files are deleted next
         shutil.rmtree(self._root, ignore_errors=True)
 
     def is_running(self) -> bool:
