@@ -10,7 +10,7 @@ produces N events into its history; then the timed phases replay them over loopb
 
 Baseline in the same run: asyncpg `copy_records_to_table` of the same rows (the same
 5,000-event batches) into bare tables with the same columns = the raw COPY ceiling;
-`ratio` = end-to-end events/s ÷ ceiling rows/s. Quick mode: 200,000 events; full: 1 M.
+`ratio` = end-to-end events/s ÷ ceiling rows/s. Quick mode: 100,000 events; full: 1 M.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ _BARE_TABLES = {
 
 
 def run(quick: bool) -> dict[str, Any]:
-    return asyncio.run(_run(200_000 if quick else 1_000_000, quick))
+    return asyncio.run(_run(100_000 if quick else 1_000_000, quick))
 
 
 async def _run(events: int, quick: bool) -> dict[str, Any]:
