@@ -16,6 +16,7 @@ persistence is AlertStore's job, outbound messages the channels'.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult, Verdict
 
 __all__ = ["AlertChange", "AlertManager", "Change", "Listener", "Notice"]
+log = logging.getLogger(__name__)
 
 Change = AlertEvent | SilenceEvent
 Listener = Callable[[Change], None]
@@ -432,8 +434,12 @@ class AlertManager:
         self._emit(event)
 
     def _emit(self, change: Change) -> None:
+        """Tell every listener; one that fails is logged and does not stop the others."""
         for listener in self._listeners:
-            listener(change)
+            try:
+                listener(change)
+            except Exception:
+                log.exception("alert listener %r failed on %r", listener, change)
 
     def _publish(self) -> None:
         self.published = tuple(self._alerts.values())

@@ -423,3 +423,18 @@ def test_load_restores_without_emitting(rec) -> None:
     assert rec.changes == [] and m.active() == [
         alert.model_copy(update={"message": "drawdown is critical"})
     ]
+
+
+def test_a_failing_listener_is_logged_and_does_not_stop_the_others(
+    rec, caplog: pytest.LogCaptureFixture
+) -> None:
+    m = AlertManager(SETTINGS)
+
+    def broken(_change: Change) -> None:
+        raise RuntimeError("listener bug")
+
+    m.add_listener(broken)
+    m.add_listener(rec)
+    m.process([verdict(CRIT)], at(0))
+    assert rec.kinds() == [AlertChange.FIRED] and state(m) is AlertState.FIRING
+    assert "listener bug" in caplog.text
