@@ -30,6 +30,7 @@ PROBS = (0.5, 0.8, 0.9, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999)
 PERCENTILES = (1, 5, 10, 25, 50, 75, 90, 95, 99)
 HORIZONS = (1, 2, 3, 5, 7, 10, 15, 21, 30, 42, 63, 84, 126, 189, 252)
 MIN_DAYS_FOR_MODEL = 100
+TAIL_PROBS = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 
 
 def _percentiles(values: npt.ArrayLike) -> dict[str, float]:
@@ -73,6 +74,10 @@ def calibrate(
         ph_delta=drift.PH_DELTA,
         cusum_max=_quantiles(cus),
         ph_max=_quantiles(ph),
+        loss_tail=Quantiles(
+            probs=TAIL_PROBS,
+            values=tuple(float(v) for v in np.quantile(sims.ravel(), TAIL_PROBS)),
+        ),
     )
     return dcal, _drawdown_boundaries(_max_drawdown_paths(sims))
 

@@ -23,7 +23,7 @@ from perfdesk.analytics.rules.sharpe import sharpe_rule
 from perfdesk.analytics.rules.stale import stale_rule
 from perfdesk.analytics.rules.trades import slippage_rule, trade_frequency_rule, win_rate_rule
 from perfdesk.analytics.streaming import EquityStats
-from perfdesk.domain.expectations import Expectations
+from perfdesk.domain.expectations import Expectations, Quantiles
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.domain.verdict import RuleResult, Verdict
 
@@ -57,7 +57,7 @@ def validate(
         distribution_rule(stats, tracker, th.distribution),
         cusum_rule(stats, expectations, tracker, th.cusum),
         page_hinkley_rule(stats, expectations, tracker, th.page_hinkley),
-        daily_loss_rule(stats, tracker, th.daily_loss),
+        daily_loss_rule(stats, tracker, th.daily_loss, _loss_tail(expectations)),
         win_rate_rule(stats, expectations, th.win_rate),
         slippage_rule(stats, expectations, th.slippage),
         trade_frequency_rule(stats, expectations, th.trade_frequency),
@@ -65,6 +65,11 @@ def validate(
     ]
     applicable = tuple(r for r in rules if r.evidence.get(NOT_APPLICABLE, True))
     return Verdict(strategy_id=strategy_id, ts=now, rules=applicable)
+
+
+def _loss_tail(expectations: Expectations | None) -> Quantiles | None:
+    prof = expectations.profile if expectations else None
+    return prof.drift.loss_tail if prof and prof.drift else None
 
 
 def validate_many(

@@ -53,6 +53,9 @@ class DriftCalibration(BaseModel):
     ph_delta: float
     cusum_max: Quantiles
     ph_max: Quantiles
+    loss_tail: Quantiles | None = Field(
+        None, description="Lower tail of simulated healthy daily returns (tiny probs)"
+    )
 
 
 class DrawdownCalibration(BaseModel):

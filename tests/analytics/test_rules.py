@@ -294,3 +294,25 @@ def test_trade_stats_average_cost_round_trips() -> None:
     assert (t.wins, t.losses, t.fills) == (2, 1, 5)
     assert t.positions["A"].qty == 0
     assert datetime.fromtimestamp(t.last_ts, UTC).year == 1970
+
+
+def test_daily_loss_unconditional_tail_catches_a_loss_in_a_volatile_spell() -> None:
+    from perfdesk.analytics.rules.daily_loss import tail_probability
+
+    tail = Quantiles(probs=(1e-5, 1e-4, 1e-3), values=(-0.08, -0.06, -0.04))
+    assert tail_probability(-0.09, tail) == 1e-5
+    assert tail_probability(-0.06, tail) == pytest.approx(1e-4)
+    assert tail_probability(-0.05, tail) == pytest.approx(math.sqrt(1e-4 * 1e-3))
+    assert tail_probability(0.01, tail) == 1.0
+    prof = profile()
+    stats, tracker = _tracked([0.0] * 10, prof)
+    tracker.h = 0.03**2  # the model expects a 3 % day: a 6.5 % loss is not extreme for it
+    stats.update(T0 + 10 * DAY + 3600, stats.equity * (1 - 0.065))
+    th = DailyLossThresholds(warning_prob=1e-4, critical_prob=1e-5)
+    assert daily_loss_rule(stats, tracker, th).status is Status.OK
+    reported = daily_loss_rule(stats, tracker, th, tail)
+    assert reported.status is Status.OK
+    assert reported.evidence["p_unconditional"] < 1e-4
+    res = daily_loss_rule(stats, tracker, th, tail, grade_unconditional=True)
+    assert res.status is Status.WARNING
+    assert res.evidence["p_value"] < 1e-4

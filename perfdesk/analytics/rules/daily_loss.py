@@ -1,9 +1,14 @@
 """Daily loss rule: today's loss against a hard limit and against the fitted model.
 
 Today's return is measured from the previous UTC day's close to the latest sample. With
-a backtest profile, the loss is standardised by the model's volatility forecast for
-today (z = (r − mu)/√h) and judged by its probability under the unit-variance Student-t:
-a loss as improbable as `warning_prob` per day warns, `critical_prob` is critical. The
+a backtest profile it is standardised by the model's volatility forecast for today
+(z = (r − mu)/√h) and judged by its probability under the unit-variance Student-t; a
+loss as improbable as `warning_prob` per day warns, `critical_prob` is critical.
+When `grade_unconditional` is set, the probability under the simulated healthy daily
+returns (the profile's `loss_tail`: clustering and parameter uncertainty included) also
+counts — it catches an outsized loss in an already volatile spell, but on the labelled
+scenarios it cost more false alarms than it caught crashes, so by default it is only
+reported in the evidence (`p_unconditional`). The
 absolute limits (fractions of the day's open equity), when set, apply on their own.
 """
 
@@ -16,12 +21,14 @@ from perfdesk.analytics.rules._common import (
     SECONDS_PER_DAY,
     graded,
     insufficient,
+    interp,
     not_applicable,
     result,
     to_datetime,
 )
 from perfdesk.analytics.stat_tests import t_cdf_unit
 from perfdesk.analytics.streaming import EquityStats
+from perfdesk.domain.expectations import Quantiles
 from perfdesk.domain.status import Status
 from perfdesk.domain.thresholds import DailyLossThresholds
 from perfdesk.domain.verdict import RuleResult
@@ -30,7 +37,12 @@ NAME = "daily_loss"
 
 
 def daily_loss_rule(
-    stats: EquityStats, tracker: DriftTracker | None, th: DailyLossThresholds
+    stats: EquityStats,
+    tracker: DriftTracker | None,
+    th: DailyLossThresholds,
+    loss_tail: Quantiles | None = None,
+    *,
+    grade_unconditional: bool = False,
 ) -> RuleResult:
     today = stats.daily.pending()
     has_limit = th.warning_loss is not None or th.critical_loss is not None
@@ -41,9 +53,14 @@ def daily_loss_rule(
     loss = -today
     by_limit = graded(loss, th.warning_loss or math.inf, th.critical_loss or math.inf)
     prob = _probability(today, tracker)
+    p_uncond = None if loss_tail is None else tail_probability(today, loss_tail)
+    if grade_unconditional and prob is not None and p_uncond is not None:
+        prob = min(prob, p_uncond)
     by_model = _grade_prob(prob, th) if prob is not None else Status.OK
     status = Status.worst([by_limit, by_model])
-    return _result(stats, status, loss, prob, th)
+    res = _result(stats, status, loss, prob, th)
+    res.evidence["p_unconditional"] = p_uncond
+    return res
 
 
 def _probability(today: float, tracker: DriftTracker | None) -> float | None:
@@ -51,6 +68,15 @@ def _probability(today: float, tracker: DriftTracker | None) -> float | None:
         return None
     z = (today - tracker.garch.mu) / tracker.sigma_today
     return t_cdf_unit(z, tracker.garch.nu)
+
+
+def tail_probability(ret: float, tail: Quantiles) -> float:
+    """P(a healthy day returns ≤ ret), log-interpolated in the tail table (1 above it)."""
+    if ret <= tail.values[0]:
+        return tail.probs[0]
+    if ret >= tail.values[-1]:
+        return 1.0
+    return math.exp(interp(ret, tail.values, [math.log(p) for p in tail.probs]))
 
 
 def _grade_prob(prob: float, th: DailyLossThresholds) -> Status:
@@ -63,7 +89,7 @@ def _result(
     stats: EquityStats, status: Status, loss: float, prob: float | None, th: DailyLossThresholds
 ) -> RuleResult:
     limit = th.critical_loss if status is Status.CRITICAL else th.warning_loss
-    prob_txt = "" if prob is None else f", probability {prob:.2g} under the backtest model"
+    prob_txt = "" if prob is None else f", P(a day this bad) = {prob:.2g} under the backtest model"
     day = stats.daily.day
     return result(
         rule=NAME,
@@ -71,7 +97,7 @@ def _result(
         value=loss,
         limit=limit,
         unit="fraction",
-        message=f"today's loss {loss:.2%}{prob_txt}",
+        message=f"today's return {-loss:+.2%}{prob_txt}",
         since=to_datetime(day * SECONDS_PER_DAY) if status.severity >= 2 and day else None,
         evidence={
             "value": loss,
