@@ -67,7 +67,8 @@ class StrategyCard(DataCard):
 
         `chart=False` updates the figures only; the chart catches up on a later call.
         """
-        if chart and snap.version != self.chart_version:
+        first = self.chart_version < 0
+        if (chart or first) and snap.version != self.chart_version:
             self.chart_version = snap.version
             self._chart(snap)
         if snap.version == self.shown_version:

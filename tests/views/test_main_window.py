@@ -144,3 +144,19 @@ def test_frame_pacer_backs_off_when_frames_are_expensive(qtbot, source) -> None:
     assert window.timer.interval() >= 60 / 0.4
     window.dashboard.show_snapshots = original
     qtbot.waitUntil(lambda: window.timer.interval() < 100, timeout=5000)
+
+
+def test_every_chart_is_drawn_on_first_sight_then_staggered(qtbot, source) -> None:
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    window.timer.stop()
+    window.show()
+    source.snaps = {f"s{i}": make_snapshot(f"s{i}") for i in range(6)}
+    window.refresh()
+    cards = window.dashboard.cards
+    assert all(card.chart.series()[0].size for card in cards.values())
+    source.snaps = {sid: make_snapshot(sid, version=2) for sid in source.snaps}
+    window.refresh()
+    redrawn = [sid for sid, card in cards.items() if card.chart_version == 2]
+    assert len(redrawn) == 2  # one of three groups per tick...
+    assert all(card.shown_version == 2 for card in cards.values())  # ...figures every tick
