@@ -229,3 +229,12 @@ class Spool:
         tmp = self._dir / "position.tmp"
         tmp.write_text(f"{segment} {offset}\n")
         tmp.replace(self._dir / "position")
+
+
+def merge_resume(stored: dict[str, int], spooled: dict[str, int]) -> dict[str, int]:
+    """The resume map to send the engine: per strategy, the highest seq that is either in
+    the database or durably spooled (events after it are replayed by the engine)."""
+    merged = dict(stored)
+    for sid, seq in spooled.items():
+        merged[sid] = max(merged.get(sid, 0), seq)
+    return merged

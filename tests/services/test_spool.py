@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from perfdesk.bench.storage import synthetic_events
-from perfdesk.services.spool import Spool, SpoolError
+from perfdesk.services.spool import Spool, SpoolError, merge_resume
 
 
 def _batches(n: int, size: int) -> list[list]:
@@ -83,3 +83,7 @@ def test_one_process_per_directory(tmp_path: Path) -> None:
     with pytest.raises(SpoolError, match="another perfdesk process"):
         Spool(tmp_path)
     spool.close()
+
+
+def test_resume_is_the_max_of_stored_and_spooled() -> None:
+    assert merge_resume({"a": 10, "b": 5}, {"b": 9, "c": 3}) == {"a": 10, "b": 9, "c": 3}
