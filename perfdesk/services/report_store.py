@@ -245,13 +245,14 @@ def parse_simple(cron: str) -> SimpleRule | None:
 
 
 def describe(schedule: ReportSchedule) -> str:
-    """"daily at 07:00 (Europe/Paris)" — or the crontab rule itself."""
+    """Describe when a schedule runs: 'daily at 07:00 (Europe/Paris)', or its crontab rule."""
     rule = parse_simple(schedule.cron)
-    at = f"at {rule.hour:02d}:{rule.minute:02d}" if rule else ""
-    text = {
-        None: f"cron {schedule.cron}",
+    if rule is None:
+        return f"cron {schedule.cron} ({schedule.timezone})"
+    at = f"at {rule.hour:02d}:{rule.minute:02d}"
+    when = {
         "daily": f"daily {at}",
-        "weekly": f"weekly on {_DAYS[rule.weekday].title()} {at}" if rule else "",
-        "monthly": f"monthly on day {rule.day} {at}" if rule else "",
-    }[rule.kind if rule else None]
-    return f"{text} ({schedule.timezone})"
+        "weekly": f"weekly on {_DAYS[rule.weekday].title()} {at}",
+        "monthly": f"monthly on day {rule.day} {at}",
+    }[rule.kind]
+    return f"{when} ({schedule.timezone})"

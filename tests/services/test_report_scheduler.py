@@ -226,3 +226,16 @@ async def test_report_lists_alerts_of_the_period_with_acks(filled: Store, tmp_pa
         ReportRequest(("alpha",), DATA_START + timedelta(days=30), DATA_START + timedelta(days=40))
     )  # the alert is still open, so it shows, but none of its steps fall in this period
     assert later.strategies[0].alerts[0].steps == ()
+
+
+def test_simple_rules_round_trip_and_read_well() -> None:
+    from perfdesk.services.report_store import describe, parse_simple, simple_cron
+
+    for kind, kw in (("daily", {}), ("weekly", {"weekday": 4}), ("monthly", {"day": 15})):
+        cron = simple_cron(kind, 7, 30, **kw)  # type: ignore[arg-type]
+        rule = parse_simple(cron)
+        assert rule is not None and rule.kind == kind and rule.cron == cron
+    s = _daily(Path("."), cron=simple_cron("weekly", 6, 0, weekday=0))
+    assert describe(s) == "weekly on Mon at 06:00 (Europe/Paris)"
+    assert parse_simple("*/5 * * * *") is None
+    assert describe(_daily(Path("."), cron="*/5 * * * *")) == "cron */5 * * * * (Europe/Paris)"
