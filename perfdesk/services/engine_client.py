@@ -169,13 +169,28 @@ class EngineClient:
         return {"Authorization": f"Bearer {self._token}"} if self._token else {}
 
     async def _subscribe(self, ws: ClientConnection) -> None:
-        if self._resume is not None:
-            for sid, seq in (await self._resume()).items():
-                self._last[sid] = max(self._last.get(sid, 0), seq)
+        for sid, seq in (await self._stored_seqs()).items():
+            self._last[sid] = max(self._last.get(sid, 0), seq)
         wanted = set(self._strategies)
         resume = {s: q for s, q in self._last.items() if "*" in wanted or s in wanted}
         sub = Subscribe(strategies=self._strategies, resume=resume, batch=self._batch)
         await ws.send(sub.model_dump_json())
+
+    async def _stored_seqs(self) -> dict[str, int]:
+        """The resume callback's answer; if it fails (database down), what we delivered."""
+        if self._resume is None:
+            return {}
+        try:
+            return await self._resume()
+        except Exception as exc:
+            self.stats.handler_errors += 1
+            log.error(
+                "could not read the stored resume point (%s); resuming after the events "
+                "this client already delivered",
+                exc or type(exc).__name__,
+                exc_info=True,
+            )
+            return {}
 
     async def _stream(self, ws: ClientConnection) -> None:
         """Subscribe, then read into a bounded queue while consuming from it."""

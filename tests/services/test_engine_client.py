@@ -208,3 +208,32 @@ async def test_token_is_sent_but_never_logged(caplog):
             await task
             await sim.stop()
     assert "tok-very-secret" not in caplog.text
+
+
+async def test_failing_resume_callback_falls_back_to_what_was_delivered(caplog):
+    sim = Simulator(strategies=2, seed=16, **FAST)
+    url = await sim.start()
+    calls = 0
+
+    async def resume() -> dict[str, int]:
+        nonlocal calls
+        calls += 1
+        raise ConnectionRefusedError("database is down")
+
+    handler = RecordingHandler()
+    client = EngineClient(url, handler, resume=resume, backoff=_fast_backoff())
+    task = await _run(client)
+    try:
+        await handler.wait_for(lambda: handler.count() > 200)
+        await handler.wait_for(lambda: client.state is FeedState.LIVE)
+        sim.drop_connections()
+        await handler.wait_for(lambda: client.stats.reconnects == 1)
+        sim.pause()
+        await handler.wait_for(lambda: handler.count() == sim.total_sent)
+    finally:
+        await client.stop()
+        await task
+        await sim.stop()
+    assert calls == 2 and "could not read the stored resume point" in caplog.text
+    _exactly_once(handler, sim)
+    assert client.stats.duplicates == 0
