@@ -114,6 +114,8 @@ class HistoryView(QWidget):
 
     def _set_strategies(self, items: list[tuple[str, str]]) -> None:
         self.picker.set_strategies(items)
+        if not items:
+            self.progress.finish("No strategy stored yet: they appear once the engine sends data")
         if not self.picker.selected() and items:
             self.picker.select([items[0][0]])
 

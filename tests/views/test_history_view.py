@@ -132,3 +132,10 @@ def test_table_models_pass_the_model_tester(qtmodeltester) -> None:  # type: ign
         assert model.rowCount() == len(rows)
         qtmodeltester.check(model)
     qtmodeltester.check(compare_model([result, result]))
+
+
+async def test_an_empty_database_says_so(qtbot, store: Store) -> None:
+    view = await _view(qtbot, store)
+    view.show()
+    await until(lambda: "No strategy stored yet" in view.progress.message.text())
+    assert view.picker.selected() == [] and view.results == []
