@@ -162,6 +162,8 @@ class EngineClient:
             )
         except (OSError, TimeoutError, WebSocketException) as exc:
             log.warning("engine link to %s lost: %s", self.url, exc or type(exc).__name__)
+        except Exception:  # a bug must not end the link for good: log it, reconnect
+            log.exception("engine link to %s failed unexpectedly; reconnecting", self.url)
         finally:
             self._ws = None
 

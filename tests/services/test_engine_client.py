@@ -237,3 +237,22 @@ async def test_failing_resume_callback_falls_back_to_what_was_delivered(caplog):
     assert calls == 2 and "could not read the stored resume point" in caplog.text
     _exactly_once(handler, sim)
     assert client.stats.duplicates == 0
+
+
+async def test_unexpected_error_is_logged_and_the_client_keeps_trying(caplog):
+    sim = Simulator(strategies=1, **FAST)
+    url = await sim.start()
+
+    async def broken_resume() -> dict[str, int]:
+        return {"not a valid id!": 3}  # the subscribe frame cannot be built
+
+    handler = RecordingHandler()
+    client = EngineClient(url, handler, resume=broken_resume, backoff=_fast_backoff())
+    task = await _run(client)
+    try:
+        await handler.wait_for(lambda: client.stats.reconnects >= 3)
+    finally:
+        await client.stop()
+        await task
+        await sim.stop()
+    assert "failed unexpectedly; reconnecting" in caplog.text
