@@ -45,7 +45,7 @@ def run_tests(extra: list[str]) -> int:
         [BIN / "ruff", "check", "perfdesk", "tests", "benchmarks", "dev.py"],
         [BIN / "mypy"],
         [BIN / "lint-imports"],
-        [BIN / "python", "-m", "pytest", *extra],
+        [BIN / "python", "-m", "pytest", "--durations=15", *extra],
     ]
     for step in steps:
         print("+", " ".join(str(c) for c in step), flush=True)
