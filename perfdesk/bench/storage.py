@@ -106,12 +106,12 @@ async def ingest_worker(
 ) -> None:
     """A minimal collector for the kill tests: resume from max(stored, spooled) seq, put
     the rest through a spooling StoreWriter, close cleanly. Prints "ready" once resumed."""
-    from perfdesk.services.spool import Spool
+    from perfdesk.services.spool import Spool, merge_resume
 
     store = await Store.open(dsn, max_size=2, timeout=5)
     spool = Spool(Path(spool_dir))
-    stored = await store.last_seqs()
-    resume = {s: max(stored.get(s, 0), spool.last_seqs().get(s, 0)) for s in strategy_ids}
+    merged = merge_resume(await store.last_seqs(), spool.last_seqs())
+    resume = {s: merged.get(s, 0) for s in strategy_ids}
     writer = StoreWriter(store, spool=spool, batch_size=500, max_delay_s=0.01, retry_max_s=0.5)
     writer.start()
     print("ready", flush=True)
