@@ -84,19 +84,33 @@ class ReportScheduler:
         self._grace_s = misfire_grace_s
         self._running: dict[int, asyncio.Task[ReportRun | None]] = {}
         self._scheduler: AsyncIOScheduler | None = None
+        self._catch_up_task: asyncio.Task[None] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
-    async def start(self) -> list[ReportRun]:
-        """Start the APScheduler jobs, then run what was missed while closed."""
+    async def start(self) -> None:
+        """Start the APScheduler jobs, then run what was missed while closed — in the
+        background, so the caller (the app starting up) does not wait for those reports."""
         self._scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
         self._scheduler.start()
         await self.reload()
-        return await self.catch_up()
+        self._catch_up_task = asyncio.create_task(self._catch_up_logged())
+
+    async def _catch_up_logged(self) -> None:
+        try:
+            runs = await self.catch_up()
+        except Exception:  # a broken catch-up must not stop the app; it is logged
+            log.exception("report catch-up failed")
+            return
+        for run in runs:
+            log.info("late report run %s for %s: %s", run.id, run.scheduled_for, run.status)
 
     async def stop(self) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        if self._catch_up_task is not None:
+            self._catch_up_task.cancel()
+            await asyncio.gather(self._catch_up_task, return_exceptions=True)
         for task in list(self._running.values()):
             task.cancel()
         await asyncio.gather(*self._running.values(), return_exceptions=True)
@@ -146,7 +160,8 @@ class ReportScheduler:
         if schedule is None or schedule.paused:
             return
         now = self._clock()
-        due = latest_due(schedule, now - timedelta(days=400), now) or now
+        window = timedelta(seconds=self._grace_s + 60)  # APScheduler drops later misfires
+        due = latest_due(schedule, now - window, now) or now
         await self.fire(schedule, due)
 
     async def catch_up(self) -> list[ReportRun]:

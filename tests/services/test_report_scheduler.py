@@ -239,3 +239,22 @@ def test_simple_rules_round_trip_and_read_well() -> None:
     assert describe(s) == "weekly on Mon at 06:00 (Europe/Paris)"
     assert parse_simple("*/5 * * * *") is None
     assert describe(_daily(Path("."), cron="*/5 * * * *")) == "cron */5 * * * * (Europe/Paris)"
+
+
+async def test_start_catches_up_in_the_background(filled: Store, tmp_path: Path) -> None:
+    s = await _created(
+        filled, _daily(tmp_path, formats=("html",)), datetime(2026, 3, 10, tzinfo=UTC)
+    )
+    clock = Clock(datetime(2026, 3, 12, 9, 0, tzinfo=UTC))
+    scheduler = _scheduler(filled, tmp_path, clock)
+    await scheduler.start()  # returns before the late report is written
+    try:
+        store = ReportStore(filled.pool)
+        for _ in range(600):
+            runs = await store.runs(s.id)
+            if runs and runs[0].status != "running":
+                break
+            await asyncio.sleep(0.1)
+        assert [(r.status, r.late) for r in runs] == [("ok", True)]
+    finally:
+        await scheduler.stop()
