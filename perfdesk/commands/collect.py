@@ -61,6 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--metrics-host", default="127.0.0.1", help="metrics address (default: loopback only)"
     )
     parser.add_argument(
+        "--no-reports",
+        action="store_true",
+        help="do not run the report schedules here (another collector runs them)",
+    )
+    parser.add_argument(
         "--log-format",
         choices=["json", "text"],
         default="json",
@@ -122,6 +127,7 @@ def _config(args: argparse.Namespace, dsn: str) -> CollectorConfig:
         heartbeat_s=args.heartbeat,
         metrics_port=args.metrics_port,
         metrics_host=args.metrics_host,
+        reports=not args.no_reports,
     )
 
 

@@ -1,7 +1,7 @@
 """Collector: the headless, always-on pipeline of `perfdesk collect`, for a shared database.
 
-On top of the Runtime (engine link, writer, validator, alert manager) it adds what a
-server process on a shared PostgreSQL/TimescaleDB needs:
+On top of the Runtime (engine link, writer, validator, alert manager) and the report
+scheduler (`reports=True`) it adds what a server process on a shared PostgreSQL/TimescaleDB needs:
 - an advisory lock per engine (or per strategy of a subset), so a second collector of the
   same strategies refuses to start with a message naming the first;
 - a strategy subset (`strategies`), so several collectors can split one engine;
@@ -38,6 +38,8 @@ from perfdesk.services.engine_client import EngineClient
 from perfdesk.services.metrics_exporter import MetricsExporter
 from perfdesk.services.monitor import LiveMonitor
 from perfdesk.services.pipeline import Pipeline
+from perfdesk.services.report_render import headless_renderers
+from perfdesk.services.report_scheduler import ReportScheduler, start_report_scheduler
 from perfdesk.services.runtime import Runtime
 from perfdesk.services.store import Store
 from perfdesk.services.tasks import TaskSet
@@ -73,6 +75,8 @@ class CollectorConfig:
     metrics_port: int | None = None
     """Prometheus port on `metrics_host` (0 = any free port; None = no exporter)."""
     metrics_host: str = "127.0.0.1"
+    reports: bool = True
+    """Run the report schedules (safe with several collectors: a run is claimed once)."""
 
     @property
     def collector_id(self) -> str:
@@ -203,6 +207,7 @@ class Collector:
             config.dsn, (notify.ACTION, notify.THRESHOLDS), self._on_changes
         )
         self.exporter: MetricsExporter | None = None
+        self.reports: ReportScheduler | None = None
         self.started_at = datetime.now().astimezone()
         self.stopped = asyncio.Event()
         self._stopping = False
@@ -233,6 +238,8 @@ class Collector:
         await self.thresholds.reload_all()
         await self.runtime.start()
         await self.feed.start()
+        if self.config.reports:
+            await self._start_reports()
         await self._beat()
         self._tasks.spawn(self._beat_forever(), "collector-heartbeat")
         self._tasks.spawn(self._watch_lock(), "collector-lock-watch")
@@ -240,6 +247,14 @@ class Collector:
             self.exporter = MetricsExporter.for_collector(self)
             self.exporter.start(self.config.metrics_port, self.config.metrics_host)
         log.info("collector started", extra=self._identity())
+
+    async def _start_reports(self) -> None:
+        renderers = headless_renderers(self.config.dsn)
+        try:
+            self.reports = await start_report_scheduler(self.store, self.runtime.alerts, renderers)
+        except (OSError, ValueError, LookupError, asyncpg.PostgresError) as exc:
+            # Collecting matters more than reports: go on, loudly.
+            log.error("report scheduler not started: %s", exc, exc_info=True)
 
     async def stop(self) -> None:
         """Stop reading, flush events and alert changes, mark stopped, release the lock.
@@ -252,6 +267,8 @@ class Collector:
         log.info("collector stopping: flushing and closing", extra=self._identity())
         await self._tasks.cancel_all()
         try:
+            if self.reports is not None:
+                await self.reports.stop()
             await self.runtime.stop()  # engine link, writer flush, alert persistence flush
             await self.store.pool.execute(_STOPPED, self.config.collector_id)
         finally:

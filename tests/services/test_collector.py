@@ -26,6 +26,7 @@ async def test_collects_beats_and_fires_alerts(db_dsn: str) -> None:
         collector = await Collector.start(_config(db_dsn, url, name="c1"))
         try:
             runtime = collector.runtime
+            assert collector.reports is not None  # the report schedules run here too
             await wait_for(lambda: runtime.writer.stats.written > 50, "events stored")
             await wait_for(
                 lambda: any(a.state is AlertState.FIRING for a in runtime.alerts.alerts()),
