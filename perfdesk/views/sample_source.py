@@ -132,7 +132,7 @@ class SampleSource:
                 since=since,
             ),
             RuleResult(
-                rule="psr",
+                rule="sharpe",
                 status=Status.WARNING if s.verdict_kind == "warning" else Status.OK,
                 message="PSR of live Sharpe vs backtest Sharpe 1.8",
                 value=0.31 if s.verdict_kind == "warning" else 0.82,
@@ -169,7 +169,7 @@ class SampleSource:
                 since=since,
             ),
             RuleResult(
-                rule="stale_feed",
+                rule="stale",
                 status=Status.WARNING if s.verdict_kind == "stale" else Status.OK,
                 message="No data for 42 s (limit 10 s)"
                 if s.verdict_kind == "stale"

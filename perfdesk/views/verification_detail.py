@@ -16,7 +16,7 @@ from perfdesk.views.components.status_badge import StatusBadge
 from perfdesk.views.verdict_history import HistoryEntry, VerdictHistory
 from perfdesk.views.verification_model import RULE_TITLES, VerificationRow
 
-STATISTIC_KEYS = ("statistic", "p_value", "z", "psr", "cusum", "ph")
+STATISTIC_KEYS = ("statistic", "p_value", "z", "psr", "min_trl_days", "cusum", "ph")
 
 
 def _number(value: Any, unit: str = "") -> str:

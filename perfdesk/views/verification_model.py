@@ -20,6 +20,7 @@ from perfdesk.views.components.data_table import RIGHT, Column, RowTableModel
 
 RULE_TITLES = {
     "drawdown": "Drawdown",
+    "sharpe": "Sharpe (PSR)",
     "psr": "Sharpe (PSR)",
     "distribution": "Distribution",
     "cusum": "CUSUM drift",
