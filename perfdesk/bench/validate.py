@@ -32,8 +32,8 @@ DAY = 86_400.0
 
 
 def run(quick: bool) -> dict[str, Any]:
-    n = 25 if quick else 200
-    paths = 500 if quick else 2000
+    n = 20 if quick else 200
+    paths = 1000 if quick else 2000
     out: dict[str, Any] = {"scenarios_per_kind": n, "calibration_paths": paths}
     out |= cycle_benchmark(200, cycles=20 if quick else 100)
     out |= latency_benchmark(strategies=20, seconds=4.0 if quick else 10.0)
@@ -87,7 +87,7 @@ def cycle_benchmark(count: int, cycles: int) -> dict[str, Any]:
     rng = np.random.default_rng(1)
     book = _live_book(count, days=40, rng=rng)
     times, cpu = [], []
-    for c in range(cycles):
+    for _ in range(cycles):
         for _sid, stats, _e, _t in book:
             stats.update(stats.last_ts + 1.0, stats.equity * (1 + rng.normal(0, 1e-4)))
         now = datetime.fromtimestamp(book[0][1].last_ts + 1.0, UTC)
@@ -95,11 +95,11 @@ def cycle_benchmark(count: int, cycles: int) -> dict[str, Any]:
         validate_many(book, now)
         times.append(time.perf_counter() - t)
         cpu.append(time.thread_time() - c0)
-        del c
     ms = np.array(times) * 1e3
     return {
         "cycle_ms_200": float(np.median(ms)),
         "cycle_ms_200_p99": float(np.quantile(ms, 0.99)),
+        "cycle_cpu_ms_200": float(np.median(cpu) * 1e3),
         "cycle_strategies": count,
     }
 
