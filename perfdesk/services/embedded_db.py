@@ -181,15 +181,18 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _is_postgres(pid: int) -> bool:
-    """Is `pid` a live postgres process (and not an unrelated process reusing the pid)?"""
+def _is_postmaster_of(pid: int, pgdata: Path) -> bool:
+    """Is `pid` the live postmaster of `pgdata`? Not an unrelated process that reused the
+    pid, nor the postmaster of another cluster (several run side by side on CI)."""
     if pid <= 0 or not _pid_alive(pid):
         return False
     try:
-        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return True  # no /proc: trust the liveness check, as pg_ctl does
-    return comm.startswith("postgres")
+    return Path(args[0].decode(errors="replace")).name == "postgres" and (
+        str(pgdata).encode() in args
+    )
 
 
 class EmbeddedPostgres:
@@ -256,13 +259,13 @@ class EmbeddedPostgres:
         """Is a postmaster running on this cluster right now?"""
         if self._install is None:
             return False
-        proc = _run(self._ctl_cmd("status"), self._who, timeout=30, check=False)
-        return proc.returncode == 0
+        pid = self._postmaster_pid()
+        return pid is not None and _is_postmaster_of(pid, self.pgdata)
 
     def kill(self) -> None:
         """SIGKILL the postmaster, as a crash would (tests of crash recovery)."""
         pid = self._postmaster_pid()
-        if pid is not None and _is_postgres(pid):
+        if pid is not None and _is_postmaster_of(pid, self.pgdata):
             os.kill(pid, signal.SIGKILL)
             deadline = time.monotonic() + 10
             while _pid_alive(pid) and time.monotonic() < deadline:
@@ -331,12 +334,12 @@ class EmbeddedPostgres:
         pid = self._postmaster_pid()
         if pid is None:
             return
-        if _is_postgres(pid):
+        if _is_postmaster_of(pid, self.pgdata):
             stopped = self._pg_ctl("stop", "-m", "fast", "-w", "-t", "30", check=False)
-            if stopped.returncode != 0 and _is_postgres(pid):
+            if stopped.returncode != 0 and _is_postmaster_of(pid, self.pgdata):
                 os.kill(pid, signal.SIGKILL)
                 time.sleep(0.2)
-        if (self.pgdata / "postmaster.pid").exists() and not _is_postgres(pid):
+        if (self.pgdata / "postmaster.pid").exists() and not _is_postmaster_of(pid, self.pgdata):
             (self.pgdata / "postmaster.pid").unlink()
 
     def _postmaster_pid(self) -> int | None:

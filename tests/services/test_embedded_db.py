@@ -117,3 +117,20 @@ def test_non_cluster_data_dir_is_refused(cluster: EmbeddedPostgres) -> None:
     (cluster.pgdata / "notes.txt").write_text("not a database")
     with pytest.raises(EmbeddedDbError, match="holds no PostgreSQL cluster"):
         cluster.start()
+
+
+def test_pid_file_naming_another_clusters_postmaster_leaves_it_alone(
+    cluster: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    other = EmbeddedPostgres(tmp_path / "other")
+    try:
+        other.start()
+        cluster.start()
+        cluster.stop()
+        other_pid = (other.pgdata / "postmaster.pid").read_text().split()[0]
+        (cluster.pgdata / "postmaster.pid").write_text(f"{other_pid}\n{cluster.pgdata}\n")
+        assert not cluster.is_running()
+        cluster.start()
+        assert cluster.is_running() and other.is_running()
+    finally:
+        other.destroy()
