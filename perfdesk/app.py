@@ -123,6 +123,7 @@ async def _main(app: QApplication, config: AppConfig) -> int:
     window.add_page("history", "History", history_page, "Ctrl+6")
     reports_page = await ReportsView.for_host(host)  # ReportScheduler on the backend loop
     window.add_page("reports", "Reports", reports_page, "Ctrl+7")
+    window.verification.strategy_selected.connect(reports_page.set_current_strategy)
     window.statusBar().showMessage(backend.description)
     if config.screenshot is not None:
         _schedule_screenshot(window, config.screenshot, config.screenshot_after_s)

@@ -139,6 +139,13 @@ class ExportPanel(QWidget):
         self.strategy_list.blockSignals(False)
         self.validate()
 
+    def check_only(self, strategy_id: str) -> None:
+        """Tick `strategy_id` alone (if listed): "the current strategy"."""
+        for i in range(self.strategy_list.count()):
+            item = self.strategy_list.item(i)
+            on = item.text() == strategy_id
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
     def selected(self) -> list[str]:
         items = (self.strategy_list.item(i) for i in range(self.strategy_list.count()))
         return [it.text() for it in items if it.checkState() == Qt.CheckState.Checked]

@@ -47,6 +47,11 @@ class ReportsView(QWidget):
         layout.addWidget(self.tabs)
         self.export.exported.connect(lambda _paths: self.schedules.refresh())
         self._loaded = False
+        self._current: str | None = None
+
+    def _strategies(self, ids: list[str]) -> None:
+        if ids:
+            self.export.set_strategies(ids, self._current if self._current in ids else None)
 
     async def stop(self) -> None:
         """Stop the scheduler started by `for_host` (on the backend loop)."""
@@ -60,9 +65,13 @@ class ReportsView(QWidget):
             self._loaded = True
             self.reload()
 
-    def reload(self, current: str | None = None) -> None:
+    def set_current_strategy(self, strategy_id: str) -> None:
+        """Slot: the strategy the user is looking at elsewhere becomes the export's default."""
+        self._current = strategy_id
+        self.export.check_only(strategy_id)
+
+    def reload(self) -> None:
         """Re-read the strategies and the schedules (runs on the backend)."""
-        ops.run(self.source.strategies(), owner=self,
-                on_success=lambda ids: self.export.set_strategies(ids, current) if ids else None,
+        ops.run(self.source.strategies(), owner=self, on_success=self._strategies,
                 group="report-strategies")  # fmt: skip
         self.schedules.refresh()

@@ -56,7 +56,10 @@ async def test_export_writes_pdf_and_html_without_blocking(
     view, scheduler = await _page(qtbot, store)
     try:
         panel = view.export
-        assert panel.selected() == ["alpha"]  # the first (current) strategy
+        assert panel.selected() == ["alpha"]  # the first strategy until one is current
+        view.set_current_strategy("beta")  # e.g. selected on the Verification page
+        assert panel.selected() == ["beta"]
+        view.set_current_strategy("alpha")
         panel.range.setCurrentText("Custom")
         panel.start.setDate(QDate(2026, 2, 1))
         panel.end.setDate(QDate(2026, 3, 2))
