@@ -44,18 +44,20 @@ def adjust_verdicts(verdicts: list[Verdict], q: float = 0.05) -> list[Verdict]:
         for j, r in enumerate(v.rules):
             if r.rule in P_VALUE_RULES and (p := _p(r)) is not None:
                 found.setdefault(r.rule, []).append((i, j, p))
-    out = list(verdicts)
+    rules = [list(v.rules) for v in verdicts]
+    touched: set[int] = set()
     for where in found.values():
         if len(where) < 2:
             continue
         adjusted = benjamini_hochberg([p for _i, _j, p in where])
         for (i, j, _raw), p_adj in zip(where, adjusted, strict=True):
-            rule = out[i].rules[j]
-            if rule.status.severity >= Status.WARNING.severity:
-                rules = list(out[i].rules)
-                rules[j] = _regrade(rule, float(p_adj), q)
-                out[i] = out[i].model_copy(update={"rules": tuple(rules)})
-    return out
+            if rules[i][j].status.severity >= Status.WARNING.severity:
+                rules[i][j] = _regrade(rules[i][j], float(p_adj), q)
+                touched.add(i)
+    return [
+        v.model_copy(update={"rules": tuple(rules[i])}) if i in touched else v
+        for i, v in enumerate(verdicts)
+    ]
 
 
 def _p(rule: RuleResult) -> float | None:

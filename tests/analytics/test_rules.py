@@ -316,3 +316,28 @@ def test_daily_loss_unconditional_tail_catches_a_loss_in_a_volatile_spell() -> N
     res = daily_loss_rule(stats, tracker, th, tail, grade_unconditional=True)
     assert res.status is Status.WARNING
     assert res.evidence["p_value"] < 1e-4
+
+
+def test_fast_rule_results_equal_validated_ones() -> None:
+    from pydantic import ValidationError
+
+    from perfdesk.analytics.rules._common import result
+    from perfdesk.domain.verdict import RuleResult
+
+    since = datetime(2026, 1, 5, tzinfo=UTC)
+    fields = dict(
+        rule="r",
+        status=Status.WARNING,
+        message="m",
+        value=1.5,
+        since=since,
+        evidence={"p_value": 0.01},
+    )
+    fast = result(**fields)
+    slow = RuleResult(**fields)
+    assert fast == slow
+    assert fast.model_dump() == slow.model_dump()
+    assert fast.model_dump_json() == slow.model_dump_json()
+    assert fast.model_copy(update={"status": Status.OK}).status is Status.OK
+    with pytest.raises(ValidationError):
+        fast.status = Status.OK  # still frozen

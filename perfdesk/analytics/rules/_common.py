@@ -67,16 +67,27 @@ def quantile(q: Quantiles, prob: float) -> float:
     return interp(prob, q.probs, q.values)
 
 
-_DEFAULTS: dict[str, Any] = {"value": None, "limit": None, "unit": "", "since": None}
+_FIELD_DEFAULTS = tuple(
+    (name, None if info.is_required() else info.get_default(call_default_factory=True))
+    for name, info in RuleResult.model_fields.items()
+)
+"""(field, default) in declaration order, so dumps match validated results."""
 
 
 def result(**fields: Any) -> RuleResult:
-    """A RuleResult built with `model_construct` (no re-validation): the rules build
-    well-typed values, and validating ~10 results with their evidence for 200 strategies
-    every second costs ~20 µs each — half of a validation cycle."""
-    values = _DEFAULTS | fields
-    values.setdefault("evidence", {})
-    return RuleResult.model_construct(**values)
+    """A RuleResult built without re-validation, the way `model_construct` builds one but
+    ~4× faster: the rules build well-typed values, and validating ~10 results with their
+    evidence for 200 strategies every second was half of a validation cycle.
+    (tests/analytics/test_rules.py checks it equals a validated RuleResult.)"""
+    values = {name: fields.get(name, default) for name, default in _FIELD_DEFAULTS}
+    if "evidence" not in fields:
+        values["evidence"] = {}
+    obj = RuleResult.__new__(RuleResult)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
 
 
 def insufficient(rule: str, why: str, unit: str = "", **evidence: object) -> RuleResult:
