@@ -83,7 +83,14 @@ class ReportBuilder:
         parts = []
         for i, sid in enumerate(ids):
             step = _scaled(progress, i, len(ids))
-            parts.append(await self._strategy(sid, request, audit, step, notes))
+            try:
+                parts.append(await self._strategy(sid, request, audit, step, notes))
+            except HistoryError as exc:
+                if request.strategies:  # asked for by name: the caller must hear it
+                    raise
+                notes.append(f"{sid} left out: {exc}")  # "every strategy": skip the empty one
+        if not parts:
+            raise HistoryError(f"no stored data to report on ({'; '.join(notes)})")
         title = request.title or _title(parts)
         globals_ = tuple(_change(a) for a in audit if a.scope == "*")
         assert request.start is not None

@@ -296,6 +296,8 @@ def render_pdf(
     flow = _Flow(writer, style, report.title)
     try:
         _title(flow, report)
+        for note in report.notes:
+            flow.paragraph(note, style.c("muted"), style.caption_px)
         if report.is_desk:
             _Tables(flow).draw(desk_table(report))
             flow.svg(desk_chart([s.analysis for s in report.strategies], style))

@@ -258,3 +258,21 @@ async def test_start_catches_up_in_the_background(filled: Store, tmp_path: Path)
         assert [(r.status, r.late) for r in runs] == [("ok", True)]
     finally:
         await scheduler.stop()
+
+
+async def test_a_strategy_without_data_is_left_out_of_a_desk_report(filled: Store) -> None:
+    from perfdesk.domain.events import StrategyInfo
+    from perfdesk.domain.status import StrategyState
+    from perfdesk.reports.html_render import render_html
+    from perfdesk.services.history import HistoryError
+
+    await filled.upsert_strategy(
+        StrategyInfo(strategy_id="silent", name="Silent", status=StrategyState.ACTIVE)
+    )
+    end = DATA_START + timedelta(days=20)
+    report = await ReportBuilder(filled).build(ReportRequest((), DATA_START, end))
+    assert [s.strategy_id for s in report.strategies] == ["alpha", "beta"]
+    assert any(n.startswith("silent left out") for n in report.notes)
+    assert "silent left out" in render_html(report)
+    with pytest.raises(HistoryError):  # asked for by name: an error, not a silent gap
+        await ReportBuilder(filled).build(ReportRequest(("silent",), DATA_START, end))
