@@ -89,7 +89,7 @@ async def _run(changes: int) -> dict[str, Any]:
     p99 = _pct(both, 99)
     return {
         "clients": CLIENTS,
-        "changes": 2 * changes,
+        "changes": 3 * changes,
         "samples": len(both),
         "notify_ms_p50": _pct(both, 50),
         "notify_ms_p99": p99,
