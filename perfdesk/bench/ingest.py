@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -50,8 +51,8 @@ def run(quick: bool) -> dict[str, Any]:
 async def _run(events: int, quick: bool) -> dict[str, Any]:
     proc, url, produced = await _start_simulator(events)
     try:
-        socket_rate = await _socket_only(url, produced, batch=256)
-        single_rate = await _socket_only(url, produced, batch=1)
+        socket_rate, socket_cpu = await _socket_only(url, produced, batch=256)
+        single_rate, single_cpu = await _socket_only(url, produced, batch=1)
         async with temporary_database("perfdesk_bench_ingest") as dsn:
             e2e_rate, seen = await _end_to_end(url, dsn, produced)
             ceiling = await _copy_ceiling(dsn, seen)
@@ -67,6 +68,9 @@ async def _run(events: int, quick: bool) -> dict[str, Any]:
         "ratio": round(e2e_rate / ceiling, 3),
         "socket_validation_events_per_s": round(socket_rate),
         "socket_validation_single_frames_per_s": round(single_rate),
+        "socket_validation_events_per_cpu_s": round(socket_cpu),
+        "socket_validation_single_frames_per_cpu_s": round(single_cpu),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "path": "loopback ws, batch frames of 256, pydantic validation, StoreWriter COPY "
         "batches of 5,000, embedded PostgreSQL (fsync off); simulator in its own process",
     }
@@ -95,16 +99,17 @@ async def _start_simulator(events: int) -> tuple[asyncio.subprocess.Process, str
     return proc, url, produced
 
 
-async def _socket_only(url: str, events: int, *, batch: int) -> float:
+async def _socket_only(url: str, events: int, *, batch: int) -> tuple[float, float]:
+    """Events per wall second and per CPU second of this process (load-independent)."""
     handler = RecordingHandler(keep_events=False)
     client = EngineClient(url, handler, batch=batch)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     task = asyncio.create_task(client.run())
     await handler.wait_for(lambda: handler.count() >= events, limit_s=600)
-    spent = time.perf_counter() - t0
+    spent, cpu = time.perf_counter() - t0, time.process_time() - c0
     await client.stop()
     await task
-    return events / spent
+    return events / spent, events / cpu
 
 
 class _StoreHandler:
