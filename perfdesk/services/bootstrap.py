@@ -11,6 +11,7 @@ import getpass
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -21,6 +22,7 @@ from perfdesk.services.embedded_db import EmbeddedPostgres
 from perfdesk.services.loop_thread import LoopThread
 from perfdesk.services.runtime import Runtime
 from perfdesk.services.store import Store
+from perfdesk.sim.clock import recent_epoch
 from perfdesk.sim.server import Simulator
 
 log = logging.getLogger(__name__)
@@ -77,7 +79,8 @@ async def start_backend(
     sim_thread = sim = None
     if demo and engine_url is None:
         sim_thread = LoopThread("perfdesk-sim")
-        sim = Simulator()
+        # Demo data starts two months back, so its timestamps read as recent market time.
+        sim = Simulator(epoch=recent_epoch(datetime.now(UTC)))
         engine_url = await sim_thread.acall(sim.start())
     if engine_url is None:
         raise BackendError(

@@ -15,6 +15,13 @@ EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
 """A Monday, 00:00 UTC: trading second 0."""
 
 
+def recent_epoch(now: datetime, days_back: int = 60) -> datetime:
+    """The Monday 00:00 UTC on or before `now - days_back` days: a demo's data looks current."""
+    day = (now - timedelta(days=days_back)).astimezone(UTC)
+    monday = day - timedelta(days=day.weekday())
+    return monday.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def calendar_time(trading_s: float, epoch: datetime = EPOCH) -> datetime:
     """The UTC timestamp of a trading second (weekends skipped)."""
     day, within = divmod(trading_s, DAY_S)

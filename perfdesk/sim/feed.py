@@ -7,13 +7,14 @@ encoded once, as JSON text, and kept in a bounded `History` for replay.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 import numpy as np
 import orjson
 
 from perfdesk.domain.expectations import Expectations
 from perfdesk.sim.archetypes import BREAK_DEPTH_FACTOR, Archetype, StrategySpec
-from perfdesk.sim.clock import DAY_S, calendar_time
+from perfdesk.sim.clock import DAY_S, EPOCH, calendar_time
 from perfdesk.sim.history import History
 from perfdesk.sim.returns import IntradayGarch
 
@@ -34,8 +35,10 @@ class StrategyFeed:
         rng: np.random.Generator,
         history: int,
         skip_prob: float = 0.0,
+        epoch: datetime = EPOCH,
     ) -> None:
         self.spec, self.expectations, self.dt_s = spec, expectations, dt_s
+        self.epoch = epoch
         self.history = History(history)
         self.events = 0
         self._rng, self._skip_prob = rng, skip_prob
@@ -138,7 +141,7 @@ class StrategyFeed:
     def _ts(self) -> str:
         day, us = divmod(round(self._t * 1e6), 86_400_000_000)
         if self._day_prefix[0] != day:
-            self._day_prefix = (day, calendar_time(day * DAY_S).strftime("%Y-%m-%dT"))
+            self._day_prefix = (day, calendar_time(day * DAY_S, self.epoch).strftime("%Y-%m-%dT"))
         secs, us = divmod(us, 1_000_000)
         hh, rem = divmod(secs, 3600)
         mm, ss = divmod(rem, 60)

@@ -14,6 +14,7 @@ import hmac
 import logging
 import ssl as ssl_lib
 from collections.abc import Sequence
+from datetime import datetime
 from http import HTTPStatus
 
 import numpy as np
@@ -21,6 +22,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from perfdesk.sim.archetypes import StrategySpec, backtest_expectations, default_strategies
+from perfdesk.sim.clock import EPOCH
 from perfdesk.sim.faults import FaultConfig
 from perfdesk.sim.feed import StrategyFeed
 from perfdesk.sim.session import Session
@@ -62,6 +64,7 @@ class Simulator:
         ssl: ssl_lib.SSLContext | None = None,
         heartbeat_s: float = 1.0,
         engine_id: str = "perfdesk-sim",
+        epoch: datetime = EPOCH,
     ) -> None:
         if rate <= 0 or speedup <= 0:
             raise ValueError(f"rate and speedup must be > 0, got rate={rate} speedup={speedup}")
@@ -70,6 +73,8 @@ class Simulator:
         self.faults = faults or FaultConfig()
         self._token, self._ssl = token, ssl
         self._rng = np.random.default_rng(seed)
+        self.epoch = epoch
+        """Calendar time of trading second 0 (a Monday 00:00 UTC); timestamps follow it."""
         specs = default_strategies(strategies) if isinstance(strategies, int) else strategies
         self.feeds = [self._make_feed(s, history, i) for i, s in enumerate(specs)]
         self._by_id = {f.strategy_id: f for f in self.feeds}
@@ -96,6 +101,7 @@ class Simulator:
             rng=rng,
             history=history,
             skip_prob=self.faults.skip_prob,
+            epoch=self.epoch,
         )
 
     # -- lifecycle ----------------------------------------------------------------
