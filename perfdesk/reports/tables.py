@@ -106,7 +106,12 @@ def metrics_table(a: HistoryAnalysis) -> Table:
         for key, label, kind in METRICS
         if key in a.metrics or key in a.metrics_backtest
     )  # fmt: skip
-    return Table("metrics", "Metrics: live vs backtest", ("Metric", "Live", "Backtest"), rows)
+    note = (
+        "Live: the report period. Backtest: the whole backtest (its own length), so compare"
+        " annualised figures and ratios; cumulative ones and counts differ by length."
+    )
+    cols = ("Metric", "Live", "Backtest")
+    return Table("metrics", "Metrics: live vs backtest", cols, rows, note)
 
 
 def rules_table(s: StrategyReport) -> Table:
