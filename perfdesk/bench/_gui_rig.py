@@ -24,6 +24,7 @@ from perfdesk.views.style import apply_theme
 from perfdesk.views.thresholds_view import ThresholdsView
 
 BATCH_S = 0.005
+MAX_BATCH = 1500  # events per loop turn at most (~20 ms), like a bounded socket read
 
 
 class MonitorSource:
@@ -62,6 +63,9 @@ class Rig:
         self.window: MainWindow | None = None
         self.form: ThresholdsView | None = None
         self.frames = 0
+        self.event_cpu_s = 0.0
+        self.probe_frames_per_s = 0.0
+        self.busy_ms: list[float] = []
         self.frame_wall_ms: list[float] = []
         self.frame_cpu_ms: list[float] = []
         self.refresh_hz = 15
@@ -106,22 +110,30 @@ class Rig:
         self.frame_cpu_ms.append(self.window.pacer.last_cpu_ms)
 
     async def probe_lag(self, seconds: float) -> list[float]:
-        """How late a 10 ms precise timer fires, in ms, for `seconds`."""
+        """How late a 10 ms precise timer fires, in ms, for `seconds`.
+
+        Also fills `busy_ms`: GUI-thread CPU time between consecutive ticks, i.e. the part
+        of each lag spent running our own code (the rest is the OS running other work).
+        """
         lags: list[float] = []
+        self.busy_ms = []
         timer = QTimer()
         timer.setTimerType(Qt.TimerType.PreciseTimer)
         timer.setInterval(10)
-        last = [time.perf_counter()]
+        last = [time.perf_counter(), time.thread_time()]
 
         def tick() -> None:
-            now = time.perf_counter()
+            now, cpu = time.perf_counter(), time.thread_time()
             lags.append(max(0.0, (now - last[0]) * 1000 - 10))
-            last[0] = now
+            self.busy_ms.append((cpu - last[1]) * 1000)
+            last[0], last[1] = now, cpu
 
         timer.timeout.connect(tick)
+        frames0 = self.frames
         timer.start()
         await asyncio.sleep(seconds)
         timer.stop()
+        self.probe_frames_per_s = (self.frames - frames0) / seconds
         return lags[1:]
 
     async def feed(self, rate: float, seconds: float) -> tuple[int, float]:
@@ -130,10 +142,11 @@ class Rig:
         sent = 0
         seq = dict.fromkeys(self.ids, 0)
         while (elapsed := time.perf_counter() - start) < seconds:
-            due = int(rate * elapsed) - sent
-            for _ in range(due):
+            cpu = time.thread_time()
+            for _ in range(min(int(rate * elapsed) - sent, MAX_BATCH)):
                 self.monitor.on_event(self._event(sent % len(self.ids), seq, elapsed))
                 sent += 1
+            self.event_cpu_s += time.thread_time() - cpu
             await asyncio.sleep(BATCH_S)
         return sent, time.perf_counter() - start
 
