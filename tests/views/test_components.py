@@ -156,3 +156,44 @@ def test_button_variant_shortcut_and_click(qtbot) -> None:
     assert "Ctrl+S" in button.toolTip()
     with qtbot.waitSignal(button.clicked):
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_data_table_declared_columns_sort_numbers_filter_and_paint_badges(qtbot) -> None:
+    from dataclasses import dataclass
+
+    from perfdesk.views.components.data_table import RIGHT, Column, DataTable, RowTableModel
+
+    @dataclass(frozen=True)
+    class Row:
+        key: str
+        pnl: float
+        status: Status
+
+    columns = (
+        Column("key", "Strategy", lambda r: r.key),
+        Column("pnl", "P&L", lambda r: r.pnl, fmt=lambda v: f"{v:,.0f}", align=RIGHT, pnl=True),
+        Column("status", "Status", lambda r: r.status, badge=True),
+    )
+    model = RowTableModel(columns, key=lambda r: r.key)
+    table = DataTable(model)
+    qtbot.addWidget(table)
+    model.upsert(
+        [
+            Row("a", 900.0, Status.OK),
+            Row("b", -50.0, Status.CRITICAL),
+            Row("c", 10_000.0, Status.WARNING),
+        ]
+    )
+    table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    assert [table.key_at(i) for i in range(3)] == ["c", "a", "b"]  # 10,000 > 900: numeric sort
+    assert model.index(1, 1).data(Qt.ItemDataRole.ForegroundRole) == qcolor(
+        current_theme(), "colors.semantic.loss"
+    )
+    table.proxy.setFilterFixedString("critical")
+    assert table.proxy.rowCount() == 1 and table.key_at(0) == "b"
+    table.proxy.setFilterFixedString("")
+    table.resize(500, 200)
+    table.show()
+    assert not table.grab().isNull()  # the badge delegate paints without error
+    model.upsert([Row("b", 75.0, Status.OK)])  # in place: still three rows
+    assert model.rowCount() == 3 and model.row_at(model.row_of("b")).pnl == 75.0
