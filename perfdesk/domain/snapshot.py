@@ -36,6 +36,9 @@ class StrategySnapshot:
     sharpe: float | None = None
     events: int = 0
     last_ts: datetime | None = None
+    received_at: float | None = None
+    """Wall-clock time (time.time()) the last event arrived: the feed's freshness, which
+    differs from `last_ts` (market time) when the engine replays or runs sped up."""
     feed: FeedState = FeedState.CONNECTING
     verdict: Verdict | None = None
     chart_t: FloatArray = field(default_factory=lambda: np.empty(0))

@@ -164,6 +164,7 @@ class LiveMonitor:
             sharpe=stats.daily_sharpe(periods_per_year=252),
             events=live.events,
             last_ts=datetime.fromtimestamp(stats.last_ts, UTC) if stats.n_samples else None,
+            received_at=live.received_at,
             feed=self.feed,
             verdict=live.verdict,
             chart_t=t,
