@@ -22,7 +22,7 @@ from perfdesk.domain.verdict import RuleResult, Verdict
 from perfdesk.services.chart_buffer import ChartBuffer
 
 _STRATEGIES = """
-SELECT s.strategy_id, s.name, s.state, coalesce(i.events, 0) AS events
+SELECT s.strategy_id, s.name, s.state, coalesce(i.events, 0) AS events, i.updated_at
 FROM strategies s LEFT JOIN ingest_state i USING (strategy_id)
 WHERE $1::text[] IS NULL OR s.strategy_id = ANY($1)"""
 _TAIL = """
@@ -53,6 +53,8 @@ class _Strategy:
     last_seq: int = -1
     """Highest equity seq fed (-1: nothing loaded yet)."""
     events: int = 0
+    stored_at: float | None = None
+    """When the collector last stored events of it (POSIX s): the feed's freshness."""
     verdict: Verdict | None = None
     version: int = 0
 
@@ -79,6 +81,7 @@ class ClientStrategies:
             if s is None:
                 s = self._live[row["strategy_id"]] = _Strategy(row["strategy_id"], row["name"])
             s.name, s.state, s.events = row["name"], StrategyState(row["state"]), row["events"]
+            s.stored_at = row["updated_at"].timestamp() if row["updated_at"] else None
             s.version += 1
 
     async def load_equity(self, ids: Iterable[str] | None = None) -> int:
@@ -146,6 +149,7 @@ class ClientStrategies:
             last_ts=datetime.fromtimestamp(stats.last_ts, UTC) if stats.n_samples else None,
             feed=feed,
             verdict=s.verdict,
+            received_at=s.stored_at,
             chart_t=t,
             chart_equity=y,
         )
