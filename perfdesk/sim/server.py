@@ -85,6 +85,7 @@ class Simulator:
         self._producer: asyncio.Task[None] | None = None
         self._running = asyncio.Event()
         self._stalled_until = 0.0
+        self._ticked = asyncio.Event()
         self.finished = asyncio.Event()
         """Set once `max_events` have been produced (never without max_events)."""
         self.malformed_sent = 0
@@ -154,6 +155,12 @@ class Simulator:
     @property
     def strategy_ids(self) -> list[str]:
         return list(self._by_id)
+
+    async def wait_produced(self, events: int) -> None:
+        """Wait until at least `events` data frames exist over all strategies."""
+        while self.total_sent < events:
+            self._ticked.clear()
+            await self._ticked.wait()
 
     def pause(self) -> None:
         """Stop producing new events (connections keep streaming what exists)."""
@@ -229,4 +236,5 @@ class Simulator:
                 made += n
                 for s in self.sessions:
                     s.wakeup.set()
+                self._ticked.set()
             await asyncio.sleep(0 if n == per_tick else TICK_S)

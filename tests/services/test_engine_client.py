@@ -88,9 +88,9 @@ async def test_resume_after_drops_has_no_duplicates_or_gaps():
 async def test_resume_callback_starts_after_stored_seq():
     sim = Simulator(strategies=2, seed=13, **FAST)
     url = await sim.start()
-    await asyncio.sleep(0.2)
+    await sim.wait_produced(400)
     sim.pause()
-    stored = {sid: 50 for sid in sim.strategy_ids}
+    stored = {sid: min(50, sim.last_seq(sid) - 1) for sid in sim.strategy_ids}
 
     async def resume() -> dict[str, int]:
         return stored
@@ -99,14 +99,14 @@ async def test_resume_callback_starts_after_stored_seq():
     client = EngineClient(url, handler, resume=resume, backoff=_fast_backoff())
     task = await _run(client)
     try:
-        total = sum(sim.last_seq(s) - 50 for s in sim.strategy_ids)
+        total = sum(sim.last_seq(s) - stored[s] for s in sim.strategy_ids)
         await handler.wait_for(lambda: handler.count() == total)
     finally:
         await client.stop()
         await task
         await sim.stop()
     for sid in sim.strategy_ids:
-        assert handler.seqs[sid] == list(range(51, sim.last_seq(sid) + 1))
+        assert handler.seqs[sid] == list(range(stored[sid] + 1, sim.last_seq(sid) + 1))
 
 
 async def test_malformed_frame_is_dead_lettered_and_stream_continues():
@@ -227,7 +227,9 @@ async def test_failing_resume_callback_falls_back_to_what_was_delivered(caplog):
         await handler.wait_for(lambda: handler.count() > 200)
         await handler.wait_for(lambda: client.state is FeedState.LIVE)
         sim.drop_connections()
-        await handler.wait_for(lambda: client.stats.reconnects == 1)
+        await handler.wait_for(
+            lambda: client.stats.reconnects == 1 and client.state is FeedState.LIVE
+        )
         sim.pause()
         await handler.wait_for(lambda: handler.count() == sim.total_sent)
     finally:

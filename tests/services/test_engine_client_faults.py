@@ -128,7 +128,7 @@ async def test_slow_consumer_slows_reading_instead_of_buffering():
     task = asyncio.create_task(client.run())
     try:
         await handler.wait_for(lambda: client.state is FeedState.LIVE)
-        await asyncio.sleep(0.5)
+        await sim.wait_produced(client.stats.frames + 5_000)
         produced, read = sim.total_sent, client.stats.frames
         assert produced > 5_000
         assert read < 16 + 3 + 10  # queue + hello/strategies + one in hand; nothing more

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 
 import orjson
@@ -60,7 +59,7 @@ async def test_resume_replays_from_history_and_filters_strategies():
     url = await sim.start()
     sid = sim.strategy_ids[0]
     try:
-        await asyncio.sleep(0.3)
+        await sim.wait_produced(200)
         sim.pause()
         last = sim.last_seq(sid)
         assert last > 20
@@ -78,7 +77,7 @@ async def test_resume_older_than_history_says_so():
     sim = Simulator(strategies=1, seed=3, history=50, **FAST)
     url = await sim.start()
     try:
-        await asyncio.sleep(0.2)
+        await sim.wait_produced(200)  # well past the 50-frame history
         sim.pause()
         async with connect(url, close_timeout=0.5) as ws:
             await ws.send('{"type":"subscribe"}')
