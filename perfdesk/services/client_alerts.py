@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from perfdesk.domain.alerts import Alert, AlertChange, AlertEvent, AlertState
@@ -141,12 +141,12 @@ class ClientAlerts:
         until_recovery: bool = False,
         comment: str | None = None,
     ) -> None:
-        """Snooze until a time; 'until recovery' is sent as a one-day snooze."""
-        now = now or datetime.now(UTC)
-        if until is None:
-            until = now + timedelta(days=1)
-        text = comment or ("until recovery" if until_recovery else f"until {until:%Y-%m-%d %H:%M}")
-        self._request(who or "perfdesk", "snooze", fingerprint, until=until, comment=text)
+        """Snooze until a time, or until this episode recovers (applied by the collector)."""
+        if until is None and not until_recovery:
+            raise ValueError("snooze needs a time (until) or until_recovery=True")
+        text = comment or ("until recovery" if until is None else f"until {until:%Y-%m-%d %H:%M}")
+        self._request(who or "perfdesk", "snooze", fingerprint, until=until,
+                      until_recovery=until_recovery, comment=text)  # fmt: skip
 
     def unsnooze(self, fingerprint: str, who: str | None, now: datetime | None = None) -> None:
         self._request(who or "perfdesk", "unsnooze", fingerprint)

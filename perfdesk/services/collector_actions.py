@@ -27,11 +27,12 @@ WHERE id IN (
     SELECT id FROM client_actions
     WHERE applied_at IS NULL AND ($2 OR strategy_id = ANY($3::text[]))
     ORDER BY id FOR UPDATE SKIP LOCKED)
-RETURNING id, actor, action, fingerprint, until, comment"""
+RETURNING id, actor, action, fingerprint, until, until_recovery, comment"""
 _FAILED = "UPDATE client_actions SET error = $2 WHERE id = $1"
 _REQUEST = """
-INSERT INTO client_actions (actor, action, fingerprint, strategy_id, until, comment)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"""
+INSERT INTO client_actions (actor, action, fingerprint, strategy_id, until, until_recovery,
+    comment)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"""
 
 
 @dataclass
@@ -71,7 +72,10 @@ class ActionApplier:
             if row["action"] == "ack":
                 self._manager.ack(fp, who, row["comment"] or "acknowledged", now)
             elif row["action"] == "snooze":
-                self._manager.snooze(fp, row["until"], now, who=who, comment=row["comment"] or None)
+                self._manager.snooze(
+                    fp, row["until"], now, who=who, until_recovery=row["until_recovery"],
+                    comment=row["comment"] or None,
+                )  # fmt: skip
             else:
                 self._manager.unsnooze(fp, who, now)
         except (KeyError, ValueError) as exc:
@@ -92,8 +96,11 @@ async def request_action(
     fingerprint: str,
     strategy_id: str,
     until: datetime | None = None,
+    until_recovery: bool = False,
     comment: str = "",
 ) -> int:
     """Queue an action for the collector (client side); returns its id."""
-    value = await pool.fetchval(_REQUEST, actor, action, fingerprint, strategy_id, until, comment)
+    value = await pool.fetchval(
+        _REQUEST, actor, action, fingerprint, strategy_id, until, until_recovery, comment
+    )
     return int(value)

@@ -103,6 +103,15 @@ async def test_thresholds_and_client_acks_reach_the_collector(db_dsn: str) -> No
                 lambda: runtime.alerts.get(firing.fingerprint).acked_by == "trader2",  # type: ignore[union-attr]
                 "the ack applied by the collector",
             )
+            await request_action(
+                collector.store.pool, actor="trader3", action="snooze",
+                fingerprint=firing.fingerprint, strategy_id=firing.strategy_id,
+                until_recovery=True,
+            )  # fmt: skip
+            await wait_for(
+                lambda: runtime.alerts.get(firing.fingerprint).snooze_until_recovery,  # type: ignore[union-attr]
+                "the snooze until recovery applied by the collector",
+            )
             changed = Thresholds(drawdown=DrawdownThresholds(warning_ratio=2.0, critical_ratio=3.0))
             await ConfigStore(collector.store).save("alpha-healthy", changed, "risk")
             await wait_for(
