@@ -114,3 +114,7 @@ async def test_read_rollups_and_raw_series(store: Store) -> None:
     assert len(ts) == 3 * 1440 and np.all(np.diff(ts) == 60.0)
     assert equity[-1] == pytest.approx(days["close"][-1])
     assert days["open"][1] == pytest.approx(minutes["open"][0])
+    closes = await store.rollups("h", "1d", fields=("close",))
+    assert list(closes.columns) == ["close"] and closes["close"][-1] == days["close"][-1]
+    with pytest.raises(ValueError, match="unknown bar fields"):
+        await store.rollups("h", "1d", fields=("close; DROP TABLE equity",))
