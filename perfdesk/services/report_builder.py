@@ -102,7 +102,9 @@ class ReportBuilder:
         hreq = HistoryRequest(sid, preset=None, start=request.start, end=request.end)
         data = await self._history.load(hreq, progress)
         thresholds = await self._thresholds(sid)
-        analysis = await analyze_in_thread(data, thresholds, progress)
+        # The day-by-day replay is done once, below, for the verdict (reports do not show
+        # the per-day replay summary), so the analysis skips its own.
+        analysis = await analyze_in_thread(data, thresholds, progress, replay=False)
         verdict = await asyncio.to_thread(
             assemble.period_verdict, analysis.daily_day, analysis.daily_returns,
             data.expectations, thresholds,
