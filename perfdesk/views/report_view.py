@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from perfdesk.services.alert_manager import AlertManager
 from perfdesk.services.backend_host import BackendHost
 from perfdesk.services.report_render import csv_renderer, html_renderer
 from perfdesk.services.report_scheduler import ReportScheduler, start_report_scheduler
@@ -26,6 +27,8 @@ class ReportsView(QWidget):
         if backend is None:
             raise RuntimeError("ReportsView.for_host needs a started backend")
         alerts = getattr(getattr(backend, "runtime", None), "alerts", None)
+        if not isinstance(alerts, AlertManager):  # client mode: alerts are the collector's
+            alerts = None
         renderers = {"pdf": pdf_renderer, "html": html_renderer, "csv": csv_renderer}
         scheduler = await host.run(start_report_scheduler(backend.store, alerts, renderers))
         view = cls(SchedulerSource(scheduler, run=host.run))
