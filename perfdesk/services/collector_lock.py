@@ -16,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -39,8 +40,13 @@ class CollectorLockError(RuntimeError):
 
 
 def engine_key(engine_url: str) -> str:
-    """The engine's identity for locking: its URL without a trailing slash, lower-case."""
-    return engine_url.strip().rstrip("/").lower()
+    """The engine's identity for locking: its URL lower-case, without a trailing slash,
+    query or credentials (it is stored in collector_heartbeats and logged)."""
+    parts = urlsplit(engine_url.strip())
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", "")).lower()
 
 
 class EngineLock:

@@ -13,7 +13,7 @@ from perfdesk.domain.alerts import AlertState
 from perfdesk.domain.thresholds import DrawdownThresholds, Thresholds
 from perfdesk.services.collector import Collector, CollectorConfig
 from perfdesk.services.collector_actions import request_action
-from perfdesk.services.collector_lock import CollectorLockError
+from perfdesk.services.collector_lock import CollectorLockError, engine_key
 from perfdesk.services.store_config import ConfigStore
 
 
@@ -150,3 +150,11 @@ async def test_losing_the_lock_connection_stops_the_collector(db_dsn: str) -> No
             assert await conn.fetchval("SELECT stopped_at FROM collector_heartbeats") is not None
         finally:
             await conn.close()
+
+
+def test_engine_key_is_normalised_and_carries_no_credentials() -> None:
+    assert engine_key("WS://User:Secret@Engine.Internal:8765/feed/?token=x") == (
+        "ws://engine.internal:8765/feed"
+    )
+    assert engine_key("ws://127.0.0.1:4000/") == engine_key("ws://127.0.0.1:4000")
+    assert engine_key("ws://[::1]:4000") == "ws://[::1]:4000"
