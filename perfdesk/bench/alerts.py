@@ -131,8 +131,9 @@ async def _drive(backend: LoopThread, runtime: Any, breaches: int) -> dict[str, 
     fired_at: dict[str, float] = {}
     backend.loop.call_soon_threadsafe(runtime.alerts.add_listener, _fired_listener(fired_at))
     out: dict[str, list[float]] = {"banner": [], "tray": [], "decision": []}
-    sids = [f"bench-{i:04d}" for i in range(breaches)]
+    sids = [f"bench-{i:04d}" for i in range(breaches + 1)]  # bench-0000 warms up
     await backend.acall(_declare(runtime, sids))  # every strategy known, with expectations
+    await asyncio.sleep(1.0)  # the dashboard builds a card per strategy first (one-off)
     for sid in sids:
         # Fresh calm samples first (a strategy silent for 10 s is stale, and a stale feed
         # inhibits its performance alerts), then the breach.
@@ -144,6 +145,11 @@ async def _drive(backend: LoopThread, runtime: Any, breaches: int) -> dict[str, 
         out["decision"].append((fired_at[sid] - submitted) * 1000)
         await asyncio.sleep(0.05)  # the next breach lands at another phase of the cycles
     window.close()
+    # The first breach also pays one-off costs (first banner polish, first popup):
+    # reported apart, left out of the percentiles.
+    out["first_banner"] = out["banner"][:1]
+    for key in ("banner", "tray", "decision"):
+        out[key] = out[key][1:]
     return out
 
 
@@ -253,6 +259,7 @@ def _report(lat: dict[str, list[float]], runtime: Any, breaches: int) -> dict[st
         "breach_to_banner_ms_max": round(float(banner.max()), 1),
         "breach_to_tray_ms_p50": round(float(np.percentile(tray, 50)), 1),
         "breach_to_tray_ms_p99": round(float(np.percentile(tray, 99)), 1),
+        "first_breach_to_banner_ms": round(lat["first_banner"][0], 1),
         "breach_to_decision_ms_p50": round(float(np.percentile(decision, 50)), 1),
         "breach_to_decision_ms_p99": round(float(np.percentile(decision, 99)), 1),
         "live_strategies": breaches,
