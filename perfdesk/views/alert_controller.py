@@ -121,7 +121,11 @@ class AlertController(QObject):
         self.window.show_notice(f"Silenced {scope} for {hours:g} h.")
 
     def show_window(self) -> None:
-        self.window.showNormal()
+        """Bring the window forward (restoring it if minimised, keeping it maximised)."""
+        if self.window.isMinimized():
+            self.window.showNormal()
+        else:
+            self.window.show()
         self.window.raise_()
         self.window.activateWindow()
 
