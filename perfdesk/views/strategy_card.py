@@ -39,6 +39,7 @@ class StrategyCard(DataCard):
             "Current drawdown / maximum drawdown since go-live"
         )
         self.add_metric("sharpe", "Live Sharpe", kind="figure")
+        # No area fill on live cards: it costs ~40 % more paint per frame (bench gui).
         self.chart = PerformanceChart(compact=True, fill=False)
         self.set_body(self.chart)
         self.add_footer(self._build_footer())

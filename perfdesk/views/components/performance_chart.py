@@ -9,12 +9,14 @@ Signals: hovered(float t, float value) while the crosshair is over the curve.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtWidgets import QGraphicsItem, QWidget
+from PySide6.QtGui import QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QWidget
 
 from perfdesk.theme.theme import Theme
 from perfdesk.views import style
@@ -40,6 +42,12 @@ class PerformanceChart(pg.PlotWidget):
         # elsewhere) then costs a blit, not a re-stroke of the path.
         self.curve.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.addItem(self.curve)
+        self.area = _Area()
+        self.area.setPen(QPen(Qt.PenStyle.NoPen))
+        self.area.setZValue(-1)
+        self.area.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        if compact:
+            self.addItem(self.area, ignoreBounds=True)
         # Set on the PlotItem: it pushes its own settings onto every item it holds.
         self.getPlotItem().setClipToView(True)
         self.getPlotItem().setDownsampling(auto=True, mode="peak")
@@ -99,8 +107,11 @@ class PerformanceChart(pg.PlotWidget):
         if self._fill:
             fill = style.qcolor(theme, token)
             fill.setAlpha(28)
-            self.curve.setFillLevel(self._fill_level())
-            self.curve.setBrush(pg.mkBrush(fill))
+            if self.compact:
+                self.area.setBrush(fill)
+            else:
+                self.curve.setFillLevel(self._fill_level())
+                self.curve.setBrush(pg.mkBrush(fill))
 
     def _fill_level(self) -> float:
         return float(np.nanmin(self._y)) if self._y.size else 0.0
@@ -110,23 +121,28 @@ class PerformanceChart(pg.PlotWidget):
         self._t = np.asarray(t, dtype=np.float64)
         self._y = np.asarray(y, dtype=np.float64)
         finite = bool(np.isfinite(self._y).all())
-        extra = {"fillLevel": self._fill_level()} if self._fill and self._y.size else {}
+        full_fill = self._fill and not self.compact and self._y.size
+        extra = {"fillLevel": self._fill_level()} if full_fill else {}
         dt, dy = self._t, self._y
         if self.compact and finite:
             dt, dy = peak_decimate(dt, dy, max(64, self.width()))
         # One path when there is no gap: "finite" splits the fill into many small paths.
         self.curve.setData(dt, dy, connect="all" if finite else "finite", **extra)
         if self.compact:
-            self._fit_compact(baseline)
+            floor = self._fit_compact(baseline)
+            if self._fill and floor is not None and finite:
+                self._set_area(dt, dy, floor)
         self.baseline.setVisible(baseline is not None)
         if baseline is not None:
             self.baseline.setPos(baseline)
 
-    def _fit_compact(self, baseline: float | None) -> None:
-        """Set the sparkline's ranges directly (auto-range costs more than the drawing)."""
+    def _fit_compact(self, baseline: float | None) -> float | None:
+        """Set the sparkline's ranges directly (auto-range costs more than the drawing).
+
+        Returns the bottom of the y range (where the area under the line ends)."""
         y = self._y[np.isfinite(self._y)]
         if self._t.size < 2 or y.size == 0:
-            return
+            return None
         lo, hi = float(y.min()), float(y.max())
         if baseline is not None:
             lo, hi = min(lo, baseline), max(hi, baseline)
@@ -134,6 +150,18 @@ class PerformanceChart(pg.PlotWidget):
         self.getPlotItem().getViewBox().setRange(
             xRange=(self._t[0], self._t[-1]), yRange=(lo - pad, hi + pad), padding=0
         )
+        return lo - pad
+
+    def _set_area(
+        self, t: npt.NDArray[np.float64], y: npt.NDArray[np.float64], floor: float
+    ) -> None:
+        """The tinted area under a sparkline: one closed, cached path (pyqtgraph's own fill
+        splits into many paths and costs several times the line)."""
+        path = pg.arrayToQPath(t, y, connect="all")
+        path.lineTo(float(t[-1]), floor)
+        path.lineTo(float(t[0]), floor)
+        path.closeSubpath()
+        self.area.setPath(path)
 
     def set_trend(self, trend: Trend) -> None:
         """Colour the curve by P/L ("profit"/"loss") or neutrally ("line")."""
@@ -182,6 +210,15 @@ class PerformanceChart(pg.PlotWidget):
     def leaveEvent(self, event: QEvent) -> None:
         self.hide_crosshair()
         super().leaveEvent(event)
+
+
+class _Area(QGraphicsPathItem):
+    """Area under a sparkline, filled without antialiasing (the line on top is smooth;
+    an antialiased fill of the whole area costs as much as the rest of the frame)."""
+
+    def paint(self, painter: QPainter, option: Any, widget: QWidget | None = None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        super().paint(painter, option, widget)
 
 
 def style_plot(plot: pg.PlotWidget, theme: Theme) -> None:
