@@ -102,7 +102,13 @@ def interleaved(strategies: dict[str, int], total: int, **kw: object) -> Iterato
 
 
 async def ingest_worker(
-    dsn: str, spool_dir: str, strategy_ids: list[str], total: int, pause_every: int = 200
+    dsn: str,
+    spool_dir: str,
+    strategy_ids: list[str],
+    total: int,
+    *,
+    pause_every: int = 100,
+    pause_s: float = 0.01,
 ) -> None:
     """A minimal collector for the kill tests: resume from max(stored, spooled) seq, put
     the rest through a spooling StoreWriter, close cleanly. Prints "ready" once resumed."""
@@ -117,8 +123,8 @@ async def ingest_worker(
     print("ready", flush=True)
     for n, event in enumerate(interleaved(resume, total, fill_every=5, status_every=41)):
         await writer.put(event)
-        if n % pause_every == 0:
-            await asyncio.sleep(0.002)
+        if n % pause_every == 0:  # at most pause_every / pause_s events/s: a steady feed
+            await asyncio.sleep(pause_s)
     await writer.aclose()
     spool.close()
     await store.close()

@@ -20,7 +20,9 @@ from perfdesk.services.spool import Spool
 from perfdesk.services.store import Store
 
 STRATEGIES = ["k1", "k2", "k3"]
-TOTAL = 20_000
+TOTAL = 40_000
+"""Per strategy; the worker feeds at most ~10,000 events/s, so 20 short lives end well
+before all 120,000 events are stored and the last run has work left."""
 KILLS = 20
 
 
@@ -61,14 +63,25 @@ async def _stored(dsn: str) -> tuple[dict[str, int], dict[str, list[int]]]:
         await store.close()
 
 
+def _wait_for_progress(dsn: str, stored: int, proc: subprocess.Popen[str]) -> None:
+    import asyncio
+
+    deadline = time.monotonic() + 60
+    while sum(asyncio.run(_stored(dsn))[0].values()) <= stored:
+        assert proc.poll() is None, "worker exited before storing anything"
+        assert time.monotonic() < deadline, "worker stored nothing within 60 s"
+        time.sleep(0.05)
+
+
 def test_killed_twenty_times_mid_ingest(db_dsn: str, tmp_path: Path) -> None:
     import asyncio
 
     rng = random.Random(3)
-    progress = []
+    progress = [0]
     for _ in range(KILLS):
         proc = _start_worker(db_dsn, tmp_path / "spool")
-        time.sleep(rng.uniform(0.1, 0.6))
+        _wait_for_progress(db_dsn, progress[-1], proc)  # it is writing: now kill it
+        time.sleep(rng.uniform(0.0, 0.3))
         _kill(proc)
         progress.append(sum(asyncio.run(_stored(db_dsn))[0].values()))
     proc = _start_worker(db_dsn, tmp_path / "spool")
