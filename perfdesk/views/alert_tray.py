@@ -1,7 +1,8 @@
 """Alert tray: a QSystemTrayIcon in the status colour, a popup per new notice, a menu.
 
 The alert manager (backend thread) decides what deserves a notification; this class
-polls its notice feed on the GUI thread and shows each one — unless the user muted
+polls its notice feed on the GUI thread and shows them, grouped per strategy (one
+popup for a strategy's alerts that arrive together) — unless the user muted
 popups, or the alert was acknowledged/snoozed/silenced since. Where no system tray
 exists (offscreen, a bare X server) popups fall back to the in-app banner: the
 window is flagged for attention and the user is told once, in the status bar.
@@ -71,6 +72,8 @@ class Popup:
     body: str
     severity: Status
     fingerprint: str
+    """The most severe alert of the popup (a popup groups one strategy's alerts)."""
+    fingerprints: tuple[str, ...] = ()
 
 
 class Notifier(Protocol):
@@ -118,15 +121,34 @@ class BannerFallbackNotifier:
 
 
 def popup_for(notice: Notice) -> Popup:
-    alert = notice.event.alert
-    level = "CRITICAL" if alert.severity is Status.CRITICAL else "WARNING"
-    verb = "escalated" if notice.event.change.value == "escalated" else "alert"
+    return popup_for_group([notice])
+
+
+def popup_for_group(notices: Sequence[Notice]) -> Popup:
+    """One popup for one strategy's notices of the same poll (grouping per strategy)."""
+    alerts = [n.event.alert for n in notices]
+    worst = max(alerts, key=lambda a: a.severity.severity)
+    level = "CRITICAL" if worst.severity is Status.CRITICAL else "WARNING"
+    lines = [
+        f"{n.event.alert.rule} {'escalated' if n.event.change.value == 'escalated' else 'alert'}"
+        f" — {n.event.alert.message}"
+        for n in notices
+    ]
     return Popup(
-        title=f"perfdesk {level}: {alert.strategy_id}",
-        body=f"{alert.rule} {verb} — {alert.message}",
-        severity=alert.severity,
-        fingerprint=alert.fingerprint,
+        title=f"perfdesk {level}: {worst.strategy_id}",
+        body="\n".join(lines),
+        severity=worst.severity,
+        fingerprint=worst.fingerprint,
+        fingerprints=tuple(a.fingerprint for a in alerts),
     )
+
+
+def group_by_strategy(notices: Sequence[Notice]) -> list[list[Notice]]:
+    """Notices grouped per strategy, in the order each strategy first appears."""
+    groups: dict[str, list[Notice]] = {}
+    for notice in notices:
+        groups.setdefault(notice.event.alert.strategy_id, []).append(notice)
+    return list(groups.values())
 
 
 class AlertTray(QObject):
@@ -174,20 +196,21 @@ class AlertTray(QObject):
         now = self._clock()
         notices = self._feed.notices_after(self._seq)
         alerts = {a.fingerprint: a for a in self._feed.alerts()}
-        for notice in notices:
-            self._seq = max(self._seq, notice.seq)
-            self._consider(notice, alerts.get(notice.event.alert.fingerprint), now)
+        self._seq = max([self._seq, *(n.seq for n in notices)])
+        for group in group_by_strategy(notices):
+            self._consider(group, alerts, now)
         attention = [a for a in alerts.values() if a.needs_attention(now)]
         worst = Status.worst([a.severity for a in attention])
         if (worst, len(attention)) != (self.status, self.attention):
             self._paint(worst, len(attention))
 
-    def _consider(self, notice: Notice, current: Alert | None, now: datetime) -> None:
-        popup = popup_for(notice)
-        still_relevant = current is None or current.needs_attention(now)
-        if self.is_muted(now) or not still_relevant:
-            self.suppressed.append(popup)
+    def _consider(self, group: list[Notice], alerts: dict[str, Alert], now: datetime) -> None:
+        """Pop one strategy's new notices as one popup, minus those handled since."""
+        fresh = [n for n in group if _still_relevant(alerts.get(n.event.alert.fingerprint), now)]
+        if self.is_muted(now) or not fresh:
+            self.suppressed.append(popup_for_group(group))
             return
+        popup = popup_for_group(fresh)
         self._last_popup = popup
         self.notifier.show(popup)
 
@@ -282,6 +305,11 @@ class AlertTray(QObject):
     def tooltip(self) -> str:
         muted = " (popups muted)" if self.is_muted() else ""
         return f"perfdesk — {self.attention} alert(s) need attention{muted}"
+
+
+def _still_relevant(current: Alert | None, now: datetime) -> bool:
+    """Not acknowledged, snoozed or silenced since the manager decided to notify."""
+    return current is None or current.needs_attention(now)
 
 
 def status_icon(color: QColor, size: int = 64) -> QIcon:

@@ -100,6 +100,25 @@ async def test_a_firing_alert_shows_the_banner_and_a_tray_message(desk: Desk) ->
     assert desk.ui.tray.status is Status.CRITICAL
 
 
+async def test_popups_are_grouped_per_strategy(desk: Desk) -> None:
+    both = Verdict(
+        strategy_id="s1",
+        ts=datetime.now(UTC),
+        rules=(
+            RuleResult(rule="drawdown", status=Status.CRITICAL, message="deep drawdown"),
+            RuleResult(rule="daily_loss", status=Status.WARNING, message="daily loss 3 %"),
+        ),
+    )
+    desk.fire(both, verdict(Status.WARNING, sid="s2"))
+    shown = desk.ui.tray.notifier.shown
+    assert [p.fingerprints for p in shown] == [(FP, "s1/daily_loss"), ("s2/drawdown",)]
+    assert shown[0].title == "perfdesk CRITICAL: s1" and shown[0].fingerprint == FP
+    assert shown[0].body.splitlines() == [
+        "drawdown alert — deep drawdown",
+        "daily_loss alert — daily loss 3 %",
+    ]
+
+
 async def test_acknowledging_from_the_banner_persists(qtbot, desk: Desk) -> None:
     desk.fire(verdict(Status.CRITICAL))
     qtbot.mouseClick(desk.window.banner.ack_button, Qt.MouseButton.LeftButton)
