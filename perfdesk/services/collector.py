@@ -273,8 +273,12 @@ class Collector:
             await self.store.pool.execute(_STOPPED, self.config.collector_id)
         finally:
             await self._close_resources()
-        written = self.runtime.writer.stats.written
-        log.info("collector stopped", extra={**self._identity(), "events_written": written})
+        counts = {
+            "events_received": self.runtime.client.stats.events,
+            "events_written": self.runtime.writer.stats.written,
+            "events_spooled": self.runtime.writer.stats.spooled,
+        }
+        log.info("collector stopped", extra={**self._identity(), **counts})
         self.stopped.set()
 
     async def _close_resources(self) -> None:

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -48,6 +48,17 @@ async def wait_for(condition: Callable[[], bool], what: str, limit_s: float = 90
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {limit_s} s waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+async def wait_for_async(
+    read: Callable[[], Awaitable[int]], at_least: int, what: str, limit_s: float = 90.0
+) -> None:
+    """Wait until the awaited count reaches `at_least` (e.g. rows in the database)."""
+    deadline = time.monotonic() + limit_s
+    while await read() < at_least:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {limit_s} s waiting for {what}")
+        await asyncio.sleep(0.1)
 
 
 class CollectorProcess:

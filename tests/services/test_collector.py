@@ -3,17 +3,20 @@ alerts persisted, thresholds and client actions picked up, advisory locks per en
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 import pytest
-from collector_helpers import simulator, wait_for
+from collector_helpers import CollectorProcess, simulator, wait_for, wait_for_async
 
 from perfdesk.domain.alerts import AlertState
 from perfdesk.domain.thresholds import DrawdownThresholds, Thresholds
 from perfdesk.services.collector import Collector, CollectorConfig
 from perfdesk.services.collector_actions import request_action
 from perfdesk.services.collector_lock import CollectorLockError, engine_key
+from perfdesk.services.store import Store
 from perfdesk.services.store_config import ConfigStore
 
 
@@ -158,3 +161,22 @@ def test_engine_key_is_normalised_and_carries_no_credentials() -> None:
     )
     assert engine_key("ws://127.0.0.1:4000/") == engine_key("ws://127.0.0.1:4000")
     assert engine_key("ws://[::1]:4000") == "ws://[::1]:4000"
+
+
+async def test_sigterm_flushes_every_received_event_then_exits_0(
+    db_dsn: str, tmp_path: Path
+) -> None:
+    await (await Store.open(db_dsn)).close()
+    async with simulator(rate=200.0) as (_sim, url):
+        proc = CollectorProcess(db_dsn, url, tmp_path / "collector.log")
+        store = await Store.open(db_dsn)
+        try:
+            await wait_for_async(store.count_events, 2_000, "events streaming in")
+            assert await proc.terminate() == 0  # mid-stream
+            stored = await store.count_events()
+        finally:
+            await store.close()
+    lines = [json.loads(line) for line in proc.log_text().splitlines() if line.startswith("{")]
+    final = next(line for line in lines if line["msg"] == "collector stopped")
+    assert final["events_spooled"] == 0
+    assert stored == final["events_received"] == final["events_written"] > 0
