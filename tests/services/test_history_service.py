@@ -41,7 +41,10 @@ async def test_daily_returns_from_rollups_equal_raw_closes(store: Store) -> None
 async def test_full_result_with_profile_has_every_part(store: Store) -> None:
     await seed(store)
     result = await HistoryService(store).analyze(HistoryRequest("alpha", preset="1M"))
-    assert result.backtest_equity.size == 301
+    # the backtest overlay: clipped to the 1M range, ending where live begins
+    assert result.backtest_t.size > 0 and result.backtest_t[0] >= result.start_ts
+    assert result.backtest_t[-1] == START.timestamp()
+    assert result.backtest_equity[-1] == pytest.approx(result.equity[0])
     assert result.cone is not None and result.cone.bands.shape == (5, DAYS + 1)
     assert result.gap is not None and result.gap.live_fills > 0
     parts = result.gap.slippage + result.gap.fees + result.gap.missed_fills + result.gap.remainder
