@@ -126,3 +126,18 @@ def test_presets_and_resolutions() -> None:
     assert choose_resolution(first, first + timedelta(days=183)) == "1m"
     assert choose_resolution(first, first + timedelta(days=800)) == "1d"
     assert choose_resolution(first, first + timedelta(days=800), "1m") == "1m"
+
+
+async def test_the_numpy_analysis_runs_off_the_calling_thread(store: Store) -> None:
+    import threading
+
+    await seed(store)
+    threads: dict[str, str] = {}
+
+    def progress(_f: float, message: str) -> None:
+        threads[message.split(": ", 1)[1]] = threading.current_thread().name
+
+    await HistoryService(store).analyze(HistoryRequest("alpha"), progress=progress)
+    caller = threading.current_thread().name
+    assert threads["reading daily bars"] == caller  # I/O on the loop's thread
+    assert threads["metrics"] != caller and threads["replaying the rules"] != caller
