@@ -88,7 +88,7 @@ class ClientRuntime:
         tick_s: float = 0.25,
     ) -> None:
         self.store = store
-        self.strategies = ClientStrategies(store.pool)
+        self.strategies = ClientStrategies(store)
         self.alerts = ClientAlerts(store.pool)
         self.alerts.on_local_change = self.publish
         self.alert_persistence = _Persistence(store.pool)
