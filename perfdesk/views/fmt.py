@@ -47,11 +47,12 @@ def pnl_kind(value: float | None) -> str:
     return "profit" if value > 0 else "loss"
 
 
-def age(ts: datetime | None, now: datetime | None = None) -> str:
-    """How long ago: "3 s", "4 min", "2 h", "5 d"."""
+def age(ts: datetime | float | None, now: datetime | None = None) -> str:
+    """How long ago: "3 s", "4 min", "2 h", "5 d". `ts` is a datetime or POSIX seconds."""
     if ts is None:
         return DASH
-    seconds = max(0.0, ((now or datetime.now(UTC)) - ts).total_seconds())
+    moment = datetime.fromtimestamp(ts, UTC) if isinstance(ts, int | float) else ts
+    seconds = max(0.0, ((now or datetime.now(UTC)) - moment).total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
             return f"{int(seconds // size)} {unit}"

@@ -20,6 +20,14 @@ from perfdesk.views.components.performance_chart import PerformanceChart
 from perfdesk.views.components.status_badge import StateIndicator, StatusBadge
 
 
+def footer_text(snap: StrategySnapshot, now: datetime) -> str:
+    """ "1,234 events · last 3 s ago" (arrival age), "no events yet" before the first."""
+    events = f"{fmt.count(snap.events)} event{'' if snap.events == 1 else 's'}"
+    if snap.received_at is None:
+        return f"{events} · none live yet" if snap.events else "no events yet"
+    return f"{events} · last {fmt.age(snap.received_at, now)} ago"
+
+
 class StrategyCard(DataCard):
     """A DataCard bound to one strategy_id."""
 
@@ -69,24 +77,31 @@ class StrategyCard(DataCard):
         `chart=False` updates the figures only; the chart catches up on a later call.
         """
         first = self.chart_version < 0
+        now = now or datetime.now(UTC)
         if (chart or first) and snap.version != self.chart_version:
             self.chart_version = snap.version
             self._chart(snap)
         if snap.version == self.shown_version:
+            self._footer(snap, now)  # the age keeps growing while nothing arrives
             return False
         self.shown_version = snap.version
         self.set_title(snap.name or snap.strategy_id)
         self._figures(snap)
         self._status(snap)
-        self._footer(snap, now or datetime.now(UTC))
+        self._footer(snap, now)
         return True
 
     def _footer(self, snap: StrategySnapshot, now: datetime) -> None:
-        """Event count and age: once a second is enough to read, and it saves repaints."""
-        if self._footer_at is not None and (now - self._footer_at).total_seconds() < 1.0:
+        """Event count and how long ago the last one ARRIVED (wall clock, not the event's
+        own timestamp: a replaying or sped-up engine sends market times far in the past).
+        Once a second is enough to read, and it saves repaints."""
+        if self._footer_at is not None and 0 <= (now - self._footer_at).total_seconds() < 1.0:
             return
         self._footer_at = now
-        set_text(self.events, f"{fmt.count(snap.events)} events · {fmt.age(snap.last_ts, now)}")
+        set_text(self.events, footer_text(snap, now))
+        tip = f"Last event's own time (market time): {fmt.local_time(snap.last_ts)}"
+        if self.events.toolTip() != tip:
+            self.events.setToolTip(tip)
 
     def _chart(self, snap: StrategySnapshot) -> None:
         if snap.chart_t.size:

@@ -22,6 +22,8 @@ def make_snapshot(
     equity: float = 100_125.5,
     feed: FeedState = FeedState.LIVE,
     points: int = 50,
+    received_at: float | None = None,
+    last_ts: datetime = NOW,
 ) -> StrategySnapshot:
     rules = (
         RuleResult(
@@ -49,7 +51,8 @@ def make_snapshot(
         max_drawdown=0.05,
         sharpe=1.25,
         events=1234,
-        last_ts=NOW,
+        last_ts=last_ts,
+        received_at=received_at,
         feed=feed,
         verdict=Verdict(strategy_id=sid, ts=NOW, rules=rules),
         chart_t=t,
