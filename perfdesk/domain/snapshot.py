@@ -46,6 +46,18 @@ class StrategySnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class StorageState:
+    """Where stored events stand: is the database reachable, and what waits on disk."""
+
+    db_available: bool = True
+    spooled: int = 0
+    """Events kept in the disk spool until the database is back."""
+    pending: int = 0
+    """Events accepted but not yet written (in memory)."""
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LiveView:
     """Everything the window shows live, published as one immutable value.
 
@@ -56,3 +68,4 @@ class LiveView:
     snapshots: Mapping[str, StrategySnapshot] = field(default_factory=dict)
     alerts: tuple[Alert, ...] = ()
     published_at: float = 0.0
+    storage: StorageState = field(default_factory=StorageState)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import hashlib
 import logging
 import re
+import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,9 +73,10 @@ async def start_backend(
     token: str | None = None,
     data_dir: Path | None = None,
 ) -> Backend:
+    data_dir = data_dir or default_data_dir()
     embedded = None
     if dsn is None:
-        embedded = EmbeddedPostgres((data_dir or default_data_dir()) / "db")
+        embedded = EmbeddedPostgres(data_dir / "db")
         admin_dsn = await asyncio.to_thread(embedded.start)
         dsn = await ensure_database(admin_dsn, DEMO_DATABASE if demo else APP_DATABASE, demo)
     sim_thread = sim = None
@@ -88,12 +91,32 @@ async def start_backend(
             "or try `perfdesk demo` with the built-in simulator"
         )
     store = await Store.open(dsn)
-    runtime = Runtime(store, engine_url, token=token)
-    await runtime.start()
+    spool_dir = spool_directory(data_dir, dsn, fresh=demo)
+    runtime = Runtime(store, engine_url, token=token, spool_dir=spool_dir)
+    try:
+        await runtime.start()
+    except BaseException:
+        if runtime.spool is not None:
+            runtime.spool.close()
+        await store.close()
+        raise
     where = "embedded PostgreSQL" if embedded else redacted(dsn)
     description = f"Engine {engine_url} · database: {where}"
     log.info("backend up: %s", description)
     return Backend(runtime, store, description, embedded=embedded, sim_thread=sim_thread, sim=sim)
+
+
+def spool_directory(data_dir: Path, dsn: str, *, fresh: bool = False) -> Path:
+    """The disk spool for one database: events wait there while it is unreachable.
+
+    Keyed by the database's address (never its password), so two databases never
+    share a spool; `fresh` (the demo, whose database is recreated) empties it first.
+    """
+    key = hashlib.sha256(redacted(dsn).encode()).hexdigest()[:16]
+    path = data_dir / "spool" / key
+    if fresh and path.exists():
+        shutil.rmtree(path)
+    return path
 
 
 async def ensure_database(admin_dsn: str, name: str, fresh: bool = False) -> str:

@@ -11,8 +11,11 @@ import asyncio
 import logging
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
-from perfdesk.domain.snapshot import LiveView
+import asyncpg
+
+from perfdesk.domain.snapshot import LiveView, StorageState
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import Verdict
 from perfdesk.services.alert_channels import ChannelDispatcher, Delivery
@@ -21,9 +24,11 @@ from perfdesk.services.alert_store import AlertPersistence
 from perfdesk.services.engine_client import EngineClient
 from perfdesk.services.monitor import LiveMonitor
 from perfdesk.services.pipeline import Pipeline
+from perfdesk.services.spool import Spool, merge_resume
 from perfdesk.services.store import Store
 from perfdesk.services.store_writer import StoreWriter
 from perfdesk.services.tasks import TaskSet
+from perfdesk.services.threshold_cache import ThresholdCache
 from perfdesk.services.warmup import warm_up
 
 log = logging.getLogger(__name__)
@@ -38,15 +43,23 @@ class Runtime:
         token: str | None = None,
         validate_every_s: float = 0.25,
         publish_every_s: float = 0.05,
+        spool_dir: Path | None = None,
     ) -> None:
         self.store = store
-        self.monitor = LiveMonitor()
+        self.thresholds = ThresholdCache(store.pool)
+        """The saved threshold sets the validator applies (reloaded when one is saved)."""
+        self.monitor = LiveMonitor(thresholds_for=self.thresholds.thresholds_for)
         self.alerts = AlertManager()
         self.alert_persistence = AlertPersistence(store.pool)
         self.alert_channels = ChannelDispatcher.from_environment(self._record_delivery)
-        self.writer = StoreWriter(store)
+        self.spool = Spool(spool_dir) if spool_dir is not None else None
+        """Events wait here on disk while the database is unreachable (None: in memory)."""
+        self.writer = StoreWriter(store, spool=self.spool)
         self.pipeline = Pipeline(self.monitor, self.writer, store)
-        self.client = EngineClient(engine_url, self.pipeline, token=token, resume=store.last_seqs)
+        self.client = EngineClient(
+            engine_url, self.pipeline, token=token, resume=self._resume_points
+        )
+        self._known_seqs: dict[str, int] = {}
         self._validate_every_s = validate_every_s
         self._publish_every_s = publish_every_s
         self.published = LiveView()
@@ -54,6 +67,7 @@ class Runtime:
         self._tasks = TaskSet()
 
     async def start(self) -> None:
+        await self.thresholds.reload_all()
         await warm_up(self.monitor, self.store)  # resume the live state before new events
         await self.alert_persistence.start(self.alerts)  # load alert state before validating
         self.alert_channels.start(self.alerts)
@@ -70,6 +84,22 @@ class Runtime:
         await self._tasks.cancel_all()
         await self.alert_channels.aclose()
         await self.alert_persistence.aclose()
+        if self.spool is not None:
+            self.spool.close()
+
+    async def _resume_points(self) -> dict[str, int]:
+        """Per strategy, the last seq stored or durably spooled: the engine replays the rest.
+
+        While the database is away the last map read from it stands in (the engine
+        client drops whatever it replays twice)."""
+        try:
+            self._known_seqs = await self.store.last_seqs()
+        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning(
+                "resume points from the database unavailable (%s); using the last known", exc
+            )
+        spooled = self.spool.last_seqs() if self.spool is not None else {}
+        return merge_resume(self._known_seqs, spooled)
 
     async def validate_once(self, now: datetime | None = None) -> list[Verdict]:
         now = now or datetime.now(UTC)
@@ -83,7 +113,9 @@ class Runtime:
 
     def publish(self) -> LiveView:
         """Replace `published` with the current state (snapshots are rebuilt only if changed)."""
-        view = LiveView(self.monitor.snapshots(), tuple(self.alerts.active()), time.time())
+        w = self.writer.stats
+        storage = StorageState(w.db_available, w.spooled, w.pending, w.last_error)
+        view = LiveView(self.monitor.snapshots(), tuple(self.alerts.active()), time.time(), storage)
         self.published = view
         return view
 
