@@ -37,6 +37,7 @@ from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_table import Column, DataTable, RowTableModel
 from perfdesk.views.model_form import ModelForm
 from perfdesk.views.repositories import ThresholdRepository, ThresholdVersion
+from perfdesk.views.threshold_backtest import ThresholdBacktest
 from perfdesk.views.verification_model import RULE_TITLES
 
 GLOBAL = "Global defaults"
@@ -154,6 +155,32 @@ class ThresholdsView(QWidget):
         return row
 
     def _history_panel(self) -> QWidget:
+        """Right side: the version table above, "test against history" below (a splitter)."""
+        self.side_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.side_splitter.setObjectName("thresholds-side-splitter")
+        self.side_splitter.setChildrenCollapsible(False)
+        self.side_splitter.addWidget(self._versions_panel())
+        # The draft is the form's value (None while invalid); "saved" is the stored version.
+        self.backtest = ThresholdBacktest(None, draft=self.form.value, saved=lambda: self.stored)
+        holder = QWidget()
+        holder.setObjectName("ScrollBody")
+        inner = QVBoxLayout(holder)
+        theme = style.current_theme()
+        pad = theme.px("spacing.semantic.md")
+        inner.setContentsMargins(pad, pad, 0, 0)
+        inner.addWidget(self.backtest)
+        # Scrolls when the window is short, instead of raising the window's minimum height.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(holder)
+        self.side_splitter.addWidget(scroll)
+        self.side_splitter.setStretchFactor(0, 2)
+        self.side_splitter.setStretchFactor(1, 3)
+        self.side_splitter.setSizes([300, 460])
+        return self.side_splitter
+
+    def _versions_panel(self) -> QWidget:
         panel = QWidget()
         box = QVBoxLayout(panel)
         box.setContentsMargins(style.current_theme().px("spacing.semantic.md"), 0, 0, 0)
@@ -220,6 +247,7 @@ class ThresholdsView(QWidget):
         """Fetch the stored version and history of `scope` (newest request wins)."""
         self.scope = scope
         self._loaded_once = True
+        self.backtest.set_strategy(scope)  # global defaults: keep the panel's own pick
         self.state_label.setText("Loading…")
         ops.run(
             self._fetch(scope),

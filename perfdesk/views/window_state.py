@@ -26,6 +26,7 @@ def _splitters(window: MainWindow) -> dict[str, QSplitter]:
     return {
         "verification": window.verification.splitter,
         "thresholds": window.thresholds.splitter,
+        "thresholds-side": window.thresholds.side_splitter,
     }
 
 

@@ -7,10 +7,14 @@ Async tests run on the qasync loop; they await `until(...)` rather than qtbot.wa
 from __future__ import annotations
 
 import pytest
+from history_seed import seed
 from PySide6.QtCore import Qt
 from views_factories import until
 
 from perfdesk.domain.thresholds import Thresholds
+from perfdesk.services.history import HistoryService
+from perfdesk.services.store import Store
+from perfdesk.views.history_source import ServiceHistorySource
 from perfdesk.views.repositories import MemoryThresholdRepository
 from perfdesk.views.thresholds_view import ThresholdsView
 
@@ -136,3 +140,33 @@ async def test_scopes_load_their_own_versions(qtbot) -> None:
     view.scope_combo.setCurrentIndex(1)
     await until(lambda: view.form.fields["stale_after_s"].text == "42")
     assert view.scope == "s1"
+
+
+async def test_test_against_history_replays_the_draft_being_typed(qtbot, store: Store) -> None:
+    """The embedded "test against history": follows the scope, replays the draft the user
+    is typing (and the saved version for comparison) over real stored history."""
+    await seed(store, "alpha")
+    repo = MemoryThresholdRepository()
+    await repo.save("alpha", Thresholds(), "ann")
+    view = await _open(qtbot, repo)
+    view.backtest.set_source(ServiceHistorySource(HistoryService(store)))
+    await until(lambda: view.backtest.strategy.count() == 1)
+    view.set_strategies({"alpha": "Alpha"})
+    view.scope_combo.setCurrentIndex(1)
+    await until(lambda: view.scope == "alpha" and view.state_label.text() == "Saved")
+    assert view.backtest.strategy.currentData() == "alpha"
+    _type(qtbot, view, "daily_loss.warning_loss", "abc")
+    view.backtest.run_button.click()
+    assert view.backtest.summary.text() == "Cannot test: fix the draft's errors first."
+    _type(qtbot, view, "daily_loss.warning_loss", "0.001")
+    _type(qtbot, view, "daily_loss.critical_loss", "0.002")
+    got: list = []  # type: ignore[type-arg]
+    view.backtest.tested.connect(got.append)
+    view.backtest.run_button.click()
+    await until(lambda: got, limit_s=60)
+    draft, saved = got[0].summaries
+    assert any(a.rule == "daily_loss" for a in draft.fired), "the typed 0.1 % limit fires"
+    assert not any(a.rule == "daily_loss" for a in saved.fired), "the saved rules have none"
+    assert "Saved rules:" in view.backtest.summary.text()
+    assert view.state_label.text() == "Unsaved changes"  # testing saved nothing
+    assert (await repo.load("alpha")).thresholds == Thresholds()
