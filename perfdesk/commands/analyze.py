@@ -2,15 +2,21 @@
 
     perfdesk analyze --expect BACKTEST.csv --live LIVE.csv [--thresholds FILE] [--json]
                      [--replay]
+    perfdesk analyze --strategy ID [--from DATE] [--to DATE] [--dsn DSN]
+                     [--thresholds FILE] [--json] [--replay]
 
-CSV files have the columns `ts,equity` or `ts,return`. Exit status 0 after an analysis
-(whatever the verdict), 2 when an input is bad (the message says where).
+CSV files have the columns `ts,equity` or `ts,return`. With --strategy the live side is
+a stored strategy's daily returns and the expected side its stored backtest profile;
+the thresholds are the ones saved for it (as the live validator uses them) unless
+--thresholds is given. Exit status 0 after an analysis (whatever the verdict), 2 when
+an input is bad (the message says where).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,14 +25,12 @@ from typing import Any
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--expect",
-        required=True,
         type=Path,
         metavar="BACKTEST.csv",
         help="backtest CSV (ts,equity or ts,return): the expectation profile",
     )
     parser.add_argument(
         "--live",
-        required=True,
         type=Path,
         metavar="LIVE.csv",
         help="live CSV (ts,equity or ts,return) to validate",
@@ -43,9 +47,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="walk the live series day by day and list every status change",
     )
+    from perfdesk.services.history_cli import add_db_arguments
+
+    add_db_arguments(parser)
+    parser.add_argument(
+        "--dsn",
+        default=os.environ.get("PERFDESK_DSN"),
+        help="with --strategy: the database (default: $PERFDESK_DSN, else the embedded one)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.strategy is not None:
+        return _run_db(args)
+    if args.expect is None or args.live is None:
+        print(
+            "perfdesk analyze: give --expect BACKTEST.csv and --live LIVE.csv, "
+            "or --strategy ID for a stored strategy",
+            file=sys.stderr,
+        )
+        return 2
     from perfdesk.analytics.analysis import analyze
     from perfdesk.analytics.backtest_import import BacktestImportError, read_csv
 
@@ -57,11 +78,36 @@ def run(args: argparse.Namespace) -> int:
         print(f"perfdesk analyze: {exc}", file=sys.stderr)
         return 2
     result = analyze(backtest, live, thresholds, with_transitions=args.replay)
+    _print(result, args)
+    return 0
+
+
+def _run_db(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from perfdesk.services.history import HistoryError
+    from perfdesk.services.history_cli import analyze_with_dsn, range_from_args
+
+    try:
+        thresholds = _thresholds(args.thresholds) if args.thresholds else None
+        start, end = range_from_args(args)
+        result = asyncio.run(
+            analyze_with_dsn(
+                args.dsn, args.strategy, start, end, thresholds, with_transitions=args.replay
+            )
+        )
+    except (HistoryError, ValueError, OSError) as exc:
+        print(f"perfdesk analyze: {exc}", file=sys.stderr)
+        return 2
+    _print(result, args)
+    return 0
+
+
+def _print(result: dict[str, Any], args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps(result, allow_nan=False, default=str))
     else:
         print(_text(result, replay=args.replay))
-    return 0
 
 
 def _thresholds(path: Path | None) -> Any:
@@ -107,7 +153,15 @@ def _fmt(v: Any) -> str:
 
 def _text(result: dict[str, Any], *, replay: bool) -> str:
     live, exp = result["metrics"]["live"], result["metrics"]["expected"]
-    lines = [f"{'metric':<28}{'live':>14}{'expected':>14}"]
+    lines = []
+    if src := result.get("source"):
+        lines += [
+            f"strategy {src['strategy_id']} ({src['name']}): {src['days']} days,"
+            f" {src['from']} to {src['to']}",
+            f"thresholds: {result.get('thresholds', 'built-in defaults')}",
+            "",
+        ]
+    lines += [f"{'metric':<28}{'live':>14}{'expected':>14}"]
     lines += [f"{k:<28}{_fmt(live.get(k)):>14}{_fmt(exp.get(k)):>14}" for k in _SHOWN]
     lines += ["", f"{'rule':<16}{'status':<19}{'value':>12}{'limit':>12}  message"]
     for r in result["rules"]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -121,13 +122,41 @@ async def analyze_with_dsn(
     try:
         store = await Store.open(dsn, max_size=2)
         try:
-            return await analyze_db(store, strategy_id, start, end, thresholds,
-                                    with_transitions=with_transitions)  # fmt: skip
+            used = "--thresholds file" if thresholds is not None else "built-in defaults"
+            if thresholds is None:  # judge as the live validator does: the saved set
+                saved = await _saved_thresholds(store, strategy_id)
+                if saved is not None:
+                    thresholds = saved.thresholds
+                    used = f"saved {saved.scope_label} v{saved.version} by {saved.who}"
+            result = await analyze_db(store, strategy_id, start, end, thresholds,
+                                      with_transitions=with_transitions)  # fmt: skip
+            result["thresholds"] = used
+            return result
         finally:
             await store.close()
     finally:
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
+
+
+@dataclass(frozen=True)
+class _Saved:
+    thresholds: Thresholds
+    version: int
+    who: str
+    scope_label: str
+
+
+async def _saved_thresholds(store: Any, strategy_id: str) -> _Saved | None:
+    """The strategy's saved set, else the saved global defaults, else None."""
+    from perfdesk.services.store_config import ConfigStore
+
+    config = ConfigStore(store)
+    for scope, label in ((strategy_id, f"for {strategy_id}"), (None, "defaults")):
+        saved = await config.load(scope)
+        if saved is not None:
+            return _Saved(saved.thresholds, saved.version, saved.who, label)
+    return None
 
 
 def range_from_args(args: argparse.Namespace) -> tuple[datetime | None, datetime | None]:

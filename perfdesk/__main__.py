@@ -1,0 +1,7 @@
+"""`python -m perfdesk` = the `perfdesk` command."""
+
+import sys
+
+from perfdesk.cli import main
+
+sys.exit(main())
