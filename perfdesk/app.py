@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import qasync
@@ -28,10 +28,12 @@ from perfdesk.services.backend_host import BackendHost, HostedConfig
 from perfdesk.services.bootstrap import Backend
 from perfdesk.services.client_mode import start_client_backend
 from perfdesk.services.secrets import get_secret
+from perfdesk.views import settings_store
 from perfdesk.views.alert_controller import AlertController
 from perfdesk.views.history_view import HistoryView
 from perfdesk.views.main_window import MainWindow
 from perfdesk.views.report_view import ReportsView
+from perfdesk.views.settings_model import Connection
 from perfdesk.views.style import apply_theme, configure_high_dpi
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,21 @@ class AppConfig:
     screenshot_after_s: float = 20.0
     theme: str = "dark"
     client: bool = False  # client mode: a shared database, no engine (services.client_mode)
+    ca_file: str | None = None  # extra CA certificates for a wss:// engine
+
+
+def with_saved_connection(config: AppConfig, saved: Connection) -> AppConfig:
+    """Fill what the command line and environment left open from the Settings screen's
+    saved connection. The demo keeps its own simulator and embedded database."""
+    if config.demo:
+        return config
+    external = saved.dsn if saved.database == "external" and saved.dsn else None
+    return replace(
+        config,
+        dsn=config.dsn or external,
+        engine_url=config.engine_url or saved.engine_url or None,
+        ca_file=config.ca_file or saved.ca_bundle or None,
+    )
 
 
 class RuntimeSource:
@@ -94,6 +111,7 @@ def run(config: AppConfig) -> int:
     app.setOrganizationName("perfdesk")
     settings = QSettings()
     apply_theme(app, str(settings.value("theme", config.theme)))
+    config = with_saved_connection(config, settings_store.load(settings).connection)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     install_error_hooks(loop)
@@ -151,7 +169,9 @@ async def _start_backend(host: BackendHost, config: AppConfig) -> Backend:
         host.backend = await host.run(start_client_backend(config.dsn))
         return host.backend
     token = get_secret("engine_token")
-    return await host.start(config.dsn, config.engine_url, demo=config.demo, token=token)
+    return await host.start(
+        config.dsn, config.engine_url, demo=config.demo, token=token, ca_file=config.ca_file
+    )
 
 
 def _freeze_startup_heap() -> None:

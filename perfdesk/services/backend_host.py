@@ -64,9 +64,12 @@ class BackendHost:
         demo: bool = False,
         token: str | None = None,
         data_dir: Path | None = None,
+        ca_file: str | None = None,
     ) -> Backend:
         self.backend = await self._thread.acall(
-            start_backend(dsn, engine_url, demo=demo, token=token, data_dir=data_dir)
+            start_backend(
+                dsn, engine_url, demo=demo, token=token, data_dir=data_dir, ca_file=ca_file
+            )
         )
         return self.backend
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import asyncpg
 import platformdirs
 
-from perfdesk.services.dsn import redacted, with_database
+from perfdesk.services.dsn import password_kwargs, redacted, with_database
 from perfdesk.services.embedded_db import EmbeddedPostgres
 from perfdesk.services.loop_thread import LoopThread
 from perfdesk.services.runtime import Runtime
@@ -72,6 +72,7 @@ async def start_backend(
     demo: bool = False,
     token: str | None = None,
     data_dir: Path | None = None,
+    ca_file: str | None = None,
 ) -> Backend:
     data_dir = data_dir or default_data_dir()
     embedded = None
@@ -90,9 +91,9 @@ async def start_backend(
             "no engine configured: pass --engine-url, set PERFDESK_ENGINE_URL, "
             "or try `perfdesk demo` with the built-in simulator"
         )
-    store = await Store.open(dsn)
+    store = await Store.open(dsn, **({} if embedded else password_kwargs(dsn)))
     spool_dir = spool_directory(data_dir, dsn, fresh=demo)
-    runtime = Runtime(store, engine_url, token=token, spool_dir=spool_dir)
+    runtime = Runtime(store, engine_url, token=token, spool_dir=spool_dir, ca_file=ca_file)
     try:
         await runtime.start()
     except BaseException:

@@ -112,6 +112,7 @@ async def analyze_with_dsn(
 ) -> dict[str, Any]:
     """Open the database (DSN, else the embedded one), analyse, close everything."""
     from perfdesk.services.bootstrap import APP_DATABASE, default_data_dir, ensure_database
+    from perfdesk.services.dsn import password_kwargs
     from perfdesk.services.embedded_db import EmbeddedPostgres
     from perfdesk.services.store import Store
 
@@ -120,7 +121,7 @@ async def analyze_with_dsn(
         embedded = EmbeddedPostgres((data_dir or default_data_dir()) / "db")
         dsn = await ensure_database(await asyncio.to_thread(embedded.start), APP_DATABASE)
     try:
-        store = await Store.open(dsn, max_size=2)
+        store = await Store.open(dsn, max_size=2, **({} if embedded else password_kwargs(dsn)))
         try:
             used = "--thresholds file" if thresholds is not None else "built-in defaults"
             if thresholds is None:  # judge as the live validator does: the saved set

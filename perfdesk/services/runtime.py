@@ -44,6 +44,7 @@ class Runtime:
         validate_every_s: float = 0.25,
         publish_every_s: float = 0.05,
         spool_dir: Path | None = None,
+        ca_file: str | None = None,
     ) -> None:
         self.store = store
         self.thresholds = ThresholdCache(store.pool)
@@ -57,7 +58,7 @@ class Runtime:
         self.writer = StoreWriter(store, spool=self.spool)
         self.pipeline = Pipeline(self.monitor, self.writer, store)
         self.client = EngineClient(
-            engine_url, self.pipeline, token=token, resume=self._resume_points
+            engine_url, self.pipeline, token=token, resume=self._resume_points, ca_file=ca_file
         )
         self._known_seqs: dict[str, int] = {}
         self._validate_every_s = validate_every_s
