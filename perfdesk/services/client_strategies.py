@@ -23,6 +23,7 @@ from perfdesk.domain.snapshot import FloatArray, StrategySnapshot
 from perfdesk.domain.status import FeedState, StrategyState
 from perfdesk.domain.verdict import RuleResult, Verdict
 from perfdesk.services.chart_buffer import ChartBuffer
+from perfdesk.services.monitor import snapshot_of
 from perfdesk.services.store import Store
 
 _STRATEGIES = """
@@ -145,26 +146,18 @@ class ClientStrategies:
         s.version += 1
 
     def _snapshot(self, s: _Strategy) -> StrategySnapshot:
-        stats = s.stats
-        t, y = s.chart.arrays()
         feed = self._feed.get(s.strategy_id) or self._feed.get("*", FeedState.DISCONNECTED)
-        return StrategySnapshot(
-            strategy_id=s.strategy_id,
-            name=s.name,
+        return snapshot_of(
+            s.strategy_id,
+            s.name,
+            s.stats,
+            s.chart,
             state=s.state,
             version=s.version,
-            equity=stats.equity if stats.n_samples else None,
-            pnl_today=stats.pnl_today,
-            drawdown=stats.drawdown,
-            max_drawdown=stats.max_drawdown,
-            sharpe=stats.daily_sharpe(periods_per_year=252),
             events=s.events,
-            last_ts=datetime.fromtimestamp(stats.last_ts, UTC) if stats.n_samples else None,
+            received_at=s.stored_at,
             feed=feed,
             verdict=s.verdict,
-            received_at=s.stored_at,
-            chart_t=t,
-            chart_equity=y,
         )
 
 

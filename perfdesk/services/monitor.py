@@ -150,25 +150,17 @@ class LiveMonitor:
         return dict(self._cache)
 
     def _snapshot(self, live: _Live) -> StrategySnapshot:
-        stats = live.stats
-        t, y = live.chart.arrays()
-        return StrategySnapshot(
-            strategy_id=live.strategy_id,
-            name=live.name,
+        return snapshot_of(
+            live.strategy_id,
+            live.name,
+            live.stats,
+            live.chart,
             state=live.state,
             version=live.version,
-            equity=stats.equity if stats.n_samples else None,
-            pnl_today=stats.pnl_today,
-            drawdown=stats.drawdown,
-            max_drawdown=stats.max_drawdown,
-            sharpe=stats.daily_sharpe(periods_per_year=252),
             events=live.events,
-            last_ts=datetime.fromtimestamp(stats.last_ts, UTC) if stats.n_samples else None,
             received_at=live.received_at,
             feed=self.feed,
             verdict=live.verdict,
-            chart_t=t,
-            chart_equity=y,
         )
 
     def _get(self, strategy_id: str) -> _Live:
@@ -176,6 +168,41 @@ class LiveMonitor:
         if live is None:
             live = self._live[strategy_id] = _Live(strategy_id, name=strategy_id)
         return live
+
+
+def snapshot_of(
+    strategy_id: str,
+    name: str,
+    stats: EquityStats,
+    chart: ChartBuffer,
+    *,
+    state: StrategyState,
+    version: int,
+    events: int,
+    received_at: float | None,
+    feed: FeedState,
+    verdict: Verdict | None,
+) -> StrategySnapshot:
+    """The immutable snapshot of one strategy's streaming state (live or client mode)."""
+    t, y = chart.arrays()
+    return StrategySnapshot(
+        strategy_id=strategy_id,
+        name=name,
+        state=state,
+        version=version,
+        equity=stats.equity if stats.n_samples else None,
+        pnl_today=stats.pnl_today,
+        drawdown=stats.drawdown,
+        max_drawdown=stats.max_drawdown,
+        sharpe=stats.daily_sharpe(periods_per_year=252),
+        events=events,
+        last_ts=datetime.fromtimestamp(stats.last_ts, UTC) if stats.n_samples else None,
+        received_at=received_at,
+        feed=feed,
+        verdict=verdict,
+        chart_t=t,
+        chart_equity=y,
+    )
 
 
 def _event_clock(live: _Live, wall_now: float) -> datetime:
