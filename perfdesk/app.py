@@ -148,6 +148,7 @@ async def _main(app: QApplication, config: AppConfig) -> int:
         return 1
     alerts_ui.user = backend.user
     history_page = HistoryView.for_host(host)  # runs HistoryService on the backend loop
+    window.thresholds.backtest.set_source(history_page.source)  # "test against history"
     window.add_page("history", "History", history_page, "Ctrl+6")
     reports_page = await ReportsView.for_host(host)  # ReportScheduler on the backend loop
     window.add_page("reports", "Reports", reports_page, "Ctrl+7")
