@@ -34,6 +34,7 @@ from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.views import ops, settings_store, style, window_state
 from perfdesk.views.components.alert_banner import AlertBanner
 from perfdesk.views.components.data_card import set_text
+from perfdesk.views.components.storage_indicator import StorageIndicator
 from perfdesk.views.dashboard_view import DashboardView
 from perfdesk.views.frame_pacer import FramePacer
 from perfdesk.views.repositories import (
@@ -50,6 +51,17 @@ from perfdesk.views.verification_view import VerificationView
 
 log = logging.getLogger(__name__)
 REFRESH_HZ = 15
+
+
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+def status_text(snaps: Mapping[str, StrategySnapshot], alerts: int) -> str:
+    """ "8 strategies · 7 live feeds · 1 active alert" for the status bar."""
+    live = sum(1 for s in snaps.values() if s.feed.value == "live")
+    strategies = _n(len(snaps), "strategy", "strategies")
+    return f"{strategies} · {_n(live, 'live feed')} · {_n(alerts, 'active alert')}"
 
 
 class MainWindow(QMainWindow):
@@ -147,9 +159,13 @@ class MainWindow(QMainWindow):
         row.addLayout(content, 1)
         self.setCentralWidget(central)
         self.status_label = QLabel()
-        self.status_label.setMinimumWidth(360)
+        self.status_label.setMinimumWidth(300)
         self.status_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.statusBar().addPermanentWidget(self.status_label)
+        # Database / spool state; shown when the source reports it (RuntimeSource does).
+        self.storage = StorageIndicator()
+        self.storage.setVisible(hasattr(self.source, "storage"))
+        self.statusBar().addPermanentWidget(self.storage)
 
     def add_page(self, key: str, title: str, widget: QWidget, shortcut: str | None = None) -> None:
         """Add a page with a sidebar entry (and a View-menu action when menus exist)."""
@@ -274,6 +290,7 @@ class MainWindow(QMainWindow):
         try:
             snaps = self.source.snapshots()
             alerts = self.source.active_alerts()
+            storage = self.source.storage() if hasattr(self.source, "storage") else None
         except Exception as exc:  # noqa: BLE001 - a broken source must not stop the timer
             ops.report_failure("Reading live state failed", exc)
             return
@@ -282,11 +299,9 @@ class MainWindow(QMainWindow):
         self.verification.show_snapshots(snaps)
         self._sync_strategy_names(snaps)
         self.banner.set_alerts(alerts)
-        live = sum(1 for s in snaps.values() if s.feed.value == "live")
-        set_text(
-            self.status_label,
-            f"{len(snaps)} strategies · {live} live feeds · {len(alerts)} active alerts",
-        )
+        if storage is not None:
+            self.storage.set_state(storage)
+        set_text(self.status_label, status_text(snaps, len(alerts)))
 
     def _sync_strategy_names(self, snaps: Mapping[str, StrategySnapshot]) -> None:
         if snaps.keys() == self._strategy_names.keys():
