@@ -96,6 +96,21 @@ class AlertManager:
         self._silences = {s.id: s for s in silences}
         self._publish()
 
+    def apply_settings(self, settings: AlertSettings) -> None:
+        """Use new settings from now on (live: no restart, no alert is reset).
+
+        Each timer is compared with the setting in force when it is next checked: a
+        pending alert fires on the next breach once it has held the new `for` duration,
+        a recovering one resolves on the next clear once clear for the new
+        `keep_firing_s`; the recovery margin and the quiet period apply to the next
+        verdict and the next notification.
+        """
+        if not isinstance(settings, AlertSettings):
+            raise TypeError(f"expected AlertSettings, got {type(settings).__name__}")
+        if settings != self.settings:
+            log.info("alert settings changed: %s", settings.model_dump())
+        self.settings = settings
+
     # --- reads -------------------------------------------------------------------------
 
     def get(self, fingerprint: str) -> Alert | None:
@@ -213,6 +228,32 @@ class AlertManager:
         self._resilence(now, actor=who)
         self._publish()
         return silence
+
+    def adopt_silence(self, silence: Silence, now: datetime | None = None) -> bool:
+        """Apply a silence created elsewhere (a desktop, through the shared database).
+
+        Returns False when it is already known or no longer in force. A silence stamped
+        a little in the future by another machine's clock counts from now.
+        """
+        now = now or self._clock()
+        if silence.id in self._silences or silence.expires_at <= now:
+            return False
+        if silence.created_at > now:
+            silence = silence.model_copy(update={"created_at": now})
+        self._silences[silence.id] = silence
+        self._emit(SilenceEvent(silence=silence))
+        self._resilence(now, actor=silence.created_by)
+        self._publish()
+        return True
+
+    def resilence(self, now: datetime | None = None) -> None:
+        """Re-match every unresolved alert against the silences in force.
+
+        After `load`: a silence made (or ended) elsewhere while this manager was not
+        running changes the loaded alerts here; nothing changes if none was.
+        """
+        self._resilence(now or self._clock())
+        self._publish()
 
     def end_silence(self, silence_id: str, who: str, now: datetime | None = None) -> None:
         """End a silence before its expiry."""

@@ -5,8 +5,12 @@ the manager (so a restart resumes every alert where it was and does not notify t
 then writes every change the manager emits, in order, from a background task on the
 same event loop. The manager never waits for the database.
 
+`LiveAlertSettings` keeps the manager's AlertSettings in the database (versions, like
+thresholds) and applies a saved change live, here and — through NOTIFY — in every
+collector.
+
 Schema: tables `alerts` and `alert_events` (migration 0001) extended by the alerts
-block `0100_alert_lifecycle.sql`. SQL is always parameterised.
+block (0100 lifecycle, 0101 settings, 0102 shared silences). SQL is always parameterised.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +30,7 @@ from perfdesk.domain.alerts import (
     AlertChange,
     AlertEvent,
     AlertHistoryEntry,
+    AlertSettings,
     AlertState,
     Silence,
     SilenceEvent,
@@ -33,6 +38,12 @@ from perfdesk.domain.alerts import (
 from perfdesk.domain.status import Status
 from perfdesk.services import database
 from perfdesk.services.alert_manager import AlertManager, Change
+from perfdesk.services.store_config import (
+    DEFAULT_ALERT_SETTINGS,
+    AlertSettingsError,
+    AlertSettingsStore,
+    SavedAlertSettings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +165,32 @@ class AlertStore:
         )
         return [_silence(r) for r in rows]
 
+    async def silence_rows(self, ids: Sequence[str] | None = None) -> list[SilenceRow]:
+        """Silences by id (None: those not ended yet), with how and when they ended."""
+        rows = await self._pool.fetch(
+            "SELECT * FROM alert_silences WHERE CASE WHEN $1::text[] IS NULL"
+            " THEN ended_at IS NULL ELSE id = ANY($1) END ORDER BY created_at",
+            None if ids is None else list(ids),
+        )
+        return [SilenceRow(_silence(r), r["ended_at"], r.get("ended_by")) for r in rows]
+
+    async def add_silence(self, silence: Silence) -> None:
+        """Store a silence made on a desktop in client mode (collectors apply it)."""
+        s = silence
+        await self._pool.execute(
+            _UPSERT_SILENCE, s.id, s.strategy_id, s.rule, s.created_by, s.comment, s.created_at,
+            s.expires_at,
+        )  # fmt: skip
+
+    async def end_silence(self, silence_id: str, who: str, at: datetime) -> bool:
+        """End a silence early (client mode); False if it had already ended or is unknown."""
+        status = await self._pool.execute(
+            "UPDATE alert_silences SET ended_at = $2, ended_by = $3"
+            " WHERE id = $1 AND ended_at IS NULL",
+            silence_id, at, who,
+        )  # fmt: skip
+        return str(status).endswith(" 1")
+
     async def record_delivery(
         self, channel: str, event: AlertEvent, *, ok: bool, attempts: int, error: str | None
     ) -> None:
@@ -174,6 +211,15 @@ class AlertStore:
             "SELECT * FROM alert_deliveries ORDER BY id DESC LIMIT $1", limit
         )
         return [dict(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class SilenceRow:
+    """A stored silence and how it ended (`ended_by` None: expired, or ended locally)."""
+
+    silence: Silence
+    ended_at: datetime | None = None
+    ended_by: str | None = None
 
 
 @dataclass
@@ -211,6 +257,8 @@ class AlertPersistence:
         manager.load(alerts, silences)
         manager.add_listener(self)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="alert-store")
+        # A silence stored (or ended) by a desktop while this manager was not running.
+        manager.resilence(now)
         log.info("alerts loaded: %d alerts, %d silences in force", len(alerts), len(silences))
 
     def __call__(self, change: Change) -> None:
@@ -291,6 +339,89 @@ class AlertPersistence:
         log.error("alerts: writing %d changes failed (will retry)", len(self._queue), exc_info=exc)
 
 
+SettingsListener = Callable[[SavedAlertSettings], None]
+
+
+class LiveAlertSettings:
+    """The alert settings in force: stored in PostgreSQL, applied live to a manager.
+
+    The desktop's Runtime and the collector pass their AlertManager; a client-mode
+    desktop passes none (its collector applies the settings) and only shows and saves
+    them. `current` is an immutable value, safe to read from any thread; everything
+    else runs on the backend loop (`BackendHost.run`).
+
+    - `await start()`: load the current version and apply it (before alerts are processed).
+    - `await save(values, who, comment=None)`: validate (AlertSettingsError with
+      `.errors` per field), store a new version, apply it here at once; the database
+      notifies `perfdesk_alert_settings` and every collector applies it too.
+    - `await reload()`: re-read after a notification; applies a newer version.
+    - `await history()`, `await revert(version, who)`; `listeners` are called (loop
+      thread) with each new SavedAlertSettings in force.
+    """
+
+    def __init__(self, pool: Any, manager: AlertManager | None = None) -> None:
+        self.store = AlertSettingsStore(pool)
+        self._manager = manager
+        self.current: SavedAlertSettings = (
+            DEFAULT_ALERT_SETTINGS
+            if manager is None
+            else SavedAlertSettings(0, manager.settings)  # version 0: nothing stored yet
+        )
+        self.listeners: list[SettingsListener] = []
+        self.load_error: str | None = None
+        """Why the stored settings could not be used (the previous ones stay in force)."""
+
+    @property
+    def settings(self) -> AlertSettings:
+        return self.current.settings
+
+    async def start(self) -> SavedAlertSettings:
+        await self.reload()
+        return self.current
+
+    async def reload(self) -> bool:
+        """Re-read the current version; True if a newer one was applied."""
+        try:
+            saved = await self.store.load()
+        except AlertSettingsError as exc:
+            self.load_error = str(exc)
+            log.error("stored alert settings are not valid here; keeping v%d: %s",
+                      self.current.version, exc)  # fmt: skip
+            return False
+        self.load_error = None
+        return self._use(saved)
+
+    async def save(
+        self, values: AlertSettings | Mapping[str, Any], who: str, comment: str | None = None
+    ) -> SavedAlertSettings:
+        saved = await self.store.save(values, who, comment)
+        self._use(saved)
+        return saved
+
+    async def revert(self, version: int, who: str) -> SavedAlertSettings:
+        saved = await self.store.revert(version, who)
+        self._use(saved)
+        return saved
+
+    async def history(self, limit: int = 100) -> list[SavedAlertSettings]:
+        return await self.store.history(limit)
+
+    def _use(self, saved: SavedAlertSettings) -> bool:
+        """Apply `saved` unless it is not newer than what is in force."""
+        if saved.version <= self.current.version:
+            return False  # nothing stored yet (the manager keeps its own), or not newer
+        self.current = saved
+        if self._manager is not None:
+            self._manager.apply_settings(saved.settings)
+        log.info("alert settings v%d in force (by %s)", saved.version, saved.who)
+        for listener in list(self.listeners):
+            try:
+                listener(saved)
+            except Exception:
+                log.exception("alert settings listener %r failed", listener)
+        return True
+
+
 async def _write_silence(conn: Any, change: SilenceEvent) -> None:
     s = change.silence
     await conn.execute(
@@ -332,6 +463,7 @@ def _alert(row: Any) -> Alert:
 def _silence(row: Any) -> Silence:
     data = dict(row)
     data.pop("ended_at", None)
+    data.pop("ended_by", None)
     return Silence(**data)
 
 

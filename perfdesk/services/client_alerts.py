@@ -4,7 +4,8 @@ In client mode the collector owns every alert's state. This object mirrors the
 `alerts` table (re-read row by row on `perfdesk_alert` notifications), publishes the
 same immutable values the AlertManager publishes (`published`, `active()`,
 `notices_after()`), and turns the user's ack/snooze into `client_actions` rows for the
-collector. An ack is shown at once on this desktop (an optimistic overlay) and on every
+collector, and silences into `alert_silences` rows that every collector applies. An
+ack or a silence is shown at once on this desktop (an optimistic overlay) and on every
 other desktop as soon as the collector has applied it.
 
 A new popup (notice) is raised when the collector records a notification
@@ -18,13 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from perfdesk.domain.alerts import Alert, AlertChange, AlertEvent, AlertState
+from perfdesk.domain.alerts import Alert, AlertChange, AlertEvent, AlertState, Silence
 from perfdesk.domain.status import Status
 from perfdesk.services.alert_manager import NOTICE_BACKLOG, Notice
+from perfdesk.services.alert_store import AlertStore
 from perfdesk.services.collector_actions import request_action
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,9 @@ class ClientAlerts:
         self._pool = pool
         self._rows: dict[str, Alert] = {}
         self._local_acks: dict[str, tuple[str, datetime, str]] = {}
+        self._silences: dict[str, Silence] = {}
+        self._ended: dict[str, datetime] = {}
+        """Silences ended here, until the database says so (id -> when)."""
         self._notices: tuple[Notice, ...] = ()
         self._notice_seq = 0
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -98,11 +104,28 @@ class ClientAlerts:
         self.published = (*merged, *(self._overlay(a) for a in self.extra))
 
     def _overlay(self, alert: Alert) -> Alert:
+        alert = self._silence_overlay(alert)
         ack = self._local_acks.get(alert.fingerprint)
         if ack is None or alert.acked_at is not None:
             return alert
         who, at, comment = ack
         return alert.model_copy(update={"acked_by": who, "acked_at": at, "ack_comment": comment})
+
+    def _silence_overlay(self, alert: Alert) -> Alert:
+        """A silence in force shows its alerts silenced before the collector has marked them
+        (and one ended here shows them un-muted); the collector's row wins once written."""
+        if alert.state is AlertState.RESOLVED:
+            return alert
+        now = datetime.now(UTC)
+        if alert.silenced_by is not None:
+            silence = self._silences.get(alert.silenced_by)
+            if silence is None or silence.expires_at <= now:  # ended or expired
+                return alert.model_copy(update={"silenced_by": None})
+            return alert
+        for silence in self._silences.values():
+            if silence.matches(alert) and silence.expires_at > now:
+                return alert.model_copy(update={"silenced_by": silence.id})
+        return alert
 
     def _maybe_notice(self, old: Alert | None, new: Alert) -> None:
         if new.notified_at is None or (old is not None and old.notified_at == new.notified_at):
@@ -151,9 +174,68 @@ class ClientAlerts:
     def unsnooze(self, fingerprint: str, who: str | None, now: datetime | None = None) -> None:
         self._request(who or "perfdesk", "unsnooze", fingerprint)
 
-    def add_silence(self, **_: object) -> None:
-        """Silences are set on the collector's desktop (not shared in client mode yet)."""
-        log.warning("silences are not available in client mode; ack or snooze instead")
+    def silences(self) -> list[Silence]:
+        """Silences in force (shared: made on any desktop), soonest expiry first."""
+        now = datetime.now(UTC)
+        return sorted(
+            (s for s in self._silences.values() if s.expires_at > now), key=lambda s: s.expires_at
+        )
+
+    def add_silence(
+        self,
+        *,
+        strategy_id: str | None,
+        rule: str | None,
+        until: datetime,
+        who: str,
+        comment: str = "",
+        now: datetime | None = None,
+    ) -> Silence:
+        """Mute matching alerts until `until`, on every desktop (the collectors apply it).
+
+        Shown here at once; stored in `alert_silences`, which notifies the collectors.
+        Raises ValueError (like the manager) for a silence of everything or one that
+        would already have expired.
+        """
+        now = now or datetime.now(UTC)
+        silence = Silence(
+            id=uuid.uuid4().hex, strategy_id=strategy_id, rule=rule, created_by=who,
+            comment=comment, created_at=now, expires_at=until,
+        )  # fmt: skip
+        self._silences[silence.id] = silence
+        self.publish()
+        self.on_local_change()
+        self._spawn(AlertStore(self._pool).add_silence(silence), "client-silence")
+        return silence
+
+    def end_silence(self, silence_id: str, who: str, now: datetime | None = None) -> None:
+        """End a silence early, on every desktop (the collectors un-mute its alerts)."""
+        now = now or datetime.now(UTC)
+        if self._silences.pop(silence_id, None) is None:
+            raise KeyError(f"no active silence with id {silence_id!r}")
+        self._ended[silence_id] = now
+        self.publish()
+        self.on_local_change()
+        self._spawn(AlertStore(self._pool).end_silence(silence_id, who, now), "client-unsilence")
+
+    async def load_silences(self, ids: Iterable[str] | None = None) -> None:
+        """Re-read the given silences (a notification), or every one in force."""
+        rows = await AlertStore(self._pool).silence_rows(None if ids is None else sorted(set(ids)))
+        if ids is None:
+            self._silences = {}
+        for row in rows:
+            sid = row.silence.id
+            if row.ended_at is None and sid not in self._ended:
+                self._silences[sid] = row.silence
+            else:
+                self._silences.pop(sid, None)
+                self._ended.pop(sid, None)
+        self.publish()
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
 
     def _request(self, who: str, action: str, fingerprint: str, **kw: Any) -> None:
         alert = self._rows.get(fingerprint)
@@ -164,9 +246,7 @@ class ClientAlerts:
             self._pool, actor=who, action=action, fingerprint=fingerprint,
             strategy_id=alert.strategy_id, **kw,
         )  # fmt: skip
-        task = asyncio.get_running_loop().create_task(coro, name=f"client-{action}")
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
+        self._spawn(coro, f"client-{action}")
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

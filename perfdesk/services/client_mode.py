@@ -7,7 +7,8 @@ database the collector writes: strategy snapshots from recent equity rows, the l
 verdicts, the alerts table, the collectors' heartbeats, the current thresholds. Changes
 arrive through LISTEN/NOTIFY (one connection per desktop, coalesced; no polling): an
 alert fired by the collector, an ack made on another desktop, a threshold saved
-elsewhere. When a collector's heartbeat stops the desktop shows "collector offline"
+elsewhere, a silence or new alert settings saved on any desktop. When a collector's
+heartbeat stops the desktop shows "collector offline"
 (a critical banner alert and a disconnected feed on its strategies) and recovers by
 itself when the collector beats again.
 
@@ -29,7 +30,7 @@ from perfdesk.domain.alerts import Alert
 from perfdesk.domain.snapshot import LiveView
 from perfdesk.domain.status import FeedState
 from perfdesk.services import notify
-from perfdesk.services.alert_store import AlertStore
+from perfdesk.services.alert_store import AlertStore, LiveAlertSettings
 from perfdesk.services.bootstrap import Backend, BackendError
 from perfdesk.services.client_alerts import ClientAlerts, offline_alert
 from perfdesk.services.client_strategies import ClientStrategies
@@ -93,6 +94,8 @@ class ClientRuntime:
         self.alerts.on_local_change = self.publish
         self.alert_persistence = _Persistence(store.pool)
         self.thresholds = ThresholdCache(store.pool)
+        self.alert_settings = LiveAlertSettings(store.pool)
+        """The shared alert settings: shown and saved here, applied by the collectors."""
         self.collectors: dict[str, CollectorStatus] = {}
         self.published = LiveView()
         self.offline_after_s = offline_after_s
@@ -148,6 +151,10 @@ class ClientRuntime:
             await self._load_beats(ids)
         if scopes := changes.get(notify.THRESHOLDS):
             self._thresholds_changed(await self.thresholds.reload(scopes))
+        if changes.get(notify.ALERT_SETTINGS):
+            await self.alert_settings.reload()
+        if ids := changes.get(notify.SILENCE):
+            await self.alerts.load_silences(ids)
         if fps := changes.get(notify.ALERT):
             await self.alerts.load(fps)
         if ids := changes.get(notify.VERDICT):
@@ -162,6 +169,8 @@ class ClientRuntime:
         """Re-read everything (at start and after the notify connection came back)."""
         await self._load_beats(None)
         self._thresholds_changed(await self.thresholds.reload_all())
+        await self.alert_settings.reload()
+        await self.alerts.load_silences()
         await self.alerts.load(quiet=not self.published.published_at)
         await self.strategies.load_strategies()
         await self.strategies.load_verdicts()

@@ -5,8 +5,9 @@ scheduler (`reports=True`) it adds what a server process on a shared PostgreSQL/
 - an advisory lock per engine (or per strategy of a subset), so a second collector of the
   same strategies refuses to start with a message naming the first;
 - a strategy subset (`strategies`), so several collectors can split one engine;
-- the desktop clients' acks and snoozes applied from
-  `client_actions`; thresholds re-read when any desktop saves them (LISTEN/NOTIFY);
+- the desktop clients' acks and snoozes applied from `client_actions`, their silences
+  from `alert_silences`; thresholds and alert settings re-read when any desktop saves
+  them (LISTEN/NOTIFY);
 - a heartbeat row (`collector_heartbeats`) that clients watch to show "collector offline";
 - an optional Prometheus endpoint on loopback.
 `stop()` flushes everything it read before it closes (SIGTERM in `perfdesk collect`).
@@ -32,7 +33,8 @@ from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.snapshot import FloatArray
 from perfdesk.domain.verdict import Verdict
 from perfdesk.services import notify
-from perfdesk.services.collector_actions import ActionApplier
+from perfdesk.services.alert_store import LiveAlertSettings
+from perfdesk.services.collector_actions import ActionApplier, SilenceSync
 from perfdesk.services.collector_lock import ALL, EngineLock
 from perfdesk.services.engine_client import EngineClient
 from perfdesk.services.metrics_exporter import MetricsExporter
@@ -173,6 +175,8 @@ class CollectorRuntime(Runtime):
             strategies=config.strategies,
         )
         self.cycles = CycleStats()
+        self.alert_settings = LiveAlertSettings(store.pool, self.alerts)
+        """Alert settings from the database, applied live (Collector re-reads on NOTIFY)."""
 
     async def _resume_points(self) -> dict[str, int]:
         """Stored resume seqs of this collector's strategies only."""
@@ -203,8 +207,11 @@ class Collector:
         self.actions = ActionApplier(
             store.pool, self.runtime.alerts, config.collector_id, config.strategies
         )
+        self.silences = SilenceSync(store.pool, self.runtime.alerts)
         self.feed = notify.ChangeFeed(
-            config.dsn, (notify.ACTION, notify.THRESHOLDS), self._on_changes
+            config.dsn,
+            (notify.ACTION, notify.THRESHOLDS, notify.ALERT_SETTINGS, notify.SILENCE),
+            self._on_changes,
         )
         self.exporter: MetricsExporter | None = None
         self.reports: ReportScheduler | None = None
@@ -236,6 +243,7 @@ class Collector:
 
     async def _start(self) -> None:
         await self.thresholds.reload_all()
+        await self.runtime.alert_settings.start()  # before the first validation cycle
         await self.runtime.start()
         await self.feed.start()
         if self.config.reports:
@@ -348,6 +356,12 @@ class Collector:
         elif scopes := changes.get(notify.THRESHOLDS):
             changed = await self.thresholds.reload(scopes)
             log.info("thresholds changed", extra={"scopes": changed})
+        if changes.resync or changes.get(notify.ALERT_SETTINGS):
+            await self.runtime.alert_settings.reload()
+        if changes.resync:
+            await self.silences.sync()
+        elif ids := changes.get(notify.SILENCE):
+            await self.silences.sync(ids)
         if changes.resync or changes.get(notify.ACTION):
             await self.actions.apply_pending()
 

@@ -1,22 +1,28 @@
-"""Client actions: acks and snoozes requested by desktop clients, applied by the collector.
+"""Client actions: acks, snoozes and silences from desktop clients, applied by the collector.
 
 A desktop in client mode cannot change an alert row itself: the collector's alert
 manager owns the alert's state and would overwrite it. So the client inserts a row in
 `client_actions` (which notifies `perfdesk_action`), and the collector that owns the
 strategy claims it, applies it to its manager (which persists the new alert state,
 notifying every client through `perfdesk_alert`) and marks it applied.
+
+Silences are shared differently: they are not one alert's state but a rule for many
+(a rule-only silence concerns every collector of a split engine), so a desktop stores
+the silence row itself (`alert_silences`, notifying `perfdesk_silence`) and every
+collector's `SilenceSync` applies it — or its early end — to its own manager.
 Loop thread only (the manager is not thread-safe).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from perfdesk.services.alert_manager import AlertManager
+from perfdesk.services.alert_store import AlertStore, SilenceRow
 from perfdesk.services.collector_lock import ALL
 
 log = logging.getLogger(__name__)
@@ -86,6 +92,58 @@ class ActionApplier:
         log.info("applied client action", extra={"action": row["action"], "fingerprint": fp,
                                                   "actor": who})  # fmt: skip
         return None
+
+
+@dataclass
+class SilenceStats:
+    adopted: int = 0
+    ended: int = 0
+
+
+class SilenceSync:
+    """Applies the silences stored by desktops (and their early ends) to a manager."""
+
+    def __init__(self, pool: Any, manager: AlertManager) -> None:
+        self._store = AlertStore(pool)
+        self._manager = manager
+        self.stats = SilenceStats()
+
+    async def sync(self, ids: Iterable[str] | None = None) -> None:
+        """Apply the given silences (a notification), or all of them (start, reconnect)."""
+        known = {s.id for s in self._manager.silences()}
+        wanted = None if ids is None else sorted(set(ids))
+        rows = await self._store.silence_rows(wanted)
+        if ids is None and known:
+            # Silences this manager holds that were ended elsewhere while we were not listening.
+            seen = {r.silence.id for r in rows}
+            rows += await self._store.silence_rows(sorted(known - seen))
+        now = datetime.now(UTC)
+        for row in rows:
+            sid = row.silence.id
+            if row.ended_at is None:
+                if self._manager.adopt_silence(row.silence, now):
+                    self.stats.adopted += 1
+                    log.info("applied a shared silence", extra=_silence_extra(row.silence))
+            elif sid in known and not _expired(row):
+                self._manager.end_silence(sid, row.ended_by or "perfdesk", now)
+                self.stats.ended += 1
+                log.info("ended a shared silence", extra={"silence": sid, "actor": row.ended_by})
+        if ids is None:
+            self._manager.resilence(now)  # alerts loaded before a silence made while we were down
+
+
+def _expired(row: SilenceRow) -> bool:
+    """Ended by its expiry (recorded by a collector): each manager expires it by itself."""
+    return (
+        row.ended_by is None
+        and row.ended_at is not None
+        and (row.ended_at >= row.silence.expires_at)
+    )
+
+
+def _silence_extra(silence: Any) -> dict[str, Any]:
+    return {"silence": silence.id, "strategy_id": silence.strategy_id, "rule": silence.rule,
+            "actor": silence.created_by, "until": silence.expires_at.isoformat()}  # fmt: skip
 
 
 async def request_action(

@@ -37,7 +37,11 @@ ACTION = "perfdesk_action"
 """payload: strategy_id (a client asked for an ack/snooze on one of its alerts)."""
 INGEST = "perfdesk_ingest"
 """payload: strategy_id (new events were stored)."""
-CHANNELS = (VERDICT, ALERT, THRESHOLDS, HEARTBEAT, ACTION, INGEST)
+ALERT_SETTINGS = "perfdesk_alert_settings"
+"""payload: version (a new version of the alert settings was saved)."""
+SILENCE = "perfdesk_silence"
+"""payload: silence id (a silence was stored, ended early, or expired)."""
+CHANNELS = (VERDICT, ALERT, THRESHOLDS, HEARTBEAT, ACTION, INGEST, ALERT_SETTINGS, SILENCE)
 
 
 @dataclass

@@ -1,22 +1,31 @@
-"""Versioned thresholds (with audit trail) and expectation profiles in PostgreSQL.
+"""Versioned thresholds (with audit trail), expectation profiles and alert settings in PostgreSQL.
 
 `ConfigStore(store)` implements the views' `ThresholdRepository` and
 `ExpectationRepository` protocols (perfdesk/views/repositories.py) structurally:
 `strategy_id=None` is the global defaults (stored as scope '*'). Every save is a new
 version and an audit row (who, when, old -> new); nothing is updated in place.
-Coroutines run on the store's event loop.
+`AlertSettingsStore(pool)` keeps the alert settings (one global set) the same way:
+every save a new version with who/when/why. Coroutines run on the store's event loop.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
+from perfdesk.domain.alerts import AlertSettings
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.services.store import Store
+
+log = logging.getLogger(__name__)
 
 GLOBAL_SCOPE = "*"
 Action = Literal["save", "revert", "import"]
@@ -194,3 +203,153 @@ class ConfigStore:
                 profile,
             )
         return version
+
+
+# --- alert settings ------------------------------------------------------------------
+
+
+class AlertSettingsError(ValueError):
+    """Bad alert settings; `errors` maps each bad field to a message a form can show."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__(
+            "invalid alert settings: " + "; ".join(f"{k}: {v}" for k, v in errors.items())
+        )
+
+
+def validate_alert_settings(values: AlertSettings | Mapping[str, Any]) -> AlertSettings:
+    """AlertSettings from a form's values, or AlertSettingsError naming each bad field.
+
+    Missing fields keep their defaults; unknown fields, non-numbers, NaN/infinity and
+    values outside a field's bounds are refused with its title and bounds in the message.
+    """
+    if isinstance(values, AlertSettings):
+        return values
+    errors: dict[str, str] = {}
+    fields = AlertSettings.model_fields
+    for name, value in values.items():
+        if name not in fields:
+            errors[name] = f"unknown setting (known: {', '.join(fields)})"
+        elif isinstance(value, bool):
+            errors[name] = (
+                f"{fields[name].title}: expected a number of seconds or a fraction, got {value!r}"
+            )
+    try:
+        settings = AlertSettings.model_validate(dict(values))
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "settings"
+            errors.setdefault(name, _setting_message(name, err))
+        raise AlertSettingsError(errors) from None
+    if errors:
+        raise AlertSettingsError(errors)
+    return settings
+
+
+def _setting_message(name: str, err: Any) -> str:
+    field = AlertSettings.model_fields.get(name)
+    if field is None:
+        return f"unknown setting (known: {', '.join(AlertSettings.model_fields)})"
+    bounds = {type(m).__name__: m for m in field.metadata}
+    low = getattr(bounds.get("Ge"), "ge", None)
+    high = getattr(bounds.get("Le"), "le", None)
+    span = f"from {low:g} to {high:g}" if low is not None and high is not None else "a number"
+    given = err.get("input")
+    if _not_finite(given):
+        return f"{field.title}: must be a finite number ({span}), got {given!r}"
+    msg = str(err["msg"])
+    return f"{field.title}: {msg[:1].lower()}{msg[1:]} (allowed: {span}), got {given!r}"
+
+
+def _not_finite(value: Any) -> bool:
+    try:
+        return not math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class SavedAlertSettings:
+    """One stored version of the alert settings; version 0 = built-in defaults (never saved)."""
+
+    version: int
+    settings: AlertSettings
+    who: str | None = None
+    at: datetime | None = None
+    comment: str | None = None
+
+
+DEFAULT_ALERT_SETTINGS = SavedAlertSettings(0, AlertSettings())
+
+
+class AlertSettingsStore:
+    """The alert settings' versions in `alert_settings_versions` (migration 0101)."""
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+
+    async def load(self) -> SavedAlertSettings:
+        """The current version, or the defaults (version 0) if never saved.
+
+        Raises AlertSettingsError if the stored row is not valid here (e.g. written by a
+        newer perfdesk with other fields); callers keep what they had.
+        """
+        row = await self._pool.fetchrow(
+            "SELECT * FROM alert_settings_versions ORDER BY version DESC LIMIT 1"
+        )
+        return DEFAULT_ALERT_SETTINGS if row is None else _saved_settings(row)
+
+    async def save(
+        self, values: AlertSettings | Mapping[str, Any], who: str, comment: str | None = None
+    ) -> SavedAlertSettings:
+        """Validate (AlertSettingsError) and store a new version; notifies every listener."""
+        settings = validate_alert_settings(values)
+        if not who:
+            raise AlertSettingsError({"who": "say who changes the alert settings"})
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended('alert_settings', 9))"
+            )
+            row = await conn.fetchrow(
+                "INSERT INTO alert_settings_versions (version, settings, created_by, comment)"
+                " SELECT coalesce(max(version), 0) + 1, $1::jsonb, $2, $3"
+                " FROM alert_settings_versions RETURNING *",
+                settings.model_dump_json(), who, comment,
+            )  # fmt: skip
+        return _saved_settings(row)
+
+    async def history(self, limit: int = 100) -> list[SavedAlertSettings]:
+        """Stored versions, newest first (rows not valid here are left out, logged)."""
+        rows = await self._pool.fetch(
+            "SELECT * FROM alert_settings_versions ORDER BY version DESC LIMIT $1", limit
+        )
+        found = []
+        for row in rows:
+            try:
+                found.append(_saved_settings(row))
+            except AlertSettingsError as exc:
+                log.warning("alert settings v%d are not valid here: %s", row["version"], exc)
+        return found
+
+    async def revert(self, version: int, who: str) -> SavedAlertSettings:
+        """Make an older version current again (as a new version)."""
+        row = await self._pool.fetchrow(
+            "SELECT * FROM alert_settings_versions WHERE version = $1", version
+        )
+        if row is None:
+            raise LookupError(f"no alert settings version {version}")
+        old = _saved_settings(row)
+        return await self.save(old.settings, who, comment=f"revert to v{version}")
+
+
+def _saved_settings(row: Any) -> SavedAlertSettings:
+    raw = row["settings"]
+    values = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    return SavedAlertSettings(
+        version=row["version"],
+        settings=validate_alert_settings(values),
+        who=row["created_by"],
+        at=row["created_at"],
+        comment=row["comment"],
+    )

@@ -355,6 +355,36 @@ def test_silence_by_rule_applies_to_firing_alerts_and_can_be_ended(m, rec) -> No
         m.end_silence(silence.id, "risk", at(3))
 
 
+def test_adopted_silence_from_elsewhere_mutes_and_resilence_fixes_loaded_alerts(m, rec) -> None:
+    """A silence stored by another desktop (clock ahead of ours) applies from now; a
+    duplicate or an expired one is refused; after a load, resilence re-marks alerts."""
+    m.process([verdict(CRIT)], at(0))
+    ahead = Silence(id="x1", strategy_id="s1", created_by="b", created_at=at(5), expires_at=at(60))
+    assert m.adopt_silence(ahead, at(1)) is True
+    assert m.get(FP).silenced_by == "x1" and m.active() == []  # type: ignore[union-attr]
+    assert rec.kinds()[-1] is AlertChange.SILENCED and rec.events[-1].actor == "b"
+    assert m.adopt_silence(ahead, at(2)) is False  # already known
+    late = Silence(id="x2", rule="drawdown", created_by="b", created_at=T0, expires_at=at(3))
+    assert m.adopt_silence(late, at(4)) is False  # no longer in force
+    # A restart with the alert stored silenced by a silence that ended meanwhile.
+    other = AlertManager(SETTINGS)
+    other.load(m.alerts(), [])
+    other.resilence(at(5))
+    assert other.get(FP).silenced_by is None  # type: ignore[union-attr]
+    assert [a.fingerprint for a in other.active()] == [FP]
+
+
+def test_settings_changed_live_apply_to_running_timers(m, rec) -> None:
+    m.process([verdict(WARN)], at(0))  # pending: for_warning_s = 10
+    m.apply_settings(SETTINGS.model_copy(update={"for_warning_s": 2, "keep_firing_s": 0}))
+    m.process([verdict(WARN)], at(2))
+    assert m.get(FP).state is AlertState.FIRING  # type: ignore[union-attr]
+    m.process([verdict(OK)], at(3))  # keep_firing_s = 0 now: resolves at once
+    assert m.get(FP).state is AlertState.RESOLVED  # type: ignore[union-attr]
+    with pytest.raises(TypeError):
+        m.apply_settings({"for_warning_s": 1})  # type: ignore[arg-type]
+
+
 def test_silence_needs_a_scope_and_a_future_expiry() -> None:
     with pytest.raises(ValueError, match="strategy, a rule"):
         Silence(id="x", created_by="a", created_at=T0, expires_at=at(1))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -142,3 +142,58 @@ async def test_snapshots_resume_the_whole_history_from_rollups(store: Store) -> 
     await strategies.load_equity(["s1"])  # nothing new: nothing fed twice
     assert strategies.snapshots()["s1"].equity == events[-1].equity
     assert len(strategies.snapshots()["s1"].chart_t) > 100
+
+
+async def test_silences_and_alert_settings_are_shared(db_dsn: str, tmp_path: Path) -> None:
+    """A silence set on desktop A is applied by the real collector and seen on B; ended on
+    B, the alert is back on A; one that expires is ended by the collector for everyone.
+    Alert settings saved on A reach the collector and B without a restart."""
+    await (await Store.open(db_dsn)).close()
+    async with simulator() as (_sim, url), client(db_dsn) as a, client(db_dsn) as b:
+        collector = CollectorProcess(db_dsn, url, tmp_path / "collector.log", "--name", "c1")
+        try:
+            await wait_for(lambda: shows(a, BREAK_FP) and shows(b, BREAK_FP), "alert on both")
+            until = datetime.now(UTC) + timedelta(hours=1)
+            made = a.alerts.add_silence(
+                strategy_id="beta-break", rule=None, until=until, who="trader-a", comment="known"
+            )
+            assert not shows(a, BREAK_FP)  # at once on A (optimistic)
+            await wait_for(lambda: stored_silenced_by(b) == made.id, "applied by the collector")
+            assert not shows(b, BREAK_FP)
+            assert [s.id for s in b.alerts.silences()] == [made.id]
+            assert b.alerts.silences()[0].created_by == "trader-a"
+
+            b.alerts.end_silence(made.id, "trader-b")
+            assert shows(b, BREAK_FP) and not b.alerts.silences()  # at once on B
+            await wait_for(lambda: stored_silenced_by(a) is None, "the end applied for A")
+            await wait_for(lambda: shows(a, BREAK_FP), "the alert back on A")
+            assert not a.alerts.silences()
+
+            # A rule-wide silence that expires: the collector ends it for everyone.
+            soon = datetime.now(UTC) + timedelta(seconds=5)
+            short = b.alerts.add_silence(strategy_id=None, rule="drawdown", until=soon, who="b")
+            await wait_for(lambda: stored_silenced_by(a) == short.id, "rule silence on A")
+            await wait_for(lambda: stored_silenced_by(a) is None and shows(a, BREAK_FP), "expired")
+            assert not a.alerts.silences() and not b.alerts.silences()
+            conn_rows = await a.store.pool.fetch(
+                "SELECT id, ended_at, ended_by FROM alert_silences"
+            )
+            ended = {r["id"]: r["ended_by"] for r in conn_rows if r["ended_at"] is not None}
+            assert ended == {made.id: "trader-b", short.id: None}  # None: expired
+
+            # Alert settings saved on A: the collector applies them, B shows them.
+            saved = await a.alert_settings.save({"keep_firing_s": 15}, "trader-a", "calmer")
+            await wait_for(lambda: b.alert_settings.current.version == saved.version, "on B")
+            assert b.alert_settings.settings.keep_firing_s == 15
+            await wait_for(
+                lambda: f"alert settings v{saved.version} in force" in collector.log_text(),
+                "applied by the collector",
+            )
+        finally:
+            assert await collector.terminate() == 0
+
+
+def stored_silenced_by(c: ClientRuntime) -> str | None:
+    """The alert row as the collector wrote it (before this desktop's overlay)."""
+    row = c.alerts._rows.get(BREAK_FP)
+    return None if row is None else row.silenced_by

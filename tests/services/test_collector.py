@@ -4,20 +4,23 @@ alerts persisted, thresholds and client actions picked up, advisory locks per en
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
 from collector_helpers import CollectorProcess, simulator, wait_for, wait_for_async
 
-from perfdesk.domain.alerts import AlertState
+from perfdesk.domain.alerts import Alert, AlertChange, AlertState, Silence
 from perfdesk.domain.thresholds import DrawdownThresholds, Thresholds
+from perfdesk.services.alert_store import AlertStore
 from perfdesk.services.collector import Collector, CollectorConfig
 from perfdesk.services.collector_actions import request_action
 from perfdesk.services.collector_lock import CollectorLockError, engine_key
 from perfdesk.services.store import Store
 from perfdesk.services.store_config import ConfigStore
+
+BREAK_FP = Alert.fingerprint_of("beta-break", "drawdown")
 
 
 def _config(dsn: str, url: str, **kw: object) -> CollectorConfig:
@@ -180,3 +183,68 @@ async def test_sigterm_flushes_every_received_event_then_exits_0(
     final = next(line for line in lines if line["msg"] == "collector stopped")
     assert final["events_spooled"] == 0
     assert stored == final["events_received"] == final["events_written"] > 0
+
+
+async def test_silences_stored_by_desktops_are_applied_ended_and_expired(db_dsn: str) -> None:
+    """A silence row a desktop stores mutes the collector's alerts; an early end (who) and
+    the expiry un-mute them; one stored while the collector was down applies at start."""
+    await (await Store.open(db_dsn)).close()
+    pool = await asyncpg.create_pool(db_dsn, min_size=1, max_size=2)
+    desk = AlertStore(pool)  # what a desktop in client mode writes
+
+    def silence(sid: str, seconds: float, **scope: str) -> Silence:
+        now = datetime.now(UTC)
+        return Silence(id=sid, created_by="trader", comment="known issue", created_at=now,
+                       expires_at=now + timedelta(seconds=seconds), **scope)  # fmt: skip
+
+    async with simulator() as (_sim, url):
+        collector = await Collector.start(_config(db_dsn, url))
+        try:
+            m = collector.runtime.alerts
+
+            def silenced_by() -> str | None:
+                alert = m.get(BREAK_FP)
+                return None if alert is None else alert.silenced_by
+
+            await wait_for(lambda: m.get(BREAK_FP) is not None, "the breaking strategy's alert")
+            await desk.add_silence(silence("s-strategy", 3600, strategy_id="beta-break"))
+            await wait_for(lambda: silenced_by() == "s-strategy", "the silence applied")
+            assert BREAK_FP not in {a.fingerprint for a in m.active()}  # off the banner
+            await desk.end_silence("s-strategy", "trader-b", datetime.now(UTC))
+            await wait_for(lambda: silenced_by() is None, "the early end applied")
+            await collector.runtime.alert_persistence.flush()
+            history = await desk.history(BREAK_FP)
+            unsilenced = [h for h in history if h.change is AlertChange.UNSILENCED]
+            assert unsilenced and unsilenced[-1].actor == "trader-b"
+
+            # A rule-wide silence that expires by itself: the collector records the end.
+            await desk.add_silence(silence("s-rule", 1.5, rule="drawdown"))
+            await wait_for(lambda: silenced_by() == "s-rule", "the rule silence applied")
+            await wait_for(lambda: silenced_by() is None, "the expiry applied")
+            await wait_for_async(
+                lambda: _count(db_dsn, "SELECT count(*) FROM alert_silences WHERE id = 's-rule'"
+                               " AND ended_at = expires_at AND ended_by IS NULL"),
+                1, "the expiry stored",
+            )  # fmt: skip
+        finally:
+            await collector.stop()
+        # Stored while no collector runs: muted as soon as the collector is back.
+        await desk.add_silence(silence("s-offline", 3600, strategy_id="beta-break"))
+        collector = await Collector.start(_config(db_dsn, url))
+        try:
+            alert = collector.runtime.alerts.get(BREAK_FP)
+            assert alert is not None and alert.silenced_by == "s-offline"
+        finally:
+            await collector.stop()
+    rows = await desk.silence_rows(["s-strategy", "s-offline"])
+    ended = {r.silence.id: r.ended_by for r in rows if r.ended_at is not None}
+    assert ended == {"s-strategy": "trader-b"}
+    await pool.close()
+
+
+async def _count(dsn: str, sql: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval(sql))
+    finally:
+        await conn.close()

@@ -1,22 +1,24 @@
-"""ChangeFeed and the 0300 triggers on a real PostgreSQL: small payloads, coalesced,
-resync after a reconnect, a failing handler never stops the feed."""
+"""ChangeFeed and the NOTIFY triggers (0300, 0101, 0102) on a real PostgreSQL: small
+payloads, coalesced, resync after a reconnect, a failing handler never stops the feed."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from collector_helpers import wait_for
 
 from perfdesk.bench.storage import synthetic_events
+from perfdesk.domain.alerts import Silence
 from perfdesk.domain.status import Status
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.domain.verdict import RuleResult, Verdict
 from perfdesk.services import notify
+from perfdesk.services.alert_store import AlertStore
 from perfdesk.services.collector_actions import request_action
 from perfdesk.services.store import Store
-from perfdesk.services.store_config import ConfigStore
+from perfdesk.services.store_config import AlertSettingsStore, ConfigStore
 
 
 class Recorder:
@@ -63,9 +65,15 @@ async def test_triggers_notify_small_payloads_on_every_channel(store: Store, db_
             " started_at, updated_at) VALUES ('s1/x', 's1', 'x', 'warning', 'firing', 'm',"
             " now(), now())"
         )
+        await AlertSettingsStore(store.pool).save({"for_warning_s": 2}, "risk")
+        now = datetime.now(UTC)
+        silence = Silence(id="sil1", strategy_id="s1", created_by="a", created_at=now,
+                          expires_at=now + timedelta(hours=1))  # fmt: skip
+        await AlertStore(store.pool).add_silence(silence)
         expected = {
             notify.INGEST: {"s1"}, notify.VERDICT: {"s1"}, notify.THRESHOLDS: {"*"},
             notify.ACTION: {"s1"}, notify.HEARTBEAT: {"c9"}, notify.ALERT: {"s1/x"},
+            notify.ALERT_SETTINGS: {"1"}, notify.SILENCE: {"sil1"},
         }  # fmt: skip
         await wait_for(lambda: all(rec.payloads(c) == p for c, p in expected.items()), "all")
         # 500 events in one transaction notified the strategy once, not 500 times.
