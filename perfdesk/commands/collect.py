@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
+import re
 import signal
 from collections.abc import AsyncIterator, Awaitable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from perfdesk.commands._common import add_connection_arguments
@@ -66,6 +69,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not run the report schedules here (another collector runs them)",
     )
     parser.add_argument(
+        "--spool-dir",
+        type=Path,
+        default=os.environ.get("PERFDESK_SPOOL_DIR"),
+        metavar="DIR",
+        help="disk spool for events while the database is away (default: $PERFDESK_SPOOL_DIR, "
+        "else DATA_DIR/spool/<database key>/<collector id>)",
+    )
+    parser.add_argument(
+        "--ca-file",
+        default=os.environ.get("PERFDESK_ENGINE_CA_FILE"),
+        metavar="PEM",
+        help="CA certificates for a wss:// engine with a private CA "
+        "(default: $PERFDESK_ENGINE_CA_FILE, else the system's)",
+    )
+    parser.add_argument(
         "--log-format",
         choices=["json", "text"],
         default="json",
@@ -89,8 +107,6 @@ def run(args: argparse.Namespace) -> int:
 async def _collect(args: argparse.Namespace) -> int:
     from perfdesk.services.collector import Collector
     from perfdesk.services.collector_lock import CollectorLockError
-    from perfdesk.services.report_render import headless_renderers
-    from perfdesk.services.report_scheduler import start_report_scheduler
 
     if not args.engine_url:
         log.error("no engine configured: pass --engine-url or set PERFDESK_ENGINE_URL")
@@ -102,13 +118,9 @@ async def _collect(args: argparse.Namespace) -> int:
         except CollectorLockError as exc:
             log.error("refusing to start: %s", exc)
             return EXIT_LOCKED
-        # Report schedules: HTML/CSV in-process, PDF by a `perfdesk report` child (no Qt here).
-        reports = await start_report_scheduler(
-            collector.store, collector.runtime.alerts, headless_renderers(dsn)
-        )
+        # The collector runs the report schedules itself (unless --no-reports).
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(_first(stop.wait(), collector.stopped.wait()), args.duration)
-        await reports.stop()
         await collector.stop()
     return 0
 
@@ -118,7 +130,7 @@ def _config(args: argparse.Namespace, dsn: str) -> CollectorConfig:
     from perfdesk.services.secrets import get_secret
 
     strategies = tuple(s.strip() for s in args.strategies.split(",") if s.strip()) or ("*",)
-    return CollectorConfig(
+    config = CollectorConfig(
         dsn=dsn,
         engine_url=args.engine_url,
         token=get_secret("engine_token"),
@@ -128,7 +140,18 @@ def _config(args: argparse.Namespace, dsn: str) -> CollectorConfig:
         metrics_port=args.metrics_port,
         metrics_host=args.metrics_host,
         reports=not args.no_reports,
+        ca_file=args.ca_file or None,
     )
+    return dataclasses.replace(config, spool_dir=args.spool_dir or _default_spool(config))
+
+
+def _default_spool(config: CollectorConfig) -> Path:
+    """One spool per database and collector id (a spool is locked by one process, and
+    collectors splitting an engine run side by side on one host)."""
+    from perfdesk.services.bootstrap import default_data_dir, spool_directory
+
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", config.collector_id).strip("_") or "collector"
+    return spool_directory(default_data_dir(), config.dsn) / slug
 
 
 def _stop_event() -> asyncio.Event:

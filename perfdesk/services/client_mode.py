@@ -35,7 +35,7 @@ from perfdesk.services.bootstrap import Backend, BackendError
 from perfdesk.services.client_alerts import ClientAlerts, offline_alert
 from perfdesk.services.client_strategies import ClientStrategies
 from perfdesk.services.collector_lock import ALL
-from perfdesk.services.dsn import redacted
+from perfdesk.services.dsn import password_kwargs, redacted
 from perfdesk.services.store import Store
 from perfdesk.services.tasks import TaskSet
 from perfdesk.services.threshold_cache import ThresholdCache
@@ -272,7 +272,7 @@ async def start_client_backend(dsn: str | None, *, offline_after_s: float = 5.0)
             "client mode reads a shared database: pass --dsn or set PERFDESK_DSN "
             "(the collector writes there with `perfdesk collect`)"
         )
-    store = await Store.open(dsn)
+    store = await Store.open(dsn, **password_kwargs(dsn))
     runtime = ClientRuntime(store, dsn, offline_after_s=offline_after_s)
     try:
         await runtime.start()

@@ -24,6 +24,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -36,6 +37,7 @@ from perfdesk.services import notify
 from perfdesk.services.alert_store import LiveAlertSettings
 from perfdesk.services.collector_actions import ActionApplier, SilenceSync
 from perfdesk.services.collector_lock import ALL, EngineLock
+from perfdesk.services.dsn import password_kwargs
 from perfdesk.services.engine_client import EngineClient
 from perfdesk.services.metrics_exporter import MetricsExporter
 from perfdesk.services.monitor import LiveMonitor
@@ -79,6 +81,10 @@ class CollectorConfig:
     metrics_host: str = "127.0.0.1"
     reports: bool = True
     """Run the report schedules (safe with several collectors: a run is claimed once)."""
+    spool_dir: Path | None = None
+    """Disk spool for events while the database is away (None: kept in memory only)."""
+    ca_file: str | None = None
+    """CA bundle for a wss:// engine with a private certificate authority."""
 
     @property
     def collector_id(self) -> str:
@@ -153,34 +159,37 @@ class SubsetMonitor(LiveMonitor):
 
 
 class CollectorRuntime(Runtime):
-    """The Runtime with the collector's options: a strategy subset, thresholds from the
-    database, and timed validation cycles (all built from the parts' public constructors)."""
+    """The Runtime with the collector's options: a strategy subset, a disk spool, timed
+    validation cycles (monitor/pipeline/client rebuilt from their public constructors)."""
 
-    def __init__(self, store: Store, config: CollectorConfig, thresholds: ThresholdCache) -> None:
+    def __init__(self, store: Store, config: CollectorConfig) -> None:
         super().__init__(
-            store, config.engine_url, token=config.token, validate_every_s=config.validate_every_s
+            store,
+            config.engine_url,
+            token=config.token,
+            validate_every_s=config.validate_every_s,
+            spool_dir=config.spool_dir,
+            ca_file=config.ca_file,
         )
         self._subset = None if ALL in config.strategies else frozenset(config.strategies)
-        self.monitor = (
-            LiveMonitor(thresholds_for=thresholds.thresholds_for)
-            if self._subset is None
-            else SubsetMonitor(self._subset, thresholds)
-        )
-        self.pipeline = SubsetPipeline(self.monitor, self.writer, store, self._subset)
+        if self._subset is not None:
+            self.monitor = SubsetMonitor(self._subset, self.thresholds)
+            self.pipeline = SubsetPipeline(self.monitor, self.writer, store, self._subset)
         self.client = EngineClient(
             config.engine_url,
             self.pipeline,
             token=config.token,
             resume=self._resume_points,
             strategies=config.strategies,
+            ca_file=config.ca_file,
         )
         self.cycles = CycleStats()
         self.alert_settings = LiveAlertSettings(store.pool, self.alerts)
         """Alert settings from the database, applied live (Collector re-reads on NOTIFY)."""
 
     async def _resume_points(self) -> dict[str, int]:
-        """Stored resume seqs of this collector's strategies only."""
-        seqs = await self.store.last_seqs()
+        """Resume seqs (stored or spooled) of this collector's strategies only."""
+        seqs = await super()._resume_points()
         if self._subset is None:
             return seqs
         return {sid: seq for sid, seq in seqs.items() if sid in self._subset}
@@ -202,8 +211,8 @@ class Collector:
         self.config = config
         self.store = store
         self.lock = lock
-        self.thresholds = ThresholdCache(store.pool)
-        self.runtime = CollectorRuntime(store, config, self.thresholds)
+        self.runtime = CollectorRuntime(store, config)
+        self.thresholds: ThresholdCache = self.runtime.thresholds
         self.actions = ActionApplier(
             store.pool, self.runtime.alerts, config.collector_id, config.strategies
         )
@@ -226,7 +235,7 @@ class Collector:
 
     @classmethod
     async def start(cls, config: CollectorConfig) -> Collector:
-        store = await Store.open(config.dsn)
+        store = await Store.open(config.dsn, **password_kwargs(config.dsn))
         lock = EngineLock(config.dsn, config.engine_url, config.strategies)
         try:
             await lock.acquire()
@@ -242,9 +251,8 @@ class Collector:
         return collector
 
     async def _start(self) -> None:
-        await self.thresholds.reload_all()
         await self.runtime.alert_settings.start()  # before the first validation cycle
-        await self.runtime.start()
+        await self.runtime.start()  # thresholds, warm-up, alert state, then the pipeline
         await self.feed.start()
         if self.config.reports:
             await self._start_reports()

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from perfdesk.services.dsn import password_kwargs
+
 log = logging.getLogger(__name__)
 
 ALL = "*"
@@ -65,7 +67,9 @@ class EngineLock:
     async def acquire(self) -> None:
         """Take every key or none; raises CollectorLockError naming the holder."""
         conn = await asyncpg.connect(
-            self._dsn, server_settings={"application_name": "perfdesk-collector-lock"}
+            self._dsn,
+            server_settings={"application_name": "perfdesk-collector-lock"},
+            **password_kwargs(self._dsn),
         )
         try:
             await self._take_all(conn)

@@ -23,6 +23,8 @@ from typing import Any
 
 import asyncpg
 
+from perfdesk.services.dsn import password_kwargs
+
 log = logging.getLogger(__name__)
 
 VERDICT = "perfdesk_verdict"
@@ -132,7 +134,9 @@ class ChangeFeed:
 
     async def _connect(self) -> None:
         conn = await asyncpg.connect(
-            self._dsn, server_settings={"application_name": "perfdesk-listen"}
+            self._dsn,
+            server_settings={"application_name": "perfdesk-listen"},
+            **password_kwargs(self._dsn),
         )
         try:
             for channel in self._channels:

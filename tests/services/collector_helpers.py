@@ -66,8 +66,11 @@ class CollectorProcess:
 
     def __init__(self, dsn: str, engine_url: str, log_path: Path, *extra: str) -> None:
         self.log_path = log_path
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # Data (the disk spool) under the test's directory, as systemd's unit does with
+        # XDG_DATA_HOME=/var/lib/perfdesk: never the user's home.
+        env = dict(os.environ, PYTHONUNBUFFERED="1", XDG_DATA_HOME=str(log_path.parent / "data"))
         env.pop("PERFDESK_DSN", None)
+        env.pop("PERFDESK_SPOOL_DIR", None)
         cmd = [sys.executable, "-m", "perfdesk.cli", "collect", "--dsn", dsn,
                "--engine-url", engine_url, "--heartbeat", "0.2", *extra]  # fmt: skip
         self._log = log_path.open("ab")

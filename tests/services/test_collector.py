@@ -4,6 +4,7 @@ alerts persisted, thresholds and client actions picked up, advisory locks per en
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -183,6 +184,10 @@ async def test_sigterm_flushes_every_received_event_then_exits_0(
     final = next(line for line in lines if line["msg"] == "collector stopped")
     assert final["events_spooled"] == 0
     assert stored == final["events_received"] == final["events_written"] > 0
+    # Its disk spool: one per database and collector id, under the data directory.
+    spools = list((tmp_path / "data" / "perfdesk" / "spool").glob("*/*/spool.lock"))
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", final["collector_id"]).strip("_")
+    assert [p.parent.name for p in spools] == [slug]
 
 
 async def test_silences_stored_by_desktops_are_applied_ended_and_expired(db_dsn: str) -> None:
