@@ -23,7 +23,7 @@ from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StrategyIn
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import StrategyState
 from perfdesk.domain.verdict import Verdict
-from perfdesk.services import database, store_sql
+from perfdesk.services import database, store_encode, store_sql
 
 log = logging.getLogger(__name__)
 
@@ -234,28 +234,80 @@ class Store:
         """Store a batch; rows already stored (same strategy_id, seq) are skipped.
 
         Returns the number of rows actually inserted. Rollups and the resume point are
-        updated in the same transaction. Rows above a strategy's stored seq (the live
-        stream) are COPYed straight into their tables; the rest (replays, gap fills) go
-        through staging tables and `ON CONFLICT DO NOTHING`.
+        updated in the same transaction. A batch of the live stream (every seq above its
+        strategy's stored seq, no repeats) takes the fast path: equity rows as one
+        numpy-built binary COPY, bars computed from the batch (store_encode). Other rows
+        above the stored seq are COPYed and read back for the rollups; the rest (replays,
+        gap fills) go through staging tables and `ON CONFLICT DO NOTHING`.
         """
-        rows, _repeats = event_rows(events)
-        if not any(rows.values()):
+        if not events:
             return 0
-        async with self._pool.acquire() as conn, conn.transaction():
+        encoded = store_encode.encode(events) if self.use_copy else None
+        if encoded is not None and encoded.repeats:
+            encoded = None
+        rows = None if encoded is not None else event_rows(events)[0]
+        if encoded is not None:
+            sids = sorted(encoded.sids)
+        else:
+            assert rows is not None
             sids = sorted({r[0] for kind_rows in rows.values() for r in kind_rows})
+        async with self._pool.acquire() as conn, conn.transaction():
             last = {r["strategy_id"]: r["last_seq"] for r in await conn.fetch(
                 store_sql.LOCK_RESUME_SQL, sids)}  # fmt: skip
-            fresh, old = _split_fresh(rows, last)
-            inserted = 0
-            if self.use_copy and any(fresh.values()):
-                direct = await self._write_direct(conn, fresh, last)
-                if direct is None:  # resume point was behind the table: stage instead
-                    old = {k: old[k] + fresh[k] for k in _KINDS}
-                inserted += direct or 0
-            else:
+            if encoded is not None and encoded.all_above(last):
+                fast = await self._write_fast(conn, encoded)
+                if fast is not None:
+                    return fast
+                return await self._write_staged(conn, event_rows(events)[0])
+            if rows is None:
+                rows = event_rows(events)[0]
+            return await self._write_general(conn, rows, last)
+
+    async def _write_fast(self, conn: Any, batch: store_encode.EncodedBatch) -> int | None:
+        """COPY a live-stream batch and fold its precomputed bars; None if a
+        (strategy_id, seq) existed after all (the resume point was behind the table)."""
+        try:
+            async with conn.transaction():  # a savepoint: a clash rolls back only this
+                if len(batch.eq_seq):
+                    await conn.copy_to_table(
+                        "equity",
+                        source=memoryview(store_encode.equity_copy_data(batch)),
+                        columns=store_sql.STAGE_COLUMNS["equity"],
+                        format="binary",
+                    )
+                for kind, records in (("fills", batch.fills), ("statuses", batch.statuses)):
+                    if records:
+                        columns = store_sql.STAGE_COLUMNS[kind]
+                        await conn.copy_records_to_table(kind, records=records, columns=columns)
+        except asyncpg.UniqueViolationError:
+            return None
+        await conn.execute(
+            store_sql.FAST_BARS_SQL,
+            *store_encode.equity_bars(batch),
+            *store_encode.fill_bars(batch),
+            batch.sids,
+            batch.seq_max.tolist(),
+            batch.counts.tolist(),
+        )
+        return len(batch)
+
+    async def _write_general(
+        self, conn: Any, rows: dict[str, list[tuple[Any, ...]]], last: dict[str, int]
+    ) -> int:
+        """Rows above the stored seq COPYed and read back; the others staged."""
+        if not any(rows.values()):
+            return 0
+        fresh, old = _split_fresh(rows, last)
+        inserted = 0
+        if self.use_copy and any(fresh.values()):
+            direct = await self._write_direct(conn, fresh, last)
+            if direct is None:  # resume point was behind the table: stage instead
                 old = {k: old[k] + fresh[k] for k in _KINDS}
-            if any(old.values()):
-                inserted += await self._write_staged(conn, old)
+            inserted += direct or 0
+        else:
+            old = {k: old[k] + fresh[k] for k in _KINDS}
+        if any(old.values()):
+            inserted += await self._write_staged(conn, old)
         return inserted
 
     async def _write_direct(

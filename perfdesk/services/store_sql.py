@@ -184,3 +184,34 @@ st AS (INSERT INTO ingest_state AS i (strategy_id, last_seq, events, updated_at)
            events = i.events + EXCLUDED.events, updated_at = EXCLUDED.updated_at
        RETURNING 1)
 SELECT count(*) FROM k"""
+
+
+FAST_BARS_SQL = f"""
+WITH eb AS (
+    SELECT strategy_id, to_timestamp(b) AS bucket, open, high, low,
+           ARRAY[close, realized_pnl, unrealized_pnl] AS last, open_seq, close_seq, samples
+    FROM unnest($1::text[], $2::float8[], $3::float8[], $4::float8[], $5::float8[],
+                $6::float8[], $7::bigint[], $8::bigint[], $9::int[], $10::float8[],
+                $11::float8[])
+         AS x(strategy_id, b, open, high, low, close, open_seq, close_seq, samples,
+              realized_pnl, unrealized_pnl)),
+fb AS (
+    SELECT strategy_id, to_timestamp(b) AS bucket, fills, fees, notional, slippage_cost,
+           slippage_notional
+    FROM unnest($12::text[], $13::float8[], $14::int[], $15::float8[], $16::float8[],
+                $17::float8[], $18::float8[])
+         AS y(strategy_id, b, fills, fees, notional, slippage_cost, slippage_notional)),
+bars AS ({_BARS}),
+m AS (INSERT INTO rollup_1m AS r SELECT * FROM bars ORDER BY strategy_id, bucket
+      {_merge("rollup_1m")} RETURNING 1),
+d AS (INSERT INTO rollup_1d AS r {_DAY_BARS} {_merge("rollup_1d")} RETURNING 1)
+INSERT INTO ingest_state AS i (strategy_id, last_seq, events, updated_at)
+SELECT sid, top, n, now() FROM unnest($19::text[], $20::bigint[], $21::bigint[]) AS k(sid, top, n)
+ORDER BY 1
+ON CONFLICT (strategy_id) DO UPDATE SET
+    last_seq = greatest(i.last_seq, EXCLUDED.last_seq),
+    events = i.events + EXCLUDED.events, updated_at = EXCLUDED.updated_at"""
+"""The fast path's fold: partial bars computed by store_encode from the rows just COPYed
+(equity bars $1-$11, fill bars $12-$18; buckets in Unix seconds) merged into rollup_1m
+and rollup_1d exactly like the general path, and the resume point advanced
+($19 sids, $20 highest seq, $21 events)."""

@@ -1,0 +1,228 @@
+"""The live stream's fast path in Store.write_events: one batch encoded with numpy.
+
+A batch of the live stream (every seq above its strategy's stored seq, no repeats) is
+split by kind once; its equity rows — nearly all of the stream — become columns, then
+
+* the body of a binary `COPY equity FROM STDIN` built as one numpy structured array
+  (no per-row encoding in Python or in the driver), and
+* its partial 1-minute bars (open/close by seq, high, low, samples, P&L at close) and
+  the fills' bars (count, fees, notional, slippage), computed by sorting and `reduceat`,
+
+so the server only appends rows and merges a handful of bars per strategy and minute
+instead of reading every inserted row back to aggregate it. The bars are exactly the
+aggregates of the rows in the batch (the SQL in store_sql merges them into the stored
+bars the same order-independent way as on the general path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from operator import attrgetter
+from typing import Any
+
+import numpy as np
+
+from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent
+
+PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+PG_EPOCH_UNIX_S = 946_684_800
+_US = timedelta(microseconds=1)
+_MINUTE_US = 60_000_000
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no extension
+COPY_TRAILER = b"\xff\xff"
+
+_EQUITY = attrgetter(
+    "strategy_id", "seq", "ts", "equity", "realized_pnl", "unrealized_pnl", "position_value"
+)
+_FILL = attrgetter(
+    "strategy_id", "seq", "ts", "order_id", "symbol", "side", "qty", "price", "fee",
+    "expected_price",
+)  # fmt: skip
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class EncodedBatch:
+    """One batch split by kind, with its per-strategy seq range.
+
+    `sids` are the distinct strategy ids; the `*_code` arrays index into them. Fills and
+    statuses stay row tuples (rare; COPYed by the driver), in the columns of store_sql.
+    """
+
+    sids: list[str]
+    eq_code: np.ndarray  # int64 per equity row
+    eq_seq: np.ndarray  # int64
+    eq_ts: np.ndarray  # int64, microseconds since 2000-01-01 UTC (PostgreSQL's epoch)
+    eq_values: np.ndarray  # (n, 4) float64: equity, realized, unrealized, position value
+    fills: list[Row]
+    statuses: list[Row]
+    seq_min: np.ndarray  # per sid
+    seq_max: np.ndarray  # per sid
+    counts: np.ndarray  # events per sid
+    repeats: bool  # a (strategy_id, seq) occurs twice in the batch
+
+    def __len__(self) -> int:
+        return int(self.counts.sum())
+
+    def all_above(self, last: dict[str, int]) -> bool:
+        """True when every event's seq is above its strategy's stored seq."""
+        return all(int(lo) > last.get(s, 0) for s, lo in zip(self.sids, self.seq_min, strict=True))
+
+
+def encode(events: Sequence[DataEvent]) -> EncodedBatch:
+    """Split a non-empty batch by kind and index its strategies (one pass in Python)."""
+    equity: list[Row] = []
+    fills: list[Row] = []
+    statuses: list[Row] = []
+    for ev in events:
+        if isinstance(ev, EquityEvent):
+            equity.append(_EQUITY(ev))
+        elif isinstance(ev, FillEvent):
+            fills.append(_FILL(ev))
+        else:
+            statuses.append((ev.strategy_id, ev.seq, ev.ts, str(ev.status), ev.reason))
+    index: dict[str, int] = {}
+    if equity:
+        sid_col, seq_col, ts_col, *value_cols = zip(*equity, strict=True)
+        eq_code = np.array([index.setdefault(s, len(index)) for s in sid_col], dtype=np.int64)
+        eq_seq = np.array(seq_col, dtype=np.int64)
+        eq_ts = np.fromiter(((t - PG_EPOCH) // _US for t in ts_col), np.int64, len(ts_col))
+        eq_values = np.array(value_cols, dtype=np.float64).T
+    else:
+        eq_code = eq_seq = eq_ts = np.empty(0, dtype=np.int64)
+        eq_values = np.empty((0, 4), dtype=np.float64)
+    other = fills + statuses
+    codes = np.concatenate(
+        [eq_code, np.array([index.setdefault(r[0], len(index)) for r in other], np.int64)]
+    )
+    seqs = np.concatenate([eq_seq, np.array([r[1] for r in other], np.int64)])
+    order = np.lexsort((seqs, codes))
+    codes, seqs = codes[order], seqs[order]
+    same = (codes[1:] == codes[:-1]) & (seqs[1:] == seqs[:-1])
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    ends = np.r_[starts[1:], len(codes)]
+    return EncodedBatch(
+        sids=list(index),
+        eq_code=eq_code,
+        eq_seq=eq_seq,
+        eq_ts=eq_ts,
+        eq_values=eq_values,
+        fills=fills,
+        statuses=statuses,
+        seq_min=seqs[starts],
+        seq_max=seqs[ends - 1],
+        counts=ends - starts,
+        repeats=bool(same.any()),
+    )
+
+
+def _equity_dtype(sid_len: int) -> np.dtype[Any]:
+    """One binary COPY row of `equity` (7 non-NULL fields) with a sid of sid_len bytes."""
+    fields: list[tuple[str, str]] = [("n", ">i2"), ("l0", ">i4"), ("sid", f"S{sid_len}")]
+    for name, kind in (("seq", ">i8"), ("ts", ">i8"), ("v0", ">f8"), ("v1", ">f8"),
+                       ("v2", ">f8"), ("v3", ">f8")):  # fmt: skip
+        fields += [(f"l_{name}", ">i4"), (name, kind)]
+    return np.dtype(fields)
+
+
+def equity_copy_data(batch: EncodedBatch) -> bytes:
+    """The binary COPY stream (header, rows, trailer) of the batch's equity rows.
+
+    Columns in store_sql.STAGE_COLUMNS["equity"] order. Rows are grouped by the byte
+    length of their strategy id (a fixed layout per group); row order does not matter.
+    """
+    encoded = [s.encode() for s in batch.sids]
+    lengths = np.array([len(b) for b in encoded], dtype=np.int64)
+    row_len = lengths[batch.eq_code]
+    parts = [COPY_HEADER]
+    for n in np.unique(row_len):
+        mask = row_len == n
+        rows = np.empty(int(mask.sum()), dtype=_equity_dtype(int(n)))
+        rows["n"] = 7
+        rows["l0"] = n
+        rows["sid"] = np.array(encoded, dtype=f"S{max(int(lengths.max()), 1)}")[batch.eq_code[mask]]
+        rows["l_seq"] = rows["l_ts"] = 8
+        rows["seq"] = batch.eq_seq[mask]
+        rows["ts"] = batch.eq_ts[mask]
+        values = batch.eq_values[mask]
+        for i in range(4):
+            rows[f"l_v{i}"] = 8
+            rows[f"v{i}"] = values[:, i]
+        parts.append(rows.tobytes())
+    parts.append(COPY_TRAILER)
+    return b"".join(parts)
+
+
+def _groups(
+    code: np.ndarray, minute: np.ndarray, seq: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows grouped by (code, minute), by seq inside a group: (order, starts, ends)."""
+    keys = (minute, code) if seq is None else (seq, minute, code)
+    order = np.lexsort(keys)
+    c, m = code[order], minute[order]
+    change = np.ones(len(order), dtype=bool)
+    change[1:] = (c[1:] != c[:-1]) | (m[1:] != m[:-1])
+    starts = np.flatnonzero(change)
+    return order, starts, np.r_[starts[1:], len(order)].astype(np.int64)
+
+
+def equity_bars(batch: EncodedBatch) -> list[list[Any]]:
+    """Partial 1-minute bars of the equity rows, as the array parameters of
+    store_sql.FAST_BARS_SQL: sid, bucket (Unix s), open, high, low, close, open_seq,
+    close_seq, samples, realized_pnl, unrealized_pnl."""
+    minute = batch.eq_ts // _MINUTE_US
+    order, starts, ends = _groups(batch.eq_code, minute, batch.eq_seq)
+    values = batch.eq_values[order]
+    equity = values[:, 0]
+    seq = batch.eq_seq[order]
+    last = ends - 1
+    code = batch.eq_code[order][starts]
+    if not len(starts):
+        return [[] for _ in range(11)]
+    return [
+        [batch.sids[c] for c in code.tolist()],
+        (minute[order][starts] * 60 + PG_EPOCH_UNIX_S).tolist(),
+        equity[starts].tolist(),
+        np.maximum.reduceat(equity, starts).tolist(),
+        np.minimum.reduceat(equity, starts).tolist(),
+        equity[last].tolist(),
+        seq[starts].tolist(),
+        seq[last].tolist(),
+        (ends - starts).tolist(),
+        values[last, 1].tolist(),
+        values[last, 2].tolist(),
+    ]
+
+
+def fill_bars(batch: EncodedBatch) -> list[list[Any]]:
+    """Partial 1-minute fill bars: sid, bucket (Unix s), fills, fees, notional,
+    slippage_cost, slippage_notional (slippage over the fills that sent expected_price)."""
+    if not batch.fills:
+        return [[] for _ in range(7)]
+    index = {s: i for i, s in enumerate(batch.sids)}
+    sid_col, _seq, ts_col, _o, _s, side_col, qty, price, fee, expected = zip(
+        *batch.fills, strict=True
+    )
+    code = np.array([index[s] for s in sid_col], dtype=np.int64)
+    minute = np.fromiter(((t - PG_EPOCH) // _US for t in ts_col), np.int64, len(ts_col))
+    minute //= _MINUTE_US
+    qty_a = np.array(qty, dtype=np.float64)
+    price_a = np.array(price, dtype=np.float64)
+    exp_a = np.array([np.nan if e is None else e for e in expected], dtype=np.float64)
+    sign = np.where(np.array(side_col) == "buy", 1.0, -1.0)
+    has = ~np.isnan(exp_a)
+    cost = np.where(has, sign * (price_a - np.where(has, exp_a, 0.0)) * qty_a, 0.0)
+    slip_notional = np.where(has, np.where(has, exp_a, 0.0) * qty_a, 0.0)
+    order, starts, ends = _groups(code, minute)
+    return [
+        [batch.sids[c] for c in code[order][starts].tolist()],
+        (minute[order][starts] * 60 + PG_EPOCH_UNIX_S).tolist(),
+        (ends - starts).tolist(),
+        np.add.reduceat(np.array(fee, dtype=np.float64)[order], starts).tolist(),
+        np.add.reduceat((qty_a * price_a)[order], starts).tolist(),
+        np.add.reduceat(cost[order], starts).tolist(),
+        np.add.reduceat(slip_notional[order], starts).tolist(),
+    ]

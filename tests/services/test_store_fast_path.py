@@ -1,0 +1,99 @@
+"""The live-stream fast path of Store.write_events (numpy binary COPY + bars from the batch)
+against a real PostgreSQL: exact rows, exact rollups, and the fall-backs."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from rollup_check import assert_rollups_match_raw
+
+from perfdesk.bench.storage import interleaved, synthetic_events
+from perfdesk.domain.events import DataEvent, EquityEvent
+from perfdesk.services.store import Store
+
+
+def _count_fast_path(store: Store) -> dict[str, int]:
+    """Count the calls and the fall-backs of the fast path on this store instance."""
+    calls = {"fast": 0, "fell_back": 0}
+    original = store._write_fast
+
+    async def spy(conn: Any, batch: Any) -> int | None:
+        calls["fast"] += 1
+        result = await original(conn, batch)
+        calls["fell_back"] += result is None
+        return result
+
+    store._write_fast = spy  # type: ignore[method-assign]
+    return calls
+
+
+async def test_live_batches_take_the_fast_path_and_rollups_equal_raw(store: Store) -> None:
+    # ids of different byte lengths (one COPY row layout per length), fills and statuses
+    starts = dict.fromkeys(["a", "bb2", "strategy-ccc"], 0)
+    events = list(interleaved(starts, 3000, step_s=7.3, fill_every=3, status_every=41))
+    calls = _count_fast_path(store)
+    rng = random.Random(5)
+    i = 0
+    while i < len(events):  # in order, batch sizes that split minutes between batches
+        n = rng.randint(1, 400)
+        assert await store.write_events(events[i : i + n]) == len(events[i : i + n])
+        i += n
+    assert calls["fast"] > 10 and calls["fell_back"] == 0
+    await assert_rollups_match_raw(store)
+    assert await store.last_seqs() == dict.fromkeys(starts, 3000)
+    counts = await store.pool.fetch("SELECT strategy_id, events FROM ingest_state")
+    assert {r["strategy_id"]: r["events"] for r in counts} == dict.fromkeys(starts, 3000)
+    for sid in starts:
+        assert await store.seqs(sid) == list(range(1, 3001))
+
+
+async def test_fast_path_stores_every_value_exactly(store: Store) -> None:
+    # crosses 2000-01-01 (PostgreSQL's epoch: negative microseconds, minute floor)
+    start = datetime(1999, 12, 31, 23, 58, 59, 999_999, tzinfo=UTC)
+    events = list(synthetic_events("edge", 500, start=start, step_s=0.7000013, fill_every=7))
+    events += list(synthetic_events("x" * 64, 50, step_s=86_400.123457, fill_every=0))
+    calls = _count_fast_path(store)
+    assert await store.write_events(events) == 550
+    assert calls == {"fast": 1, "fell_back": 0}
+    rows = await store.pool.fetch(
+        "SELECT strategy_id, seq, ts, equity, realized_pnl, unrealized_pnl, position_value"
+        " FROM equity ORDER BY strategy_id, seq"
+    )
+    want = sorted(
+        (e for e in events if isinstance(e, EquityEvent)), key=lambda e: (e.strategy_id, e.seq)
+    )
+    assert [tuple(r) for r in rows] == [
+        (e.strategy_id, e.seq, e.ts, e.equity, e.realized_pnl, e.unrealized_pnl,
+         e.position_value)
+        for e in want
+    ]  # fmt: skip
+    await assert_rollups_match_raw(store)
+
+
+async def test_resume_point_behind_the_table_falls_back_without_doubling(store: Store) -> None:
+    batch: list[DataEvent] = list(synthetic_events("s1", 300, fill_every=4, status_every=50))
+    assert await store.write_events(batch) == 300
+    await store.pool.execute("DELETE FROM ingest_state")  # as if the resume row were lost
+    calls = _count_fast_path(store)
+    assert await store.write_events(batch) == 0
+    assert calls == {"fast": 1, "fell_back": 1}
+    assert await store.seqs("s1") == list(range(1, 301))
+    await assert_rollups_match_raw(store)
+
+
+@pytest.mark.parametrize("case", ["repeats", "replay"])
+async def test_batches_that_are_not_pure_live_stream_take_the_general_path(
+    store: Store, case: str
+) -> None:
+    events = list(synthetic_events("s1", 400, step_s=13, fill_every=3))
+    assert await store.write_events(events[:200]) == 200
+    calls = _count_fast_path(store)
+    tail = events[200:]
+    batch = tail + tail[:50] if case == "repeats" else events[150:]
+    assert await store.write_events(batch) == 200
+    assert calls["fast"] == 0
+    assert await store.seqs("s1") == list(range(1, 401))
+    await assert_rollups_match_raw(store)
