@@ -3,14 +3,15 @@
 Five client-mode runtimes, each on its own loop thread (as five desktops would run
 their backends), watch one database. The bench makes changes one at a time, the way
 the collector and other desktops do — an alert row written through AlertStore (fired,
-then acknowledged) and a threshold version saved through ConfigStore — and measures,
-per client, from just before the change is written to the moment that client has
-re-read it and published it (LiveView alerts / its threshold cache).
+then acknowledged), a threshold version saved through ConfigStore, and a silence stored
+as a desktop stores one — and measures, per client, from just before the change is
+written to the moment that client has re-read it and published it (LiveView alerts /
+its threshold cache / its silences in force).
 
 Baseline in the same run: five plain asyncpg LISTEN connections on the same server,
 from `pg_notify` to the listener callback (the floor any client can reach).
-Keys: `notify_ms_p50`, `notify_ms_p99` (target <= 250), `alert_ms_p99`,
-`thresholds_ms_p99`, `raw_notify_ms_p99`, `ratio` (= notify p99 / raw p99).
+Keys: `notify_ms_p50`, `notify_ms_p99` (target <= 250; all kinds), `alert_ms_p99`,
+`thresholds_ms_p99`, `silence_ms_p99`, `raw_notify_ms_p99`, `ratio` (= notify p99 / raw p99).
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import numpy as np
 
 from perfdesk.bench._harness import temporary_database
-from perfdesk.domain.alerts import Alert, AlertChange, AlertEvent, AlertState
+from perfdesk.domain.alerts import Alert, AlertChange, AlertEvent, AlertState, Silence
 from perfdesk.domain.snapshot import LiveView
 from perfdesk.domain.status import Status
 from perfdesk.domain.thresholds import DrawdownThresholds, Thresholds
@@ -55,6 +56,10 @@ class _Probe(ClientRuntime):
             alert = self.alerts.get(fp)
             if alert is not None and (alert.acked_at is not None) == acked:
                 self._hit()
+        want = self.want
+        waiting = want is not None and want[0] == "silence" and self.seen_at is None
+        if waiting and want is not None and any(s.id == want[1] for s in self.alerts.silences()):
+            self._hit()
         return view
 
     def _on_thresholds(self, scopes: list[str]) -> None:
@@ -82,19 +87,20 @@ async def _run(changes: int) -> dict[str, Any]:
         try:
             await ensure_schema(store.pool)  # the alerts block, as the collector applies it
             raw = await _raw_baseline(dsn, changes)
-            alert_ms, threshold_ms = await _clients(dsn, store, changes)
+            alert_ms, threshold_ms, silence_ms = await _clients(dsn, store, changes)
         finally:
             await store.close()
-    both = alert_ms + threshold_ms
+    both = alert_ms + threshold_ms + silence_ms
     p99 = _pct(both, 99)
     return {
         "clients": CLIENTS,
-        "changes": 3 * changes,
+        "changes": 4 * changes,
         "samples": len(both),
         "notify_ms_p50": _pct(both, 50),
         "notify_ms_p99": p99,
         "alert_ms_p99": _pct(alert_ms, 99),
         "thresholds_ms_p99": _pct(threshold_ms, 99),
+        "silence_ms_p99": _pct(silence_ms, 99),
         "raw_notify_ms_p50": _pct(raw, 50),
         "raw_notify_ms_p99": _pct(raw, 99),
         "ratio": p99 / max(_pct(raw, 99), 1e-9),
@@ -106,7 +112,9 @@ def _pct(values: list[float], q: float) -> float:
     return round(float(np.percentile(values, q)), 2) if values else float("nan")
 
 
-async def _clients(dsn: str, store: Store, changes: int) -> tuple[list[float], list[float]]:
+async def _clients(
+    dsn: str, store: Store, changes: int
+) -> tuple[list[float], list[float], list[float]]:
     threads = [LoopThread(f"bench-client-{i}") for i in range(CLIENTS)]
     probes: list[_Probe] = []
     try:
@@ -116,6 +124,7 @@ async def _clients(dsn: str, store: Store, changes: int) -> tuple[list[float], l
         config = ConfigStore(store)
         alert_ms: list[float] = []
         threshold_ms: list[float] = []
+        silence_ms: list[float] = []
         for i in range(changes):
             fp = Alert.fingerprint_of(f"s{i % 20}", f"rule{i}")
             for acked in (False, True):
@@ -126,7 +135,9 @@ async def _clients(dsn: str, store: Store, changes: int) -> tuple[list[float], l
             threshold_ms += await _measure(
                 probes, "thresholds", scope, config.save(scope, th, "bench")
             )
-        return alert_ms, threshold_ms
+            silence = _silence(i)
+            silence_ms += await _measure(probes, "silence", silence.id, alerts.add_silence(silence))
+        return alert_ms, threshold_ms, silence_ms
     finally:
         for thread, probe in zip(threads, probes, strict=False):
             await thread.acall(_stop_probe(probe))
@@ -155,6 +166,12 @@ async def _start_probe(dsn: str) -> _Probe:
 async def _stop_probe(probe: _Probe) -> None:
     await probe.stop()
     await probe.store.close()
+
+
+def _silence(i: int) -> Silence:
+    now = datetime.now(UTC)
+    return Silence(id=f"bench-{i}", strategy_id=f"s{i % 20}", created_by="bench",
+                   created_at=now, expires_at=now + timedelta(hours=1))  # fmt: skip
 
 
 def _event(fp: str, i: int, acked: bool) -> AlertEvent:
