@@ -69,8 +69,8 @@ def utcnow() -> datetime:
 class AlertManager:
     """One per process; not thread-safe: call it from the backend loop only.
 
-    Other threads may read `published` (every alert) and `notices_after()`: both are
-    immutable tuples replaced atomically.
+    Other threads may read `published` (every alert), `published_silences` and
+    `notices_after()`: immutable tuples replaced atomically.
     """
 
     def __init__(
@@ -84,6 +84,8 @@ class AlertManager:
         self._notices: tuple[Notice, ...] = ()
         self._notice_seq = 0
         self.published: tuple[Alert, ...] = ()
+        self.published_silences: tuple[Silence, ...] = ()
+        """The silences in force (immutable; safe to read from another thread)."""
 
     # --- setup -------------------------------------------------------------------------
 
@@ -484,6 +486,7 @@ class AlertManager:
 
     def _publish(self) -> None:
         self.published = tuple(self._alerts.values())
+        self.published_silences = tuple(self._silences.values())
 
     def _require(self, fingerprint: str) -> Alert:
         alert = self._alerts.get(fingerprint)

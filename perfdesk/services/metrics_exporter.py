@@ -9,7 +9,8 @@ events_per_second, engine_reconnects_total, dead_letters_total, feed_gaps_total,
 feed_duplicates_total, feed_last_frame_age_seconds (lag at the socket),
 writer_pending_events (lag before the database), spool_events, database_available,
 feed_state{state}, validation_cycle_seconds (summary) and
-validation_cycle_last_seconds, alerts{state,severity}, client_actions_applied_total.
+validation_cycle_last_seconds, alerts{state,severity}, client_actions_applied_total,
+alert_settings_version, silences.
 See docs/collector.md and packaging/grafana-dashboard.json.
 """
 
@@ -61,6 +62,8 @@ class MetricsSnapshot:
     cycle_last_s: float = 0.0
     alerts: dict[tuple[str, str], int] = field(default_factory=dict)
     actions_applied: int = 0
+    alert_settings_version: int = 0
+    silences: int = 0
 
 
 class _Families:
@@ -109,6 +112,12 @@ def _gauges(s: MetricsSnapshot) -> Iterator[Metric]:
         ("perfdesk_spool_events", "Events in the disk spool (database away)", s.spooled),
         ("perfdesk_database_available", "1 if the database accepts writes", s.db_available),
         ("perfdesk_validation_cycle_last_seconds", "Last validation cycle", s.cycle_last_s),
+        (
+            "perfdesk_alert_settings_version",
+            "Alert settings version in force (0 = defaults)",
+            s.alert_settings_version,
+        ),
+        ("perfdesk_silences", "Silences in force", s.silences),
     ):
         yield GaugeMetricFamily(name, doc, value=float(value))
 
@@ -164,4 +173,6 @@ def collector_snapshot(collector: Collector) -> MetricsSnapshot:
         db_available=writer.db_available, feed_state=str(runtime.client.state),
         cycles=cycles.count, cycle_total_s=cycles.total_s, cycle_last_s=cycles.last_s,
         alerts=dict(alerts), actions_applied=collector.actions.stats.applied,
+        alert_settings_version=runtime.alert_settings.current.version,
+        silences=len(runtime.alerts.published_silences),
     )  # fmt: skip

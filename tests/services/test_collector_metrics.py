@@ -14,6 +14,8 @@ from perfdesk.domain.alerts import AlertState
 from perfdesk.services.collector import Collector, CollectorConfig
 from perfdesk.services.collector_log import JsonFormatter
 from perfdesk.services.metrics_exporter import MetricsExporter, MetricsSnapshot
+from perfdesk.services.store import Store
+from perfdesk.services.store_config import AlertSettingsStore
 
 
 def _scrape(port: int) -> dict[str, float]:
@@ -29,6 +31,9 @@ def _scrape(port: int) -> dict[str, float]:
 
 
 async def test_collector_serves_its_metrics_on_loopback(db_dsn: str) -> None:
+    store = await Store.open(db_dsn)
+    await AlertSettingsStore(store.pool).save({"keep_firing_s": 30}, "ops")
+    await store.close()
     async with simulator() as (_sim, url):
         config = CollectorConfig(dsn=db_dsn, engine_url=url, heartbeat_s=0.2, metrics_port=0)
         collector = await Collector.start(config)
@@ -56,6 +61,8 @@ async def test_collector_serves_its_metrics_on_loopback(db_dsn: str) -> None:
     assert 0 <= m["perfdesk_feed_last_frame_age_seconds"] < 60
     assert m["perfdesk_alerts{severity=critical,state=firing}"] >= 1
     assert "perfdesk_writer_pending_events" in m
+    assert m["perfdesk_alert_settings_version"] == 1
+    assert m["perfdesk_silences"] == 0
 
 
 def test_exporter_listens_on_loopback_only_by_default() -> None:
