@@ -52,6 +52,7 @@ class ClientAlerts:
         self.extra: tuple[Alert, ...] = ()
         """Synthetic alerts of this client (collector offline), set by the client runtime."""
         self.published: tuple[Alert, ...] = ()
+        self.published_silences: tuple[Silence, ...] = ()
         self.failures = 0
         self.on_local_change: Callable[[], object] = lambda: None
         """Called after a local action changed `published` (the runtime republishes)."""
@@ -102,6 +103,7 @@ class ClientAlerts:
         }  # fmt: skip
         merged = [self._overlay(a) for a in self._rows.values()]
         self.published = (*merged, *(self._overlay(a) for a in self.extra))
+        self.published_silences = tuple(self._silences.values())
 
     def _overlay(self, alert: Alert) -> Alert:
         alert = self._silence_overlay(alert)
@@ -175,10 +177,10 @@ class ClientAlerts:
         self._request(who or "perfdesk", "unsnooze", fingerprint)
 
     def silences(self) -> list[Silence]:
-        """Silences in force (shared: made on any desktop), soonest expiry first."""
+        """Silences in force (shared: made on any desktop), soonest expiry first (any thread)."""
         now = datetime.now(UTC)
         return sorted(
-            (s for s in self._silences.values() if s.expires_at > now), key=lambda s: s.expires_at
+            (s for s in self.published_silences if s.expires_at > now), key=lambda s: s.expires_at
         )
 
     def add_silence(
