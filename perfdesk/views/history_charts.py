@@ -241,6 +241,10 @@ class DistributionChart(HistoryPlot):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Daily returns — live vs backtest", dates=False, parent=parent)
+        # ~40 bins need neither clipping nor downsampling, and pyqtgraph's auto-downsampling
+        # empties a step curve whose bins are narrow (one day of returns), then rejects it.
+        self.getPlotItem().setClipToView(False)
+        self.getPlotItem().setDownsampling(auto=False)
         self.bars = pg.BarGraphItem(x=[], height=[], width=1.0)
         self.backtest = pg.PlotDataItem(stepMode="center")
         self.addItem(self.bars)
@@ -259,13 +263,17 @@ class DistributionChart(HistoryPlot):
 
     def show_result(self, result: HistoryAnalysis) -> None:
         d = result.distribution
-        if d.edges.size < 2:
+        if d.edges.size < 2:  # too little history for a histogram
             self.bars.setOpts(x=[], height=[])
-            self.backtest.setData([], [])
+            self.backtest.clear()  # (setData([], []) raises in step mode)
+            self.title = "Daily returns — live vs backtest (not enough days yet)"
             return
         centers = (d.edges[:-1] + d.edges[1:]) / 2
         self.bars.setOpts(x=centers, height=d.live, width=float(d.edges[1] - d.edges[0]) * 0.9)
-        self.backtest.setData(d.edges, d.backtest)
+        if d.backtest.size == d.edges.size - 1:
+            self.backtest.setData(d.edges, d.backtest)
+        else:  # no backtest profile stored
+            self.backtest.clear()
         p = d.ks_p_value
         self.title = "Daily returns — live vs backtest" + (
             f"  (KS p = {p:.2f})" if math.isfinite(p) else ""

@@ -8,8 +8,12 @@ from history_seed import DAYS, seed
 from PySide6.QtCore import Qt, QTimer
 from views_factories import until
 
+from perfdesk.bench.storage import synthetic_events
+from perfdesk.domain.events import StrategyInfo
+from perfdesk.domain.status import StrategyState
 from perfdesk.services.history import HistoryService
 from perfdesk.services.store import Store
+from perfdesk.views import ops
 from perfdesk.views.history_source import ServiceHistorySource
 from perfdesk.views.history_tables import METRICS
 from perfdesk.views.history_view import HistoryView
@@ -139,3 +143,23 @@ async def test_an_empty_database_says_so(qtbot, store: Store) -> None:
     view.show()
     await until(lambda: "No strategy stored yet" in view.progress.message.text())
     assert view.picker.selected() == [] and view.results == []
+
+
+async def test_a_strategy_live_for_hours_only_loads_without_errors(qtbot, store: Store) -> None:
+    """A fresh strategy (the demo's: a few hours, no backtest) has one daily return; the
+    page used to fail half-way at the return histogram (pyqtgraph's auto-downsampling
+    emptied the narrow step curve) and kept its progress bar forever."""
+    await store.upsert_strategy(
+        StrategyInfo(strategy_id="fresh", name="Fresh", status=StrategyState.ACTIVE)
+    )
+    await store.write_events(list(synthetic_events("fresh", 300, step_s=60.0)))
+    failures: list[str] = []
+    ops.runner().failed.connect(failures.append)
+    view = await _view(qtbot, store)
+    view.show()
+    results = await _loaded(view)
+    assert results[0].strategy_id == "fresh"
+    await until(lambda: not view.progress.busy)
+    assert failures == []
+    assert view.overview.metrics.rowCount() == len(METRICS)  # the page was filled to the end
+    assert "1-minute bars" in view.progress.message.text()
