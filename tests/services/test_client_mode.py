@@ -170,7 +170,7 @@ async def test_silences_and_alert_settings_are_shared(db_dsn: str, tmp_path: Pat
             assert not a.alerts.silences()
 
             # A rule-wide silence that expires: the collector ends it for everyone.
-            soon = datetime.now(UTC) + timedelta(seconds=5)
+            soon = datetime.now(UTC) + timedelta(seconds=8)  # ample on a loaded machine
             short = b.alerts.add_silence(strategy_id=None, rule="drawdown", until=soon, who="b")
             await wait_for(lambda: stored_silenced_by(a) == short.id, "rule silence on A")
             await wait_for(lambda: stored_silenced_by(a) is None and shows(a, BREAK_FP), "expired")

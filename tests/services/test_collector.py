@@ -223,7 +223,7 @@ async def test_silences_stored_by_desktops_are_applied_ended_and_expired(db_dsn:
             assert unsilenced and unsilenced[-1].actor == "trader-b"
 
             # A rule-wide silence that expires by itself: the collector records the end.
-            await desk.add_silence(silence("s-rule", 1.5, rule="drawdown"))
+            await desk.add_silence(silence("s-rule", 5.0, rule="drawdown"))
             await wait_for(lambda: silenced_by() == "s-rule", "the rule silence applied")
             await wait_for(lambda: silenced_by() is None, "the expiry applied")
             await wait_for_async(
