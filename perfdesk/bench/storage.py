@@ -109,9 +109,14 @@ async def ingest_worker(
     *,
     pause_every: int = 100,
     pause_s: float = 0.01,
+    limit: int | None = None,
 ) -> None:
     """A minimal collector for the kill tests: resume from max(stored, spooled) seq, put
-    the rest through a spooling StoreWriter, close cleanly. Prints "ready" once resumed."""
+    the rest through a spooling StoreWriter, close cleanly. Prints "ready" once resumed.
+
+    With `limit`, only that many events are put in this life; then the worker waits
+    (writing what it has) until it is killed — so how much one life stores does not
+    depend on how fast the machine is."""
     from perfdesk.services.spool import Spool, merge_resume
 
     store = await Store.open(dsn, max_size=2, timeout=5)
@@ -122,6 +127,8 @@ async def ingest_worker(
     writer.start()
     print("ready", flush=True)
     for n, event in enumerate(interleaved(resume, total, fill_every=5, status_every=41)):
+        if limit is not None and n >= limit:
+            await asyncio.Event().wait()  # until SIGKILL
         await writer.put(event)
         if n % pause_every == 0:  # at most pause_every / pause_s events/s: a steady feed
             await asyncio.sleep(pause_s)

@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
@@ -42,6 +43,8 @@ _ws_log.setLevel(logging.INFO)  # websockets logs request headers (the token) at
 MAX_MESSAGE_BYTES = 1 << 20
 """Hard cap: a bigger message is refused by websockets (close 1009) and counted."""
 _CLOSED = object()
+PROTOCOL_ERROR_CLOSE = 1002
+"""WebSocket close code sent to an engine whose `hello` is invalid."""
 
 Resume = Callable[[], Awaitable[dict[str, int]]]
 
@@ -101,6 +104,7 @@ class EngineClient:
         self._last: dict[str, int] = {}
         self._stopping = asyncio.Event()
         self._ws: ClientConnection | None = None
+        self._hello_seen = False
         self._done = asyncio.Event()
         self._done.set()
 
@@ -112,6 +116,11 @@ class EngineClient:
     @property
     def last_seqs(self) -> dict[str, int]:
         return dict(self._last)
+
+    @property
+    def last_error(self) -> str | None:
+        """Why the link last failed (refused, lost, invalid hello); None once live again."""
+        return self.stats.last_error
 
     async def run(self) -> None:
         """Connect, stream and reconnect forever until `stop()`."""
@@ -142,6 +151,7 @@ class EngineClient:
     # -- connection ------------------------------------------------------------------
     async def _connect_once(self) -> None:
         self._set_state(FeedState.CONNECTING)
+        self._hello_seen = False
         try:
             async with connect(
                 self.url,
@@ -156,13 +166,16 @@ class EngineClient:
                 self._ws = ws
                 self.stats.connected_at = time.monotonic()
                 await self._stream(ws)
+        except _ProtocolViolation as exc:
+            log.error("engine at %s: %s; disconnected", self.url, exc)
         except InvalidStatus as exc:
-            log.error(
-                "engine at %s refused the connection: HTTP %s", self.url, exc.response.status_code
-            )
+            self.stats.last_error = f"refused the connection: HTTP {exc.response.status_code}"
+            log.error("engine at %s %s", self.url, self.stats.last_error)
         except (OSError, TimeoutError, WebSocketException) as exc:
+            self.stats.last_error = f"link lost: {exc or type(exc).__name__}"
             log.warning("engine link to %s lost: %s", self.url, exc or type(exc).__name__)
-        except Exception:  # a bug must not end the link for good: log it, reconnect
+        except Exception as exc:  # a bug must not end the link for good: log it, reconnect
+            self.stats.last_error = f"failed unexpectedly: {exc!r}"
             log.exception("engine link to %s failed unexpectedly; reconnecting", self.url)
         finally:
             self._ws = None
@@ -236,7 +249,10 @@ class EngineClient:
         try:
             frame: Frame = parse_frame(raw)
         except FrameError as exc:
-            await self._rejected(raw, exc.reason)
+            if not self._hello_seen and _is_hello(raw):
+                await self._invalid_hello(raw, exc.reason)  # raises: ends this connection
+            else:
+                await self._rejected(raw, exc.reason)
             return
         match frame.type:
             case "equity" | "fill" | "status":
@@ -307,8 +323,20 @@ class EngineClient:
 
     def _hello(self, hello: Hello) -> None:
         self.engine_id = hello.engine_id
+        self._hello_seen = True
+        self.stats.last_error = None
         self._backoff.reset()
         self._set_state(FeedState.LIVE)
+
+    async def _invalid_hello(self, raw: str | bytes, reason: str) -> None:
+        """The engine's greeting does not validate (wrong protocol version, no engine id,
+        ...): keep the frame as a dead letter, close with 1002 and retry with backoff."""
+        self.stats.protocol_errors += 1
+        self.stats.last_error = f"invalid hello: {reason}"
+        await self._dead_letter(raw, self.stats.last_error)
+        if self._ws is not None:
+            await self._ws.close(PROTOCOL_ERROR_CLOSE, "invalid hello")
+        raise _ProtocolViolation(self.stats.last_error)
 
     def _engine_error(self, err: EngineError) -> None:
         self.stats.engine_errors += 1
@@ -334,6 +362,19 @@ class EngineClient:
             live = self.state is FeedState.LIVE and last is not None
             if live and time.monotonic() - last > self.stale_after_s:  # type: ignore[operator]
                 self._set_state(FeedState.STALE)
+
+
+class _ProtocolViolation(Exception):
+    """Ends one connection: the engine broke the protocol (the reason is in stats)."""
+
+
+def _is_hello(raw: str | bytes) -> bool:
+    """Whether a frame that failed validation claims to be a `hello`."""
+    try:
+        doc = orjson.loads(raw)
+    except (orjson.JSONDecodeError, RecursionError):
+        return False
+    return isinstance(doc, dict) and doc.get("type") == "hello"
 
 
 def _ssl_for(url: str, ca_file: str | None) -> ssl_lib.SSLContext | None:

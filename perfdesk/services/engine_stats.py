@@ -12,6 +12,9 @@ class FeedStats:
     `gaps` counts gap occurrences and `missing` the seqs they skipped; `duplicates`
     counts data frames at or below the last seq already delivered (dropped).
     `last_frame_at` is `time.monotonic()` of the last frame of any kind (None before).
+    `protocol_errors` counts connections ended because the engine broke the protocol
+    (an invalid `hello`); `last_error` says why the link last failed (None once an
+    engine has said a valid `hello` again).
     """
 
     frames: int = 0
@@ -24,5 +27,7 @@ class FeedStats:
     duplicates: int = 0
     engine_errors: int = 0
     handler_errors: int = 0
+    protocol_errors: int = 0
+    last_error: str | None = None
     last_frame_at: float | None = None
     connected_at: float | None = None
