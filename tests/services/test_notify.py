@@ -90,8 +90,10 @@ async def test_bursts_are_coalesced_into_few_batches(store: Store, db_dsn: str) 
         await wait_for(lambda: bool(rec.batches), "the first resync batch")
         for i in range(200):
             await store.save_verdict(_verdict(f"s{i % 4}"))
+        # Each save is committed when awaited; its notification reaches the listener a
+        # little later, so wait for all of them rather than assume they are there.
+        await wait_for(lambda: feed.stats.notifications == 200, "every notification")
         await wait_for(lambda: rec.payloads(notify.VERDICT) == {"s0", "s1", "s2", "s3"}, "burst")
-        assert feed.stats.notifications == 200
         assert len(rec.batches) < 50  # 200 notifications, far fewer handler calls
     finally:
         await feed.stop()
