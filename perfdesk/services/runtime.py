@@ -20,7 +20,7 @@ from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import Verdict
 from perfdesk.services.alert_channels import ChannelDispatcher, Delivery
 from perfdesk.services.alert_manager import AlertManager
-from perfdesk.services.alert_store import AlertPersistence
+from perfdesk.services.alert_store import AlertPersistence, LiveAlertSettings
 from perfdesk.services.engine_client import EngineClient
 from perfdesk.services.monitor import LiveMonitor
 from perfdesk.services.pipeline import Pipeline
@@ -51,6 +51,8 @@ class Runtime:
         """The saved threshold sets the validator applies (reloaded when one is saved)."""
         self.monitor = LiveMonitor(thresholds_for=self.thresholds.thresholds_for)
         self.alerts = AlertManager()
+        self.alert_settings = LiveAlertSettings(store.pool, self.alerts)
+        """Alert settings from the database, applied live; the settings form saves through it."""
         self.alert_persistence = AlertPersistence(store.pool)
         self.alert_channels = ChannelDispatcher.from_environment(self._record_delivery)
         self.spool = Spool(spool_dir) if spool_dir is not None else None
@@ -70,6 +72,7 @@ class Runtime:
     async def start(self) -> None:
         await self.thresholds.reload_all()
         await warm_up(self.monitor, self.store)  # resume the live state before new events
+        await self.alert_settings.start()  # stored AlertSettings in force before the first cycle
         await self.alert_persistence.start(self.alerts)  # load alert state before validating
         self.alert_channels.start(self.alerts)
         self._tasks.spawn(self.writer.run(), "store-writer")
