@@ -22,6 +22,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -127,6 +128,13 @@ class SubsetPipeline(Pipeline):
     async def on_event(self, event: DataEvent) -> None:
         if self._subset is None or event.strategy_id in self._subset:
             await super().on_event(event)
+
+    async def on_events(self, events: Sequence[DataEvent]) -> None:
+        """A batch frame: keep the batch path (one queue put), filtered to the subset."""
+        if self._subset is None:
+            await super().on_events(events)
+        else:
+            await super().on_events([e for e in events if e.strategy_id in self._subset])
 
 
 class SubsetMonitor(LiveMonitor):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,14 +13,18 @@ import asyncpg
 import pytest
 from collector_helpers import CollectorProcess, simulator, wait_for, wait_for_async
 
+from perfdesk.bench.storage import interleaved
 from perfdesk.domain.alerts import Alert, AlertChange, AlertState, Silence
+from perfdesk.domain.events import DataEvent
 from perfdesk.domain.thresholds import DrawdownThresholds, Thresholds
 from perfdesk.services.alert_store import AlertStore
-from perfdesk.services.collector import Collector, CollectorConfig
+from perfdesk.services.collector import Collector, CollectorConfig, SubsetPipeline
 from perfdesk.services.collector_actions import request_action
 from perfdesk.services.collector_lock import CollectorLockError, engine_key
+from perfdesk.services.monitor import LiveMonitor
 from perfdesk.services.store import Store
 from perfdesk.services.store_config import ConfigStore
+from perfdesk.services.store_writer import StoreWriter
 
 BREAK_FP = Alert.fingerprint_of("beta-break", "drawdown")
 
@@ -253,3 +258,33 @@ async def _count(dsn: str, sql: str) -> int:
         return int(await conn.fetchval(sql))
     finally:
         await conn.close()
+
+
+class _CountingWriter(StoreWriter):
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self.calls = {"put": 0, "put_many": 0}
+
+    async def put(self, event: DataEvent) -> None:
+        self.calls["put"] += 1
+        await super().put(event)
+
+    async def put_many(self, events: Sequence[DataEvent]) -> None:
+        self.calls["put_many"] += 1
+        await super().put_many(events)
+
+
+async def test_a_subset_collector_keeps_the_batch_path_and_its_strategies_only(
+    store: Store,
+) -> None:
+    writer = _CountingWriter(store)
+    writer.start()
+    monitor = LiveMonitor()
+    pipeline = SubsetPipeline(monitor, writer, store, frozenset({"a"}))
+    await pipeline.on_events(list(interleaved(dict.fromkeys(["a", "b"], 0), 20)))
+    await writer.flush()
+    await writer.aclose()
+    assert await store.seqs("a") == list(range(1, 21))
+    assert await store.seqs("b") == []
+    assert set(monitor.snapshots()) == {"a"}
+    assert writer.calls == {"put": 0, "put_many": 1}  # one queue put for the frame
