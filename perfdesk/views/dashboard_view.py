@@ -68,6 +68,10 @@ class SummaryStrip(QFrame):
         # Fixed width: a changing figure must not re-layout (and repaint) the whole page.
         value.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         value.setFixedWidth(TILE_WIDTH.get(key, 120))
+        # Every value in the price line's height, so all captions and values line up.
+        price = style.current_theme().typography("typography.semantic.price")
+        value.setFixedHeight(round(price.size_px * price.line_height) + 2)
+        value.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         box.addWidget(cap)
         box.addWidget(value)
         self.values[key] = value
@@ -87,6 +91,10 @@ class SummaryStrip(QFrame):
         set_text(self.values["pnl"], fmt.signed_money(pnl))
         style.set_style_property(self.values["pnl"], "pnl", fmt.pnl_kind(pnl))
         set_text(self.values["health"], f"{crit} critical · {warn} warning · {ok} ok")
+        waiting = len(statuses) - crit - warn - ok
+        self.values["health"].setToolTip(
+            f"{waiting} without enough data yet" if waiting else "Every strategy has a verdict"
+        )
 
 
 class DashboardView(QScrollArea):

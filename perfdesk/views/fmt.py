@@ -8,32 +8,57 @@ from datetime import UTC, datetime
 DASH = "—"
 
 
+MINUS = "\u2212"
+
+
+def _number(value: float, decimals: int, signed: bool, grouping: bool = True) -> str:
+    """Formatted with a true minus sign (columns of figures align) and no "−0.0": a value
+    that rounds to zero has no sign."""
+    text = f"{abs(value):,.{decimals}f}" if grouping else f"{abs(value):.{decimals}f}"
+    if float(text.replace(",", "")) == 0:
+        return text
+    if value < 0:
+        return MINUS + text
+    return "+" + text if signed else text
+
+
 def money(value: float | None, decimals: int = 2) -> str:
+    """ "1,234.50" / "−87.10"."""
     if value is None or not math.isfinite(value):
         return DASH
-    return f"{value:,.{decimals}f}"
+    return _number(value, decimals, signed=False)
 
 
 def signed_money(value: float | None, decimals: int = 2) -> str:
     """ "+1,234.50" / "−87.10" (a true minus sign, so columns of figures align)."""
     if value is None or not math.isfinite(value):
         return DASH
-    sign = "+" if value > 0 else "\u2212" if value < 0 else ""
-    return f"{sign}{abs(value):,.{decimals}f}"
+    return _number(value, decimals, signed=True)
 
 
 def percent(fraction: float | None, decimals: int = 1, signed: bool = False) -> str:
-    """0.123 -> "12.3 %"."""
+    """0.123 -> "12.3%" (−0.05 -> "−5.0%"; signed: "+12.3%")."""
     if fraction is None or not math.isfinite(fraction):
         return DASH
-    text = signed_money(fraction * 100, decimals) if signed else f"{fraction * 100:.{decimals}f}"
-    return f"{text} %"
+    return f"{_number(fraction * 100, decimals, signed)}%"
 
 
 def ratio(value: float | None, decimals: int = 2) -> str:
     if value is None or not math.isfinite(value):
         return DASH
-    return f"{value:.{decimals}f}".replace("-", "\u2212")
+    return _number(value, decimals, signed=False, grouping=False)
+
+
+def number(value: float | None, digits: int = 4) -> str:
+    """A measured value of any size: 4 significant digits, thousands grouped, never in
+    exponent notation for everyday sizes ("1,234,567", "0.0123", "−2.5", "10")."""
+    if value is None or not math.isfinite(value):
+        return DASH
+    if value != 0 and (abs(value) < 1e-4 or abs(value) >= 1e15):
+        return f"{value:.{digits - 1}e}".replace("-", MINUS)
+    magnitude = math.floor(math.log10(abs(value))) if value else 0
+    text = _number(value, max(0, digits - 1 - magnitude), signed=False)
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def count(value: int | None) -> str:

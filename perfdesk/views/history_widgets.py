@@ -108,7 +108,8 @@ class MonthlyHeatmap(QWidget):
         font = painter.font()
         font.setBold(bold)
         painter.setFont(font)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{value * 100:+.1f}")
+        text = fmt.percent(value, 1, signed=True).rstrip("%")  # the panel title says "(%)"
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 
 GAP_PARTS = (

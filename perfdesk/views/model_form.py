@@ -49,7 +49,8 @@ class ModelForm(QWidget):
 
     def _group_box(self, group: schema.GroupSpec, columns: int) -> QGroupBox:
         theme = style.current_theme()
-        box = QGroupBox(group.title)
+        box = QGroupBox()
+        box.setObjectName(f"group:{'.'.join(group.path)}")
         grid = QGridLayout(box)
         grid.setHorizontalSpacing(theme.px("spacing.semantic.xl"))
         grid.setVerticalSpacing(theme.px("spacing.semantic.md"))
@@ -63,11 +64,15 @@ class ModelForm(QWidget):
         error.setWordWrap(True)
         error.hide()
         self.group_errors[".".join(group.path)] = error
-        grid.addWidget(about, 0, 0, 1, columns)
-        grid.addWidget(error, 1, 0, 1, columns)
+        # The group's title inside its frame, in the title style (above the field labels).
+        title = QLabel(group.title)
+        title.setProperty("kind", "title")
+        grid.addWidget(title, 0, 0, 1, columns)
+        grid.addWidget(about, 1, 0, 1, columns)
+        grid.addWidget(error, 2, 0, 1, columns)
         for i, spec in enumerate(group.fields):
             field = self._field(spec)
-            grid.addWidget(field, 2 + i // columns, i % columns, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(field, 3 + i // columns, i % columns, Qt.AlignmentFlag.AlignTop)
         for c in range(columns):
             grid.setColumnStretch(c, 1)
         return box

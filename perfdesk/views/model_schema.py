@@ -70,7 +70,12 @@ class DraftResult:
 
 
 def _num(value: float) -> str:
-    return f"{value:g}"
+    """Bounds as people write them: "31,622,400" (not "3.16224e+07"), "0.001", "−1"."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:g}"
+    return text.replace("-", "\u2212")
 
 
 def describe(

@@ -125,7 +125,7 @@ class SampleSource:
             RuleResult(
                 rule="drawdown",
                 status=drawdown_status,
-                message=f"Max drawdown {dd:.1%} vs expected 8.0 %",
+                message=f"Max drawdown {dd:.1%} vs expected 8.0%",
                 value=dd,
                 limit=0.08 * (1.2 if drawdown_status is Status.CRITICAL else 0.8),
                 unit="fraction",

@@ -7,7 +7,7 @@ cleared after storing. Signals: settings_saved(DesktopSettings).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from perfdesk.services import secrets
@@ -64,8 +64,17 @@ class SettingsView(QWidget):
         box.addLayout(self._action_bar())
 
     def _secrets_box(self) -> QGroupBox:
-        group = QGroupBox("Secrets")
-        grid = QHBoxLayout(group)
+        group = QGroupBox()
+        theme = style.current_theme()
+        outer = QVBoxLayout(group)
+        outer.setContentsMargins(*(theme.px("spacing.semantic.lg"),) * 4)
+        outer.setSpacing(theme.px("spacing.semantic.md"))
+        title = QLabel("Secrets")
+        title.setProperty("kind", "title")
+        outer.addWidget(title)
+        grid = QHBoxLayout()
+        grid.setSpacing(theme.px("spacing.semantic.xl"))
+        outer.addLayout(grid)
         for name, label, about in SECRETS:
             env = secrets.env_var(name)
             field = FormField(
@@ -75,7 +84,7 @@ class SettingsView(QWidget):
             grid.addWidget(field, 1)
         self.store_secrets_button = Button("Store in keyring", "secondary")
         self.store_secrets_button.clicked.connect(self.store_secrets)
-        grid.addWidget(self.store_secrets_button)
+        grid.addWidget(self.store_secrets_button, 0, Qt.AlignmentFlag.AlignTop)
         return group
 
     def _action_bar(self) -> QHBoxLayout:

@@ -7,7 +7,11 @@ listen to `theme_manager().changed`. Everything here runs on the GUI thread.
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import logging
+import tempfile
+from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
@@ -117,14 +121,53 @@ def _follow_system(app: QApplication) -> None:
 
 
 def stylesheet(theme: Theme) -> str:
-    """The committed resources/tokens*.qss when it matches the choice, else rendered."""
+    """The committed resources/tokens*.qss when it matches the choice (else rendered from
+    the templates), plus the icon rules."""
     committed = paths.generated_qss(theme.name)
     if theme.variant == "standard" and theme.convention is PnlConvention.GREEN_UP:
         try:
-            return committed.read_text(encoding="utf-8")
+            return committed.read_text(encoding="utf-8") + icon_rules(theme)
         except OSError:
             log.warning("%s missing; rendering the style sheet from templates", committed)
-    return qss.render_stylesheet(theme)
+    return qss.render_stylesheet(theme) + icon_rules(theme)
+
+
+_CHEVRON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" viewBox="0 0 10 10">'
+    '<path d="M1.5 3.5 L5 7 L8.5 3.5" fill="none" stroke="{color}" stroke-width="1.6" '
+    'stroke-linecap="round" stroke-linejoin="round"/></svg>'
+)
+_CHECK = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="14" height="14" viewBox="0 0 14 14">'
+    '<path d="M3 7.2 L5.8 10 L11 4" fill="none" stroke="{color}" stroke-width="2" '
+    'stroke-linecap="round" stroke-linejoin="round"/></svg>'
+)
+
+
+def _icon_file(template: str, color: str) -> str:
+    """Write the SVG in `color` (once) to a per-user cache folder; its path, for url()."""
+    folder = Path(tempfile.gettempdir()) / f"perfdesk-icons-{getpass.getuser()}"
+    svg = template.format(color=color[:7])
+    path = folder / f"{hashlib.sha1(svg.encode()).hexdigest()[:12]}.svg"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(svg, encoding="utf-8")
+    return path.as_posix()
+
+
+def icon_rules(theme: Theme) -> str:
+    """QSS for the combo-box chevron and the check mark, in this theme's colours."""
+    try:
+        chevron = _icon_file(_CHEVRON, theme.color("colors.text.secondary"))
+        check = _icon_file(_CHECK, theme.color("colors.text.on_accent"))
+    except OSError as exc:  # no writable temp folder: Qt's own arrow / a filled box
+        log.warning("could not write the style's icons: %s", exc)
+        return ""
+    return (
+        f"\nQComboBox::down-arrow {{ image: url({chevron}); width: 10px; height: 10px; }}\n"
+        "QCheckBox::indicator:checked, QAbstractItemView::indicator:checked "
+        f"{{ image: url({check}); }}\n"
+    )
 
 
 def qcolor(theme: Theme, path: str) -> QColor:

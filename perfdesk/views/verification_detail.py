@@ -23,7 +23,7 @@ def _number(value: Any, unit: str = "") -> str:
     if unit == "fraction" and isinstance(value, float) and math.isfinite(value):
         return fmt.percent(value, 2)
     if isinstance(value, float) and math.isfinite(value):
-        text = f"{value:,.4g}"
+        text = fmt.number(value)
     elif value is None:
         return fmt.DASH
     else:

@@ -18,7 +18,7 @@ def test_footer_shows_arrival_age_not_market_time(qtbot) -> None:
     qtbot.addWidget(card)
     arrived = (WALL - timedelta(seconds=3)).timestamp()
     card.show_snapshot(make_snapshot(last_ts=MARKET, received_at=arrived), now=WALL)
-    assert card.events.text() == "1,234 events · last 3 s ago"
+    assert card.events.text() == "1,234 events · last: 3 s ago"
     assert "65 d" not in card.events.text()
     assert MARKET.astimezone().strftime("%Y-%m-%d") in card.events.toolTip()
 
@@ -30,14 +30,14 @@ def test_age_grows_while_no_new_event_arrives(qtbot) -> None:
     assert card.show_snapshot(snap, now=WALL)
     # Same version (nothing new): not a repaint of the figures, but the age moves on.
     assert not card.show_snapshot(snap, now=WALL + timedelta(seconds=90))
-    assert card.events.text() == "1,234 events · last 1 min ago"
+    assert card.events.text() == "1,234 events · last: 1 min ago"
     assert not card.show_snapshot(snap, now=WALL + timedelta(seconds=179.5))
-    assert card.events.text() == "1,234 events · last 2 min ago"
+    assert card.events.text() == "1,234 events · last: 2 min ago"
     # Within the same second the footer is not rewritten (1 Hz is enough to read).
     assert not card.show_snapshot(snap, now=WALL + timedelta(seconds=180.2))
-    assert card.events.text() == "1,234 events · last 2 min ago"
+    assert card.events.text() == "1,234 events · last: 2 min ago"
     assert not card.show_snapshot(snap, now=WALL + timedelta(seconds=180.6))
-    assert card.events.text() == "1,234 events · last 3 min ago"
+    assert card.events.text() == "1,234 events · last: 3 min ago"
 
 
 def test_before_any_live_event(qtbot) -> None:
@@ -45,3 +45,6 @@ def test_before_any_live_event(qtbot) -> None:
     qtbot.addWidget(card)
     card.show_snapshot(make_snapshot(received_at=None), now=WALL)
     assert card.events.text() == "1,234 events · none live yet"
+    later = WALL + timedelta(seconds=2)
+    card.show_snapshot(make_snapshot(version=2, received_at=later.timestamp() - 0.4), now=later)
+    assert card.events.text() == "1,234 events · last: just now"

@@ -83,7 +83,7 @@ def test_detail_pane_shows_each_rules_evidence_and_history(qtbot) -> None:
     rules = {detail.evidence.row_at(i).rule for i in range(detail.evidence.rowCount())}
     assert rules == {"drawdown", "stale"}
     row = detail.evidence.row_of("drawdown")
-    assert detail.evidence.index(row, 2).data() == "5.00 %"
+    assert detail.evidence.index(row, 2).data() == "5.00%"
     view.show_snapshots({"a": make_snapshot("a", version=2, status=Status.CRITICAL)})
     assert [e.status for e in view.history.entries("a")] == [Status.WARNING, Status.CRITICAL]
     assert detail.history_model.rowCount() == 2

@@ -1,0 +1,29 @@
+"""One number format for every screen: true minus signs, no "−0.0", no exponents for
+everyday sizes, percent without a space (like the rule messages)."""
+
+from __future__ import annotations
+
+import math
+
+from perfdesk.views import fmt
+from perfdesk.views.model_schema import _num
+
+
+def test_signs_and_negative_zero() -> None:
+    assert fmt.percent(-0.6257, 2) == "\u221262.57%"
+    assert fmt.percent(-0.00001) == "0.0%"  # rounds to zero: no sign
+    assert fmt.percent(0.05, signed=True) == "+5.0%"
+    assert fmt.signed_money(-0.004) == "0.00"
+    assert fmt.money(-1234.5) == "\u22121,234.50"
+    assert fmt.ratio(-15.874) == "\u221215.87"
+    assert fmt.percent(math.nan) == fmt.DASH
+
+
+def test_measured_values_and_bounds_read_naturally() -> None:
+    assert fmt.number(31_622_400.0) == "31,622,400"
+    assert fmt.number(0.0123) == "0.0123"
+    assert fmt.number(12.3456) == "12.35"
+    assert fmt.number(10.0) == "10"
+    assert fmt.number(-2.5) == "\u22122.5"
+    assert _num(31_622_400.0) == "31,622,400"  # was "3.16224e+07" in the form's help
+    assert _num(-1.0) == "\u22121"
