@@ -35,7 +35,6 @@ from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.snapshot import FloatArray
 from perfdesk.domain.verdict import Verdict
 from perfdesk.services import notify
-from perfdesk.services.alert_store import LiveAlertSettings
 from perfdesk.services.collector_actions import ActionApplier, SilenceSync
 from perfdesk.services.collector_lock import ALL, EngineLock
 from perfdesk.services.dsn import password_kwargs
@@ -192,8 +191,6 @@ class CollectorRuntime(Runtime):
             ca_file=config.ca_file,
         )
         self.cycles = CycleStats()
-        self.alert_settings = LiveAlertSettings(store.pool, self.alerts)
-        """Alert settings from the database, applied live (Collector re-reads on NOTIFY)."""
 
     async def _resume_points(self) -> dict[str, int]:
         """Resume seqs (stored or spooled) of this collector's strategies only."""
@@ -259,8 +256,9 @@ class Collector:
         return collector
 
     async def _start(self) -> None:
-        await self.runtime.alert_settings.start()  # before the first validation cycle
-        await self.runtime.start()  # thresholds, warm-up, alert state, then the pipeline
+        # Thresholds, warm-up, alert settings and state, then the pipeline; the feed below
+        # re-reads thresholds, alert settings and silences whenever a desktop changes them.
+        await self.runtime.start()
         await self.feed.start()
         if self.config.reports:
             await self._start_reports()
