@@ -6,7 +6,7 @@ rows update in place by key (RowTableModel).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from perfdesk.domain.alerts import Alert, AlertHistoryEntry, AlertState
 from perfdesk.domain.status import Status
 from perfdesk.views import fmt
 from perfdesk.views.components.data_table import Column, FilterProxy, RowTableModel
+from perfdesk.views.verification_model import RULE_TITLES
 
 
 def handling(alert: Alert, now: datetime | None = None) -> str:
@@ -35,37 +36,55 @@ def handling(alert: Alert, now: datetime | None = None) -> str:
     return ", ".join(parts)
 
 
-ALERT_COLUMNS: list[Column[Alert]] = [
-    Column("severity", "Severity", lambda a: a.severity, badge=True, width=110),
-    Column("state", "State", lambda a: a.state.value, width=100),
-    Column("strategy", "Strategy", lambda a: a.strategy_id, width=160),
-    Column("rule", "Rule", lambda a: a.rule, width=120),
-    Column(
-        "started",
-        "Started",
-        lambda a: a.started_at.timestamp(),
-        display=lambda a: fmt.short_time(a.started_at),
-        width=120,
-    ),
-    Column(
-        "updated",
-        "Updated",
-        lambda a: a.updated_at.timestamp(),
-        display=lambda a: fmt.short_time(a.updated_at),
-        width=120,
-    ),
-    Column("episode", "#", lambda a: a.episode, tooltip="Episode (breaches so far)", width=40),
-    Column("handling", "Handling", handling, width=200),
-    Column("message", "Message", lambda a: a.message, extra={"tip": lambda a: a.message}),
-]
+def alert_columns(names: Mapping[str, str]) -> list[Column[Alert]]:
+    """The alert table's columns; `names` maps strategy_id -> display name (kept live)."""
+    return [
+        Column("severity", "Severity", lambda a: a.severity, badge=True, width=100),
+        Column("state", "State", lambda a: a.state.value.capitalize(), width=96),
+        Column(
+            "strategy",
+            "Strategy",
+            lambda a: names.get(a.strategy_id, a.strategy_id),
+            width=150,
+            extra={"tip": lambda a: a.strategy_id},
+        ),
+        Column("rule", "Rule", lambda a: RULE_TITLES.get(a.rule, a.rule), width=120),
+        Column(
+            "started",
+            "Started",
+            lambda a: a.started_at.timestamp(),
+            display=lambda a: fmt.short_time(a.started_at),
+            width=100,
+            extra={"tip": lambda a: fmt.local_time(a.started_at)},
+        ),
+        Column(
+            "updated",
+            "Updated",
+            lambda a: a.updated_at.timestamp(),
+            display=lambda a: fmt.short_time(a.updated_at),
+            width=100,
+            extra={"tip": lambda a: fmt.local_time(a.updated_at)},
+        ),
+        Column("episode", "#", lambda a: a.episode, tooltip="Episode (breaches so far)", width=40),
+        Column("handling", "Handling", handling, width=170, extra={"tip": handling}),
+        Column("message", "Message", lambda a: a.message, extra={"tip": lambda a: a.message}),
+    ]
+
+
+ALERT_COLUMNS: list[Column[Alert]] = alert_columns({})
 
 HISTORY_COLUMNS: list[Column[AlertHistoryEntry]] = [
     Column(
         "ts", "When", lambda h: h.ts.timestamp(), display=lambda h: fmt.local_time(h.ts), width=160
     ),
-    Column("change", "Change", lambda h: h.change.value if h.change else h.state.value, width=110),
+    Column(
+        "change",
+        "Change",
+        lambda h: (h.change.value if h.change else h.state.value).capitalize(),
+        width=110,
+    ),
     Column("severity", "Severity", lambda h: h.severity, badge=True, width=110),
-    Column("state", "State", lambda h: h.state.value, width=100),
+    Column("state", "State", lambda h: h.state.value.capitalize(), width=100),
     Column("notified", "Notified", lambda h: "yes" if h.notified else "", width=90),
     Column("actor", "Who", lambda h: h.actor, fmt=lambda v: v or "", width=100),
     Column("detail", "Comment / message", lambda h: h.comment or h.message),
@@ -76,7 +95,18 @@ class AlertLogModel(RowTableModel[Alert]):
     """Every alert the manager knows, keyed by fingerprint."""
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(ALERT_COLUMNS, key=lambda a: a.fingerprint, parent=parent)
+        self.names: dict[str, str] = {}
+        super().__init__(alert_columns(self.names), key=lambda a: a.fingerprint, parent=parent)
+
+    def set_names(self, names: Mapping[str, str]) -> None:
+        """strategy_id -> display name for the Strategy column (ids shown until known)."""
+        if names == self.names:
+            return
+        self.names.clear()
+        self.names.update(names)
+        if self.rowCount():
+            col = self.column_of("strategy")
+            self.dataChanged.emit(self.index(0, col), self.index(self.rowCount() - 1, col))
 
     def show_alerts(self, alerts: Sequence[Alert]) -> None:
         self.upsert(alerts)

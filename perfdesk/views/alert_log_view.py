@@ -12,7 +12,7 @@ open_requested(str strategy_id).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
@@ -98,7 +98,7 @@ class AlertLogView(QWidget):
         title = QLabel("Alerts")
         title.setProperty("kind", "heading")
         self.strategy_combo = QComboBox()
-        self.strategy_combo.addItem(ALL_STRATEGIES)
+        self.strategy_combo.addItem(ALL_STRATEGIES, None)
         self.severity_combo = QComboBox()
         self.severity_combo.addItems(list(SEVERITIES))
         self.state_combo = QComboBox()
@@ -108,6 +108,7 @@ class AlertLogView(QWidget):
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter messages, rules…")
         self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMinimumWidth(220)
         self.filter_edit.setMaximumWidth(280)
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
         bar.addWidget(title)
@@ -195,20 +196,27 @@ class AlertLogView(QWidget):
         """Set the filter combos (as a user would); None = any."""
         if strategy is not None:
             self._add_strategies([strategy])
-        self.strategy_combo.setCurrentText(strategy or ALL_STRATEGIES)
+        index = self.strategy_combo.findData(strategy) if strategy is not None else 0
+        self.strategy_combo.setCurrentIndex(max(0, index))
         self.severity_combo.setCurrentText(next(k for k, v in SEVERITIES.items() if v == severity))
         self.state_combo.setCurrentText(next(k for k, v in STATES.items() if v == state))
 
+    def set_strategy_names(self, names: Mapping[str, str]) -> None:
+        """strategy_id -> display name (the window passes the live strategies' names)."""
+        self.model.set_names(names)
+        for i in range(1, self.strategy_combo.count()):
+            sid = self.strategy_combo.itemData(i)
+            self.strategy_combo.setItemText(i, names.get(sid, sid))
+
     def _add_strategies(self, strategies: Sequence[str]) -> None:
-        known = {self.strategy_combo.itemText(i) for i in range(self.strategy_combo.count())}
+        known = {self.strategy_combo.itemData(i) for i in range(self.strategy_combo.count())}
         for sid in strategies:
             if sid not in known:
-                self.strategy_combo.addItem(sid)
+                self.strategy_combo.addItem(self.model.names.get(sid, sid), sid)
 
     def _apply_filters(self) -> None:
-        strategy = self.strategy_combo.currentText()
         self.proxy.set_filters(
-            strategy=None if strategy == ALL_STRATEGIES else strategy,
+            strategy=self.strategy_combo.currentData(),
             severity=SEVERITIES[self.severity_combo.currentText()],
             state=STATES[self.state_combo.currentText()],
         )

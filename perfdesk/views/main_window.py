@@ -171,6 +171,8 @@ class MainWindow(QMainWindow):
         """Add a page with a sidebar entry (and a View-menu action when menus exist)."""
         self.pages[key] = widget
         self.stack.addWidget(widget)
+        if hasattr(self, "_strategy_names"):
+            self._give_names(widget)
         button = QPushButton(title)
         button.setProperty("kind", "nav")
         button.setCheckable(True)
@@ -309,6 +311,14 @@ class MainWindow(QMainWindow):
         self._strategy_names = {sid: s.name or sid for sid, s in snaps.items()}
         self.thresholds.set_strategies(self._strategy_names)
         self.setup.set_strategies(self._strategy_names)
+        for page in self.pages.values():
+            self._give_names(page)
+
+    def _give_names(self, page: QWidget) -> None:
+        """Pages that show strategies by name (Alerts, Reports, …) get the live names."""
+        set_names = getattr(page, "set_strategy_names", None)
+        if callable(set_names) and self._strategy_names:
+            set_names(dict(self._strategy_names))
 
     def save_state(self, settings: QSettings | None = None) -> None:
         """Window layout to QSettings (also done on close)."""

@@ -239,3 +239,27 @@ def test_history_model_passes_qtmodeltester(qtmodeltester) -> None:
     history.show_history([entry, entry.model_copy(update={"id": 2})])
     history.show_history([entry.model_copy(update={"id": 2})])
     assert history.rowCount() == 1 and history.row_at(0).id == 2
+
+
+async def test_alert_log_shows_strategy_names_and_rule_titles(desk: Desk) -> None:
+    """The strategy's name (as on the dashboard) and the rule's title (as on Verification);
+    the id stays in the tooltip and the filter still works by id."""
+    desk.fire(verdict(Status.CRITICAL), verdict(Status.WARNING, sid="s2", rule="daily_loss"))
+    desk.window.show_page("alerts")
+    log = desk.ui.log_view
+    log.refresh()
+    assert not any(b.isEnabled() for b in log.action_buttons())  # nothing selected
+    log.set_strategy_names({"s1": "Momentum ES", "s2": "Carry FX"})
+    model = log.model
+    row = model.row_of("s2/daily_loss")
+    assert row is not None
+    assert model.index(row, model.column_of("strategy")).data() == "Carry FX"
+    tip = model.index(row, model.column_of("strategy")).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip == "s2"
+    assert model.index(row, model.column_of("rule")).data() == "Daily loss"
+    assert model.index(row, model.column_of("state")).data() == "Firing"
+    assert [log.strategy_combo.itemText(i) for i in range(1, 3)] == ["Momentum ES", "Carry FX"]
+    log.set_filters(strategy="s2")
+    assert log.proxy.rowCount() == 1 and log.table.key_at(0) == "s2/daily_loss"
+    assert log.select("s2/daily_loss")
+    assert all(b.isEnabled() for b in log.action_buttons())
