@@ -9,19 +9,19 @@ person can act on; it never raises anything else.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    GetPydanticSchema,
     Strict,
     TypeAdapter,
     ValidationError,
 )
+from pydantic_core import core_schema
 
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import StrategyState
@@ -47,9 +47,28 @@ def _not_a_bool(value: object) -> object:
     return value
 
 
-UtcTime = Annotated[AwareDatetime, Strict(), AfterValidator(_to_utc)]
+_UTC_BRANCH, _OFFSET_BRANCH = "utc-time", "offset-time"
+"""Labels of the two branches of a timestamp's schema (dropped from error locations)."""
+
+
+def _utc_time_schema(_source: Any, _handler: Any) -> core_schema.CoreSchema:
+    """A timestamp already at offset zero (nearly all) is checked in pydantic-core alone;
+    any other offset is converted to UTC by `_to_utc`. A Python after-validator on every
+    timestamp cost about half of a data frame's validation."""
+    utc = core_schema.datetime_schema(strict=True, tz_constraint=0)
+    other = core_schema.no_info_after_validator_function(
+        _to_utc, core_schema.datetime_schema(strict=True, tz_constraint="aware")
+    )
+    return core_schema.union_schema(
+        [(utc, _UTC_BRANCH), (other, _OFFSET_BRANCH)], mode="left_to_right"
+    )
+
+
+UtcTime = Annotated[datetime, GetPydanticSchema(_utc_time_schema)]
 """RFC 3339 text with an offset in JSON (a number is not an epoch here); in Python, an
-aware `datetime` (strict: validate dicts of JSON text with `validate_json`)."""
+aware `datetime` (strict: validate dicts of JSON text with `validate_json`). The result
+is at UTC offset zero; its tzinfo is `datetime.UTC` or pydantic's equal `TzInfo(0)`
+(`ts.tzinfo == UTC`, `ts.utcoffset() == timedelta(0)`)."""
 
 
 class _Frame(BaseModel):
@@ -219,14 +238,20 @@ def parse_client_frame(raw: str | bytes) -> Subscribe | Ping:
 
 
 def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:
-    """One line per problem: `field.path: message (got ...)`, at most `limit` lines."""
-    parts = []
-    for err in exc.errors(include_url=False)[:limit]:
-        loc = ".".join(str(p) for p in err["loc"]) or "frame"
+    """One line per problem: `field.path: message (got ...)`, at most `limit` lines.
+
+    A bad timestamp fails both branches of its schema with the same message: it is
+    reported once, at the field's own path."""
+    lines: list[str] = []
+    for err in exc.errors(include_url=False):
+        path = [str(p) for p in err["loc"] if p not in (_UTC_BRANCH, _OFFSET_BRANCH)]
         got = repr(err.get("input"))
         got = got if len(got) <= 40 else got[:37] + "..."
-        parts.append(f"{loc}: {err['msg']} (got {got})")
-    more = exc.error_count() - limit
+        line = f"{'.'.join(path) or 'frame'}: {err['msg']} (got {got})"
+        if line not in lines:
+            lines.append(line)
+    more = len(lines) - limit
+    parts = lines[:limit]
     if more > 0:
         parts.append(f"... and {more} more")
     return "; ".join(parts)

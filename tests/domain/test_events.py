@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
@@ -85,7 +85,39 @@ def test_timestamps_become_utc_and_extra_fields_are_ignored():
     doc = {**VALID["equity"], "future_field": [1, 2]}
     frame = parse_frame(_raw(doc))
     assert frame.ts == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-    assert frame.ts.tzinfo is UTC
+    assert frame.ts.utcoffset() == timedelta(0) and frame.ts.tzinfo == UTC
+    assert (frame.ts.hour, frame.ts.tzname()) == (9, "UTC")
+
+
+@pytest.mark.parametrize(
+    "ts",
+    [
+        "2026-01-05T09:00:00Z",
+        "2026-01-05T09:00:00+00:00",
+        "2026-01-05T10:30:00+01:30",
+        "2026-01-05T04:00:00-05:00",
+    ],
+)
+def test_every_offset_comes_out_as_the_same_utc_time(ts):
+    frame = parse_frame(_raw({**VALID["equity"], "ts": ts}))
+    assert frame.ts == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    assert (frame.ts.hour, frame.ts.minute, frame.ts.utcoffset()) == (9, 0, timedelta(0))
+    assert frame.model_dump_json() == parse_frame(frame.model_dump_json()).model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("ts", "words"),
+    [
+        ("yesterday", "valid datetime"),
+        ("2026-01-05T09:00:00", "timezone info"),
+        (1767603600, "valid datetime"),
+    ],
+)
+def test_a_bad_timestamp_is_reported_once_at_its_field(ts, words):
+    with pytest.raises(FrameError) as info:
+        parse_frame(_raw({**VALID["equity"], "ts": ts}))
+    assert info.value.reason.startswith("equity.ts: Input should "), info.value.reason
+    assert words in info.value.reason and info.value.reason.count("equity.ts") == 1
 
 
 def test_fill_slippage_in_bps_is_adverse_positive():
