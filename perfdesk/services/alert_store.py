@@ -413,7 +413,9 @@ class LiveAlertSettings:
         self.current = saved
         if self._manager is not None:
             self._manager.apply_settings(saved.settings)
-        log.info("alert settings v%d in force (by %s)", saved.version, saved.who)
+        log.info("alert settings v%d in force (by %s)", saved.version, saved.who,
+                 extra={"version": saved.version, "actor": saved.who,
+                        "settings": saved.settings.model_dump()})  # fmt: skip
         for listener in list(self.listeners):
             try:
                 listener(saved)
