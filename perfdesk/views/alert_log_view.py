@@ -72,6 +72,10 @@ class AlertLogView(QWidget):
         self.table.sortByColumn(self.model.column_of("updated"), Qt.SortOrder.DescendingOrder)
         self.history_model = AlertHistoryModel(self)
         self.history_table = DataTable(self.history_model)
+        self.table.set_empty_text(
+            "No alerts. A rule that goes to warning or critical for a strategy shows up here."
+        )
+        self.history_table.set_empty_text("Select an alert above to see what happened to it.")
         self.history_table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self._layout()
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection())
@@ -108,14 +112,14 @@ class AlertLogView(QWidget):
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter messages, rules…")
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.setMinimumWidth(220)
+        self.filter_edit.setMinimumWidth(160)
         self.filter_edit.setMaximumWidth(280)
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
         bar.addWidget(title)
         bar.addStretch(1)
         for widget in (self.strategy_combo, self.severity_combo, self.state_combo):
             bar.addWidget(widget)
-        bar.addWidget(self.filter_edit)
+        bar.addWidget(self.filter_edit, 1)  # grows up to its maximum: placeholder readable
         return bar
 
     def _detail(self) -> QWidget:

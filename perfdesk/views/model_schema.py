@@ -85,7 +85,8 @@ def describe(
 ) -> list[GroupSpec]:
     """Groups in declaration order; top-level scalar fields form a final "General" group.
 
-    A group's title is its Field title, else `titles[name]`, else the name in words.
+    A group's title is its Field title, else `titles[name]`, else the name in words
+    (`titles[""]` names the "General" group).
     """
     groups: list[GroupSpec] = []
     scalars: list[FieldSpec] = []
@@ -99,7 +100,7 @@ def describe(
         else:
             scalars.append(_field((name,), info))
     if scalars:
-        groups.append(GroupSpec((), "General", "", tuple(scalars)))
+        groups.append(GroupSpec((), (titles or {}).get("", "General"), "", tuple(scalars)))
     return groups
 
 

@@ -31,7 +31,7 @@ from perfdesk.reports.paths import safe_name
 from perfdesk.services.report_builder import ReportRequest
 from perfdesk.services.report_scheduler import ExportResult
 from perfdesk.services.report_store import FORMATS
-from perfdesk.views import ops
+from perfdesk.views import ops, style
 from perfdesk.views.components.button import Button
 from perfdesk.views.report_source import ReportsSource
 
@@ -66,6 +66,7 @@ class ExportPanel(QWidget):
         self.validate()
 
     def _build(self) -> None:
+        self._names: dict[str, str] = {}
         self.strategy_list = QListWidget()
         self.strategy_list.setMaximumHeight(140)
         self.range = QComboBox()
@@ -116,12 +117,19 @@ class ExportPanel(QWidget):
         form.addRow("Formats", formats)
         form.addRow("Folder", folder)
         form.addRow("File name", self.name)
+        theme = style.current_theme()
+        form.setHorizontalSpacing(theme.px("spacing.semantic.lg"))
+        form.setVerticalSpacing(theme.px("spacing.semantic.md"))
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        pad = theme.px("spacing.semantic.lg")
+        layout.setContentsMargins(0, pad, 0, 0)
+        layout.setSpacing(theme.px("spacing.semantic.md"))
         row = QHBoxLayout()
-        row.addWidget(self.export_button)
+        row.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignLeft)
         row.addWidget(self.progress, 1)
-        layout.addLayout(row)
+        form.addRow("", row)  # the action lines up with the inputs
+        layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addStretch(1)
 
@@ -131,7 +139,9 @@ class ExportPanel(QWidget):
         self.strategy_list.blockSignals(True)
         self.strategy_list.clear()
         for sid in ids:
-            item = QListWidgetItem(sid)
+            item = QListWidgetItem(self._names.get(sid, sid))
+            item.setData(Qt.ItemDataRole.UserRole, sid)
+            item.setToolTip(sid)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if sid == (current or ids[0])
                                else Qt.CheckState.Unchecked)  # fmt: skip
@@ -143,12 +153,24 @@ class ExportPanel(QWidget):
         """Tick `strategy_id` alone (if listed): "the current strategy"."""
         for i in range(self.strategy_list.count()):
             item = self.strategy_list.item(i)
-            on = item.text() == strategy_id
+            on = item.data(Qt.ItemDataRole.UserRole) == strategy_id
             item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
 
     def selected(self) -> list[str]:
         items = (self.strategy_list.item(i) for i in range(self.strategy_list.count()))
-        return [it.text() for it in items if it.checkState() == Qt.CheckState.Checked]
+        return [
+            it.data(Qt.ItemDataRole.UserRole)
+            for it in items
+            if it.checkState() == Qt.CheckState.Checked
+        ]
+
+    def set_strategy_names(self, names: dict[str, str]) -> None:
+        """Show strategies by name (the id stays in the tooltip and is what is exported)."""
+        self._names = dict(names)
+        for i in range(self.strategy_list.count()):
+            item = self.strategy_list.item(i)
+            sid = item.data(Qt.ItemDataRole.UserRole)
+            item.setText(self._names.get(sid, sid))
 
     def set_range(self, key: str) -> None:
         if key not in RANGES:

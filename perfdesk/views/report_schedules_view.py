@@ -94,6 +94,8 @@ class SchedulesView(QWidget):
     def _build(self) -> None:
         self.table = DataTable(self.schedules)
         self.run_table = DataTable(self.runs)
+        self.table.set_empty_text("No schedules yet: New schedule… creates one.")
+        self.run_table.set_empty_text("No runs yet.")
         self.new_button = Button("New schedule…", variant="primary")
         self.edit_button = Button("Edit…")
         self.pause_button = Button("Pause / resume")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from perfdesk.services.alert_manager import AlertManager
 from perfdesk.services.backend_host import BackendHost
 from perfdesk.services.report_render import csv_renderer, html_renderer
 from perfdesk.services.report_scheduler import ReportScheduler, start_report_scheduler
-from perfdesk.views import ops
+from perfdesk.views import ops, style
 from perfdesk.views.report_export_view import ExportPanel
 from perfdesk.views.report_pdf import pdf_renderer
 from perfdesk.views.report_schedules_view import SchedulesView
@@ -46,8 +46,15 @@ class ReportsView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.export, "Export now")
         self.tabs.addTab(self.schedules, "Schedules && runs")
+        theme = style.current_theme()
         layout = QVBoxLayout(self)
-        layout.addWidget(self.tabs)
+        margin = theme.px("spacing.semantic.xl")
+        layout.setContentsMargins(margin, margin, margin, margin)
+        layout.setSpacing(theme.px("spacing.semantic.md"))
+        title = QLabel("Reports")
+        title.setProperty("kind", "heading")
+        layout.addWidget(title)
+        layout.addWidget(self.tabs, 1)
         self.export.exported.connect(lambda _paths: self.schedules.refresh())
         self._loaded = False
         self._current: str | None = None
@@ -67,6 +74,10 @@ class ReportsView(QWidget):
         if not self._loaded:
             self._loaded = True
             self.reload()
+
+    def set_strategy_names(self, names: dict[str, str]) -> None:
+        """strategy_id -> display name (from the window): the export list shows names."""
+        self.export.set_strategy_names(names)
 
     def set_current_strategy(self, strategy_id: str) -> None:
         """Slot: the strategy the user is looking at elsewhere becomes the export's default."""

@@ -59,6 +59,21 @@ class _ProgressRelay(QObject):
     progressed = Signal(float, str)
 
 
+def _stored_summary(sid: str, stored: Expectations | None) -> str:
+    if stored is None:
+        return f"Nothing stored for {sid} yet: import a backtest or declare values."
+    profile = stored.profile
+    what = (
+        f"a backtest profile of {fmt.count(profile.n_days)} days"
+        if profile is not None
+        else "declared values only (no backtest profile)"
+    )
+    return (
+        f"Stored for {sid}: {what}. Empty fields keep the stored values (shown in grey); "
+        "importing a backtest replaces the profile."
+    )
+
+
 class StrategySetupView(QWidget):
     """One strategy at a time: backtest import + declared numbers -> Expectations."""
 
@@ -72,10 +87,18 @@ class StrategySetupView(QWidget):
         self.repository = repository
         self.who = who
         self.preview: BacktestPreview | None = None
+        self.stored: Expectations | None = None
+        """What is stored for the selected strategy (None: nothing, or not loaded yet)."""
+        self._stored_for: str | None = None
         self.relay = _ProgressRelay(self)
         self.relay.progressed.connect(self._show_progress)
         self.issues = RowTableModel(ISSUE_COLUMNS, key=lambda i: f"{i.line}:{i.column}:{i.message}")
-        self.declared = ModelForm(Expectations, exclude=frozenset({"profile"}), columns=3)
+        self.declared = ModelForm(
+            Expectations,
+            titles={"": "Declared expectations"},
+            exclude=frozenset({"profile"}),
+            columns=3,
+        )
         self._build()
         self.declared.changed.connect(lambda _r: self._update_actions())
         self.declared.set_value(Expectations())
@@ -124,6 +147,10 @@ class StrategySetupView(QWidget):
         if editor is not None:
             editor.setPlaceholderText("strategy id")
         self.strategy_combo.currentTextChanged.connect(lambda _t: self._update_actions())
+        # Picking a strategy (or finishing typing one) shows what is stored for it.
+        self.strategy_combo.activated.connect(lambda _i: self.load_stored())
+        if editor is not None:
+            editor.editingFinished.connect(self.load_stored)
         row.addWidget(title)
         row.addStretch(1)
         row.addWidget(QLabel("Strategy"))
@@ -182,6 +209,38 @@ class StrategySetupView(QWidget):
         for sid, _name in sorted(names.items()):
             if sid not in known:
                 self.strategy_combo.addItem(sid, sid)
+
+    def load_stored(self) -> None:
+        """Fetch the selected strategy's stored expectations into the form (newest wins)."""
+        sid = self.strategy_id
+        if not sid or sid == self._stored_for:
+            return
+        self._stored_for = sid
+        self.stored = None
+        self.state_label.setText(f"Loading what is stored for {sid}…")
+        ops.run(
+            self.repository.load_expectations(sid),
+            owner=self,
+            on_success=lambda exp: self._show_stored(sid, exp),
+            group=f"expectations-load:{id(self)}",
+        )
+
+    def _show_stored(self, sid: str, stored: Expectations | None) -> None:
+        if sid != self.strategy_id:
+            return
+        self.stored = stored
+        # The form holds what you DECLARE; a stored value shows as the empty field's
+        # placeholder ("1.25 · stored") and is kept unless you type another.
+        ppy = stored.periods_per_year if stored else Expectations().periods_per_year
+        self.declared.set_value(Expectations(periods_per_year=ppy))
+        kept = stored.model_dump(exclude={"profile", "periods_per_year"}) if stored else {}
+        for key, field in self.declared.fields.items():
+            if isinstance(field.input, QLineEdit) and (key in kept or stored is None):
+                value = kept.get(key)
+                field.input.setPlaceholderText("off" if value is None else f"{value:g} · stored")
+        if self.preview is None:
+            self.stage_label.setText(_stored_summary(sid, stored))
+        self._update_actions()
 
     @property
     def strategy_id(self) -> str:
@@ -288,19 +347,24 @@ class StrategySetupView(QWidget):
         elif not declared_ok:
             self.state_label.setText("Fix the highlighted declared values")
         else:
-            source = (
-                "backtest profile + declared values" if self.preview else "declared values only"
-            )
+            if self.preview:
+                source = "the imported backtest's profile + declared values"
+            elif self.stored is not None and self.stored.profile is not None:
+                source = "the stored backtest profile (kept) + declared values"
+            else:
+                source = "declared values only (no backtest profile)"
             self.state_label.setText(f"Ready to save: {source}")
 
     def expectations(self) -> Expectations | None:
-        """What Save would store: the backtest's expectations with declared values applied."""
+        """What Save would store: the imported backtest's expectations (else the stored
+        ones, so a stored profile is never dropped) with the declared values applied."""
         declared = self.declared.value()
         if not isinstance(declared, Expectations):
             return None
-        if self.preview is None:
+        base = self.preview.expectations if self.preview else self.stored
+        if base is None:
             return declared
-        return self.preview.expectations.model_copy(
+        return base.model_copy(
             update=self._declared_values() | {"periods_per_year": declared.periods_per_year}
         )
 

@@ -99,8 +99,14 @@ class ThresholdBacktest(QWidget):
         self.chart.setMinimumHeight(110)
         self.per_month = AlertsPerMonthChart()
         self.per_month.setMinimumHeight(70)
-        box.addWidget(Panel("Equity — ▼ where the draft rules would have fired", self.chart), 3)
-        box.addWidget(Panel("Alerts per month (draft rules)", self.per_month), 2)
+        self.panels = (
+            Panel("Equity — ▼ where the draft rules would have fired", self.chart),
+            Panel("Alerts per month (draft rules)", self.per_month),
+        )
+        for panel, stretch in zip(self.panels, (3, 2), strict=True):
+            panel.hide()  # no empty axes before the first test
+            box.addWidget(panel, stretch)
+        box.addStretch(0)
 
     def set_source(self, source: HistorySource) -> None:
         """Attach the history source (the backend starts after the window is built)."""
@@ -166,6 +172,8 @@ class ThresholdBacktest(QWidget):
 
     def show_result(self, result: ThresholdTest) -> None:
         self.result = result
+        for panel in self.panels:
+            panel.show()
         draft = result.summaries[0]
         self.chart.show_series(result.t, result.equity, draft)
         self.per_month.show_replay(draft, list(result.months))

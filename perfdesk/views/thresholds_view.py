@@ -187,6 +187,10 @@ class ThresholdsView(QWidget):
         caption = QLabel("VERSIONS (AUDIT TRAIL)")
         caption.setProperty("kind", "caption")
         self.version_table = DataTable(self.versions)
+        self.version_table.set_empty_text(
+            "No saved version for this scope yet: the form shows the defaults; Save creates "
+            "version 1."
+        )
         self.version_table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.revert_button = Button(
             "Load selected version",

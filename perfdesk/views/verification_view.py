@@ -77,6 +77,10 @@ class VerificationView(QWidget):
         self.history = VerdictHistory()
         self.proxy = VerificationProxy(self)
         self.table = DataTable(self.model, proxy=self.proxy)
+        self.table.set_empty_text(
+            "No strategies (or none match the filter). A strategy appears with its first event "
+            "from the engine."
+        )
         self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
         self.detail = VerificationDetail(self.history)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -100,6 +104,7 @@ class VerificationView(QWidget):
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter strategies, rules, states…")
         self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMinimumWidth(160)
         self.filter_edit.setMaximumWidth(320)
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
         self.status_combo = QComboBox()
@@ -110,7 +115,7 @@ class VerificationView(QWidget):
         bar.addWidget(title)
         bar.addStretch(1)
         bar.addWidget(self.status_combo)
-        bar.addWidget(self.filter_edit)
+        bar.addWidget(self.filter_edit, 1)  # grows up to its maximum: placeholder readable
         return bar
 
     def show_snapshots(self, snaps: Mapping[str, StrategySnapshot]) -> None:

@@ -197,3 +197,28 @@ def test_data_table_declared_columns_sort_numbers_filter_and_paint_badges(qtbot)
     assert not table.grab().isNull()  # the badge delegate paints without error
     model.upsert([Row("b", 75.0, Status.OK)])  # in place: still three rows
     assert model.rowCount() == 3 and model.row_at(model.row_of("b")).pnl == 75.0
+
+
+def test_data_table_says_why_it_is_empty(qtbot) -> None:
+    from perfdesk.views.components.data_table import Column, DataTable, RowTableModel
+
+    model = RowTableModel((Column("key", "Strategy", lambda r: r),), key=lambda r: r)
+    table = DataTable(model)
+    qtbot.addWidget(table)
+    table.resize(400, 200)
+    table.show()
+    muted = qcolor(current_theme(), "colors.text.muted").rgb()
+
+    def muted_pixels() -> int:
+        image = table.viewport().grab().toImage()
+        return sum(
+            image.pixel(x, y) == muted
+            for x in range(0, image.width(), 2)
+            for y in range(0, min(image.height(), 60))
+        )
+
+    assert muted_pixels() == 0
+    table.set_empty_text("No alerts yet.")
+    assert muted_pixels() > 0  # the message is painted in the muted text colour
+    model.upsert(["s1"])
+    assert muted_pixels() == 0  # rows: no message

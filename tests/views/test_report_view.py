@@ -59,6 +59,10 @@ async def test_export_writes_pdf_and_html_without_blocking(
         assert panel.selected() == ["alpha"]  # the first strategy until one is current
         view.set_current_strategy("beta")  # e.g. selected on the Verification page
         assert panel.selected() == ["beta"]
+        view.set_strategy_names({"alpha": "Alpha trend", "beta": "Beta carry"})
+        items = [panel.strategy_list.item(i) for i in range(2)]
+        assert [i.text() for i in items] == ["Alpha trend", "Beta carry"]  # names shown
+        assert panel.selected() == ["beta"]  # ids exported
         view.set_current_strategy("alpha")
         panel.range.setCurrentText("Custom")
         panel.start.setDate(QDate(2026, 2, 1))

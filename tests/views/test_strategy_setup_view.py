@@ -70,3 +70,38 @@ def test_declared_only_expectations_validate_at_field(qtbot) -> None:
     field.set_text("0.15")
     assert view.save_button.isEnabled()
     assert view.expectations().max_drawdown == 0.15
+
+
+async def test_declaring_a_value_later_keeps_the_stored_backtest_profile(qtbot, tmp_path) -> None:
+    """Pick a strategy that has a stored profile, declare one more value, save: the profile
+    and the other stored values stay (they used to be replaced by the declared values)."""
+    repo = MemoryThresholdRepository()
+    first = StrategySetupView(repo, who="ann")
+    qtbot.addWidget(first)
+    csv = tmp_path / "bt.csv"
+    _write_backtest(csv)
+    first.strategy_combo.setEditText("s1")
+    first.start_import(csv)
+    await until(lambda: first.preview is not None, limit_s=60)
+    first.save()
+    await until(lambda: first.state_label.text() == "Saved expectations for s1")
+    before = await repo.load_expectations("s1")
+    assert before is not None and before.profile is not None and before.sharpe is not None
+
+    view = StrategySetupView(repo, who="bob")  # another session: nothing imported
+    qtbot.addWidget(view)
+    view.show()
+    view.set_strategies({"s1": "Momentum"})
+    view.strategy_combo.setCurrentIndex(view.strategy_combo.findData("s1"))
+    view.load_stored()
+    await until(lambda: view.stored is not None)
+    assert "a backtest profile of" in view.stage_label.text()
+    sharpe = view.declared.fields["sharpe"]
+    assert sharpe.text == "" and "stored" in sharpe.input.placeholderText()
+    assert "stored backtest profile (kept)" in view.state_label.text()
+    view.declared.fields["slippage_bps"].set_text("2")
+    view.save()
+    await until(lambda: view.state_label.text() == "Saved expectations for s1")
+    after = await repo.load_expectations("s1")
+    assert after is not None and after.slippage_bps == 2.0
+    assert after.profile == before.profile and after.sharpe == before.sharpe

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -255,6 +255,24 @@ class DataTable(QTableView):
         model.columnsInserted.connect(lambda *_: self._size_columns())
         model.rowsInserted.connect(lambda *_: self._resort())
         self._size_columns()
+        self.empty_text = ""
+
+    def set_empty_text(self, text: str) -> None:
+        """What to say in the table's body while it has no rows ("No alerts yet…")."""
+        self.empty_text = text
+        self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.empty_text and self.proxy.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            theme = style.current_theme()
+            painter.setPen(style.qcolor(theme, "colors.text.muted"))
+            pad = theme.px("spacing.semantic.lg")
+            area = self.viewport().rect().adjusted(pad, pad, -pad, -pad)
+            flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+            painter.drawText(area, int(flags) | int(Qt.TextFlag.TextWordWrap), self.empty_text)
+            painter.end()
 
     def _resort(self) -> None:
         """Re-apply the header's sort: Qt drops a sort requested while the model was empty."""
