@@ -169,6 +169,8 @@ class SilenceEvent(BaseModel):
 
     silence: Silence
     ended_at: datetime | None = None
+    ended_by: str | None = None
+    """Who ended it early (None: it expired, or it has not ended)."""
 
     @property
     def ended(self) -> bool:
