@@ -42,6 +42,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-events", type=int, default=None, help="stop producing after about this many events"
     )
     parser.add_argument(
+        "--backfill-days",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first send N trading days of healthy history before the live stream (seqs 1..K)",
+    )
+    parser.add_argument(
+        "--backfill-step",
+        type=float,
+        default=900.0,
+        metavar="S",
+        help="trading seconds between two backfill equity samples (900 = 96 a day)",
+    )
+    parser.add_argument(
         "--token-env",
         default=None,
         metavar="VAR",
@@ -69,27 +83,39 @@ async def _serve(args: argparse.Namespace) -> int:
     if args.token_env and not token:
         log.error("environment variable %s is empty or unset", args.token_env)
         return 2
-    sim = Simulator(
-        host=args.host,
-        port=args.port,
-        strategies=args.strategies,
-        seed=args.seed,
-        speedup=args.speedup,
-        rate=args.rate,
-        history=args.history,
-        max_events=args.max_events,
-        token=token,
-        faults=FaultConfig(
-            drop_prob=args.drop,
-            skip_prob=args.skip,
-            repeat_prob=args.repeat,
-            malformed_prob=args.malformed,
-            stall_prob=args.stall,
-            stall_s=args.stall_s,
-        ),
-    )
+    try:
+        sim = Simulator(
+            host=args.host,
+            port=args.port,
+            strategies=args.strategies,
+            seed=args.seed,
+            speedup=args.speedup,
+            rate=args.rate,
+            history=args.history,
+            max_events=args.max_events,
+            backfill_days=args.backfill_days,
+            backfill_step_s=args.backfill_step,
+            token=token,
+            faults=FaultConfig(
+                drop_prob=args.drop,
+                skip_prob=args.skip,
+                repeat_prob=args.repeat,
+                malformed_prob=args.malformed,
+                stall_prob=args.stall,
+                stall_s=args.stall_s,
+            ),
+        )
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
     url = await sim.start()
     print(f"perfdesk sim: {url} ({', '.join(sim.strategy_ids)})", flush=True)
+    if sim.backfilled:
+        print(
+            f"perfdesk sim: backfilled {sim.backfilled} events "
+            f"({args.backfill_days} trading days before {sim.epoch:%Y-%m-%d})",
+            flush=True,
+        )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

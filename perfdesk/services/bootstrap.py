@@ -24,7 +24,7 @@ from perfdesk.services.embedded_db import EmbeddedPostgres
 from perfdesk.services.loop_thread import LoopThread
 from perfdesk.services.runtime import Runtime
 from perfdesk.services.store import Store
-from perfdesk.sim.clock import recent_epoch
+from perfdesk.sim.demo import demo_simulator
 from perfdesk.sim.server import Simulator
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,8 @@ async def start_backend(
     sim_thread = sim = None
     if demo and engine_url is None:
         sim_thread = LoopThread("perfdesk-sim")
-        # Demo data starts two months back, so its timestamps read as recent market time.
-        sim = Simulator(epoch=recent_epoch(datetime.now(UTC)))
+        # Six strategies with half a year of past; live time starts two months back.
+        sim = demo_simulator(datetime.now(UTC))
         engine_url = await sim_thread.acall(sim.start())
     if engine_url is None:
         raise BackendError(

@@ -36,11 +36,12 @@ class Archetype(StrEnum):
 class StrategySpec:
     """One simulated strategy. `change_at_s` / `change_for_s` are trading seconds.
 
-    DECAY: drift falls linearly to `decay_annual_return` (and volatility rises by 40 %)
-    over `change_for_s`. BREAK: at `change_at_s` equity falls within `crash_samples`
-    samples to BREAK_DEPTH_FACTOR × the declared max drawdown below its peak, then trades
-    on with doubled volatility. STALL: emits nothing for `change_for_s`. OVER/UNDERTRADE:
-    fills arrive at `trade_factor` × the declared trades per day.
+    DECAY: drift falls linearly to `decay_annual_return` (and volatility rises by
+    `decay_vol_rise`, default 40 %) over `change_for_s`. BREAK: at `change_at_s` equity falls
+    within `crash_samples` samples to BREAK_DEPTH_FACTOR × the declared max drawdown
+    below its peak, then trades on with doubled volatility. STALL: emits nothing for
+    `change_for_s`. OVER/UNDERTRADE: fills arrive at `trade_factor` × the declared trades
+    per day.
     """
 
     strategy_id: str
@@ -54,8 +55,15 @@ class StrategySpec:
     change_at_s: float = 36_000.0
     change_for_s: float = 5 * 86_400.0
     decay_annual_return: float = -0.30
+    decay_vol_rise: float = 0.4
     crash_samples: int = 10
     trade_factor: float = 1.0
+    win_rate: float = 0.55
+    """Share of round trips (open, then close) that win, in the healthy regime."""
+    seed: int | None = None
+    """This strategy's own random seed (backtest, backfill and live draws; two strategies
+    with one seed share their shocks); None derives one from the simulator's seed and
+    the strategy's position."""
 
 
 _KINDS: tuple[tuple[Archetype, str, str, GarchParams, float], ...] = (
@@ -106,8 +114,14 @@ def backtest_expectations(spec: StrategySpec, rng: np.random.Generator) -> Expec
         annual_volatility=vol * float(np.sqrt(TRADING_DAYS_PER_YEAR)),
         sharpe=float(np.mean(r) / vol * np.sqrt(TRADING_DAYS_PER_YEAR)),
         max_drawdown=float(np.max(1.0 - wealth / peak)),
-        win_rate=float(np.mean(r > 0)),
+        win_rate=_backtest_win_rate(spec, rng),
         trades_per_day=spec.trades_per_day,
         slippage_bps=spec.slippage_bps,
         periods_per_year=TRADING_DAYS_PER_YEAR,
     )
+
+
+def _backtest_win_rate(spec: StrategySpec, rng: np.random.Generator) -> float:
+    """Share of the backtest's round trips (half its fills) that won."""
+    trades = max(1, round(spec.trades_per_day * BACKTEST_DAYS / 2))
+    return float(rng.binomial(trades, spec.win_rate) / trades)

@@ -1,7 +1,9 @@
 """One simulated strategy's event stream: equity samples, fills and status frames.
 
 All frames of a strategy share one seq counter, strictly increasing from 1. Frames are
-encoded once, as JSON text, and kept in a bounded `History` for replay.
+encoded once, as JSON text, and kept in a bounded `History` for replay. An optional
+backfill (`backfill`) first writes trading days of healthy history *before* trading
+second 0, sampled coarsely, so the live stream continues a realistic past.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from perfdesk.sim.archetypes import BREAK_DEPTH_FACTOR, Archetype, StrategySpec
 from perfdesk.sim.clock import DAY_S, EPOCH, calendar_time
 from perfdesk.sim.history import History
 from perfdesk.sim.returns import IntradayGarch
+
+WIN_RATE_DROP = 0.15
+"""How far a decayed (fully) or broken strategy's trade win rate falls."""
 
 
 class StrategyFeed:
@@ -48,6 +53,9 @@ class StrategyFeed:
         self._realized = 0.0
         self._price = 100.0
         self._position = 1.0
+        self._open_qty = 0.0  # signed quantity of the open round trip (0 = flat)
+        self._entry = 0.0
+        self._win_shift = 0.0
         self._crash_left = 0
         self._broken = False
         self._day_prefix: tuple[int, str] = (-1, "")
@@ -76,6 +84,35 @@ class StrategyFeed:
                 "expectations": exp,
             }
         ).decode()
+
+    def backfill(self, days: int, step_s: float) -> int:
+        """Generate `days` trading days of healthy history ending at trading second 0.
+
+        One equity sample every `step_s` trading seconds (the last one exactly at 0, where
+        live begins) plus its fills at the declared rate (no over/under-trading: the
+        archetypes change behaviour only from trading second 0 on). Must come before any
+        other event; returns the frames made.
+        """
+        if days < 0 or step_s <= 0:
+            raise ValueError(f"backfill needs days >= 0 and step_s > 0, got {days}, {step_s}")
+        if self.last_seq:
+            raise RuntimeError("backfill must come before the first event")
+        if days == 0:
+            return 0
+        samples = max(1, round(days * DAY_S / step_s))
+        start = -samples * step_s
+        live = self.dt_s, self._fill_lam
+        self.dt_s, self._fill_lam = step_s, self.spec.trades_per_day * step_s / DAY_S
+        self._fill_pos = len(self._fill_buf)  # redraw fills at this sample length
+        self._t = start
+        self._emit(self._status("active", "started"))
+        for i in range(1, samples + 1):
+            self._t = start + i * step_s
+            self._sample()
+        self._t = 0.0
+        self.dt_s, self._fill_lam = live
+        self._fill_pos = len(self._fill_buf)
+        return self.events
 
     def advance(self, samples: int) -> int:
         """Generate `samples` equity samples (and their fills); returns frames made."""
@@ -118,12 +155,14 @@ class StrategyFeed:
             progress = min(1.0, (self._t - spec.change_at_s) / spec.change_for_s)
             target = (spec.decay_annual_return - spec.garch.annual_return) / 252.0
             g.mean_shift = progress * target
-            g.vol_scale = 1.0 + 0.4 * progress
+            g.vol_scale = 1.0 + spec.decay_vol_rise * progress
+            self._win_shift = WIN_RATE_DROP * progress
         elif spec.archetype is Archetype.BREAK and self._t >= spec.change_at_s and not self._broken:
             self._broken = True
             self._crash_left = spec.crash_samples
             g.vol_scale = 2.0
             g.mean_shift = -spec.garch.annual_return / 252.0
+            self._win_shift = WIN_RATE_DROP
 
     def _next_return(self) -> float:
         """Normal GARCH return, or during a crash a deterministic step toward the floor."""
@@ -170,12 +209,32 @@ class StrategyFeed:
         )
 
     def _fill(self) -> tuple[str, str]:
+        """Open a position at the market, or close the open one as a win or a loss.
+
+        Fills alternate between opening (random side) and closing the whole position, so
+        every second fill is a round trip; it wins with the strategy's trade win rate
+        (lower while decaying or broken): the market price moves to a level a few tenths
+        of a percent beyond the entry, by more than the slippage and fee. Slippage is
+        |N| around the declared bps against `expected_price` (the market price).
+        """
         spec, rng = self.spec, self._rng
-        side = "buy" if rng.random() < 0.5 else "sell"
-        qty = float(max(1, int(rng.exponential(10.0))))
+        if self._open_qty == 0.0:
+            side = "buy" if rng.random() < 0.5 else "sell"
+            qty = float(max(1, int(rng.exponential(10.0))))
+        else:
+            side = "sell" if self._open_qty > 0 else "buy"
+            qty = abs(self._open_qty)
+            win = rng.random() < spec.win_rate - self._win_shift
+            move = 0.003 + float(rng.exponential(0.004))
+            up = win == (self._open_qty > 0)
+            self._price = self._entry * (1.0 + move if up else 1.0 - move)
         slip = abs(float(rng.normal(0.0, spec.slippage_bps * math.sqrt(math.pi / 2.0))))
         sign = 1.0 if side == "buy" else -1.0
         price = round(self._price * (1.0 + sign * slip / 1e4), 6)
+        if self._open_qty == 0.0:
+            self._open_qty, self._entry = sign * qty, price
+        else:
+            self._open_qty = 0.0
         fee = round(qty * price * 0.5e-4, 6)
         total = self._equity - spec.initial_equity
         self._realized += 0.5 * (total - self._realized) - fee

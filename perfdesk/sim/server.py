@@ -4,6 +4,11 @@ Events are produced on a wall-clock schedule (`rate` equity samples per second p
 strategy; each sample covers `speedup / rate` trading seconds) into a bounded history
 per strategy, from which every connection streams at its own pace. Runs on the
 current asyncio loop; no threads, no Qt.
+
+With `backfill_days`, each strategy first gets that many trading days of healthy
+history before the live epoch (seqs 1..K, one equity sample every `backfill_step_s`
+trading seconds plus fills), generated when the simulator is built: a client
+subscribing without a resume point receives the backfill first, then the live stream.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ DEFAULT_RATE = 10.0
 SAMPLES_PER_TICK = 1000
 """Most samples (over all strategies) generated before yielding to the sessions (~10 ms)."""
 TICK_S = 0.01
+DEFAULT_BACKFILL_STEP_S = 900.0
+"""Trading seconds between two backfill equity samples (96 a trading day)."""
 
 
 class Simulator:
@@ -65,9 +72,16 @@ class Simulator:
         heartbeat_s: float = 1.0,
         engine_id: str = "perfdesk-sim",
         epoch: datetime = EPOCH,
+        backfill_days: int = 0,
+        backfill_step_s: float = DEFAULT_BACKFILL_STEP_S,
     ) -> None:
         if rate <= 0 or speedup <= 0:
             raise ValueError(f"rate and speedup must be > 0, got rate={rate} speedup={speedup}")
+        if backfill_days < 0 or backfill_step_s <= 0:
+            raise ValueError(
+                f"backfill_days must be >= 0 and backfill_step_s > 0, got "
+                f"{backfill_days} and {backfill_step_s}"
+            )
         self.host, self.port, self.rate, self.speedup = host, port, rate, speedup
         self.heartbeat_s, self.engine_id, self.max_events = heartbeat_s, engine_id, max_events
         self.faults = faults or FaultConfig()
@@ -80,6 +94,15 @@ class Simulator:
         self._by_id = {f.strategy_id: f for f in self.feeds}
         if len(self._by_id) != len(self.feeds):
             raise ValueError("strategy ids must be unique")
+        self.backfill_days = backfill_days
+        self.backfilled = sum(f.backfill(backfill_days, backfill_step_s) for f in self.feeds)
+        """Frames of the backfill over all strategies (0 without one); seqs 1..K each."""
+        for f in self.feeds:
+            if f.last_seq > history // 2:
+                raise ValueError(
+                    f"the backfill of {f.strategy_id} is {f.last_seq} frames: at most half the "
+                    f"history ({history} frames) so the live stream stays replayable after it"
+                )
         self.sessions: set[Session] = set()
         self._server: Server | None = None
         self._producer: asyncio.Task[None] | None = None
@@ -93,7 +116,8 @@ class Simulator:
         self.url = ""
 
     def _make_feed(self, spec: StrategySpec, history: int, index: int) -> StrategyFeed:
-        rng = np.random.default_rng([int(self._rng.integers(2**31)), index])
+        derived = int(self._rng.integers(2**31))  # drawn always: other feeds stay the same
+        rng = np.random.default_rng([derived, index] if spec.seed is None else spec.seed)
         expectations = backtest_expectations(spec, rng)
         return StrategyFeed(
             spec,
