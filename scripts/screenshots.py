@@ -2,9 +2,12 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--theme dark|light|both]
 
-Uses the synthetic SampleSource (no engine, no database) and an in-memory threshold
-store, so the images are reproducible; `perfdesk demo --screenshot` shows the same
-window with live data. Runs on the qasync loop, like the app.
+Writes dashboard, verification, thresholds (with a "test against history" result),
+strategy-setup, alerts and settings[-light].png. Uses the synthetic SampleSource (no
+engine, no database), an in-memory threshold store and a synthetic replay, so the images
+are reproducible; `perfdesk demo --screenshot` shows the same window with live data.
+History and Reports: scripts/history_screenshot.py, scripts/report_page_screenshot.py
+(they need a database). Runs on the qasync loop, like the app.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import asyncio
 import os
 import sys
 import tempfile
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -24,7 +27,11 @@ import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
+from perfdesk.analytics.history_types import FiredAlert, ReplaySummary, ThresholdTest
+from perfdesk.domain.alerts import AlertChange, AlertHistoryEntry, AlertState
+from perfdesk.domain.status import Status
 from perfdesk.domain.thresholds import Thresholds
+from perfdesk.views.alert_log_view import AlertLogView
 from perfdesk.views.backtest_job import run_import
 from perfdesk.views.main_window import MainWindow
 from perfdesk.views.repositories import MemoryThresholdRepository
@@ -73,12 +80,84 @@ async def repository() -> MemoryThresholdRepository:
     return repo
 
 
+class SampleHistory:
+    """A HistorySource for the threshold test: a synthetic 6-month replay (no database)."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    async def strategies(self) -> list[tuple[str, str]]:
+        return sorted(self.names.items())
+
+    async def analyze(self, *_a: object, **_k: object) -> object:
+        raise NotImplementedError
+
+    async def replay_thresholds(self, request: object, sets: list[object]) -> ThresholdTest:
+        rng = np.random.default_rng(5)
+        days = 182
+        t0 = 1_780_000_000.0
+        t = t0 + np.arange(days) * 86_400.0
+        equity = 1e6 * np.cumprod(1 + rng.normal(0.0004, 0.009, days))
+        equity[120:140] *= np.linspace(1.0, 0.93, 20)
+        equity[140:] *= 0.93
+        months = tuple(f"2026-{m:02d}" for m in range(1, 7))
+
+        def summary(fired_days: list[tuple[int, str, Status]]) -> ReplaySummary:
+            fired = tuple(
+                FiredAlert(float(t[d]), rule, sev, f"{rule} {sev.value}")
+                for d, rule, sev in fired_days
+            )
+            per_month: dict[str, dict[str, int]] = {}
+            for a in fired:
+                month = months[min(5, int((a.ts - t0) // (30.4 * 86_400)))]
+                per_month.setdefault(month, {}).setdefault(a.severity.value, 0)
+                per_month[month][a.severity.value] += 1
+            return ReplaySummary(t, tuple(Status.OK for _ in t), fired, per_month)
+
+        draft = summary([(128, "drawdown", Status.WARNING), (139, "drawdown", Status.CRITICAL)])
+        saved = summary(
+            [(40, "daily_loss", Status.WARNING), (77, "daily_loss", Status.WARNING),
+             (128, "drawdown", Status.WARNING), (131, "daily_loss", Status.CRITICAL),
+             (139, "drawdown", Status.CRITICAL)]
+        )  # fmt: skip
+        kept = (draft, saved)[: len(sets)]
+        return ThresholdTest("strat-02", "Mean-rev NQ", t, equity, months, kept)
+
+
+async def alert_history(fingerprint: str) -> list[AlertHistoryEntry]:
+    now = datetime.now(UTC)
+    rows = [
+        (AlertChange.PENDING, AlertState.PENDING, Status.WARNING, 1800, None, None, False),
+        (AlertChange.FIRED, AlertState.FIRING, Status.WARNING, 1795, None, None, True),
+        (AlertChange.ESCALATED, AlertState.FIRING, Status.CRITICAL, 600, None, None, True),
+        (AlertChange.ACKED, AlertState.FIRING, Status.CRITICAL, 420, "ann",
+         "checking the fills with the desk", False),
+    ]  # fmt: skip
+    return [
+        AlertHistoryEntry(
+            id=i,
+            fingerprint=fingerprint,
+            ts=now - timedelta(seconds=ago),
+            change=change,
+            state=state,
+            severity=sev,
+            message="Max drawdown 23.8% vs expected 8.0%",
+            actor=who,
+            comment=comment,
+            notified=notified,
+        )
+        for i, (change, state, sev, ago, who, comment, notified) in enumerate(rows, 1)
+    ]
+
+
 async def shoot(suffix: str, folder: Path) -> None:
     repo = await repository()
     store = QSettings(str(folder / f"settings{suffix}.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(
-        SampleSource(count=8), thresholds=repo, expectations=repo, settings=store, who="ann"
-    )
+    source = SampleSource(count=8)
+    window = MainWindow(source, thresholds=repo, expectations=repo, settings=store, who="ann")
+    alerts = AlertLogView(source.active_alerts, alert_history)
+    window.add_page("alerts", "Alerts", alerts, "Ctrl+5")
+    window.timer.timeout.connect(alerts.refresh)
     window.resize(*SIZE)
     window.show()
     window.refresh()
@@ -88,6 +167,14 @@ async def shoot(suffix: str, folder: Path) -> None:
     await save(window, f"verification{suffix}.png")
     window.show_page("thresholds")
     await settle()
+    names = {sid: snap.name for sid, snap in source.snapshots().items()}
+    backtest = window.thresholds.backtest
+    backtest.set_source(SampleHistory(names))  # type: ignore[arg-type]
+    await settle()
+    backtest.set_strategy("strat-02")
+    window.thresholds.form.fields["daily_loss.warning_loss"].set_text("0.05")
+    backtest.run()
+    await settle(20)
     field = window.thresholds.form.fields["drawdown.warning_ratio"]
     field.set_text("1.4")
     await save(window, f"thresholds{suffix}.png")
@@ -97,6 +184,11 @@ async def shoot(suffix: str, folder: Path) -> None:
     window.setup.path_edit.setText(str(preview.path.name))
     window.setup._show_preview(preview)
     await save(window, f"strategy-setup{suffix}.png")
+    window.show_page("alerts")
+    alerts.refresh()
+    alerts.select(alerts.model.row_at(0).fingerprint)
+    await settle(15)
+    await save(window, f"alerts{suffix}.png")
     window.show_page("settings")
     await save(window, f"settings{suffix}.png")
     window.close()

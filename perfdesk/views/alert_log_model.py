@@ -54,7 +54,7 @@ def alert_columns(names: Mapping[str, str]) -> list[Column[Alert]]:
             "Started",
             lambda a: a.started_at.timestamp(),
             display=lambda a: fmt.short_time(a.started_at),
-            width=100,
+            width=116,
             extra={"tip": lambda a: fmt.local_time(a.started_at)},
         ),
         Column(
@@ -62,7 +62,7 @@ def alert_columns(names: Mapping[str, str]) -> list[Column[Alert]]:
             "Updated",
             lambda a: a.updated_at.timestamp(),
             display=lambda a: fmt.short_time(a.updated_at),
-            width=100,
+            width=116,
             extra={"tip": lambda a: fmt.local_time(a.updated_at)},
         ),
         Column("episode", "#", lambda a: a.episode, tooltip="Episode (breaches so far)", width=40),

@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
 
 from perfdesk.domain.alerts import Alert, AlertHistoryEntry, AlertState
 from perfdesk.domain.status import Status
-from perfdesk.views import ops, style
+from perfdesk.views import fmt, ops, style
 from perfdesk.views.alert_log_model import AlertFilterProxy, AlertHistoryModel, AlertLogModel
 from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_table import DataTable
+from perfdesk.views.verification_model import RULE_TITLES
 
 HistoryLoader = Callable[[str], Awaitable[Sequence[AlertHistoryEntry]]]
 ALL_STRATEGIES = "All strategies"
@@ -234,7 +235,7 @@ class AlertLogView(QWidget):
             self._loaded = None
             self.history_model.show_history([])
             return
-        self.detail_label.setText(_describe(alert))
+        self.detail_label.setText(_describe(alert, self.model.names))
         if self._loaded != (alert.fingerprint, alert.updated_at):
             self._loaded = (alert.fingerprint, alert.updated_at)
             self._load_history(alert.fingerprint)
@@ -281,8 +282,11 @@ class AlertLogView(QWidget):
         self.silence_requested.emit("", alert.rule, SILENCE_HOURS, comment)
 
 
-def _describe(alert: Alert) -> str:
+def _describe(alert: Alert, names: Mapping[str, str]) -> str:
+    name = names.get(alert.strategy_id, alert.strategy_id)
+    rule = RULE_TITLES.get(alert.rule, alert.rule)
+    since = fmt.local_time(alert.started_at)
     return (
-        f"{alert.strategy_id} · {alert.rule} — {alert.severity.value} {alert.state.value}, "
-        f"episode {alert.episode}, since {alert.started_at:%Y-%m-%d %H:%M:%S %Z}: {alert.message}"
+        f"{name} · {rule} — {alert.severity.value} {alert.state.value}, "
+        f"episode {alert.episode}, since {since}: {alert.message}"
     )

@@ -47,6 +47,7 @@ from perfdesk.views.settings_view import SettingsView
 from perfdesk.views.source import SnapshotSource
 from perfdesk.views.strategy_setup_view import StrategySetupView
 from perfdesk.views.thresholds_view import ThresholdsView
+from perfdesk.views.verification_model import RULE_TITLES
 from perfdesk.views.verification_view import VerificationView
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
         content.setContentsMargins(0, 0, 0, 0)
         content.setSpacing(0)
         self.banner = AlertBanner()
+        self.banner.rule_titles = dict(RULE_TITLES)
         banner_box = QVBoxLayout()
         m = theme.px("spacing.semantic.xl")
         banner_box.setContentsMargins(m, theme.px("spacing.semantic.md"), m, 0)
@@ -311,6 +313,7 @@ class MainWindow(QMainWindow):
         self._strategy_names = {sid: s.name or sid for sid, s in snaps.items()}
         self.thresholds.set_strategies(self._strategy_names)
         self.setup.set_strategies(self._strategy_names)
+        self.banner.names = dict(self._strategy_names)
         for page in self.pages.values():
             self._give_names(page)
 

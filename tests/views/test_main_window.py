@@ -24,7 +24,8 @@ def test_window_picks_up_snapshots_and_shows_critical_badge_and_banner(qtbot, so
     card = window.dashboard.cards["s2"]
     qtbot.waitUntil(lambda: card.badge.status is Status.CRITICAL)
     qtbot.waitUntil(window.banner.isVisible)
-    assert "s2 · drawdown" in window.banner.message_label.text()
+    # The strategy's name and the rule's title, as on the cards and the Verification screen.
+    assert "Strategy s2 · Drawdown" in window.banner.message_label.text()
     assert card.metric_label("pnl").property("pnl") == "loss"
     window.show_page("verification")  # the table catches up when shown
     model = window.verification.model

@@ -44,6 +44,10 @@ class AlertBanner(QFrame):
         self.setProperty("kind", "banner")
         self.current: Alert | None = None
         self.others = 0
+        self.names: dict[str, str] = {}
+        """strategy_id -> display name (the window keeps it current); ids until known."""
+        self.rule_titles: dict[str, str] = {}
+        """rule key -> title ("daily_loss" -> "Daily loss")."""
         theme = style.current_theme()
         row = QHBoxLayout(self)
         pad = theme.px("spacing.semantic.md")
@@ -91,10 +95,15 @@ class AlertBanner(QFrame):
         severity = "critical" if alert.severity is Status.CRITICAL else "warning"
         style.set_style_property(self, "severity", severity)
         self.severity_label.setText(f"\u25b2 {severity.upper()}")
-        text = f"{alert.strategy_id} · {alert.rule} — {alert.message}"
+        name = self.names.get(alert.strategy_id, alert.strategy_id)
+        rule = self.rule_titles.get(alert.rule, alert.rule)
+        text = f"{name} · {rule} — {alert.message}"
         if self.message_label.text() != text:
             self.message_label.setText(text)
-            self.message_label.setToolTip(f"Since {alert.started_at:%Y-%m-%d %H:%M:%S %Z}")
+            self.message_label.setToolTip(
+                f"{alert.strategy_id} / {alert.rule}, since "
+                f"{alert.started_at.astimezone():%Y-%m-%d %H:%M:%S}"
+            )
         self.more_label.setText(f"+{self.others} more" if self.others else "")
         self.more_label.setVisible(self.others > 0)
 
