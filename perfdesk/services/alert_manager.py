@@ -263,7 +263,7 @@ class AlertManager:
         silence = self._silences.pop(silence_id, None)
         if silence is None:
             raise KeyError(f"no active silence with id {silence_id!r}")
-        self._emit(SilenceEvent(silence=silence, ended_at=now))
+        self._emit(SilenceEvent(silence=silence, ended_at=now, ended_by=who))
         self._resilence(now, actor=who)
         self._publish()
 

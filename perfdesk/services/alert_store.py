@@ -215,7 +215,7 @@ class AlertStore:
 
 @dataclass(frozen=True)
 class SilenceRow:
-    """A stored silence and how it ended (`ended_by` None: expired, or ended locally)."""
+    """A stored silence and how it ended (`ended_by` None: it expired)."""
 
     silence: Silence
     ended_at: datetime | None = None
@@ -432,9 +432,11 @@ async def _write_silence(conn: Any, change: SilenceEvent) -> None:
     )  # fmt: skip
     if change.ended_at is not None:
         await conn.execute(
-            "UPDATE alert_silences SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL",
+            "UPDATE alert_silences SET ended_at = $2, ended_by = $3"
+            " WHERE id = $1 AND ended_at IS NULL",
             s.id,
             change.ended_at,
+            change.ended_by,
         )
 
 

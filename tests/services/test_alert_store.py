@@ -198,11 +198,16 @@ async def test_silences_persist_until_they_end(store: Store) -> None:
     m, persistence, _ = await started(store, T0)
     keep = m.add_silence(strategy_id="s1", rule=None, until=at(3600), who="risk", now=at(0))
     gone = m.add_silence(strategy_id=None, rule="sharpe", until=at(3600), who="risk", now=at(0))
-    m.end_silence(gone.id, "risk", at(5))
+    m.end_silence(gone.id, "lead", at(5))
+    short = m.add_silence(strategy_id="s2", rule=None, until=at(10), who="risk", now=at(6))
+    m.tick(at(10))  # expires
     await persistence.flush()
     assert [s.id for s in (await persistence.store.load(at(6)))[1]] == [keep.id]
-    assert len(await persistence.store.silences(include_ended=True)) == 2
+    assert len(await persistence.store.silences(include_ended=True)) == 3
     assert (await persistence.store.load(at(3601)))[1] == []  # expired by then
+    ends = {r.silence.id: (r.ended_at, r.ended_by) for r in await persistence.store.silence_rows(
+        [keep.id, gone.id, short.id])}  # fmt: skip
+    assert ends == {keep.id: (None, None), gone.id: (at(5), "lead"), short.id: (at(10), None)}
     await persistence.aclose()
 
 
