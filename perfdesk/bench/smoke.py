@@ -46,9 +46,11 @@ async def _slice(events: int) -> tuple[float, int]:
     async with temporary_database() as dsn, simulator_thread(**_sim_kwargs(events)) as (_, url):
         store = await Store.open(dsn)
         runtime = Runtime(store, url)
+        client = runtime.client
+        assert client is not None
         t0 = time.perf_counter()
         await runtime.start()
-        await wait_until(lambda: runtime.client.stats.events >= events, 300, "the slice to receive")
+        await wait_until(lambda: client.stats.events >= events, 300, "the slice to receive")
         await runtime.writer.flush()
         elapsed = time.perf_counter() - t0
         stored = await store.count_events()

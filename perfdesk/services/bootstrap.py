@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 APP_DATABASE = "perfdesk"
 DEMO_DATABASE = "perfdesk_demo"
+NO_ENGINE = (
+    "No engine configured: set the engine URL in Settings (applies at the next start), "
+    "pass --engine-url or set PERFDESK_ENGINE_URL; history, thresholds and reports work meanwhile"
+)
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -79,30 +83,41 @@ async def start_backend(
     if dsn is None:
         embedded = EmbeddedPostgres(data_dir / "db")
         admin_dsn = await asyncio.to_thread(embedded.start)
-        dsn = await ensure_database(admin_dsn, DEMO_DATABASE if demo else APP_DATABASE, demo)
     sim_thread = sim = None
-    if demo and engine_url is None:
-        sim_thread = LoopThread("perfdesk-sim")
-        # Six strategies with half a year of past; live time starts two months back.
-        sim = demo_simulator(datetime.now(UTC))
-        engine_url = await sim_thread.acall(sim.start())
-    if engine_url is None:
-        raise BackendError(
-            "no engine configured: pass --engine-url, set PERFDESK_ENGINE_URL, "
-            "or try `perfdesk demo` with the built-in simulator"
-        )
-    store = await Store.open(dsn, **({} if embedded else password_kwargs(dsn)))
-    spool_dir = spool_directory(data_dir, dsn, fresh=demo)
-    runtime = Runtime(store, engine_url, token=token, spool_dir=spool_dir, ca_file=ca_file)
     try:
-        await runtime.start()
-    except BaseException:
-        if runtime.spool is not None:
-            runtime.spool.close()
-        await store.close()
+        if embedded is not None:
+            dsn = await ensure_database(admin_dsn, DEMO_DATABASE if demo else APP_DATABASE, demo)
+        assert dsn is not None
+        if demo and engine_url is None:
+            sim_thread = LoopThread("perfdesk-sim")
+            # Six strategies with half a year of past; live time starts two months back.
+            sim = demo_simulator(datetime.now(UTC))
+            engine_url = await sim_thread.acall(sim.start())
+        store = await Store.open(dsn, **({} if embedded else password_kwargs(dsn)))
+        runtime = Runtime(
+            store,
+            engine_url,
+            token=token,
+            spool_dir=spool_directory(data_dir, dsn, fresh=demo),
+            ca_file=ca_file,
+        )
+        try:
+            await runtime.start()
+        except BaseException:
+            if runtime.spool is not None:
+                runtime.spool.close()
+            await store.close()
+            raise
+    except BaseException:  # leave nothing running behind a failed start
+        if sim is not None and sim_thread is not None:
+            await sim_thread.acall(sim.stop())
+            sim_thread.close()
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)
         raise
     where = "embedded PostgreSQL" if embedded else redacted(dsn)
-    description = f"Engine {engine_url} · database: {where}"
+    engine = f"Engine {engine_url}" if engine_url else NO_ENGINE
+    description = f"{engine} · database: {where}"
     log.info("backend up: %s", description)
     return Backend(runtime, store, description, embedded=embedded, sim_thread=sim_thread, sim=sim)
 

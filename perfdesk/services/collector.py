@@ -182,7 +182,7 @@ class CollectorRuntime(Runtime):
         if self._subset is not None:
             self.monitor = SubsetMonitor(self._subset, self.thresholds)
             self.pipeline = SubsetPipeline(self.monitor, self.writer, store, self._subset)
-        self.client = EngineClient(
+        self.client: EngineClient = EngineClient(
             config.engine_url,
             self.pipeline,
             token=config.token,

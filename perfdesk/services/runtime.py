@@ -16,7 +16,7 @@ from pathlib import Path
 import asyncpg
 
 from perfdesk.domain.snapshot import LiveView, StorageState
-from perfdesk.domain.status import Status
+from perfdesk.domain.status import FeedState, Status
 from perfdesk.domain.verdict import Verdict
 from perfdesk.services.alert_channels import ChannelDispatcher, Delivery
 from perfdesk.services.alert_manager import AlertManager
@@ -38,7 +38,7 @@ class Runtime:
     def __init__(
         self,
         store: Store,
-        engine_url: str,
+        engine_url: str | None,
         *,
         token: str | None = None,
         validate_every_s: float = 0.25,
@@ -59,9 +59,14 @@ class Runtime:
         """Events wait here on disk while the database is unreachable (None: in memory)."""
         self.writer = StoreWriter(store, spool=self.spool)
         self.pipeline = Pipeline(self.monitor, self.writer, store)
-        self.client = EngineClient(
-            engine_url, self.pipeline, token=token, resume=self._resume_points, ca_file=ca_file
+        self.client: EngineClient | None = (
+            None
+            if engine_url is None
+            else EngineClient(
+                engine_url, self.pipeline, token=token, resume=self._resume_points, ca_file=ca_file
+            )
         )
+        """None when no engine is configured: stored history, thresholds and reports work."""
         self._known_seqs: dict[str, int] = {}
         self._validate_every_s = validate_every_s
         self._publish_every_s = publish_every_s
@@ -76,13 +81,17 @@ class Runtime:
         await self.alert_persistence.start(self.alerts)  # load alert state before validating
         self.alert_channels.start(self.alerts)
         self._tasks.spawn(self.writer.run(), "store-writer")
-        self._tasks.spawn(self.client.run(), "engine-client")
+        if self.client is not None:
+            self._tasks.spawn(self.client.run(), "engine-client")
+        else:
+            self.monitor.set_feed(FeedState.DISCONNECTED)
         self._tasks.spawn(self._validate_forever(), "validator")
         self._tasks.spawn(self._publish_forever(), "publisher")
 
     async def stop(self) -> None:
         """Stop reading, flush what was read, then stop the rest."""
-        await self.client.stop()
+        if self.client is not None:
+            await self.client.stop()
         await self.writer.flush()
         await self.writer.aclose()
         await self._tasks.cancel_all()

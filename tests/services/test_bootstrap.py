@@ -1,0 +1,32 @@
+"""start_backend on a real PostgreSQL: without an engine the app still opens its
+database (history, thresholds, reports work) and says how to configure one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from perfdesk.domain.status import FeedState
+from perfdesk.services.bootstrap import NO_ENGINE, spool_directory, start_backend
+
+
+async def test_no_engine_configured_opens_the_database_and_says_so(
+    db_dsn: str, tmp_path: Path
+) -> None:
+    backend = await start_backend(db_dsn, None, data_dir=tmp_path)
+    try:
+        runtime = backend.runtime
+        assert runtime.client is None
+        assert backend.description.startswith(NO_ENGINE)
+        assert runtime.monitor.feed is FeedState.DISCONNECTED
+        assert await backend.store.strategies() == []  # the database answers
+        assert runtime.spool is not None and runtime.spool.directory.is_relative_to(tmp_path)
+    finally:
+        await backend.stop()
+
+
+def test_spool_directories_differ_per_database_and_hide_the_password(tmp_path: Path) -> None:
+    a = spool_directory(tmp_path, "postgresql://u:secret@db1/perfdesk")
+    b = spool_directory(tmp_path, "postgresql://u:other@db1/perfdesk")
+    c = spool_directory(tmp_path, "postgresql://u@db2/perfdesk")
+    assert a == b != c  # keyed by the address, never the password
+    assert "secret" not in str(a)
