@@ -32,9 +32,13 @@ class ModelForm(QWidget):
         columns: int = 2,
         parent: QWidget | None = None,
         exclude: frozenset[str] = frozenset(),
+        *,
+        hints: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.model = model
+        self.hints = dict(hints or {})
+        """field key -> help text for fields whose model gives none (e.g. the unit)."""
         self.specs = schema.describe(model, titles, exclude)
         self.fields: dict[str, FormField] = {}
         self.group_errors: dict[str, QLabel] = {}
@@ -78,7 +82,7 @@ class ModelForm(QWidget):
         return box
 
     def _field(self, spec: schema.FieldSpec) -> FormField:
-        hint = spec.description
+        hint = spec.description or self.hints.get(spec.key, "")
         bounds = spec.bounds_text()
         help_text = (
             f"{hint} ({bounds}{'; empty = off' if spec.optional else ''})" if bounds else hint

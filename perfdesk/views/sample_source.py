@@ -7,6 +7,7 @@ Not thread-safe: call `advance` and `snapshots` from one thread (the GUI thread)
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -215,6 +216,7 @@ class SampleSource:
                 sharpe=s.sharpe,
                 events=s.events,
                 last_ts=self.now - timedelta(seconds=42 if s.feed is FeedState.STALE else 0.3),
+                received_at=time.time() - (42 if s.feed is FeedState.STALE else 2.4),
                 feed=s.feed,
                 verdict=verdict,
                 chart_t=s.t.copy(),

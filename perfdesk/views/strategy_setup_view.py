@@ -32,8 +32,20 @@ from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_card import DataCard
 from perfdesk.views.components.data_table import Column, DataTable, RowTableModel
 from perfdesk.views.components.performance_chart import PerformanceChart, style_plot
+from perfdesk.views.history_widgets import Panel
 from perfdesk.views.model_form import ModelForm
 from perfdesk.views.repositories import ExpectationRepository
+
+DECLARED_HINTS = {
+    "annual_return": "A fraction: 0.12 = 12% a year.",
+    "annual_volatility": "A fraction: 0.15 = 15% a year.",
+    "sharpe": "Annualised, from daily returns.",
+    "win_rate": "Share of winning trades: 0.55 = 55%.",
+    "trades_per_day": "Fills per trading day.",
+    "slippage_bps": "Per fill, in basis points (1 bp = 0.01%).",
+    "periods_per_year": "Return periods a year: 252 trading days, 365 calendar days.",
+}
+"""Units for the declared fields (the Expectations model has titles, not units)."""
 
 ISSUE_COLUMNS: tuple[Column[Issue], ...] = (
     Column("line", "Line", lambda i: i.line, width=60),
@@ -96,6 +108,7 @@ class StrategySetupView(QWidget):
         self.declared = ModelForm(
             Expectations,
             titles={"": "Declared expectations"},
+            hints=DECLARED_HINTS,
             exclude=frozenset({"profile"}),
             columns=3,
         )
@@ -113,7 +126,7 @@ class StrategySetupView(QWidget):
         body = QWidget()
         body.setObjectName("ScrollBody")
         scroll.setWidget(body)
-        outer.addWidget(scroll)
+        outer.addWidget(scroll, 1)
         box = QVBoxLayout(body)
         margin = theme.px("spacing.semantic.xl")
         box.setContentsMargins(margin, margin, margin, margin)
@@ -134,7 +147,10 @@ class StrategySetupView(QWidget):
         box.addWidget(self.issues_table, 1)
         box.addWidget(self._preview_panel(), 2)
         box.addWidget(self.declared)
-        box.addLayout(self._action_bar())
+        # Save stays in view below the scrolling content, as on Thresholds and Settings.
+        actions = self._action_bar()
+        actions.setContentsMargins(margin, theme.px("spacing.semantic.md"), margin, margin)
+        outer.addLayout(actions)
 
     def _header(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -183,13 +199,17 @@ class StrategySetupView(QWidget):
         self.histogram = pg.PlotWidget()
         self.histogram.getPlotItem().setMenuEnabled(False)
         self.histogram.setMouseEnabled(x=False, y=False)
-        self.histogram.setTitle("Daily return distribution")
         style_plot(self.histogram, style.current_theme())
         charts = QGridLayout()
-        charts.addWidget(self.equity_chart, 0, 0)
-        charts.addWidget(self.histogram, 0, 1)
+        charts.setSpacing(row.spacing())
+        # Titled like the History page's panels (caption style), not pyqtgraph titles.
+        charts.addWidget(Panel("Growth of 1 — backtest equity", self.equity_chart), 0, 0)
+        charts.addWidget(Panel("Daily returns (%) — how many days", self.histogram), 0, 1)
         row.addWidget(self.figures, 2)
         row.addLayout(charts, 5)
+        # A preview, not the page: the declared values below stay in view.
+        panel.setMinimumHeight(240)
+        panel.setMaximumHeight(320)
         panel.hide()
         self.preview_panel = panel
         return panel
@@ -198,6 +218,7 @@ class StrategySetupView(QWidget):
         row = QHBoxLayout()
         self.state_label = QLabel()
         self.state_label.setProperty("kind", "muted")
+        self.state_label.setWordWrap(True)  # a long message must not widen the window
         self.save_button = Button("Save expectations", "primary", shortcut="Ctrl+S")
         self.save_button.clicked.connect(self.save)
         row.addWidget(self.state_label, 1)
@@ -338,6 +359,7 @@ class StrategySetupView(QWidget):
         )
         self.histogram.addItem(bars)
         self.histogram.getPlotItem().setLabel("bottom", "daily return (%)")
+        self.histogram.getPlotItem().setLabel("left", "days")
 
     def _update_actions(self) -> None:
         declared_ok = self.declared.result.valid

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import Verdict
+from perfdesk.views.verification_model import RULE_TITLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,11 @@ class VerdictHistory:
         if self._last.get(verdict.strategy_id) == signature:
             return False
         self._last[verdict.strategy_id] = signature
-        bad = [f"{r.rule} {r.status.value}" for r in verdict.rules if r.status.severity >= 2]
+        bad = [
+            f"{RULE_TITLES.get(r.rule, r.rule)} {r.status.value}"
+            for r in verdict.rules
+            if r.status.severity >= 2
+        ]
         summary = ", ".join(bad) or "all rules ok"
         entries = self._entries.setdefault(verdict.strategy_id, deque(maxlen=self._limit))
         entries.append(HistoryEntry(verdict.ts, verdict.status, summary))

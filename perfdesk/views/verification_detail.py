@@ -28,7 +28,7 @@ def _number(value: Any, unit: str = "") -> str:
         return fmt.DASH
     else:
         text = str(value)
-    return f"{text} {unit}".strip()
+    return f"{text}%" if unit == "%" else f"{text} {unit}".strip()
 
 
 def statistic_of(result: RuleResult) -> str:
@@ -56,7 +56,7 @@ EVIDENCE_COLUMNS: tuple[Column[RuleResult], ...] = (
         width=100,
         display=lambda r: _number(r.limit, r.unit),
     ),
-    Column("statistic", "Statistic", statistic_of, width=150),
+    Column("statistic", "Statistic", statistic_of, width=200, extra={"tip": statistic_of}),
     Column("since", "Since", lambda r: r.since, fmt=fmt.local_time, width=160),
     Column("message", "Evidence", lambda r: r.message, extra={"tip": lambda r: r.message}),
 )
