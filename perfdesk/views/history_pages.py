@@ -132,7 +132,8 @@ class OverviewPage(_Page):
 def _equity_title(result: HistoryAnalysis) -> str:
     res = {"raw": "raw samples", "1m": "1-minute bars", "1d": "daily bars"}[result.resolution]
     fired = result.replay.alert_count if result.replay else 0
-    markers = f" · ▲ {fired} alerts the current rules would have raised" if fired else ""
+    alerts = "1 alert" if fired == 1 else f"{fired} alerts"
+    markers = f" · ▲ {alerts} the current rules would have raised" if fired else ""
     return f"Equity — {result.name} ({res}; grey: backtest, dashed: expected){markers}"
 
 

@@ -6,8 +6,8 @@ LoadProgress.cancel_requested().
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QWidget,
 )
@@ -37,6 +38,7 @@ class StrategyPicker(QToolButton):
         self.menu_ = QMenu(self)
         self.setMenu(self.menu_)
         self._actions: dict[str, QAction] = {}
+        self._names: dict[str, str] = {}
         self._order: list[str] = []
         self._update_text()
 
@@ -44,6 +46,7 @@ class StrategyPicker(QToolButton):
         """(id, name) pairs; keeps the current pick where the ids still exist."""
         self.menu_.clear()
         self._actions = {}
+        self._names = dict(items)
         for sid, name in items:
             action = self.menu_.addAction(name if name == sid else f"{name}  ({sid})")
             action.setCheckable(True)
@@ -84,9 +87,11 @@ class StrategyPicker(QToolButton):
         if not self._order:
             self.setText("Pick strategies…")
         elif len(self._order) == 1:
-            self.setText(self._order[0])
+            self.setText(self._names.get(self._order[0], self._order[0]))
         else:
-            self.setText(f"{self._order[0]} + {len(self._order) - 1} to compare")
+            first = self._names.get(self._order[0], self._order[0])
+            self.setText(f"{first} + {len(self._order) - 1} to compare")
+        self.setToolTip(", ".join(self._order) or "Tick one strategy, or several to compare")
 
 
 class RangeBar(QWidget):
@@ -117,6 +122,44 @@ class RangeBar(QWidget):
         self.buttons[preset].setChecked(True)
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that shortens its text with "…" to the room it gets (the full
+    text in the tooltip) instead of pushing its neighbours (the History tabs) aside."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        super().setText(text)
+        self._elide()
+
+    def text(self) -> str:
+        """The full text (what is shown may be shortened)."""
+        return self.full_text
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(min(hint.width(), 420), hint.height())
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(
+            self.full_text, Qt.TextElideMode.ElideRight, max(0, self.width())
+        )
+        if shown != QLabel.text(self):
+            super().setText(shown)
+
+
 class LoadProgress(QWidget):
     """A slim progress bar with its message and a Cancel button, shown while loading."""
 
@@ -131,7 +174,7 @@ class LoadProgress(QWidget):
         self.bar.setTextVisible(False)
         self.bar.setFixedWidth(160)
         self.bar.setFixedHeight(6)
-        self.message = QLabel("")
+        self.message = ElidedLabel()
         self.message.setProperty("kind", "muted")
         self.cancel = Button("Cancel", variant="secondary")
         self.cancel.clicked.connect(self.cancel_requested)

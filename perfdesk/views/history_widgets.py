@@ -108,7 +108,8 @@ class MonthlyHeatmap(QWidget):
         font = painter.font()
         font.setBold(bold)
         painter.setFont(font)
-        text = fmt.percent(value, 1, signed=True).rstrip("%")  # the panel title says "(%)"
+        # The panel title says "(%)"; whole percent from 10 up so "−17.9" fits the cell.
+        text = fmt.percent(value, 0 if abs(value) >= 0.0995 else 1, signed=True).rstrip("%")
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 

@@ -165,6 +165,7 @@ def icon_rules(theme: Theme) -> str:
         return ""
     return (
         f"\nQComboBox::down-arrow {{ image: url({chevron}); width: 10px; height: 10px; }}\n"
+        f"QToolButton::menu-indicator {{ image: url({chevron}); width: 10px; height: 10px; }}\n"
         "QCheckBox::indicator:checked, QAbstractItemView::indicator:checked "
         f"{{ image: url({check}); }}\n"
     )
