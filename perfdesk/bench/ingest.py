@@ -6,11 +6,17 @@ produces N events into its history; then the timed phases replay them over loopb
 1. socket -> validation: EngineClient (batch frames) into an in-memory handler;
 2. the same with plain v1 single frames (one message per event), for reference;
 3. end to end: EngineClient -> StoreWriter -> Store.write_events (COPY, idempotent on
-   (strategy_id, seq), rollups in the same transaction) until every event is stored.
+   (strategy_id, seq), rollups in the same transaction) until every event is stored;
+4. the app's path: the same through `Pipeline.on_events` (LiveMonitor per event, then
+   `StoreWriter.put_many`) into a second fresh database.
 
-Baseline in the same run: asyncpg `copy_records_to_table` of the same rows (the same
-5,000-event batches) into bare tables with the same columns = the raw COPY ceiling;
-`ratio` = end-to-end events/s ÷ ceiling rows/s. Quick mode: 100,000 events; full: 1 M.
+Baseline in the same run: a bare COPY of the same rows (the same 5,000-event batches)
+into bare tables with the same columns, encoding included, measured both with asyncpg's
+`copy_records_to_table` and with the numpy binary encoder the fast path uses; the faster
+of the two is the raw COPY ceiling and `ratio` = end-to-end events/s ÷ ceiling rows/s.
+CPU seconds per event of this process and of the PostgreSQL server (all its processes,
+read from /proc) are reported too: unlike wall-clock rates they barely move with the
+load other programs put on the machine. Quick mode: 100,000 events; full: 1 M.
 """
 
 from __future__ import annotations
@@ -21,15 +27,20 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
-from perfdesk.bench._harness import temporary_database
-from perfdesk.domain.events import DataEvent, StrategyInfo
-from perfdesk.domain.status import FeedState
+from perfdesk.bench._harness import ServerCpu, temporary_database
+from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StatusEvent, StrategyInfo
+from perfdesk.domain.status import FeedState, StrategyState
+from perfdesk.services import store_encode
+from perfdesk.services.bootstrap import ensure_database
 from perfdesk.services.engine_client import EngineClient
 from perfdesk.services.engine_recorder import RecordingHandler
+from perfdesk.services.monitor import LiveMonitor
+from perfdesk.services.pipeline import GC_THRESHOLDS, Pipeline, tune_gc_for_ingest
 from perfdesk.services.store import Store, event_rows
 from perfdesk.services.store_writer import StoreWriter
 
@@ -49,30 +60,45 @@ def run(quick: bool) -> dict[str, Any]:
 
 
 async def _run(events: int, quick: bool) -> dict[str, Any]:
+    tune_gc_for_ingest()  # the policy the collector and the app use
     proc, url, produced = await _start_simulator(events)
     try:
         socket_rate, socket_cpu = await _socket_only(url, produced, batch=256)
         single_rate, single_cpu = await _socket_only(url, produced, batch=1)
         async with temporary_database("perfdesk_bench_ingest") as dsn:
-            e2e_rate, seen = await _end_to_end(url, dsn, produced)
-            ceiling = await _copy_ceiling(dsn, seen)
+            e2e = await _end_to_end(url, dsn, produced)
+            seen = await _stored_events(dsn)
+            records_ceiling = await _copy_ceiling(dsn, seen, encoder="records")
+            binary_ceiling = await _copy_ceiling(dsn, seen, encoder="numpy")
+            pipeline_dsn = await ensure_database(dsn, "perfdesk_bench_pipeline", fresh=True)
+            pipe = await _end_to_end(url, pipeline_dsn, produced, pipeline=True)
     finally:
         proc.terminate()
         await proc.wait()
+    ceiling = max(records_ceiling, binary_ceiling)
     return {
         "quick": quick,
         "events": produced,
         "strategies": STRATEGIES,
-        "events_per_s": round(e2e_rate),
+        "events_per_s": round(e2e.rate),
         "copy_ceiling_rows_per_s": round(ceiling),
-        "ratio": round(e2e_rate / ceiling, 3),
+        "ratio": round(e2e.rate / ceiling, 3),
+        "copy_ceiling_records_rows_per_s": round(records_ceiling),
+        "copy_ceiling_numpy_binary_rows_per_s": round(binary_ceiling),
+        "python_cpu_us_per_event": e2e.python_us,
+        "postgres_cpu_us_per_event": e2e.postgres_us,
+        "pipeline_events_per_s": round(pipe.rate),
+        "pipeline_python_cpu_us_per_event": pipe.python_us,
+        "pipeline_postgres_cpu_us_per_event": pipe.postgres_us,
         "socket_validation_events_per_s": round(socket_rate),
         "socket_validation_single_frames_per_s": round(single_rate),
         "socket_validation_events_per_cpu_s": round(socket_cpu),
         "socket_validation_single_frames_per_cpu_s": round(single_cpu),
         "load_average_1m": round(os.getloadavg()[0], 2),
-        "path": "loopback ws, batch frames of 256, pydantic validation, StoreWriter COPY "
-        "batches of 5,000, embedded PostgreSQL (fsync off); simulator in its own process",
+        "gc": f"start-up heap frozen, thresholds {GC_THRESHOLDS}",
+        "path": "loopback ws, batch frames of 256, pydantic validation, StoreWriter batches "
+        "of 5,000 (numpy binary COPY fast path), embedded PostgreSQL (fsync off); "
+        "simulator in its own process",
     }
 
 
@@ -113,26 +139,28 @@ async def _socket_only(url: str, events: int, *, batch: int) -> tuple[float, flo
 
 
 class _StoreHandler:
-    """Client -> StoreWriter, keeping the events for the COPY baseline."""
+    """Client -> StoreWriter (the events are not kept: retaining a million pydantic
+    objects would make the garbage collector, not the path, the measured cost)."""
 
     def __init__(self, store: Store, writer: StoreWriter, expected: int) -> None:
         self.store, self.writer, self.expected = store, writer, expected
-        self.seen: list[DataEvent] = []
+        self.count = 0
         self.all_seen = asyncio.Event()
 
     async def on_strategy(self, info: StrategyInfo) -> None:
         await self.store.upsert_strategy(info)
 
     async def on_event(self, event: DataEvent) -> None:
-        self.seen.append(event)
         await self.writer.put(event)
-        if len(self.seen) >= self.expected:
-            self.all_seen.set()
+        self._counted(1)
 
     async def on_events(self, events: list[DataEvent]) -> None:
-        self.seen.extend(events)
         await self.writer.put_many(events)
-        if len(self.seen) >= self.expected:
+        self._counted(len(events))
+
+    def _counted(self, n: int) -> None:
+        self.count += n
+        if self.count >= self.expected:
             self.all_seen.set()
 
     async def on_dead_letter(self, raw: str | bytes, reason: str) -> None:
@@ -142,18 +170,53 @@ class _StoreHandler:
         return None
 
 
-async def _end_to_end(url: str, dsn: str, events: int) -> tuple[float, list[DataEvent]]:
+class _CountingPipeline(Pipeline):
+    """The app's Pipeline, noticing when every event has been received."""
+
+    def __init__(self, store: Store, writer: StoreWriter, expected: int) -> None:
+        super().__init__(LiveMonitor(), writer, store)
+        self.expected, self.count = expected, 0
+        self.all_seen = asyncio.Event()
+
+    async def on_events(self, events: Sequence[DataEvent]) -> None:
+        await super().on_events(events)
+        self._counted(len(events))
+
+    async def on_event(self, event: DataEvent) -> None:
+        await super().on_event(event)
+        self._counted(1)
+
+    def _counted(self, n: int) -> None:
+        self.count += n
+        if self.count >= self.expected:
+            self.all_seen.set()
+
+
+@dataclass(frozen=True)
+class _Phase:
+    rate: float  # events per wall second
+    python_us: float  # CPU microseconds of this process per event
+    postgres_us: float | None  # of the database server (None when it cannot be read)
+
+
+async def _end_to_end(url: str, dsn: str, events: int, *, pipeline: bool = False) -> _Phase:
     store = await Store.open(dsn)
     try:
         writer = StoreWriter(store, batch_size=BATCH_EVENTS)
         writer.start()
-        handler = _StoreHandler(store, writer, events)
+        handler: _StoreHandler | _CountingPipeline = (
+            _CountingPipeline(store, writer, events)
+            if pipeline
+            else _StoreHandler(store, writer, events)
+        )
         client = EngineClient(url, handler, resume=store.last_seqs, batch=256)
-        t0 = time.perf_counter()
+        server = await ServerCpu.of(store.pool)
+        t0, c0, s0 = time.perf_counter(), time.process_time(), server.seconds()
         task = asyncio.create_task(client.run())
         await asyncio.wait_for(handler.all_seen.wait(), 1800)
         await writer.flush()
-        spent = time.perf_counter() - t0
+        spent, cpu = time.perf_counter() - t0, time.process_time() - c0
+        s1 = server.seconds()
         await client.stop()
         await task
         await writer.aclose()
@@ -162,24 +225,54 @@ async def _end_to_end(url: str, dsn: str, events: int) -> tuple[float, list[Data
             raise RuntimeError(f"{stored} events stored, expected {events}")
     finally:
         await store.close()
-    return events / spent, handler.seen
+    pg = None if s0 is None or s1 is None else round((s1 - s0) / events * 1e6, 2)
+    return _Phase(events / spent, round(cpu / events * 1e6, 2), pg)
 
 
-async def _copy_ceiling(dsn: str, events: Sequence[DataEvent]) -> float:
-    """Rows/s of raw COPY of the same rows, same batches, into bare tables."""
+async def _stored_events(dsn: str) -> list[DataEvent]:
+    """The stored rows as events again (not timed), in arrival order (ts, strategy, seq)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        out: list[tuple[Any, DataEvent]] = []
+        for r in await conn.fetch("SELECT * FROM equity"):
+            out.append(((r["ts"], r["strategy_id"], r["seq"]), EquityEvent.model_construct(**r)))
+        for r in await conn.fetch("SELECT * FROM fills"):
+            out.append(((r["ts"], r["strategy_id"], r["seq"]), FillEvent.model_construct(**r)))
+        for r in await conn.fetch("SELECT * FROM statuses"):
+            event = StatusEvent.model_construct(**{**r, "status": StrategyState(r["status"])})
+            out.append(((r["ts"], r["strategy_id"], r["seq"]), event))
+    finally:
+        await conn.close()
+    out.sort(key=lambda pair: pair[0])
+    return [event for _, event in out]
+
+
+async def _copy_ceiling(dsn: str, events: Sequence[DataEvent], *, encoder: str) -> float:
+    """Rows/s of a bare COPY of the same rows, same batches, into bare tables (encoding
+    included): asyncpg's record encoder, or the fast path's numpy binary encoder."""
     conn = await asyncpg.connect(dsn)
     try:
         for kind, cols in _BARE_TABLES.items():
             await conn.execute(f"CREATE TABLE bare_{kind} ({cols})")
         rows = spent = 0.0
         for i in range(0, len(events), BATCH_EVENTS):
-            by_kind, _ = event_rows(events[i : i + BATCH_EVENTS])
+            batch = events[i : i + BATCH_EVENTS]
             t0 = time.perf_counter()
+            if encoder == "records":
+                by_kind, _ = event_rows(batch)
+                n = sum(len(r) for r in by_kind.values())
+            else:
+                encoded = store_encode.encode(batch)
+                n = len(encoded)
+                by_kind = {"fills": encoded.fills, "statuses": encoded.statuses}
+                if len(encoded.eq_seq):
+                    data = memoryview(store_encode.equity_copy_data(encoded))
+                    await conn.copy_to_table("bare_equity", source=data, format="binary")
             for kind, records in by_kind.items():
                 if records:
                     await conn.copy_records_to_table(f"bare_{kind}", records=records)
             spent += time.perf_counter() - t0
-            rows += sum(len(r) for r in by_kind.values())
+            rows += n
         for kind in _BARE_TABLES:
             with contextlib.suppress(asyncpg.PostgresError):
                 await conn.execute(f"DROP TABLE bare_{kind}")

@@ -10,6 +10,7 @@ and counts it).
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Sequence
 
@@ -20,6 +21,23 @@ from perfdesk.services.store import Store
 from perfdesk.services.store_writer import StoreWriter
 
 log = logging.getLogger(__name__)
+
+GC_THRESHOLDS = (20_000, 20, 20)
+"""Generation-0 threshold 20,000 allocations instead of 700: each validated event
+allocates a few tracked objects (the pydantic model and its dicts) that wait in the
+writer's buffer long enough to be promoted, so with the default thresholds the
+collector ran full passes over the whole heap every few ten thousand events (measured
+3-5 us of CPU per event, a third of the ingest process). A generation-0 pass over
+20,000 young objects takes about a millisecond."""
+
+
+def tune_gc_for_ingest() -> None:
+    """The garbage-collector policy for a process that ingests the live stream (the
+    collector, the app, the benchmarks): freeze the start-up heap (later full passes do
+    not walk it) and raise the thresholds to GC_THRESHOLDS. Call once after start-up."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 class Pipeline:

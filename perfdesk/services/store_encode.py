@@ -33,9 +33,6 @@ _MINUTE_US = 60_000_000
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no extension
 COPY_TRAILER = b"\xff\xff"
 
-_EQUITY = attrgetter(
-    "strategy_id", "seq", "ts", "equity", "realized_pnl", "unrealized_pnl", "position_value"
-)
 _FILL = attrgetter(
     "strategy_id", "seq", "ts", "order_id", "symbol", "side", "qty", "price", "fee",
     "expected_price",
@@ -73,24 +70,34 @@ class EncodedBatch:
 
 
 def encode(events: Sequence[DataEvent]) -> EncodedBatch:
-    """Split a non-empty batch by kind and index its strategies (one pass in Python)."""
-    equity: list[Row] = []
+    """Split a non-empty batch by kind and index its strategies.
+
+    Equity events become columns through list comprehensions of plain attribute reads
+    (no Python call per event); the rare fills and statuses stay row tuples.
+    """
+    equity = [ev for ev in events if ev.__class__ is EquityEvent]
     fills: list[Row] = []
     statuses: list[Row] = []
-    for ev in events:
-        if isinstance(ev, EquityEvent):
-            equity.append(_EQUITY(ev))
-        elif isinstance(ev, FillEvent):
-            fills.append(_FILL(ev))
-        else:
-            statuses.append((ev.strategy_id, ev.seq, ev.ts, str(ev.status), ev.reason))
+    if len(equity) < len(events):
+        for ev in events:
+            if ev.__class__ is EquityEvent:
+                continue
+            if isinstance(ev, EquityEvent):  # a subclass: keep it with the equity rows
+                equity.append(ev)
+            elif isinstance(ev, FillEvent):
+                fills.append(_FILL(ev))
+            else:
+                statuses.append((ev.strategy_id, ev.seq, ev.ts, str(ev.status), ev.reason))
     index: dict[str, int] = {}
     if equity:
-        sid_col, seq_col, ts_col, *value_cols = zip(*equity, strict=True)
-        eq_code = np.array([index.setdefault(s, len(index)) for s in sid_col], dtype=np.int64)
-        eq_seq = np.array(seq_col, dtype=np.int64)
-        eq_ts = np.fromiter(((t - PG_EPOCH) // _US for t in ts_col), np.int64, len(ts_col))
-        eq_values = np.array(value_cols, dtype=np.float64).T
+        eq_code = np.array([index.setdefault(e.strategy_id, len(index)) for e in equity], np.int64)
+        eq_seq = np.array([e.seq for e in equity], dtype=np.int64)
+        eq_ts = _pg_microseconds([e.ts for e in equity])
+        eq_values = np.empty((len(equity), 4), dtype=np.float64)
+        eq_values[:, 0] = [e.equity for e in equity]
+        eq_values[:, 1] = [e.realized_pnl for e in equity]
+        eq_values[:, 2] = [e.unrealized_pnl for e in equity]
+        eq_values[:, 3] = [e.position_value for e in equity]
     else:
         eq_code = eq_seq = eq_ts = np.empty(0, dtype=np.int64)
         eq_values = np.empty((0, 4), dtype=np.float64)
@@ -117,6 +124,26 @@ def encode(events: Sequence[DataEvent]) -> EncodedBatch:
         counts=ends - starts,
         repeats=bool(same.any()),
     )
+
+
+_PG_EPOCH_ORDINAL = PG_EPOCH.toordinal()
+_ZERO = timedelta(0)
+
+
+def _pg_microseconds(stamps: list[datetime]) -> np.ndarray:
+    """Microseconds since 2000-01-01 UTC, exactly, as int64.
+
+    Validated timestamps are at UTC offset zero (their tzinfo is `datetime.UTC` or
+    pydantic's TzInfo(0), whose `utcoffset` is a slow call): then the calendar fields
+    are the UTC time and are read directly. Any other offset takes the exact slow path.
+    """
+    zones = {id(z): z for z in [t.tzinfo for t in stamps]}
+    if any(z is None or z.utcoffset(None) != _ZERO for z in zones.values()):
+        return np.fromiter(((t - PG_EPOCH) // _US for t in stamps), np.int64, len(stamps))
+    days = np.array([t.toordinal() for t in stamps], dtype=np.int64) - _PG_EPOCH_ORDINAL
+    seconds = np.array([t.hour * 3600 + t.minute * 60 + t.second for t in stamps], np.int64)
+    micros = np.array([t.microsecond for t in stamps], dtype=np.int64)
+    return (days * 86_400 + seconds) * 1_000_000 + micros
 
 
 def _equity_dtype(sid_len: int) -> np.dtype[Any]:

@@ -4,14 +4,14 @@ against a real PostgreSQL: exact rows, exact rollups, and the fall-backs."""
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from rollup_check import assert_rollups_match_raw
 
 from perfdesk.bench.storage import interleaved, synthetic_events
-from perfdesk.domain.events import DataEvent, EquityEvent
+from perfdesk.domain.events import DataEvent, EquityEvent, parse_frame
 from perfdesk.services.store import Store
 
 
@@ -97,3 +97,19 @@ async def test_batches_that_are_not_pure_live_stream_take_the_general_path(
     assert calls["fast"] == 0
     assert await store.seqs("s1") == list(range(1, 401))
     await assert_rollups_match_raw(store)
+
+
+async def test_timestamps_of_every_tzinfo_are_stored_exactly(store: Store) -> None:
+    wire = [parse_frame(e.model_dump_json()) for e in synthetic_events("w", 30, step_s=0.37)]
+    assert wire[0].ts.tzinfo is not UTC  # pydantic's TzInfo(0): the fields are read directly
+    plus2 = timezone(timedelta(hours=2))  # not validated: the exact (slow) conversion
+    other = [
+        EquityEvent.model_construct(**{**e.model_dump(), "ts": e.ts.astimezone(plus2)})
+        for e in synthetic_events("o", 30, step_s=0.37, fill_every=0)
+    ]
+    assert await store.write_events(wire + other) == 60
+    rows = await store.pool.fetch("SELECT strategy_id, seq, ts FROM equity")
+    stored = {(r["strategy_id"], r["seq"]): r["ts"] for r in rows}
+    for e in wire + other:
+        if isinstance(e, EquityEvent):
+            assert stored[(e.strategy_id, e.seq)] == e.ts
