@@ -17,6 +17,7 @@ from perfdesk.domain.alerts import Alert
 from perfdesk.services.alert_manager import AlertManager
 from perfdesk.services.backend_host import BackendHost
 from perfdesk.views.alert_log_view import AlertLogView, HistoryLoader
+from perfdesk.views.alert_settings_view import LiveSettingsStore
 from perfdesk.views.alert_tray import AlertTray, ManagerFeed
 from perfdesk.views.main_window import MainWindow
 
@@ -47,6 +48,7 @@ class AlertController(QObject):
             self.feed, window, announce=window.show_notice, settings=settings, use_tray=use_tray
         )
         self.log_view = AlertLogView(self.feed.alerts, history)
+        self.log_view.timing_user = lambda: self.user or "unknown"
         window.add_page("alerts", "Alerts", self.log_view, "Ctrl+5")
         window.timer.timeout.connect(self.log_view.refresh)
         self._connect()
@@ -69,7 +71,11 @@ class AlertController(QObject):
             load = getattr(persistence, "history", None) or persistence.store.history
             return host.run(load(fingerprint))
 
-        return cls(window, host.call, manager, history=history, settings=settings)
+        controller = cls(window, host.call, manager, history=history, settings=settings)
+        # Timing settings live on the backend (stored, applied live); resolved when opened,
+        # since the backend starts after the window.
+        controller.log_view.timing_store = lambda: LiveSettingsStore.for_host(host)
+        return controller
 
     def _connect(self) -> None:
         w, log = self.window, self.log_view

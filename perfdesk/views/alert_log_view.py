@@ -12,6 +12,7 @@ open_requested(str strategy_id).
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 
@@ -31,6 +32,7 @@ from perfdesk.domain.alerts import Alert, AlertHistoryEntry, AlertState
 from perfdesk.domain.status import Status
 from perfdesk.views import fmt, ops, style
 from perfdesk.views.alert_log_model import AlertFilterProxy, AlertHistoryModel, AlertLogModel
+from perfdesk.views.alert_settings_view import AlertSettingsDialog, AlertSettingsStore
 from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_table import DataTable
 from perfdesk.views.verification_model import RULE_TITLES
@@ -66,6 +68,10 @@ class AlertLogView(QWidget):
         super().__init__(parent)
         self.setObjectName("Page")
         self._alerts, self._history = alerts, history
+        self.timing_store: Callable[[], AlertSettingsStore | None] = lambda: None
+        """Where the alert timing settings are kept (AlertController.for_host sets it)."""
+        self.timing_user: Callable[[], str] = getpass.getuser
+        self.timing_dialog: AlertSettingsDialog | None = None
         self._loaded: tuple[str, datetime] | None = None  # (fingerprint, updated_at) shown
         self.model = AlertLogModel(self)
         self.proxy = AlertFilterProxy(self)
@@ -116,7 +122,14 @@ class AlertLogView(QWidget):
         self.filter_edit.setMinimumWidth(160)
         self.filter_edit.setMaximumWidth(280)
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        self.timing_button = Button(
+            "Timing settings…",
+            "ghost",
+            tooltip="How long a breach must hold, keep-firing, recovery margin, quiet period",
+        )
+        self.timing_button.clicked.connect(self.open_timing_settings)
         bar.addWidget(title)
+        bar.addWidget(self.timing_button)
         bar.addStretch(1)
         for widget in (self.strategy_combo, self.severity_combo, self.state_combo):
             bar.addWidget(widget)
@@ -159,6 +172,17 @@ class AlertLogView(QWidget):
         for button in self.action_buttons():
             row.addWidget(button)
         return row
+
+    def open_timing_settings(self) -> AlertSettingsDialog:
+        """The alert timing settings in a dialog (non-modal; one at a time)."""
+        if self.timing_dialog is None:
+            self.timing_dialog = AlertSettingsDialog(self.timing_store(), self.timing_user(), self)
+        else:
+            self.timing_dialog.panel.who = self.timing_user()
+            self.timing_dialog.panel.set_store(self.timing_store())
+        self.timing_dialog.show()
+        self.timing_dialog.raise_()
+        return self.timing_dialog
 
     def action_buttons(self) -> list[Button]:
         return [
