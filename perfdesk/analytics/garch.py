@@ -4,6 +4,8 @@ Used to calibrate the rules on a backtest: the fitted model reproduces volatilit
 clustering and fat tails, so simulated "healthy" live periods give honest false-alarm
 rates (a plain bootstrap misses volatility persistence and over-alarms).
 Pure numpy/scipy, no I/O; CPU-bound — call from a worker thread for large inputs.
+scipy is imported inside the functions that need it (importing scipy.signal and
+scipy.optimize takes seconds and this module is on the app's import path).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, signal, special
 
 from perfdesk.domain.expectations import GarchParams
 
@@ -26,7 +27,7 @@ traded strategies and assets typically show 0.9–0.99)."""
 
 def t_logpdf(z: FloatArray, nu: float) -> FloatArray:
     """Log density of the unit-variance Student-t with `nu` > 2 degrees of freedom."""
-    c = special.gammaln((nu + 1) / 2) - special.gammaln(nu / 2) - 0.5 * math.log(math.pi * (nu - 2))
+    c = math.lgamma((nu + 1) / 2) - math.lgamma(nu / 2) - 0.5 * math.log(math.pi * (nu - 2))
     return np.asarray(c - (nu + 1) / 2 * np.log1p(z * z / (nu - 2)), dtype=np.float64)
 
 
@@ -38,6 +39,8 @@ def conditional_variance(
     Works along the last axis (so on (paths, days) too); the result has one more day.
     `h0` defaults to the unconditional variance.
     """
+    from scipy import signal
+
     h_start = params.unconditional_variance if h0 is None else h0
     e2 = (returns - params.mu) ** 2
     drive = params.omega + params.alpha * e2
@@ -79,6 +82,8 @@ def fit_garch_t(returns: npt.ArrayLike) -> GarchParams:
 
     Needs at least 100 returns; raises ValueError otherwise or on a constant series.
     """
+    from scipy import optimize
+
     r = np.asarray(returns, dtype=np.float64)
     var = float(np.var(r))
     if r.size < 100 or var < 1e-14:
