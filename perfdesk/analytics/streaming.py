@@ -10,12 +10,14 @@ returns of the last sample of each UTC day (see `DailyReturns`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Concatenate, Literal, ParamSpec
 
 from perfdesk.analytics.drift import DriftTracker
 
 SECONDS_PER_DAY = 86_400.0
+_P = ParamSpec("_P")
 
 
 @dataclass(slots=True)
@@ -190,6 +192,18 @@ class TradeStats:
         return self.wins / self.trades if self.trades else None
 
 
+def _to_trades(
+    method: Callable[Concatenate[TradeStats, _P], None],
+) -> Callable[Concatenate[EquityStats, _P], None]:
+    """`method` of the strategy's TradeStats as a method of EquityStats (same signature)."""
+
+    def forward(self: EquityStats, /, *args: _P.args, **kwargs: _P.kwargs) -> None:
+        method(self.trades, *args, **kwargs)
+
+    forward.__doc__ = f"Calls the strategy's {method.__qualname__} (same arguments)."
+    return forward
+
+
 @dataclass(slots=True)
 class EquityStats:
     """Running equity, peak, drawdowns, today's P&L and return moments of one strategy.
@@ -214,21 +228,9 @@ class EquityStats:
     drift: DriftTracker | None = None
     _day: int = -(2**62)
 
-    def fill(
-        self,
-        ts: float,
-        symbol: str,
-        side: Literal["buy", "sell"],
-        *,
-        qty: float,
-        price: float,
-        fee: float = 0.0,
-        expected_price: float | None = None,
-    ) -> None:
-        """Feed one fill (see TradeStats.update)."""
-        self.trades.update(
-            ts, symbol, side, qty=qty, price=price, fee=fee, expected_price=expected_price
-        )
+    fill = _to_trades(TradeStats.update)
+    """Feed one fill: `fill(ts, symbol, side, *, qty, price, fee=0.0, expected_price=None)`
+    (see TradeStats.update)."""
 
     def update(self, ts: float, equity: float) -> None:
         """Feed one equity sample (ts = POSIX seconds UTC)."""

@@ -9,6 +9,9 @@ statistic, so it recovers when the drift stops and the statistic decays.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from perfdesk.analytics.drift import DriftTracker
 from perfdesk.analytics.rules._common import (
     day_start,
@@ -19,7 +22,7 @@ from perfdesk.analytics.rules._common import (
     result,
 )
 from perfdesk.analytics.streaming import EquityStats
-from perfdesk.domain.expectations import Expectations, Quantiles
+from perfdesk.domain.expectations import DriftCalibration, Expectations, Quantiles
 from perfdesk.domain.status import Status
 from perfdesk.domain.thresholds import DriftThresholds
 from perfdesk.domain.verdict import RuleResult
@@ -28,25 +31,33 @@ CUSUM = "cusum"
 PAGE_HINKLEY = "page_hinkley"
 
 
+@dataclass(frozen=True, slots=True)
+class _Detector:
+    """How a drift rule reads its live statistic and its calibrated null distribution."""
+
+    name: str
+    unit: str
+    state: Callable[[DriftTracker], tuple[float, float, int | None]]  # value, max, since
+    null_max: Callable[[DriftCalibration], Quantiles | None]
+
+
+_DETECTORS = {
+    CUSUM: _Detector(
+        CUSUM, "llr", lambda t: (t.cusum, t.cusum_max, t.cusum_since), lambda c: c.cusum_max
+    ),
+    PAGE_HINKLEY: _Detector(
+        PAGE_HINKLEY, "sd", lambda t: (t.ph, t.ph_max, t.ph_since), lambda c: c.ph_max
+    ),
+}
+
+
 def cusum_rule(
     stats: EquityStats,
     exp: Expectations | None,
     tracker: DriftTracker | None,
     th: DriftThresholds,
 ) -> RuleResult:
-    cal = exp.profile.drift if exp and exp.profile else None
-    if cal is None or tracker is None:
-        return not_applicable(CUSUM, "no calibrated backtest profile", "llr")
-    return _rule(
-        CUSUM,
-        stats,
-        value=tracker.cusum,
-        peak=tracker.cusum_max,
-        since=tracker.cusum_since,
-        null_max=cal.cusum_max,
-        th=th,
-        days=tracker.n,
-    )
+    return drift_rule(CUSUM, stats, exp, tracker, th)
 
 
 def page_hinkley_rule(
@@ -55,23 +66,37 @@ def page_hinkley_rule(
     tracker: DriftTracker | None,
     th: DriftThresholds,
 ) -> RuleResult:
+    return drift_rule(PAGE_HINKLEY, stats, exp, tracker, th)
+
+
+def drift_rule(
+    name: str,
+    stats: EquityStats,
+    exp: Expectations | None,
+    tracker: DriftTracker | None,
+    th: DriftThresholds,
+) -> RuleResult:
+    """The drift rule `name` (one of `_DETECTORS`) for one strategy."""
+    det = _DETECTORS[name]
     cal = exp.profile.drift if exp and exp.profile else None
-    if cal is None or tracker is None:
-        return not_applicable(PAGE_HINKLEY, "no calibrated backtest profile", "sd")
+    null_max = det.null_max(cal) if cal is not None else None
+    if null_max is None or tracker is None:
+        return not_applicable(name, "no calibrated backtest profile", det.unit)
+    value, peak, since = det.state(tracker)
     return _rule(
-        PAGE_HINKLEY,
+        det,
         stats,
-        value=tracker.ph,
-        peak=tracker.ph_max,
-        since=tracker.ph_since,
-        null_max=cal.ph_max,
+        value=value,
+        peak=peak,
+        since=since,
+        null_max=null_max,
         th=th,
         days=tracker.n,
     )
 
 
 def _rule(
-    name: str,
+    det: _Detector,
     stats: EquityStats,
     *,
     value: float,
@@ -81,6 +106,7 @@ def _rule(
     th: DriftThresholds,
     days: int,
 ) -> RuleResult:
+    name = det.name
     if days == 0:
         return insufficient(name, "no finished live day yet")
     warn = quantile(null_max, 1 - th.warning_false_alarm)
@@ -92,7 +118,7 @@ def _rule(
         status=status,
         value=value,
         limit=limit,
-        unit="llr" if name == CUSUM else "sd",
+        unit=det.unit,
         message=f"{name} {value:.2f} (warn {warn:.2f}, critical {crit:.2f}) over {days} days",
         since=day_start(stats, since) if status.severity >= 2 else None,
         evidence={
