@@ -14,7 +14,12 @@ from perfdesk.analytics.rules.distribution import distribution_rule
 from perfdesk.analytics.rules.drawdown import drawdown_rule
 from perfdesk.analytics.rules.drift import cusum_rule, page_hinkley_rule
 from perfdesk.analytics.rules.sharpe import sharpe_rule
-from perfdesk.analytics.rules.trades import slippage_rule, trade_frequency_rule, win_rate_rule
+from perfdesk.analytics.rules.trades import (
+    elapsed_days,
+    slippage_rule,
+    trade_frequency_rule,
+    win_rate_rule,
+)
 from perfdesk.analytics.streaming import EquityStats
 from perfdesk.domain.expectations import (
     BacktestProfile,
@@ -126,7 +131,7 @@ def test_drawdown_percentile_limits_grow_with_the_live_horizon() -> None:
     exp = Expectations(
         profile=profile(drawdown=DrawdownCalibration(horizons_days=(5, 252), by_horizon=(q5, q252)))
     )
-    th = DrawdownThresholds()
+    th = DrawdownThresholds(warning_percentile=0.98, critical_percentile=0.995)
     early = drawdown_rule(daily_stats([-0.035]), exp, th)
     assert early.status is Status.WARNING
     assert early.evidence["warning_limit"] == pytest.approx(0.03, rel=0.01)
@@ -264,11 +269,49 @@ def test_trade_frequency_poisson() -> None:
     )
     for i in range(55):
         stats.fill(T0 + i * 17_000, "X", "buy", qty=1, price=100)
-    ok = trade_frequency_rule(stats, Expectations(trades_per_day=5), th)
+    every_day = Expectations(trades_per_day=5, periods_per_year=365)  # calendar days count
+    ok = trade_frequency_rule(stats, every_day, th)
     assert ok.status is Status.OK
     assert ok.evidence["days"] == pytest.approx((T0 + 54 * 17_000 - (T0 - DAY)) / DAY)
-    many = trade_frequency_rule(stats, Expectations(trades_per_day=1), th)
+    many = trade_frequency_rule(stats, Expectations(trades_per_day=1, periods_per_year=365), th)
     assert many.status is Status.CRITICAL
+
+
+def test_trade_frequency_counts_trading_days_not_weekends() -> None:
+    """20 fills a day Monday to Friday for three weeks, samples every hour (weekends too):
+    healthy for a weekday market; the same count is a shortfall if every day trades."""
+    monday = 19_996 * DAY  # 2024-09-30, a Monday (day 20_000 is a Friday)
+    stats = EquityStats()
+    for hour in range(21 * 24):
+        ts = monday + hour * 3600.0
+        stats.update(ts, 1e6)
+        day = int(ts // DAY)
+        if elapsed_days(day * DAY, day * DAY + 1, weekdays_only=True) and 2 <= hour % 24 < 22:
+            stats.fill(ts, "X", "buy", qty=1, price=100)
+    th = TradeFrequencyThresholds()
+    weekdays = trade_frequency_rule(stats, Expectations(trades_per_day=20), th)
+    assert stats.trades.fills == 300
+    assert weekdays.evidence["days"] == pytest.approx(15.0)  # the last sample is on a Sunday
+    assert weekdays.status is Status.OK
+    calendar = trade_frequency_rule(
+        stats, Expectations(trades_per_day=20, periods_per_year=365), th
+    )
+    assert calendar.evidence["days"] == pytest.approx(21.0 - 1 / 24)
+    assert calendar.status is Status.CRITICAL
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_elapsed_trading_days_match_numpy_business_days(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        start = float(rng.uniform(19_990, 20_020)) * DAY
+        end = start + float(rng.uniform(0, 40)) * DAY
+        expected = 0.0
+        for day in range(int(start // DAY), int(end // DAY) + 1):
+            overlap = min(end, (day + 1) * DAY) - max(start, day * DAY)
+            if overlap > 0 and np.is_busday(np.datetime64(day, "D")):
+                expected += overlap / DAY
+        assert elapsed_days(start, end, weekdays_only=True) == pytest.approx(expected, abs=1e-9)
 
 
 def test_rules_without_expectations_are_not_applicable() -> None:

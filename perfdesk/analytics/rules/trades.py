@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 from perfdesk.analytics.rules._common import (
     SECONDS_PER_DAY,
     graded,
@@ -98,17 +100,50 @@ def slippage_rule(
     )
 
 
+def elapsed_days(start: float, end: float, *, weekdays_only: bool) -> float:
+    """Days elapsed between two POSIX times (UTC); with `weekdays_only`, Saturdays and
+    Sundays (UTC) do not count, so a weekend adds nothing."""
+    if end <= start:
+        return 0.0
+    if not weekdays_only:
+        return (end - start) / SECONDS_PER_DAY
+    d0, d1 = math.floor(start / SECONDS_PER_DAY), math.floor(end / SECONDS_PER_DAY)
+    if d0 == d1:
+        return (end - start) / SECONDS_PER_DAY if _weekday(d0) else 0.0
+    first = ((d0 + 1) * SECONDS_PER_DAY - start) / SECONDS_PER_DAY if _weekday(d0) else 0.0
+    last = (end - d1 * SECONDS_PER_DAY) / SECONDS_PER_DAY if _weekday(d1) else 0.0
+    return first + _weekdays_between(d0 + 1, d1) + last
+
+
+def _weekday(day: int) -> bool:
+    """Is UTC day number `day` (days since 1970-01-01, a Thursday) Monday to Friday?"""
+    return (day + 3) % 7 < 5
+
+
+def _weekdays_between(a: int, b: int) -> int:
+    """Weekdays among day numbers a ≤ d < b."""
+    weeks, rest = divmod(max(0, b - a), 7)
+    return 5 * weeks + sum(_weekday(a + 7 * weeks + i) for i in range(rest))
+
+
 def trade_frequency_rule(
     stats: EquityStats, exp: Expectations | None, th: TradeFrequencyThresholds
 ) -> RuleResult:
-    """Two-sided Poisson test of the fill count over the elapsed (calendar) time."""
+    """Two-sided Poisson test of the fill count over the elapsed trading time.
+
+    `trades_per_day` is per trading day: with `periods_per_year` below 365 (252, the
+    default) only Monday–Friday (UTC) count, so a weekend without trading is not a
+    shortfall; with 365 or more (markets that trade every day) calendar days count.
+    """
     rate = exp.trades_per_day if exp else None
-    if rate is None:
+    if exp is None or rate is None:
         return not_applicable(TRADE_FREQUENCY, "no expected trades per day", "fills")
     if stats.n_samples == 0:
         return insufficient(TRADE_FREQUENCY, "no live data yet", "fills")
     start = min(stats.first_ts, stats.trades.first_ts or stats.first_ts)
-    days = (max(stats.last_ts, stats.trades.last_ts) - start) / SECONDS_PER_DAY
+    end = max(stats.last_ts, stats.trades.last_ts)
+    weekdays_only = exp.periods_per_year < 365
+    days = elapsed_days(start, end, weekdays_only=weekdays_only)
     if days < th.min_days:
         return insufficient(TRADE_FREQUENCY, f"{days:.2f} of {th.min_days} days observed", "fills")
     mu = rate * days
@@ -121,13 +156,15 @@ def trade_frequency_rule(
         value=float(k),
         limit=mu,
         unit="fills",
-        message=f"{k} fills in {days:.1f} days, {mu:.1f} expected (p={p:.3g})",
+        message=f"{k} fills in {days:.1f} {'trading ' if weekdays_only else ''}days, "
+        f"{mu:.1f} expected (p={p:.3g})",
         since=to_datetime(start) if status.severity >= 2 else None,
         evidence={
             "value": k,
             "limit": mu,
             "expected": mu,
             "days": days,
+            "weekdays_only": weekdays_only,
             "p_value": p,
             "warning_p": th.warning_p,
             "critical_p": th.critical_p,
