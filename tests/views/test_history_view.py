@@ -56,6 +56,10 @@ async def test_first_strategy_loads_and_every_part_is_shown(qtbot, store: Store)
     assert overview.gap.steps()[-1][2] == result.gap.live_return
     assert not view.progress.busy
     assert "1-minute bars" in view.progress.message.text()
+    # The summary is readable and leaves the tabs their room (no scroll arrows).
+    assert view.progress.message.width() > 200
+    bar = view.tabs.tabBar()
+    assert bar.width() >= bar.sizeHint().width()
 
 
 async def test_newest_request_wins(qtbot, store: Store) -> None:
