@@ -170,7 +170,11 @@ def format_value(spec: FieldSpec, value: Any) -> str:
         return str(value)
     if spec.kind is int:
         return str(int(value))
-    return f"{float(value):.10g}"
+    number = float(value)
+    text = f"{number:.10g}"
+    if "e" in text and 1e-10 <= abs(number) < 1e15:  # 2e-05 -> 0.00002: as people type it
+        text = f"{number:.12f}".rstrip("0").rstrip(".")
+    return text
 
 
 def parse_text(spec: FieldSpec, text: str) -> Any:

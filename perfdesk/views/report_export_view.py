@@ -101,15 +101,19 @@ class ExportPanel(QWidget):
 
     def _layout(self, browse: QPushButton) -> None:
         form = QFormLayout()
+        gap = style.current_theme().px("spacing.semantic.sm")
         dates = QHBoxLayout()
+        dates.setSpacing(gap)
         for w in (self.range, QLabel("from"), self.start, QLabel("to (inclusive)"), self.end):
             dates.addWidget(w)
         dates.addStretch(1)
         formats = QHBoxLayout()
+        formats.setSpacing(style.current_theme().px("spacing.semantic.lg"))
         for box in self.formats.values():
             formats.addWidget(box)
         formats.addStretch(1)
         folder = QHBoxLayout()
+        folder.setSpacing(gap)
         folder.addWidget(self.folder, 1)
         folder.addWidget(browse)
         form.addRow("Strategies", self.strategy_list)

@@ -164,7 +164,8 @@ def icon_rules(theme: Theme) -> str:
         log.warning("could not write the style's icons: %s", exc)
         return ""
     return (
-        f"\nQComboBox::down-arrow {{ image: url({chevron}); width: 10px; height: 10px; }}\n"
+        "\nQComboBox::down-arrow, QDateTimeEdit::down-arrow "
+        f"{{ image: url({chevron}); width: 10px; height: 10px; }}\n"
         f"QToolButton::menu-indicator {{ image: url({chevron}); width: 10px; height: 10px; }}\n"
         "QCheckBox::indicator:checked, QAbstractItemView::indicator:checked "
         f"{{ image: url({check}); }}\n"

@@ -27,3 +27,13 @@ def test_measured_values_and_bounds_read_naturally() -> None:
     assert fmt.number(-2.5) == "\u22122.5"
     assert _num(31_622_400.0) == "31,622,400"  # was "3.16224e+07" in the form's help
     assert _num(-1.0) == "\u22121"
+
+
+def test_form_inputs_show_small_numbers_without_exponents() -> None:
+    from perfdesk.domain.thresholds import Thresholds
+    from perfdesk.views.model_schema import describe, format_value
+
+    spec = next(f for g in describe(Thresholds) for f in g.fields if f.key == "sharpe.critical_p")
+    assert format_value(spec, 2e-05) == "0.00002"
+    assert format_value(spec, 0.0002) == "0.0002"
+    assert format_value(spec, 1.5) == "1.5"
