@@ -177,8 +177,17 @@ def _severities(s: sc.Scenario, paths: int, seed: int) -> np.ndarray:
     return np.array([v.status.severity for v in replay(s.live, exp)])
 
 
-def power_study(n: int, paths: int, null_paths: int = 400) -> dict[str, Any]:
-    rng = np.random.default_rng(3)
+EVALUATION_SEEDS = (3, 4)
+"""Scenario and oracle seeds of the reported figures. Design choices and default
+thresholds were chosen on other seeds (`power_study(..., seeds=(103, 104))` and
+(105, 106)), never on these; see docs/validation.md."""
+
+
+def power_study(
+    n: int, paths: int, null_paths: int = 400, seeds: tuple[int, int] = EVALUATION_SEEDS
+) -> dict[str, Any]:
+    """Detection shares on `n` labelled scenarios of each kind (`seeds`: scenarios, oracle)."""
+    rng = np.random.default_rng(seeds[0])
     kinds: tuple[sc.Kind, ...] = ("healthy", "decay", "crash")
     runs: dict[str, list[tuple[sc.Scenario, np.ndarray]]] = {}
     for kind in kinds:
@@ -194,7 +203,8 @@ def power_study(n: int, paths: int, null_paths: int = 400) -> dict[str, Any]:
     out |= _share("decay_flagged_60d_share", [_hit(sev, s.change_day, 60) for s, sev in decays])
     out |= _share("decay_flagged_year_share", [_hit(sev, s.change_day) for s, sev in decays])
     fa_warn = out["healthy_ever_warning_share"]
-    oracle = _oracle_hits([s for s, _ in decays], fa_warn, np.random.default_rng(4), null_paths)
+    oracle_rng = np.random.default_rng(seeds[1])
+    oracle = _oracle_hits([s for s, _ in decays], fa_warn, oracle_rng, null_paths)
     out |= _share("oracle_decay_flagged_60d_share", oracle)
     ours = out["decay_flagged_60d_share"]
     theirs = out["oracle_decay_flagged_60d_share"]

@@ -7,7 +7,7 @@ Probabilities are fractions (0.01 = 1 %).
 
 from __future__ import annotations
 
-from typing import Self
+from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -15,15 +15,27 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 class _Group(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    ORDERED: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(lower, higher) field pairs: when both are set the first must be below the second.
+    The message quotes both field titles (the threshold form marks both fields)."""
 
-def _below(low: float, high: float, low_title: str, high_title: str) -> None:
-    if low >= high:
-        raise ValueError(f"'{low_title}' must be below '{high_title}'")
+    @model_validator(mode="after")
+    def _check_order(self) -> Self:
+        fields = type(self).model_fields
+        for low, high in self.ORDERED:
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and a >= b:
+                raise ValueError(
+                    f"'{fields[low].title or low}' must be below '{fields[high].title or high}'"
+                )
+        return self
 
 
 class DrawdownThresholds(_Group):
     """Live max drawdown against the backtest: model percentiles when a profile exists,
     else a multiple of the expected max drawdown."""
+
+    ORDERED = (("warning_ratio", "critical_ratio"), ("warning_percentile", "critical_percentile"))
 
     warning_ratio: float = Field(
         0.8,
@@ -40,10 +52,10 @@ class DrawdownThresholds(_Group):
         le=10.0,
     )
     warning_percentile: float = Field(
-        0.98,
+        0.99,
         title="Warning percentile",
         description="With a backtest profile: 0.98 = a healthy strategy crosses the warning "
-        "line (which deepens with the strategy's live age) in its first year with chance 2 %.",
+        "line (which deepens with the strategy's live age) in its first year with chance 1 %.",
         gt=0.5,
         lt=1.0,
     )
@@ -55,20 +67,11 @@ class DrawdownThresholds(_Group):
         lt=1.0,
     )
 
-    @model_validator(mode="after")
-    def _warning_below_critical(self) -> Self:
-        _below(self.warning_ratio, self.critical_ratio, "Warning at", "Critical at")
-        _below(
-            self.warning_percentile,
-            self.critical_percentile,
-            "Warning percentile",
-            "Critical percentile",
-        )
-        return self
-
 
 class _PValueGroup(_Group):
     """A test whose p-value warns at `warning_p` and is critical at `critical_p`."""
+
+    ORDERED = (("critical_p", "warning_p"),)
 
     warning_p: float = Field(
         0.01, title="Warning p-value", description="Warn at or below this p-value.", gt=0, lt=1
@@ -77,11 +80,6 @@ class _PValueGroup(_Group):
         0.001, title="Critical p-value", description="Critical at or below.", gt=0, lt=1
     )
 
-    @model_validator(mode="after")
-    def _critical_below_warning(self) -> Self:
-        _below(self.critical_p, self.warning_p, "Critical p-value", "Warning p-value")
-        return self
-
 
 class SharpeThresholds(_PValueGroup):
     """PSR of live daily returns against the backtest Sharpe; MinTRL says "inconclusive".
@@ -89,8 +87,8 @@ class SharpeThresholds(_PValueGroup):
     Checked every day, so the nominal p-values are stricter than a one-off test's.
     """
 
-    warning_p: float = Field(2e-3, title="Warning p-value", gt=0, lt=1)
-    critical_p: float = Field(2e-4, title="Critical p-value", gt=0, lt=1)
+    warning_p: float = Field(2e-4, title="Warning p-value", gt=0, lt=1)
+    critical_p: float = Field(2e-5, title="Critical p-value", gt=0, lt=1)
 
     min_days: int = Field(20, title="Minimum live days", ge=2, le=10_000)
 
@@ -106,6 +104,8 @@ class DistributionThresholds(_PValueGroup):
 class DriftThresholds(_Group):
     """CUSUM / Page-Hinkley: false-alarm probability of a healthy strategy per year."""
 
+    ORDERED = (("critical_false_alarm", "warning_false_alarm"),)
+
     warning_false_alarm: float = Field(
         0.04,
         title="Warning false-alarm rate",
@@ -114,16 +114,6 @@ class DriftThresholds(_Group):
         lt=0.5,
     )
     critical_false_alarm: float = Field(0.01, title="Critical false-alarm rate", gt=0, lt=0.5)
-
-    @model_validator(mode="after")
-    def _critical_below_warning(self) -> Self:
-        _below(
-            self.critical_false_alarm,
-            self.warning_false_alarm,
-            "Critical false-alarm rate",
-            "Warning false-alarm rate",
-        )
-        return self
 
 
 class WinRateThresholds(_PValueGroup):
@@ -135,6 +125,8 @@ class WinRateThresholds(_PValueGroup):
 class SlippageThresholds(_Group):
     """Mean live slippage (bps, positive = worse than expected price) vs expected."""
 
+    ORDERED = (("warning_ratio", "critical_ratio"),)
+
     warning_ratio: float = Field(1.5, title="Warning at (× expected)", gt=0, le=100)
     critical_ratio: float = Field(2.5, title="Critical at (× expected)", gt=0, le=100)
     slack_bps: float = Field(
@@ -145,11 +137,6 @@ class SlippageThresholds(_Group):
         le=1000,
     )
     min_fills: int = Field(20, title="Minimum fills", ge=1, le=1_000_000)
-
-    @model_validator(mode="after")
-    def _warning_below_critical(self) -> Self:
-        _below(self.warning_ratio, self.critical_ratio, "Warning at", "Critical at")
-        return self
 
 
 class TradeFrequencyThresholds(_PValueGroup):
@@ -163,6 +150,8 @@ class TradeFrequencyThresholds(_PValueGroup):
 class DailyLossThresholds(_Group):
     """Today's loss: an absolute limit and/or an improbable loss under the fitted model."""
 
+    ORDERED = (("critical_prob", "warning_prob"), ("warning_loss", "critical_loss"))
+
     warning_loss: float | None = Field(
         None,
         title="Warning daily loss",
@@ -172,22 +161,13 @@ class DailyLossThresholds(_Group):
     )
     critical_loss: float | None = Field(None, title="Critical daily loss", gt=0, le=1)
     warning_prob: float = Field(
-        2e-4,
+        2.5e-4,
         title="Warning probability per day",
         description="With a backtest profile: warn on a daily loss this improbable.",
         gt=0,
         lt=0.5,
     )
     critical_prob: float = Field(1e-5, title="Critical probability per day", gt=0, lt=0.5)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        _below(self.critical_prob, self.warning_prob, "Critical probability", "Warning probability")
-        if self.warning_loss is not None and self.critical_loss is not None:
-            _below(
-                self.warning_loss, self.critical_loss, "Warning daily loss", "Critical daily loss"
-            )
-        return self
 
 
 class Thresholds(_Group):
@@ -198,12 +178,12 @@ class Thresholds(_Group):
     distribution: DistributionThresholds = Field(default_factory=DistributionThresholds)
     cusum: DriftThresholds = Field(
         default_factory=lambda: DriftThresholds(
-            warning_false_alarm=0.04, critical_false_alarm=0.008
+            warning_false_alarm=0.08, critical_false_alarm=0.008
         )
     )
     page_hinkley: DriftThresholds = Field(
         default_factory=lambda: DriftThresholds(
-            warning_false_alarm=0.02, critical_false_alarm=0.005
+            warning_false_alarm=0.005, critical_false_alarm=0.002
         )
     )
     win_rate: WinRateThresholds = Field(default_factory=WinRateThresholds)

@@ -35,7 +35,14 @@ def test_defaults_round_trip() -> None:
             lambda: DriftThresholds(warning_false_alarm=0.01, critical_false_alarm=0.02),
             "'Critical false-alarm rate'",
         ),
-        (lambda: SlippageThresholds(warning_ratio=3, critical_ratio=2), "'Warning at'"),
+        (
+            lambda: SlippageThresholds(warning_ratio=3, critical_ratio=2),
+            r"'Warning at \(× expected\)' must be below 'Critical at \(× expected\)'",
+        ),
+        (
+            lambda: DailyLossThresholds(warning_prob=1e-6),
+            "'Critical probability per day' must be below 'Warning probability per day'",
+        ),
         (
             lambda: DailyLossThresholds(warning_loss=0.05, critical_loss=0.03),
             "'Warning daily loss'",
