@@ -49,7 +49,8 @@ async def test_breaking_strategy_goes_critical_and_every_event_is_stored_once(
         await until(window.banner.isVisible, 5, "the alert banner")
         shown = window.banner.current
         assert shown is not None and shown.severity is Status.CRITICAL
-        assert shown.strategy_id in window.banner.message_label.text()
+        assert "FX carry" in window.banner.message_label.text()  # the strategy's name
+        assert shown.strategy_id in window.banner.message_label.toolTip()  # its id
         published = backend.runtime.published.alerts
         breaking = [a for a in published if a.strategy_id == BREAKING]
         assert any(a.rule == "drawdown" and a.severity is Status.CRITICAL for a in breaking)

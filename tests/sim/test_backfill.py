@@ -190,6 +190,10 @@ async def _collect(store: Store, sim: Simulator, past: dict[str, int]) -> None:
     runtime = Runtime(store, url)
     try:
         await runtime.start()
+        if past:  # warmed up from the stored past: months of days before any new event
+            warmed = runtime.monitor.snapshots()
+            assert set(warmed) == set(sim.strategy_ids)
+            assert all(warmed[s].sharpe is not None for s in sim.strategy_ids)
         await _until(
             lambda: all(sim.last_seq(s) > past.get(s, 0) + 100 for s in sim.strategy_ids),
             "live events past the stored ones",
