@@ -40,12 +40,12 @@ def alert_columns(names: Mapping[str, str]) -> list[Column[Alert]]:
     """The alert table's columns; `names` maps strategy_id -> display name (kept live)."""
     return [
         Column("severity", "Severity", lambda a: a.severity, badge=True, width=100),
-        Column("state", "State", lambda a: a.state.value.capitalize(), width=96),
+        Column("state", "State", lambda a: a.state.value.capitalize(), width=90),
         Column(
             "strategy",
             "Strategy",
             lambda a: names.get(a.strategy_id, a.strategy_id),
-            width=150,
+            width=140,
             extra={"tip": lambda a: a.strategy_id},
         ),
         Column("rule", "Rule", lambda a: RULE_TITLES.get(a.rule, a.rule), width=120),
@@ -54,7 +54,7 @@ def alert_columns(names: Mapping[str, str]) -> list[Column[Alert]]:
             "Started",
             lambda a: a.started_at.timestamp(),
             display=lambda a: fmt.short_time(a.started_at),
-            width=116,
+            width=110,
             extra={"tip": lambda a: fmt.local_time(a.started_at)},
         ),
         Column(
@@ -62,11 +62,11 @@ def alert_columns(names: Mapping[str, str]) -> list[Column[Alert]]:
             "Updated",
             lambda a: a.updated_at.timestamp(),
             display=lambda a: fmt.short_time(a.updated_at),
-            width=116,
+            width=110,
             extra={"tip": lambda a: fmt.local_time(a.updated_at)},
         ),
         Column("episode", "#", lambda a: a.episode, tooltip="Episode (breaches so far)", width=40),
-        Column("handling", "Handling", handling, width=170, extra={"tip": handling}),
+        Column("handling", "Handling", handling, width=140, extra={"tip": handling}),
         Column("message", "Message", lambda a: a.message, extra={"tip": lambda a: a.message}),
     ]
 

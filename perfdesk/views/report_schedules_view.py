@@ -17,7 +17,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from perfdesk.services.report_store import ReportRun, ReportSchedule, describe
-from perfdesk.views import ops
+from perfdesk.views import ops, style
 from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_table import Column, DataTable, RowTableModel
 from perfdesk.views.report_schedule_dialog import ScheduleDialog
@@ -51,12 +51,26 @@ SCHEDULE_COLUMNS: list[Column[dict[str, Any]]] = [
     Column("folder", "Folder", lambda r: r["schedule"].out_dir),
 ]
 
+RUN_STATUS_TOKENS = {
+    "failed": "colors.semantic.status.error",
+    "skipped": "colors.semantic.status.warning",
+}
+"""A failed or skipped run stands out in the list (ok runs in the normal text colour)."""
+
 RUN_COLUMNS: list[Column[ReportRun]] = [
     Column("started", "Started (local)", lambda r: _stamp(r.started_at)),
     Column("for", "Scheduled for", lambda r: _stamp(r.scheduled_for)),
-    Column("status", "Status", lambda r: r.status),
+    Column(
+        "status",
+        "Status",
+        lambda r: r.status,
+        extra={
+            "tip": lambda r: r.error or r.status,
+            "color": lambda r: RUN_STATUS_TOKENS.get(r.status),
+        },
+    ),
     Column("late", "Late", lambda r: "late" if r.late else ""),
-    Column("trigger", "Trigger", lambda r: r.trigger),
+    Column("trigger", "Trigger", lambda r: r.trigger.replace("_", "-")),
     Column("took", "Took", _took),
     Column("error", "Error", lambda r: r.error or ""),
     Column(
@@ -107,10 +121,15 @@ class SchedulesView(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.refresh_button)
+        theme = style.current_theme()
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, theme.px("spacing.semantic.lg"), 0, 0)  # as Export now
+        layout.setSpacing(theme.px("spacing.semantic.md"))
         layout.addLayout(buttons)
         layout.addWidget(self.table, 2)
-        layout.addWidget(QLabel("Runs (newest first)"))
+        runs = QLabel("RUNS (NEWEST FIRST)")
+        runs.setProperty("kind", "caption")
+        layout.addWidget(runs)
         layout.addWidget(self.run_table, 3)
         layout.addWidget(self.status)
         self.new_button.clicked.connect(lambda: self.edit(None))

@@ -171,6 +171,9 @@ def _display(row: Any, column: Column[Any]) -> Any:
 
 
 def _foreground(row: Any, column: Column[Any]) -> Any:
+    if "color" in column.extra:  # extra={"color": row -> token path or None}
+        token = column.extra["color"](row)
+        return style.qcolor(style.current_theme(), token) if token else None
     if not column.pnl:
         return None
     value = column.value(row)
