@@ -272,6 +272,9 @@ async def _sizes(store: Store) -> dict[str, int]:
 
 
 async def _run(rows_1s: int, minutes_1m: int, quick: bool) -> dict[str, Any]:
+    from perfdesk.services.pipeline import tune_gc_for_ingest
+
+    tune_gc_for_ingest()  # the policy of the collector and the app
     tmp = Path(tempfile.mkdtemp(prefix="perfdesk-bench-storage-"))
     server = EmbeddedPostgres(tmp / "db", settings={"shared_buffers": "256MB"})
     try:
