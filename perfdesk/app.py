@@ -9,7 +9,6 @@ PostgreSQL starts in a worker thread; the demo simulator has a loop thread of it
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 import sys
@@ -27,6 +26,7 @@ from perfdesk.domain.snapshot import StorageState, StrategySnapshot
 from perfdesk.services.backend_host import BackendHost, HostedConfig
 from perfdesk.services.bootstrap import Backend
 from perfdesk.services.client_mode import start_client_backend
+from perfdesk.services.pipeline import tune_gc_for_ingest
 from perfdesk.services.secrets import get_secret
 from perfdesk.views import settings_store
 from perfdesk.views.alert_controller import AlertController
@@ -154,7 +154,7 @@ async def _main(app: QApplication, config: AppConfig) -> int:
     window.add_page("reports", "Reports", reports_page, "Ctrl+7")
     window.verification.strategy_selected.connect(reports_page.set_current_strategy)
     window.statusBar().showMessage(backend.description)
-    QTimer.singleShot(1000, _freeze_startup_heap)
+    QTimer.singleShot(1000, tune_gc_for_ingest)  # frozen start-up heap, fewer full passes
     if config.screenshot is not None:
         _schedule_screenshot(window, config.screenshot, config.screenshot_after_s)
     await closed.wait()
@@ -173,14 +173,6 @@ async def _start_backend(host: BackendHost, config: AppConfig) -> Backend:
     return await host.start(
         config.dsn, config.engine_url, demo=config.demo, token=token, ca_file=config.ca_file
     )
-
-
-def _freeze_startup_heap() -> None:
-    """Move every object alive after start-up out of the cyclic collector's reach: a full
-    collection would otherwise walk the whole Qt/pyqtgraph/pydantic heap, a ~120 ms
-    stall of the GUI thread every few seconds (measured by `perfdesk bench gui`)."""
-    gc.collect()
-    gc.freeze()
 
 
 def _set_theme(app: QApplication, settings: QSettings, key: str) -> None:

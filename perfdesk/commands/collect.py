@@ -107,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
 async def _collect(args: argparse.Namespace) -> int:
     from perfdesk.services.collector import Collector
     from perfdesk.services.collector_lock import CollectorLockError
+    from perfdesk.services.pipeline import tune_gc_for_ingest
 
     if not args.engine_url:
         log.error("no engine configured: pass --engine-url or set PERFDESK_ENGINE_URL")
@@ -115,6 +116,7 @@ async def _collect(args: argparse.Namespace) -> int:
     async with _database(args.dsn) as dsn:
         try:
             collector = await Collector.start(_config(args, dsn))
+            tune_gc_for_ingest()  # frozen start-up heap, fewer full GC passes per event
         except CollectorLockError as exc:
             log.error("refusing to start: %s", exc)
             return EXIT_LOCKED
