@@ -279,7 +279,8 @@ class EngineClient:
                 await self._deliver_many([item])
 
     def _accept(self, event: DataEvent) -> bool:
-        """Seq bookkeeping: False for a duplicate; counts gaps. Loop thread only."""
+        """Seq bookkeeping: False for a duplicate; counts gaps (the caller counts the
+        accepted events). Loop thread only."""
         sid, seq = event.strategy_id, event.seq
         last = self._last.get(sid, 0)
         if seq <= last:
@@ -290,16 +291,25 @@ class EngineClient:
             self.stats.missing += seq - last - 1
             log.warning("%s: gap, seqs %d..%d never arrived", sid, last + 1, seq - 1)
         self._last[sid] = seq
-        self.stats.events += 1
         return True
 
     async def _deliver(self, event: DataEvent) -> None:
         if self._accept(event):
+            self.stats.events += 1
             await self._call(self.handler.on_event(event))
 
     async def _deliver_many(self, events: Sequence[DataEvent]) -> None:
         """A batch's fresh events: one `on_events` call if the handler has it."""
-        fresh = [e for e in events if self._accept(e)]
+        last = self._last
+        fresh: list[DataEvent] = []
+        for event in events:  # the usual case inline: the next seq of its strategy
+            sid, seq = event.strategy_id, event.seq
+            if seq == last.get(sid, 0) + 1:
+                last[sid] = seq
+                fresh.append(event)
+            elif self._accept(event):  # duplicates and gaps are counted there
+                fresh.append(event)
+        self.stats.events += len(fresh)
         if not fresh:
             return
         on_events = getattr(self.handler, "on_events", None)

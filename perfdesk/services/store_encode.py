@@ -90,7 +90,9 @@ def encode(events: Sequence[DataEvent]) -> EncodedBatch:
                 statuses.append((ev.strategy_id, ev.seq, ev.ts, str(ev.status), ev.reason))
     index: dict[str, int] = {}
     if equity:
-        eq_code = np.array([index.setdefault(e.strategy_id, len(index)) for e in equity], np.int64)
+        sids = [e.strategy_id for e in equity]
+        index = {s: i for i, s in enumerate(dict.fromkeys(sids))}
+        eq_code = np.fromiter(map(index.__getitem__, sids), np.int64, len(sids))
         eq_seq = np.array([e.seq for e in equity], dtype=np.int64)
         eq_ts = _pg_microseconds([e.ts for e in equity])
         eq_values = np.empty((len(equity), 4), dtype=np.float64)
@@ -137,7 +139,8 @@ def _pg_microseconds(stamps: list[datetime]) -> np.ndarray:
     pydantic's TzInfo(0), whose `utcoffset` is a slow call): then the calendar fields
     are the UTC time and are read directly. Any other offset takes the exact slow path.
     """
-    zones = {id(z): z for z in [t.tzinfo for t in stamps]}
+    tzinfos = [t.tzinfo for t in stamps]
+    zones = dict(zip(map(id, tzinfos), tzinfos, strict=True))
     if any(z is None or z.utcoffset(None) != _ZERO for z in zones.values()):
         return np.fromiter(((t - PG_EPOCH) // _US for t in stamps), np.int64, len(stamps))
     days = np.array([t.toordinal() for t in stamps], dtype=np.int64) - _PG_EPOCH_ORDINAL

@@ -84,11 +84,14 @@ class _Buffer:
     """Bounded FIFO of events for one producer side and one consumer task.
 
     Cheaper than asyncio.Queue per event (a deque and two Events): `put_many` moves a
-    whole frame batch in one step, waiting only while the buffer is full.
+    whole frame batch in one step (kept as one chunk, a copy of the caller's slice),
+    waiting only while the buffer is full; `take` joins whole chunks.
     """
 
     def __init__(self, maxsize: int) -> None:
-        self._items: deque[DataEvent] = deque()
+        self._chunks: deque[list[DataEvent]] = deque()
+        self._head = 0  # events of _chunks[0] already taken
+        self._len = 0
         self._max = maxsize
         self._not_empty = asyncio.Event()
         self._not_full = asyncio.Event()
@@ -96,17 +99,18 @@ class _Buffer:
         self.stopping = False
 
     def __len__(self) -> int:
-        return len(self._items)
+        return self._len
 
     async def put_many(self, events: Sequence[DataEvent]) -> None:
         i = 0
         while i < len(events):
-            while len(self._items) >= self._max:
+            while self._len >= self._max:
                 self._not_full.clear()
                 await self._not_full.wait()
-            room = self._max - len(self._items)
-            self._items.extend(events[i : i + room])
-            i += room
+            part = list(events[i : i + self._max - self._len])
+            self._chunks.append(part)
+            self._len += len(part)
+            i += len(part)
             self._not_empty.set()
 
     def stop(self) -> None:
@@ -115,7 +119,7 @@ class _Buffer:
 
     async def wait(self, limit_s: float | None) -> bool:
         """Wait until there is something to take (or stop); False on timeout."""
-        if self._items or self.stopping:
+        if self._len or self.stopping:
             return True
         self._not_empty.clear()
         try:
@@ -125,9 +129,21 @@ class _Buffer:
         return True
 
     def take(self, n: int) -> list[DataEvent]:
-        items = self._items
-        batch = [items.popleft() for _ in range(min(n, len(items)))]
-        if len(items) < self._max:
+        """Up to n events, oldest first."""
+        batch: list[DataEvent] = []
+        chunks = self._chunks
+        while len(batch) < n and chunks:
+            chunk, head = chunks[0], self._head
+            want = n - len(batch)
+            if len(chunk) - head <= want:
+                batch.extend(chunk[head:] if head else chunk)
+                chunks.popleft()
+                self._head = 0
+            else:
+                batch.extend(chunk[head : head + want])
+                self._head = head + want
+        self._len -= len(batch)
+        if self._len < self._max:
             self._not_full.set()
         return batch
 

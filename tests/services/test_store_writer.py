@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import random
 
 from perfdesk.bench.storage import synthetic_events
 from perfdesk.domain.events import EquityEvent
 from perfdesk.services.store import Store
-from perfdesk.services.store_writer import StoreWriter
+from perfdesk.services.store_writer import StoreWriter, _Buffer
 
 
 async def test_everything_put_is_written_once(store: Store) -> None:
@@ -60,3 +61,21 @@ async def test_rejected_rows_are_dead_lettered_and_the_rest_written(store: Store
     assert (writer.stats.written, writer.stats.dead_lettered) == (5, 1)
     [letter] = await store.dead_letters()
     assert "small_equity" in letter.reason and b'"seq":6' in letter.raw
+
+
+async def test_buffer_keeps_fifo_order_across_chunks_and_partial_takes() -> None:
+    events = list(synthetic_events("b", 1000, fill_every=0))
+    rng = random.Random(4)
+    buffer = _Buffer(maxsize=10_000)
+    i = 0
+    while i < len(events):
+        n = rng.randint(1, 40)
+        await buffer.put_many(events[i : i + n])
+        i += n
+    taken: list[object] = []
+    while len(buffer):
+        before = len(buffer)
+        batch = buffer.take(rng.randint(1, 60))
+        assert len(buffer) == before - len(batch) and batch
+        taken += batch
+    assert taken == events
