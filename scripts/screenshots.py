@@ -3,7 +3,7 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--theme dark|light|both]
 
 Writes dashboard, verification, thresholds (with a "test against history" result),
-strategy-setup, alerts and settings[-light].png. Uses the synthetic SampleSource (no
+strategy-setup, alerts, alert-settings and settings[-light].png. Uses the synthetic SampleSource (no
 engine, no database), an in-memory threshold store and a synthetic replay, so the images
 are reproducible; `perfdesk demo --screenshot` shows the same window with live data.
 History and Reports: scripts/history_screenshot.py, scripts/report_page_screenshot.py
@@ -28,9 +28,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
 from perfdesk.analytics.history_types import FiredAlert, ReplaySummary, ThresholdTest
-from perfdesk.domain.alerts import AlertChange, AlertHistoryEntry, AlertState
+from perfdesk.domain.alerts import AlertChange, AlertHistoryEntry, AlertSettings, AlertState
 from perfdesk.domain.status import Status
 from perfdesk.domain.thresholds import Thresholds
+from perfdesk.services.store_config import SavedAlertSettings
 from perfdesk.views.alert_log_view import AlertLogView
 from perfdesk.views.backtest_job import run_import
 from perfdesk.views.main_window import MainWindow
@@ -100,7 +101,7 @@ class SampleHistory:
         equity = 1e6 * np.cumprod(1 + rng.normal(0.0004, 0.009, days))
         equity[120:140] *= np.linspace(1.0, 0.93, 20)
         equity[140:] *= 0.93
-        months = tuple(f"2026-{m:02d}" for m in range(1, 7))
+        months = tuple(sorted({datetime.fromtimestamp(x, UTC).strftime("%Y-%m") for x in t}))
 
         def summary(fired_days: list[tuple[int, str, Status]]) -> ReplaySummary:
             fired = tuple(
@@ -109,7 +110,7 @@ class SampleHistory:
             )
             per_month: dict[str, dict[str, int]] = {}
             for a in fired:
-                month = months[min(5, int((a.ts - t0) // (30.4 * 86_400)))]
+                month = datetime.fromtimestamp(a.ts, UTC).strftime("%Y-%m")
                 per_month.setdefault(month, {}).setdefault(a.severity.value, 0)
                 per_month[month][a.severity.value] += 1
             return ReplaySummary(t, tuple(Status.OK for _ in t), fired, per_month)
@@ -122,6 +123,28 @@ class SampleHistory:
         )  # fmt: skip
         kept = (draft, saved)[: len(sets)]
         return ThresholdTest("strat-02", "Mean-rev NQ", t, equity, months, kept)
+
+
+class SampleAlertSettings:
+    """An AlertSettingsStore with two stored versions (no database)."""
+
+    def __init__(self) -> None:
+        now = datetime.now(UTC)
+        first = AlertSettings(for_warning_s=10.0)
+        second = first.model_copy(update={"keep_firing_s": 120.0, "recovery_margin": 0.05})
+        self.versions = [
+            SavedAlertSettings(1, first, "risk", now - timedelta(days=12), "desk standard"),
+            SavedAlertSettings(2, second, "ann", now - timedelta(hours=3), "fewer flaps"),
+        ]
+
+    async def load(self) -> SavedAlertSettings:
+        return self.versions[-1]
+
+    async def save(self, settings: AlertSettings, who: str, comment: str | None) -> object:
+        raise NotImplementedError
+
+    async def history(self) -> list[SavedAlertSettings]:
+        return list(reversed(self.versions))
 
 
 async def alert_history(fingerprint: str) -> list[AlertHistoryEntry]:
@@ -189,6 +212,11 @@ async def shoot(suffix: str, folder: Path) -> None:
     alerts.select(alerts.model.row_at(0).fingerprint)
     await settle(15)
     await save(window, f"alerts{suffix}.png")
+    alerts.timing_store = SampleAlertSettings  # type: ignore[assignment]
+    dialog = alerts.open_timing_settings()
+    await settle(15)
+    await save(dialog, f"alert-settings{suffix}.png")
+    dialog.close()
     window.show_page("settings")
     await save(window, f"settings{suffix}.png")
     window.close()

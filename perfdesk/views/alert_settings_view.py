@@ -19,7 +19,15 @@ from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from perfdesk.domain.alerts import AlertSettings
 from perfdesk.services.store_config import SavedAlertSettings
@@ -117,7 +125,7 @@ VERSION_COLUMNS: tuple[Column[VersionRow], ...] = (
         "When",
         lambda r: r.saved.at.timestamp() if r.saved.at else 0.0,
         display=lambda r: fmt.short_time(r.saved.at),
-        width=100,
+        width=112,
         extra={"tip": lambda r: fmt.local_time(r.saved.at)},
     ),
     Column("who", "Who", lambda r: r.saved.who or "", width=70),
@@ -160,7 +168,17 @@ class AlertSettingsPanel(QWidget):
         about.setProperty("kind", "muted")
         about.setWordWrap(True)
         box.addWidget(about)
-        box.addWidget(self.form)
+        # The form scrolls when the window is short (its wrapped help texts are never cut).
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget()
+        body.setObjectName("ScrollBody")
+        inner = QVBoxLayout(body)
+        inner.setContentsMargins(0, 0, theme.px("spacing.semantic.sm"), 0)
+        inner.addWidget(self.form)
+        scroll.setWidget(body)
+        box.addWidget(scroll, 5)
         row = QHBoxLayout()
         self.comment = QLineEdit()
         self.comment.setPlaceholderText("Why (kept with the version, optional)")
@@ -182,8 +200,8 @@ class AlertSettingsPanel(QWidget):
         self.version_table = DataTable(self.versions)
         self.version_table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.version_table.set_empty_text("Never saved: the built-in defaults are in force.")
-        self.version_table.setMinimumHeight(120)
-        box.addWidget(self.version_table, 1)
+        self.version_table.setMinimumHeight(110)
+        box.addWidget(self.version_table, 2)  # a few versions; the form needs the room
         self.revert_button = Button(
             "Load selected version",
             "secondary",
@@ -331,4 +349,4 @@ class AlertSettingsDialog(QDialog):
         close = Button("Close", "secondary")
         close.clicked.connect(self.accept)
         box.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
-        self.resize(820, 720)
+        self.resize(860, 800)

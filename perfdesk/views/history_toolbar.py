@@ -150,7 +150,7 @@ class ElidedLabel(QLabel):
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
-        return QSize(min(hint.width(), 420), hint.height())
+        return QSize(min(hint.width(), 640), hint.height())
 
     def _elide(self) -> None:
         shown = self.fontMetrics().elidedText(

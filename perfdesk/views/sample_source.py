@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from perfdesk.domain.alerts import Alert, AlertState
-from perfdesk.domain.snapshot import StrategySnapshot
+from perfdesk.domain.snapshot import StorageState, StrategySnapshot
 from perfdesk.domain.status import FeedState, Status, StrategyState
 from perfdesk.domain.verdict import RuleResult, Verdict
 
@@ -226,3 +226,7 @@ class SampleSource:
 
     def active_alerts(self) -> list[Alert]:
         return list(self._alerts)
+
+    def storage(self) -> StorageState:
+        """The database is fine in the sample (the status bar shows "● Database")."""
+        return StorageState(db_available=True, spooled=0, pending=12)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from perfdesk.analytics.history_types import ReplaySummary, ThresholdTest
 from perfdesk.domain.status import Status
@@ -99,6 +99,10 @@ class ThresholdBacktest(QWidget):
         self.chart.setMinimumHeight(110)
         self.per_month = AlertsPerMonthChart()
         self.per_month.setMinimumHeight(70)
+        # pyqtgraph asks for 480 px; in a scroll area that would always scroll. Take the room
+        # there is (at least the minimum) instead.
+        for chart in (self.chart, self.per_month):
+            chart.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.panels = (
             Panel("Equity — ▼ where the draft rules would have fired", self.chart),
             Panel("Alerts per month (draft rules)", self.per_month),

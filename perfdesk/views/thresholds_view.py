@@ -177,7 +177,7 @@ class ThresholdsView(QWidget):
         self.side_splitter.addWidget(scroll)
         self.side_splitter.setStretchFactor(0, 2)
         self.side_splitter.setStretchFactor(1, 3)
-        self.side_splitter.setSizes([190, 600])  # a few versions; the test needs the room
+        self.side_splitter.setSizes([230, 560])  # a few versions; the test needs the room
         return self.side_splitter
 
     def _versions_panel(self) -> QWidget:
