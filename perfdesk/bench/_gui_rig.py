@@ -1,11 +1,17 @@
-"""The pieces `bench gui` drives: window + monitor, feeder, lag probe, keystroke probe."""
+"""The pieces `bench gui` drives: window, backend thread, feeder, lag and keystroke probes.
+
+As in the app, the live monitor, the feeder, validation (every 0.25 s) and the
+publisher (every 0.05 s) run on a backend loop thread; the window only reads the
+published snapshots on its own timer. The GUI thread shares the process (and the
+GIL) with that backend, as it does in the app.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -18,7 +24,9 @@ from perfdesk.domain.events import EquityEvent, StrategyInfo
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import FeedState, StrategyState
+from perfdesk.services.loop_thread import LoopThread
 from perfdesk.services.monitor import LiveMonitor
+from perfdesk.services.pipeline import tune_gc_for_ingest
 from perfdesk.views.main_window import MainWindow
 from perfdesk.views.repositories import MemoryThresholdRepository
 from perfdesk.views.style import apply_theme
@@ -28,22 +36,18 @@ BATCH_S = 0.005
 MAX_BATCH = 1500  # events per loop turn at most (~20 ms), like a bounded socket read
 
 
-def freeze_startup_heap() -> None:
-    """What the app does once its window is up: move every object alive after start-up
-    out of the collector's reach (gc.freeze). Without it a full (generation-2) collection
-    walks the whole Qt/pyqtgraph/pydantic heap: a ~120 ms stall of the GUI thread."""
-    gc.collect()
-    gc.freeze()
+VALIDATE_S = 0.25
+PUBLISH_S = 0.05
 
 
-class MonitorSource:
-    """What the window pulls: the live monitor's snapshots (no alerts in this bench)."""
+class PublishedSource:
+    """What the window pulls: the snapshots the backend last published (no alerts here)."""
 
-    def __init__(self, monitor: LiveMonitor) -> None:
-        self.monitor = monitor
+    def __init__(self) -> None:
+        self.published: dict[str, StrategySnapshot] = {}
 
     def snapshots(self) -> dict[str, StrategySnapshot]:
-        return self.monitor.snapshots()
+        return self.published
 
     def active_alerts(self) -> list[Alert]:
         return []
@@ -67,8 +71,11 @@ class _PaintWatch(QObject):
 class Rig:
     def __init__(self, strategies: int) -> None:
         self.ids = [f"bench-{i:02d}" for i in range(strategies)]
-        self.monitor = LiveMonitor()
+        self.monitor = LiveMonitor()  # backend thread only
         self.monitor.set_feed(FeedState.LIVE)
+        self.source = PublishedSource()
+        self.backend = LoopThread("bench-backend")
+        self._backend_tasks: list[asyncio.Task[None]] = []
         self.window: MainWindow | None = None
         self.form: ThresholdsView | None = None
         self.frames = 0
@@ -78,21 +85,12 @@ class Rig:
         self.frame_wall_ms: list[float] = []
         self.frame_cpu_ms: list[float] = []
         self.refresh_hz = 15
-        self._validate = QTimer()
-        self._validate.setInterval(250)
-        self._validate.timeout.connect(self._validate_now)
         self._equity = np.full(strategies, 1e6)
         self._rng = np.random.default_rng(1)
         self._t0 = datetime.now(UTC) - timedelta(hours=6)
 
-    def _validate_now(self) -> None:
-        self.monitor.validate()
-
-    async def start(self) -> None:
-        app = QApplication.instance()
-        if app is None:
-            raise RuntimeError("bench gui needs a QApplication")
-        apply_theme(app, "dark")
+    async def _start_backend(self) -> None:
+        """On the backend loop: the strategies, then validation and publishing tasks."""
         for sid in self.ids:
             info = StrategyInfo(
                 strategy_id=sid,
@@ -101,16 +99,41 @@ class Rig:
                 expectations=Expectations(max_drawdown=0.1),
             )
             self.monitor.on_strategy(info)
-        self.window = MainWindow(MonitorSource(self.monitor), refresh_hz=self.refresh_hz)
+        self.source.published = self.monitor.snapshots()
+        self._backend_tasks = [
+            asyncio.ensure_future(self._every(VALIDATE_S, self.monitor.validate)),
+            asyncio.ensure_future(self._every(PUBLISH_S, self._publish)),
+        ]
+
+    def _publish(self) -> None:
+        self.source.published = self.monitor.snapshots()  # one reference swap
+
+    @staticmethod
+    async def _every(seconds: float, fn: Callable[[], object]) -> None:
+        while True:
+            fn()
+            await asyncio.sleep(seconds)
+
+    async def _stop_backend(self) -> None:
+        for task in self._backend_tasks:
+            task.cancel()
+        await asyncio.gather(*self._backend_tasks, return_exceptions=True)
+
+    async def start(self) -> None:
+        app = QApplication.instance()
+        if app is None:
+            raise RuntimeError("bench gui needs a QApplication")
+        apply_theme(app, "dark")
+        await self.backend.acall(self._start_backend())
+        self.window = MainWindow(self.source, refresh_hz=self.refresh_hz)
         self.window.resize(2560, 1440)
         self.window.show()
         self.window.timer.timeout.connect(self._count_frame)
         self.form = ThresholdsView(MemoryThresholdRepository(), "bench")
         self.form.resize(1200, 800)
         self.form.show()
-        self._validate.start()
         await asyncio.sleep(0.5)
-        freeze_startup_heap()
+        tune_gc_for_ingest()  # what the app does once its window is up
 
     def _count_frame(self) -> None:
         """Timer slot, before this frame's refresh: record the previous frame's cost."""
@@ -147,7 +170,11 @@ class Rig:
         return lags[1:]
 
     async def feed(self, rate: float, seconds: float) -> tuple[int, float]:
-        """Deliver `rate` events/s (round-robin over strategies) for `seconds`."""
+        """Deliver `rate` events/s (round-robin over strategies) for `seconds`, on the
+        backend thread (`event_cpu_s` is that thread's CPU time for the events)."""
+        return await self.backend.acall(self._feed(rate, seconds))
+
+    async def _feed(self, rate: float, seconds: float) -> tuple[int, float]:
         start = time.perf_counter()
         sent = 0
         seq = dict.fromkeys(self.ids, 0)
@@ -200,7 +227,8 @@ class Rig:
         return out
 
     def close(self) -> None:
-        self._validate.stop()
+        self.backend.call(self._stop_backend())
+        self.backend.close()
         if self.window is not None:
             self.window.close()
         if self.form is not None:
