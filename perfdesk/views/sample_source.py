@@ -153,7 +153,7 @@ class SampleSource:
             RuleResult(
                 rule="win_rate",
                 status=Status.INSUFFICIENT_DATA if s.verdict_kind == "stale" else Status.OK,
-                message="Win rate 54 % vs expected 55 % (binomial)",
+                message="Win rate 54% vs expected 55% (binomial)",
                 value=54.0,
                 limit=48.0,
                 unit="%",

@@ -99,6 +99,7 @@ class StrategySetupView(QWidget):
         self.repository = repository
         self.who = who
         self.preview: BacktestPreview | None = None
+        self._names: dict[str, str] = {}
         self.stored: Expectations | None = None
         """What is stored for the selected strategy (None: nothing, or not loaded yet)."""
         self._stored_for: str | None = None
@@ -226,10 +227,15 @@ class StrategySetupView(QWidget):
         return row
 
     def set_strategies(self, names: dict[str, str]) -> None:
+        """Live strategies (id -> name): ids in the (editable) box, the name in its tooltip."""
+        self._names.update(names)
         known = {self.strategy_combo.itemData(i) for i in range(self.strategy_combo.count())}
-        for sid, _name in sorted(names.items()):
+        for sid, name in sorted(names.items()):
             if sid not in known:
                 self.strategy_combo.addItem(sid, sid)
+                self.strategy_combo.setItemData(
+                    self.strategy_combo.count() - 1, name, Qt.ItemDataRole.ToolTipRole
+                )
 
     def load_stored(self) -> None:
         """Fetch the selected strategy's stored expectations into the form (newest wins)."""
@@ -260,7 +266,8 @@ class StrategySetupView(QWidget):
                 value = kept.get(key)
                 field.input.setPlaceholderText("off" if value is None else f"{value:g} · stored")
         if self.preview is None:
-            self.stage_label.setText(_stored_summary(sid, stored))
+            name = self._names.get(sid)
+            self.stage_label.setText(_stored_summary(f"{name} ({sid})" if name else sid, stored))
         self._update_actions()
 
     @property

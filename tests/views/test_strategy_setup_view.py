@@ -95,7 +95,7 @@ async def test_declaring_a_value_later_keeps_the_stored_backtest_profile(qtbot, 
     view.strategy_combo.setCurrentIndex(view.strategy_combo.findData("s1"))
     view.load_stored()
     await until(lambda: view.stored is not None)
-    assert "a backtest profile of" in view.stage_label.text()
+    assert view.stage_label.text().startswith("Stored for Momentum (s1): a backtest profile of")
     sharpe = view.declared.fields["sharpe"]
     assert sharpe.text == "" and "stored" in sharpe.input.placeholderText()
     assert "stored backtest profile (kept)" in view.state_label.text()
