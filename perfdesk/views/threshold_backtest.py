@@ -95,22 +95,27 @@ class ThresholdBacktest(QWidget):
         self.summary.setProperty("kind", "muted")
         self.summary.setWordWrap(True)
         box.addWidget(self.summary)
-        self.chart = EquityChart()
-        self.chart.setMinimumHeight(110)
-        self.per_month = AlertsPerMonthChart()
-        self.per_month.setMinimumHeight(70)
-        # pyqtgraph asks for 480 px; in a scroll area that would always scroll. Take the room
-        # there is (at least the minimum) instead.
-        for chart in (self.chart, self.per_month):
-            chart.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
-        self.panels = (
-            Panel("Equity — ▼ where the draft rules would have fired", self.chart),
-            Panel("Alerts per month (draft rules)", self.per_month),
-        )
-        for panel, stretch in zip(self.panels, (3, 2), strict=True):
-            panel.hide()  # no empty axes before the first test
-            box.addWidget(panel, stretch)
-        box.addStretch(0)
+        self._box = box
+        self.chart: EquityChart | None = None
+        self.per_month: AlertsPerMonthChart | None = None
+        """Built with the first result: no empty axes before a test, and a form page that is
+        never tested costs no plot widgets (two per Thresholds page)."""
+
+    def _charts(self) -> tuple[EquityChart, AlertsPerMonthChart]:
+        if self.chart is None or self.per_month is None:
+            self.chart = EquityChart()
+            self.chart.setMinimumHeight(110)
+            self.per_month = AlertsPerMonthChart()
+            self.per_month.setMinimumHeight(70)
+            # pyqtgraph asks for 480 px; in a scroll area that would always scroll. Take
+            # the room there is (at least the minimum) instead.
+            for chart in (self.chart, self.per_month):
+                chart.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+            self._box.addWidget(
+                Panel("Equity — ▼ where the draft rules would have fired", self.chart), 3
+            )
+            self._box.addWidget(Panel("Alerts per month (draft rules)", self.per_month), 2)
+        return self.chart, self.per_month
 
     def set_source(self, source: HistorySource) -> None:
         """Attach the history source (the backend starts after the window is built)."""
@@ -176,11 +181,10 @@ class ThresholdBacktest(QWidget):
 
     def show_result(self, result: ThresholdTest) -> None:
         self.result = result
-        for panel in self.panels:
-            panel.show()
         draft = result.summaries[0]
-        self.chart.show_series(result.t, result.equity, draft)
-        self.per_month.show_replay(draft, list(result.months))
+        chart, per_month = self._charts()
+        chart.show_series(result.t, result.equity, draft)
+        per_month.show_replay(draft, list(result.months))
         months = len(result.months)
         text = f"Draft: {describe(draft, months)} over {months} months"
         if first := first_alert(draft):
