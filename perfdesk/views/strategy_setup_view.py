@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -165,7 +166,9 @@ class StrategySetupView(QWidget):
             editor.setPlaceholderText("strategy id")
         self.strategy_combo.currentTextChanged.connect(lambda _t: self._update_actions())
         # Picking a strategy (or finishing typing one) shows what is stored for it.
-        self.strategy_combo.activated.connect(lambda _i: self.load_stored())
+        self.strategy_combo.currentIndexChanged.connect(
+            lambda _i: self.load_stored() if self.isVisible() else None
+        )
         if editor is not None:
             editor.editingFinished.connect(self.load_stored)
         row.addWidget(title)
@@ -236,6 +239,10 @@ class StrategySetupView(QWidget):
                 self.strategy_combo.setItemData(
                     self.strategy_combo.count() - 1, name, Qt.ItemDataRole.ToolTipRole
                 )
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.load_stored()  # the strategy picked while the page was hidden
 
     def load_stored(self) -> None:
         """Fetch the selected strategy's stored expectations into the form (newest wins)."""
@@ -398,18 +405,36 @@ class StrategySetupView(QWidget):
         )
 
     def save(self) -> None:
-        value = self.expectations()
+        declared = self.declared.value()
         sid = self.strategy_id
-        if value is None or not sid:
+        if not isinstance(declared, Expectations) or not sid:
             return
         self.save_button.setEnabled(False)
         self.state_label.setText("Saving…")
         ops.run(
-            self.repository.save_expectations(sid, value, self.who),
+            self._save(sid, declared, self._declared_values(), self.preview),
             owner=self,
             on_success=lambda _r: self._saved(sid),
             on_failure=self._save_failed,
         )
+
+    async def _save(
+        self,
+        sid: str,
+        declared: Expectations,
+        values: dict[str, float | None],
+        preview: BacktestPreview | None,
+    ) -> object:
+        """Declared values onto the imported backtest, else onto what is stored NOW (read
+        here, not from the page: a stored profile is never dropped, even when the page had
+        not loaded it yet)."""
+        base = preview.expectations if preview else await self.repository.load_expectations(sid)
+        value = (
+            base.model_copy(update=values | {"periods_per_year": declared.periods_per_year})
+            if base is not None
+            else declared
+        )
+        return await self.repository.save_expectations(sid, value, self.who)
 
     def _saved(self, sid: str) -> None:
         self.state_label.setText(f"Saved expectations for {sid}")

@@ -105,3 +105,32 @@ async def test_declaring_a_value_later_keeps_the_stored_backtest_profile(qtbot, 
     after = await repo.load_expectations("s1")
     assert after is not None and after.slippage_bps == 2.0
     assert after.profile == before.profile and after.sharpe == before.sharpe
+
+
+async def test_saving_before_the_stored_values_were_shown_keeps_the_profile(
+    qtbot, tmp_path
+) -> None:
+    """The save reads what is stored itself: a page that never showed the stored values
+    (hidden, or still loading) does not drop the stored backtest profile either."""
+    repo = MemoryThresholdRepository()
+    first = StrategySetupView(repo, who="ann")
+    qtbot.addWidget(first)
+    csv = tmp_path / "bt.csv"
+    _write_backtest(csv)
+    first.strategy_combo.setEditText("s1")
+    first.start_import(csv)
+    await until(lambda: first.preview is not None, limit_s=60)
+    first.save()
+    await until(lambda: first.state_label.text() == "Saved expectations for s1")
+    before = await repo.load_expectations("s1")
+
+    hidden = StrategySetupView(repo, who="bob")
+    qtbot.addWidget(hidden)
+    hidden.set_strategies({"s1": "Momentum"})  # picked while hidden: nothing loaded
+    assert hidden.stored is None and hidden.strategy_id == "s1"
+    hidden.declared.fields["win_rate"].set_text("0.6")
+    hidden.save()
+    await until(lambda: hidden.state_label.text() == "Saved expectations for s1")
+    after = await repo.load_expectations("s1")
+    assert after is not None and before is not None
+    assert after.win_rate == 0.6 and after.profile == before.profile
