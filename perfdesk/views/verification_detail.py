@@ -97,7 +97,9 @@ class VerificationDetail(QWidget):
         self.history_model = RowTableModel(HISTORY_COLUMNS, key=_history_key)
         self.history_table = DataTable(self.history_model)
         self.evidence_table.set_empty_text("Select a strategy above to see each rule's evidence.")
-        self.history_table.set_empty_text("No verdict changes seen for it in this session yet.")
+        self.history_table.set_empty_text(
+            "No verdict changes for the selected strategy in this session yet."
+        )
         self.history_table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         for caption, table, stretch in (
             ("Rule evidence", self.evidence_table, 3),

@@ -78,7 +78,7 @@ class VerificationRow:
 
 
 BASE_COLUMNS: tuple[Column[VerificationRow], ...] = (
-    Column("name", "Strategy", lambda r: r.name, width=170, extra={"tip": lambda r: r.strategy_id}),
+    Column("name", "Strategy", lambda r: r.name, width=190, extra={"tip": lambda r: r.strategy_id}),
     Column("status", "Verdict", lambda r: r.status, badge=True, width=104),
     # rule columns are inserted here (RULES_AT), one per rule, as rules appear
     Column(
