@@ -104,9 +104,9 @@ def metrics_model(parent: QObject | None = None) -> RowTableModel[MetricRow]:
         return lambda r: FORMATS[r.key](getattr(r, attr))
 
     columns = [
-        Column[MetricRow]("metric", "Metric", lambda r: r.label, width=140),
+        Column[MetricRow]("metric", "Metric", lambda r: r.label, width=150),
         Column[MetricRow]("live", "Live", lambda r: _sortable(r.live), align=RIGHT,
-                          display=shown("live"), width=100),  # fits a date
+                          display=shown("live"), width=96),  # fits a date
         Column[MetricRow]("backtest", "Backtest", lambda r: _sortable(r.backtest), align=RIGHT,
                           display=shown("backtest")),
     ]  # fmt: skip

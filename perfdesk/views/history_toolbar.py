@@ -135,6 +135,7 @@ class ElidedLabel(QLabel):
         self.full_text = text
         self.setToolTip(text)
         super().setText(text)
+        self.updateGeometry()  # the size hint follows the full text
         self._elide()
 
     def text(self) -> str:
@@ -149,8 +150,10 @@ class ElidedLabel(QLabel):
         return QSize(0, super().minimumSizeHint().height())
 
     def sizeHint(self) -> QSize:
+        """The FULL text's width (the shown text may be shortened), at most 640 px."""
         hint = super().sizeHint()
-        return QSize(min(hint.width(), 640), hint.height())
+        full = self.fontMetrics().horizontalAdvance(self.full_text) + 8
+        return QSize(min(full, 640), hint.height())
 
     def _elide(self) -> None:
         shown = self.fontMetrics().elidedText(

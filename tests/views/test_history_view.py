@@ -57,7 +57,8 @@ async def test_first_strategy_loads_and_every_part_is_shown(qtbot, store: Store)
     assert not view.progress.busy
     assert "1-minute bars" in view.progress.message.text()
     # The summary is readable and leaves the tabs their room (no scroll arrows).
-    assert view.progress.message.width() > 200
+    message = view.progress.message
+    assert message.width() >= min(600, message.fontMetrics().horizontalAdvance(message.text()))
     bar = view.tabs.tabBar()
     assert bar.width() >= bar.sizeHint().width()
 
