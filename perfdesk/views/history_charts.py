@@ -355,9 +355,13 @@ class AlertsPerMonthChart(HistoryPlot):
         quiet = replay is not None and not replay.fired
         self.empty.setText("No alert would have fired" if quiet else "")
         self.empty.setPos((len(months) - 1) / 2, 0.5)
-        if quiet:
-            self.getPlotItem().setYRange(0, 1)
-        self.autorange()
+        plot = self.getPlotItem()
+        if quiet:  # nothing to fit: 0–1 (an auto range around zero-height bars shows −0.4)
+            plot.enableAutoRange(axis="x")
+            plot.disableAutoRange(axis="y")
+            plot.setYRange(0, 1, padding=0)
+        else:
+            self.autorange()
 
 
 class CompareChart(HistoryPlot):

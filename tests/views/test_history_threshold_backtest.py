@@ -54,3 +54,20 @@ async def test_without_a_source_yet_it_says_so(qtbot) -> None:
     widget.set_strategy("alpha")
     widget.run()
     assert widget.summary.text() == "Cannot test: the database is not connected yet."
+
+
+def test_alerts_per_month_without_alerts_shows_zero_to_one(qtbot) -> None:
+    """No alert would have fired: the count axis runs 0–1, never below zero."""
+    import numpy as np
+
+    from perfdesk.analytics.history_types import ReplaySummary
+    from perfdesk.views.history_charts import AlertsPerMonthChart
+
+    chart = AlertsPerMonthChart()
+    qtbot.addWidget(chart)
+    chart.resize(500, 200)
+    chart.show()
+    chart.show_replay(ReplaySummary(np.zeros(3), (), (), {}), ["2026-05", "2026-06", "2026-07"])
+    (_x, (y0, y1)) = chart.getPlotItem().getViewBox().viewRange()
+    assert (y0, y1) == (0.0, 1.0)
+    assert chart.empty.toPlainText() == "No alert would have fired"
