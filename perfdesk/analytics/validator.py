@@ -61,10 +61,15 @@ def validate(
         win_rate_rule(stats, expectations, th.win_rate),
         slippage_rule(stats, expectations, th.slippage),
         trade_frequency_rule(stats, expectations, th.trade_frequency),
-        stale_rule(stats, th.stale_after_s, now),
+        stale_rule(stats, th.stale_after_s, now, weekdays_only=_weekdays_only(expectations)),
     ]
     applicable = tuple(r for r in rules if r.evidence.get(NOT_APPLICABLE, True))
     return Verdict(strategy_id=strategy_id, ts=now, rules=applicable)
+
+
+def _weekdays_only(expectations: Expectations | None) -> bool:
+    """A strategy declared with fewer than 365 periods a year trades Monday to Friday."""
+    return expectations is not None and expectations.periods_per_year < 365
 
 
 def _loss_tail(expectations: Expectations | None) -> Quantiles | None:

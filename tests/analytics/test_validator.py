@@ -10,7 +10,9 @@ from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import Status
 from perfdesk.domain.thresholds import Thresholds
 
-T0 = 1_750_000_000.0
+T0 = 1_750_000_000.0  # Sunday 2025-06-15 15:06 UTC
+FRIDAY_LATE = datetime(2025, 6, 13, 23, 59, 50, tzinfo=UTC).timestamp()
+MONDAY = 1_749_427_200.0  # Monday 2025-06-09 00:00 UTC
 
 
 def _stats(*points: tuple[float, float]) -> EquityStats:
@@ -32,9 +34,9 @@ def test_fresh_healthy_strategy_is_ok() -> None:
 
 
 def test_stale_feed_warns_without_touching_performance() -> None:
-    stats = _stats((T0, 100.0), (T0 + 1, 101.0))
+    stats = _stats((MONDAY, 100.0), (MONDAY + 1, 101.0))
     th = Thresholds(stale_after_s=10)
-    verdict = validate("s1", stats, Expectations(max_drawdown=0.1), th, _at(T0 + 11))
+    verdict = validate("s1", stats, Expectations(max_drawdown=0.1), th, _at(MONDAY + 11))
     stale = verdict.rule("stale")
     assert stale is not None and stale.status is Status.WARNING
     assert "stale" in stale.message
@@ -85,3 +87,27 @@ def test_profiled_strategy_runs_every_model_rule_and_catches_a_break() -> None:
     changes = transitions(verdicts)
     assert changes[-1].status is Status.CRITICAL
     assert all(c.changed for c in changes)
+
+
+def test_a_weekend_does_not_age_a_weekday_strategy_feed() -> None:
+    stats = _stats((FRIDAY_LATE - 1, 100.0), (FRIDAY_LATE, 100.5))
+    th = Thresholds(stale_after_s=60)
+    weekday = Expectations(max_drawdown=0.1)  # periods_per_year 252: trades Monday to Friday
+    saturday_noon = FRIDAY_LATE + 10 + 12 * 3600
+    stale = validate("s1", stats, weekday, th, _at(saturday_noon)).rule("stale")
+    assert stale is not None and stale.status is Status.OK
+    assert stale.value == 10.0  # only Friday's last ten seconds count
+    monday = FRIDAY_LATE + 10 + 2 * 86_400 + 55
+    stale = validate("s1", stats, weekday, th, _at(monday)).rule("stale")
+    assert stale is not None and stale.status is Status.WARNING
+    assert "of trading time" in stale.message and stale.value == 65.0
+
+
+def test_a_seven_day_market_and_an_undeclared_strategy_age_on_the_calendar() -> None:
+    stats = _stats((FRIDAY_LATE - 1, 100.0), (FRIDAY_LATE, 100.5))
+    th = Thresholds(stale_after_s=60)
+    saturday_noon = _at(FRIDAY_LATE + 10 + 12 * 3600)
+    crypto = Expectations(max_drawdown=0.1, periods_per_year=365)
+    for expectations in (crypto, None):
+        stale = validate("s1", stats, expectations, th, saturday_noon).rule("stale")
+        assert stale is not None and stale.status is Status.WARNING
