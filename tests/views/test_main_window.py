@@ -161,3 +161,28 @@ def test_every_chart_is_drawn_on_first_sight_then_staggered(qtbot, source) -> No
     redrawn = [sid for sid, card in cards.items() if card.chart_version == 2]
     assert len(redrawn) == 2  # one of three groups per tick...
     assert all(card.shown_version == 2 for card in cards.values())  # ...figures every tick
+
+
+def test_pages_get_the_live_strategy_names_even_when_added_later(qtbot, source) -> None:
+    """Pages with set_strategy_names (Alerts, Reports) show names, not ids."""
+    from PySide6.QtWidgets import QWidget
+
+    class Page(QWidget):
+        def __init__(self) -> None:
+            super().__init__()
+            self.names: dict[str, str] = {}
+
+        def set_strategy_names(self, names: dict[str, str]) -> None:
+            self.names = names
+
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    early = Page()
+    window.add_page("early", "Early", early)
+    source.snaps = {"s1": make_snapshot("s1")}
+    window.refresh()
+    assert early.names == {"s1": "Strategy s1"}
+    late = Page()
+    window.add_page("late", "Late", late)  # e.g. Reports, added once the backend is up
+    assert late.names == {"s1": "Strategy s1"}
+    assert window.banner.names == {"s1": "Strategy s1"}
