@@ -54,7 +54,7 @@ _UTC_BRANCH, _OFFSET_BRANCH = "utc-time", "offset-time"
 def _utc_time_schema(_source: Any, _handler: Any) -> core_schema.CoreSchema:
     """A timestamp already at offset zero (nearly all) is checked in pydantic-core alone;
     any other offset is converted to UTC by `_to_utc`. A Python after-validator on every
-    timestamp cost about half of a data frame's validation."""
+    timestamp cost about a third of a data frame's validation (≈1 of 3.1 µs)."""
     utc = core_schema.datetime_schema(strict=True, tz_constraint=0)
     other = core_schema.no_info_after_validator_function(
         _to_utc, core_schema.datetime_schema(strict=True, tz_constraint="aware")
