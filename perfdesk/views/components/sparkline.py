@@ -15,7 +15,7 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QMouseEvent,
@@ -25,7 +25,7 @@ from PySide6.QtGui import (
     QPen,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from perfdesk.theme.theme import Theme
 from perfdesk.views import style
@@ -51,8 +51,13 @@ class Sparkline(QWidget):
         self.setMouseTracking(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setMinimumHeight(style.current_theme().px("size.card_chart_height"))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.apply_theme(style.current_theme())
         style.theme_manager().changed.connect(self.apply_theme)
+
+    def sizeHint(self) -> QSize:
+        """As tall as pyqtgraph's plot was (the card grid sizes rows from it)."""
+        return QSize(256, 192)
 
     # --- data ---------------------------------------------------------------------------
 
