@@ -34,8 +34,9 @@ from perfdesk.services.store_config import SavedAlertSettings
 from perfdesk.views import fmt, ops, style
 from perfdesk.views import model_schema as schema
 from perfdesk.views.components.button import Button
-from perfdesk.views.components.data_table import Column, DataTable, RowTableModel
+from perfdesk.views.components.data_table import DataTable, RowTableModel
 from perfdesk.views.model_form import ModelForm
+from perfdesk.views.version_table import VersionRow, row_key, show_value, version_columns
 
 T = TypeVar("T")
 
@@ -90,50 +91,16 @@ class LiveSettingsStore:
         return cls(live, run=host.run) if live is not None else None
 
 
-def _show(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def change_summary(
     specs: list[schema.GroupSpec], old: AlertSettings | None, new: AlertSettings
 ) -> str:
     """ "Keep firing for 60 → 120; …"; the first version is compared with the built-in
     defaults it replaced."""
     old = old if old is not None else AlertSettings()
-    parts = [f"{s.title} {_show(a)} → {_show(b)}" for s, a, b in schema.diff(old, new, specs)]
+    parts = [
+        f"{s.title} {show_value(a)} → {show_value(b)}" for s, a, b in schema.diff(old, new, specs)
+    ]
     return "; ".join(parts) or "no change"
-
-
-class VersionRow:
-    def __init__(self, saved: SavedAlertSettings, summary: str) -> None:
-        self.saved = saved
-        self.summary = summary
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, VersionRow) and (self.saved.version, self.summary) == (
-            other.saved.version,
-            other.summary,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-VERSION_COLUMNS: tuple[Column[VersionRow], ...] = (
-    Column("version", "Ver.", lambda r: r.saved.version, width=52),
-    Column(
-        "at",
-        "When",
-        lambda r: r.saved.at.timestamp() if r.saved.at else 0.0,
-        display=lambda r: fmt.short_time(r.saved.at),
-        width=112,
-        extra={"tip": lambda r: fmt.local_time(r.saved.at)},
-    ),
-    Column("who", "Who", lambda r: r.saved.who or "", width=70),
-    Column("comment", "Comment", lambda r: r.saved.comment or "", width=160),
-    Column(
-        "changes", "Changes (old → new)", lambda r: r.summary, extra={"tip": lambda r: r.summary}
-    ),
-)
 
 
 class AlertSettingsPanel(QWidget):
@@ -150,7 +117,7 @@ class AlertSettingsPanel(QWidget):
         self.current: SavedAlertSettings | None = None
         self._loaded_once = False
         self.form = ModelForm(AlertSettings, titles={"": "Alert timing"}, columns=2)
-        self.versions = RowTableModel(VERSION_COLUMNS, key=lambda r: str(r.saved.version))
+        self.versions = RowTableModel(version_columns(comment=True), key=row_key)
         self._build()
         self.form.changed.connect(lambda _r: self._update_actions())
         self.form.set_value(AlertSettings())

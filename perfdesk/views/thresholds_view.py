@@ -31,14 +31,15 @@ from PySide6.QtWidgets import (
 
 from perfdesk.domain.events import describe_validation_error
 from perfdesk.domain.thresholds import Thresholds
-from perfdesk.views import fmt, ops, style
 from perfdesk.views import model_schema as schema
+from perfdesk.views import ops, style
 from perfdesk.views.components.button import Button
-from perfdesk.views.components.data_table import Column, DataTable, RowTableModel
+from perfdesk.views.components.data_table import DataTable, RowTableModel
 from perfdesk.views.model_form import ModelForm
 from perfdesk.views.repositories import ThresholdRepository, ThresholdVersion
 from perfdesk.views.threshold_backtest import ThresholdBacktest
 from perfdesk.views.verification_model import RULE_TITLES
+from perfdesk.views.version_table import VersionRow, row_key, show_value, version_columns
 
 GLOBAL = "Global defaults"
 
@@ -49,47 +50,11 @@ def change_summary(specs: list[schema.GroupSpec], old: Thresholds | None, new: T
         return "first version"
     titles = {".".join(g.path): g.title for g in specs}
     parts = [
-        f"{titles.get('.'.join(s.path[:-1]), '')} › {s.title} {_show(a)} → {_show(b)}".lstrip(" ›")
+        f"{titles.get('.'.join(s.path[:-1]), '')} › {s.title} {show_value(a)} → {show_value(b)}"
         for s, a, b in schema.diff(old, new, specs)
     ]
+    parts = [part.lstrip(" ›") for part in parts]
     return "; ".join(parts) or "no change"
-
-
-def _show(value: Any) -> str:
-    return "off" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
-
-
-class VersionRow:
-    """A version and what changed from the one before it (for the table)."""
-
-    def __init__(self, version: ThresholdVersion, summary: str) -> None:
-        self.version = version
-        self.summary = summary
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, VersionRow) and (self.version.version, self.summary) == (
-            other.version.version,
-            other.summary,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-VERSION_COLUMNS: tuple[Column[VersionRow], ...] = (
-    Column("version", "Ver.", lambda r: r.version.version, width=52),
-    Column(
-        "at",
-        "When",
-        lambda r: r.version.at,
-        fmt=fmt.short_time,
-        width=84,
-        extra={"tip": lambda r: fmt.local_time(r.version.at)},
-    ),
-    Column("who", "Who", lambda r: r.version.who, width=64),
-    Column(
-        "changes", "Changes (old → new)", lambda r: r.summary, extra={"tip": lambda r: r.summary}
-    ),
-)
 
 
 class ThresholdsView(QWidget):
@@ -108,7 +73,7 @@ class ThresholdsView(QWidget):
         self._loaded_once = False
         self.stored: Thresholds | None = None
         self.form = ModelForm(Thresholds, titles=RULE_TITLES)
-        self.versions = RowTableModel(VERSION_COLUMNS, key=lambda r: str(r.version.version))
+        self.versions = RowTableModel(version_columns(), key=row_key)
         self._build()
         self.form.changed.connect(lambda _r: self._update_actions())
 
@@ -337,7 +302,7 @@ class ThresholdsView(QWidget):
         key = self.version_table.selected_key()
         index = self.versions.row_of(key) if key is not None else None
         if index is not None:
-            self.form.set_value(self.versions.row_at(index).version.thresholds)
+            self.form.set_value(self.versions.row_at(index).saved.thresholds)
 
     def export_to(self, path: Path) -> None:
         """Write the current valid draft as YAML (.yaml/.yml) or JSON (anything else)."""
