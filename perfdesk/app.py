@@ -26,10 +26,10 @@ from perfdesk.domain.snapshot import StorageState, StrategySnapshot
 from perfdesk.services.backend_host import BackendHost, HostedConfig
 from perfdesk.services.bootstrap import Backend
 from perfdesk.services.client_mode import start_client_backend
-from perfdesk.services.pipeline import tune_gc_for_ingest
 from perfdesk.services.secrets import get_secret
 from perfdesk.views import settings_store
 from perfdesk.views.alert_controller import AlertController
+from perfdesk.views.gc_policy import collect_on_the_gui_thread
 from perfdesk.views.history_view import HistoryView
 from perfdesk.views.main_window import MainWindow
 from perfdesk.views.report_view import ReportsView
@@ -154,7 +154,7 @@ async def _main(app: QApplication, config: AppConfig) -> int:
     window.add_page("reports", "Reports", reports_page, "Ctrl+7")
     window.verification.strategy_selected.connect(reports_page.set_current_strategy)
     window.statusBar().showMessage(backend.description)
-    QTimer.singleShot(1000, tune_gc_for_ingest)  # frozen start-up heap, fewer full passes
+    QTimer.singleShot(1000, collect_on_the_gui_thread)  # GC policy: views/gc_policy.py
     if config.screenshot is not None:
         _schedule_screenshot(window, config.screenshot, config.screenshot_after_s)
     await closed.wait()

@@ -26,7 +26,7 @@ from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import FeedState, StrategyState
 from perfdesk.services.loop_thread import LoopThread
 from perfdesk.services.monitor import LiveMonitor
-from perfdesk.services.pipeline import tune_gc_for_ingest
+from perfdesk.views.gc_policy import collect_on_the_gui_thread
 from perfdesk.views.main_window import MainWindow
 from perfdesk.views.repositories import MemoryThresholdRepository
 from perfdesk.views.style import apply_theme
@@ -133,7 +133,7 @@ class Rig:
         self.form.resize(1200, 800)
         self.form.show()
         await asyncio.sleep(0.5)
-        tune_gc_for_ingest()  # what the app does once its window is up
+        collect_on_the_gui_thread()  # what the app does once its window is up
 
     def _count_frame(self) -> None:
         """Timer slot, before this frame's refresh: record the previous frame's cost."""
