@@ -58,9 +58,11 @@ async def test_first_strategy_loads_and_every_part_is_shown(qtbot, store: Store)
     assert "1-minute bars" in view.progress.message.text()
     # The summary is readable and leaves the tabs their room (no scroll arrows).
     message = view.progress.message
-    assert message.width() >= min(600, message.fontMetrics().horizontalAdvance(message.text()))
+    wanted = min(600, message.fontMetrics().horizontalAdvance(message.text()))
+    # Once the layout has settled (it runs on the event loop after the text changed).
+    qtbot.waitUntil(lambda: message.width() >= wanted, timeout=5000)
     bar = view.tabs.tabBar()
-    assert bar.width() >= bar.sizeHint().width()
+    qtbot.waitUntil(lambda: bar.width() >= bar.sizeHint().width(), timeout=5000)
 
 
 async def test_newest_request_wins(qtbot, store: Store) -> None:
