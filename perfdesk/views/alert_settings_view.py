@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +34,7 @@ from perfdesk.views import fmt, ops, style
 from perfdesk.views import model_schema as schema
 from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_table import DataTable, RowTableModel
+from perfdesk.views.components.scroll_column import ScrollColumn
 from perfdesk.views.model_form import ModelForm
 from perfdesk.views.version_table import VersionRow, row_key, show_value, version_columns
 
@@ -136,16 +136,9 @@ class AlertSettingsPanel(QWidget):
         about.setWordWrap(True)
         box.addWidget(about)
         # The form scrolls when the window is short (its wrapped help texts are never cut).
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        body = QWidget()
-        body.setObjectName("ScrollBody")
-        inner = QVBoxLayout(body)
-        inner.setContentsMargins(0, 0, theme.px("spacing.semantic.sm"), 0)
-        inner.addWidget(self.form)
-        scroll.setWidget(body)
-        box.addWidget(scroll, 5)
+        box.addWidget(
+            ScrollColumn(self.form, margins=(0, 0, theme.px("spacing.semantic.sm"), 0)), 5
+        )
         row = QHBoxLayout()
         self.comment = QLineEdit()
         self.comment.setPlaceholderText("Why (kept with the version, optional)")

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -27,6 +26,7 @@ from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import Status
 from perfdesk.views import fmt, style
 from perfdesk.views.components.data_card import set_text
+from perfdesk.views.components.scroll_column import ScrollColumn
 from perfdesk.views.strategy_card import StrategyCard
 
 TILE_WIDTH = {"count": 110, "equity": 230, "pnl": 210, "health": 280}
@@ -97,32 +97,26 @@ class SummaryStrip(QFrame):
         )
 
 
-class DashboardView(QScrollArea):
+class DashboardView(ScrollColumn):
     """The strategy grid. `cards` maps strategy_id to its card."""
 
     strategy_activated = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
         theme = style.current_theme()
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
+        gap = theme.px("spacing.semantic.lg")
+        margin = theme.px("spacing.semantic.xl")
+        super().__init__(margins=(margin,) * 4, spacing=gap, parent=parent)
         self.cards: dict[str, StrategyCard] = {}
         self._min_width = theme.px("size.card_min_width")
-        self._gap = theme.px("spacing.semantic.lg")
-        body = QWidget()
-        body.setObjectName("ScrollBody")
-        outer = QVBoxLayout(body)
-        margin = theme.px("spacing.semantic.xl")
-        outer.setContentsMargins(margin, margin, margin, margin)
-        outer.setSpacing(self._gap)
+        self._gap = gap
+        outer = self.column
         self.summary = SummaryStrip()
         outer.addWidget(self.summary)
         self._grid = QGridLayout()
         self._grid.setSpacing(self._gap)
         outer.addLayout(self._grid)
         outer.addStretch(1)
-        self.setWidget(body)
         self._columns = 0
         self._tick = 0
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from perfdesk.analytics.history_types import HistoryAnalysis
 from perfdesk.views import style
 from perfdesk.views.components.data_table import DataTable, RowTableModel
+from perfdesk.views.components.scroll_column import ScrollColumn
 from perfdesk.views.history_charts import (
     AlertsPerMonthChart,
     CompareChart,
@@ -36,8 +37,8 @@ from perfdesk.views.history_tables import (
 from perfdesk.views.history_widgets import GapWaterfall, KpiStrip, MonthlyHeatmap, Panel
 
 
-def _grid(parent: QWidget) -> QGridLayout:
-    grid = QGridLayout(parent)
+def _grid() -> QGridLayout:
+    grid = QGridLayout()
     gap = style.current_theme().px("spacing.semantic.md")
     grid.setContentsMargins(0, gap, 0, 0)
     grid.setSpacing(gap)
@@ -60,17 +61,13 @@ def months_of(result: HistoryAnalysis) -> list[str]:
     return [str(m) for m in np.unique(months.astype("datetime64[M]"))]
 
 
-class _Page(QScrollArea):
+class _Page(ScrollColumn):
     """A scrollable tab body; subclasses fill `self.grid` and implement show_result."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.setWidgetResizable(True)
-        self.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.body = QWidget()
-        self.body.setObjectName("ScrollBody")
-        self.grid = _grid(self.body)
-        self.setWidget(self.body)
+        self.grid = _grid()
+        self.column.addLayout(self.grid)
         self.panels: list[Panel] = []
 
     def panel(self, title: str, widget: QWidget) -> Panel:

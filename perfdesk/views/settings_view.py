@@ -8,12 +8,13 @@ cleared after storing. Signals: settings_saved(DesktopSettings).
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from perfdesk.services import secrets
 from perfdesk.views import ops, settings_store, style
 from perfdesk.views.components.button import Button
 from perfdesk.views.components.form_field import FormField
+from perfdesk.views.components.scroll_column import ScrollColumn
 from perfdesk.views.model_form import ModelForm
 from perfdesk.views.settings_model import DesktopSettings
 
@@ -48,18 +49,13 @@ class SettingsView(QWidget):
         title = QLabel("Settings")
         title.setProperty("kind", "heading")
         box.addWidget(title)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        body = QWidget()
-        body.setObjectName("ScrollBody")
-        inner = QVBoxLayout(body)
-        inner.setContentsMargins(0, 0, theme.px("spacing.semantic.md"), 0)
-        inner.setSpacing(theme.px("spacing.semantic.lg"))
-        inner.addWidget(self.form)
-        inner.addWidget(self._secrets_box())
-        inner.addStretch(1)
-        scroll.setWidget(body)
+        scroll = ScrollColumn(
+            self.form,
+            self._secrets_box(),
+            margins=(0, 0, theme.px("spacing.semantic.md"), 0),
+            spacing=theme.px("spacing.semantic.lg"),
+        )
+        scroll.column.addStretch(1)
         box.addWidget(scroll, 1)
         box.addLayout(self._action_bar())
 

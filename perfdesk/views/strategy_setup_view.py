@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QProgressBar,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +32,7 @@ from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_card import DataCard
 from perfdesk.views.components.data_table import Column, DataTable, RowTableModel
 from perfdesk.views.components.performance_chart import PerformanceChart, style_plot
+from perfdesk.views.components.scroll_column import ScrollColumn
 from perfdesk.views.history_widgets import Panel
 from perfdesk.views.model_form import ModelForm
 from perfdesk.views.repositories import ExpectationRepository
@@ -122,17 +122,10 @@ class StrategySetupView(QWidget):
         theme = style.current_theme()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        body = QWidget()
-        body.setObjectName("ScrollBody")
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
-        box = QVBoxLayout(body)
         margin = theme.px("spacing.semantic.xl")
-        box.setContentsMargins(margin, margin, margin, margin)
-        box.setSpacing(theme.px("spacing.semantic.md"))
+        scroll = ScrollColumn(margins=(margin,) * 4, spacing=theme.px("spacing.semantic.md"))
+        outer.addWidget(scroll, 1)
+        box = scroll.column
         box.addLayout(self._header())
         box.addLayout(self._import_row())
         self.progress = QProgressBar()

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -35,6 +34,7 @@ from perfdesk.views import model_schema as schema
 from perfdesk.views import ops, style
 from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_table import DataTable, RowTableModel
+from perfdesk.views.components.scroll_column import ScrollColumn
 from perfdesk.views.model_form import ModelForm
 from perfdesk.views.repositories import ThresholdRepository, ThresholdVersion
 from perfdesk.views.threshold_backtest import ThresholdBacktest
@@ -86,16 +86,9 @@ class ThresholdsView(QWidget):
         box.addLayout(self._header())
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("thresholds-splitter")
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        body = QWidget()
-        body.setObjectName("ScrollBody")
-        inner = QVBoxLayout(body)
-        inner.setContentsMargins(0, 0, theme.px("spacing.semantic.md"), 0)
-        inner.addWidget(self.form)
-        scroll.setWidget(body)
-        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(
+            ScrollColumn(self.form, margins=(0, 0, theme.px("spacing.semantic.md"), 0))
+        )
         self.splitter.addWidget(self._history_panel())
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
@@ -127,19 +120,9 @@ class ThresholdsView(QWidget):
         self.side_splitter.addWidget(self._versions_panel())
         # The draft is the form's value (None while invalid); "saved" is the stored version.
         self.backtest = ThresholdBacktest(None, draft=self.form.value, saved=lambda: self.stored)
-        holder = QWidget()
-        holder.setObjectName("ScrollBody")
-        inner = QVBoxLayout(holder)
-        theme = style.current_theme()
-        pad = theme.px("spacing.semantic.md")
-        inner.setContentsMargins(pad, pad, 0, 0)
-        inner.addWidget(self.backtest)
+        pad = style.current_theme().px("spacing.semantic.md")
         # Scrolls when the window is short, instead of raising the window's minimum height.
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(holder)
-        self.side_splitter.addWidget(scroll)
+        self.side_splitter.addWidget(ScrollColumn(self.backtest, margins=(pad, pad, 0, 0)))
         self.side_splitter.setStretchFactor(0, 2)
         self.side_splitter.setStretchFactor(1, 3)
         self.side_splitter.setSizes([230, 560])  # a few versions; the test needs the room
