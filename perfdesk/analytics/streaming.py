@@ -75,11 +75,16 @@ class DailyReturns:
 
     def update(self, ts: float, equity: float) -> float | None:
         """Feed one sample; returns the return of a day that just closed, else None."""
-        day = _utc_day(ts)
+        return self.update_day(_utc_day(ts), equity)
+
+    def update_day(self, day: int, equity: float) -> float | None:
+        """`update` with the sample's UTC day (`_utc_day(ts)`) already computed."""
         finished: float | None = None
-        if self.day is not None and day > self.day:
+        current = self.day
+        if current is None:
+            self.day = day
+        elif day > current:
             finished = self._close_day()
-        if self.day is None or day > self.day:
             self.day = day
         self.close = equity
         return finished
@@ -233,38 +238,34 @@ class EquityStats:
     (see TradeStats.update)."""
 
     def update(self, ts: float, equity: float) -> None:
-        """Feed one equity sample (ts = POSIX seconds UTC)."""
+        """Feed one equity sample (ts = POSIX seconds UTC).
+
+        The live monitor calls this for every equity event, so the steps are inlined
+        (one day computation, no helper calls but the return's running moments)."""
+        day = _utc_day(ts)
+        previous = self.equity
         if self.n_samples == 0:
-            self._first(ts, equity)
+            self.first_ts = self.last_ts = self.peak_ts = ts
+            self.peak = self.day_open = equity
+            self._day = day
         else:
-            if self.equity > 0:
-                self.returns.push(equity / self.equity - 1.0)
-            self._roll_day(ts)
+            if previous > 0:
+                self.returns.push(equity / previous - 1.0)
+            if day > self._day:
+                self._day = day
+                self.day_open = previous  # previous day's close
+            self.last_ts = max(self.last_ts, ts)
         self.equity = equity
         self.n_samples += 1
-        self.last_ts = max(self.last_ts, ts)
-        self.daily.update(ts, equity)
-        self._track_peak(ts, equity)
-
-    def _first(self, ts: float, equity: float) -> None:
-        self.first_ts = self.last_ts = self.peak_ts = ts
-        self.peak = self.day_open = equity
-        self._day = _utc_day(ts)
-
-    def _roll_day(self, ts: float) -> None:
-        day = _utc_day(ts)
-        if day > self._day:
-            self._day = day
-            self.day_open = self.equity  # previous day's close
-
-    def _track_peak(self, ts: float, equity: float) -> None:
-        if equity >= self.peak:
+        self.daily.update_day(day, equity)
+        peak = self.peak
+        if equity >= peak:
             self.peak, self.peak_ts = equity, ts
-            return
-        dd = self.drawdown
-        if dd > self.max_drawdown:
-            self.max_drawdown = dd
-            self.max_drawdown_start, self.max_drawdown_end = self.peak_ts, ts
+        elif peak > 0:  # the drawdown below a positive peak (see `drawdown`)
+            dd = (peak - equity) / peak
+            if dd > self.max_drawdown:
+                self.max_drawdown = dd
+                self.max_drawdown_start, self.max_drawdown_end = self.peak_ts, ts
 
     @property
     def drawdown(self) -> float:
