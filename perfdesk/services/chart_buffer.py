@@ -34,16 +34,25 @@ class ChartBuffer:
 
     def append(self, t: float, y: float) -> None:
         p = (t, y)
-        if self._open == 0 or y < self._lo[1]:
-            self._lo = p
-        if self._open == 0 or y > self._hi[1]:
-            self._hi = p
+        opened = self._open
+        if opened == 0:
+            self._lo = self._hi = p
+        else:
+            if y < self._lo[1]:
+                self._lo = p
+            if y > self._hi[1]:
+                self._hi = p
         self._new = p
-        self._open += 1
-        if self._open >= self._stride:
+        opened += 1
+        if opened < self._stride:
+            self._open = opened
+            return
+        self._open = 0
+        if opened == 1:  # stride 1: the bucket is this point
+            self._commit(p)
+        else:
             for q in self._bucket_points():
                 self._commit(q)
-            self._open = 0
 
     def arrays(self) -> tuple[FloatArray, FloatArray]:
         """Copies of the points to draw, oldest first, always ending at the newest."""
