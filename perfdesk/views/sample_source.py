@@ -122,64 +122,41 @@ class SampleSource:
         drawdown_status = {"critical": Status.CRITICAL, "warning": Status.WARNING}.get(
             s.verdict_kind, Status.OK
         )
-        s.rules = (
-            RuleResult(
-                rule="drawdown",
-                status=drawdown_status,
-                message=f"Max drawdown {dd:.1%} vs expected 8.0%",
-                value=dd,
-                limit=0.08 * (1.2 if drawdown_status is Status.CRITICAL else 0.8),
-                unit="fraction",
-                since=since,
-            ),
-            RuleResult(
-                rule="sharpe",
-                status=Status.WARNING if s.verdict_kind == "warning" else Status.OK,
-                message="PSR of live Sharpe vs backtest Sharpe 1.8",
-                value=0.31 if s.verdict_kind == "warning" else 0.82,
-                limit=0.5,
-                since=since,
-                evidence={"psr": 0.31 if s.verdict_kind == "warning" else 0.82, "statistic": -0.49},
-            ),
-            RuleResult(
-                rule="cusum",
-                status=Status.OK,
-                message="No drift in standardised returns",
-                value=1.7,
-                limit=5.0,
-                since=since,
-                evidence={"cusum": 1.7},
-            ),
-            RuleResult(
-                rule="win_rate",
-                status=Status.INSUFFICIENT_DATA if s.verdict_kind == "stale" else Status.OK,
-                message="Win rate 54% vs expected 55% (binomial)",
-                value=54.0,
-                limit=48.0,
-                unit="%",
-                since=since,
-                evidence={"p_value": 0.41},
-            ),
-            RuleResult(
-                rule="slippage",
-                status=Status.OK,
-                message="Slippage 1.2 bps vs expected 1.5 bps",
-                value=1.2,
-                limit=3.0,
-                unit="bps",
-                since=since,
-            ),
-            RuleResult(
-                rule="stale",
-                status=Status.WARNING if s.verdict_kind == "stale" else Status.OK,
-                message="No data for 42 s (limit 10 s)"
-                if s.verdict_kind == "stale"
-                else "Feed live",
-                value=42.0 if s.verdict_kind == "stale" else 0.4,
-                limit=10.0,
-                unit="s",
-                since=since,
-            ),
+        warn, stale = s.verdict_kind == "warning", s.verdict_kind == "stale"
+        ok, nd, w = Status.OK, Status.INSUFFICIENT_DATA, Status.WARNING
+        psr, ks = (0.31, 0.184) if warn else (0.82, 0.071)
+        ks_p = "0.0021" if warn else "0.41"
+        # Every rule of the validator, in its order: (rule, status, message, value, limit,
+        # unit, evidence).
+        table: list[tuple[str, Status, str, float, float, str, dict[str, float]]] = [
+            ("drawdown", drawdown_status, f"Max drawdown {dd:.1%} vs expected 8.0%", dd,
+             0.08 * (1.2 if drawdown_status is Status.CRITICAL else 0.8), "fraction", {}),
+            ("sharpe", w if warn else ok, "PSR of live Sharpe vs backtest Sharpe 1.8", psr, 0.5,
+             "", {"psr": psr, "statistic": -0.49}),
+            ("distribution", w if warn else ok,
+             f"KS distance {ks:.3f} to the backtest (p={ks_p}, 64 days)", ks, 0.15, "",
+             {"ks": ks}),
+            ("cusum", ok, "No drift in standardised returns", 1.7, 5.0, "", {"cusum": 1.7}),
+            ("page_hinkley", ok, "Page–Hinkley 2.10 (warn 8.00, critical 12.00) over 64 days",
+             2.1, 8.0, "", {}),
+            ("daily_loss", ok,
+             "today's return -0.42%, P(a day this bad) = 0.21 under the backtest model",
+             0.0042, 0.03, "fraction", {}),
+            ("win_rate", nd if stale else ok, "Win rate 54% vs expected 55% (binomial)", 54.0,
+             48.0, "%", {"p_value": 0.41}),
+            ("slippage", ok, "Slippage 1.2 bps vs expected 1.5 bps", 1.2, 3.0, "bps", {}),
+            ("trade_frequency", nd if stale else ok,
+             "0.40 of 2 days observed" if stale
+             else "212 fills in 9.0 trading days, 204.0 expected (p=0.62)",
+             212.0, 204.0, "fills", {}),
+            ("stale", w if stale else ok,
+             "No data for 42 s (limit 10 s)" if stale else "Feed live",
+             42.0 if stale else 0.4, 10.0, "s", {}),
+        ]  # fmt: skip
+        fields = ("rule", "status", "message", "value", "limit", "unit", "evidence")
+        s.rules = tuple(
+            RuleResult.model_validate({"since": since, **dict(zip(fields, row, strict=True))})
+            for row in table
         )
         if s.verdict_kind in ("critical", "warning", "stale"):
             worst = next(r for r in sorted(s.rules, key=lambda r: -r.status.severity))

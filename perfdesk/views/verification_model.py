@@ -7,7 +7,7 @@ the first time a verdict mentions that rule (rules come from the validation engi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +17,7 @@ from perfdesk.domain.status import FeedState, Status, StrategyState
 from perfdesk.domain.verdict import RuleResult, Verdict
 from perfdesk.views import fmt
 from perfdesk.views.components.data_table import RIGHT, Column, RowTableModel
+from perfdesk.views.components.status_badge import LABELS
 
 RULE_TITLES = {
     "drawdown": "Drawdown",
@@ -77,28 +78,57 @@ class VerificationRow:
         return ", ".join(RULE_TITLES.get(r.rule, r.rule) for r in bad)
 
 
+def _name_tip(row: VerificationRow) -> str:
+    return row.name if row.name == row.strategy_id else f"{row.name} ({row.strategy_id})"
+
+
+def _failing_tip(row: VerificationRow) -> str:
+    return row.failing() or "None"
+
+
+COLUMN_TIPS = {
+    "status": "The worst status of the strategy's rules",
+    "pnl": "Today's profit and loss",
+    "drawdown": "Current drawdown from the equity peak",
+    "events": "Events received from the engine",
+    "checked": "When the verdict was computed",
+    "failing": "Rules at warning or critical, worst first",
+}
+
+
+def _column(
+    key: str, title: str, value: Callable[[VerificationRow], Any], width: int, **kw: Any
+) -> Column[VerificationRow]:
+    return Column(key, title, value, width=width, tooltip=COLUMN_TIPS.get(key, ""), **kw)
+
+
+# Widths fit all ten rules of the validator in a 1440 px wide window without a horizontal
+# scroll bar (tests/views/test_verification_view.py): each rule is a narrow column of round
+# marks under a bottom-to-top title; the two-word titles wrap (the header is tall anyway);
+# "Failing" takes what is left (elided, full text in the tooltip).
 BASE_COLUMNS: tuple[Column[VerificationRow], ...] = (
-    Column("name", "Strategy", lambda r: r.name, width=190, extra={"tip": lambda r: r.strategy_id}),
-    Column("status", "Verdict", lambda r: r.status, badge=True, width=104),
+    _column("name", "Strategy", lambda r: r.name, 118, extra={"tip": _name_tip}),
+    _column("status", "Verdict", lambda r: r.status, 90, badge=True),
     # rule columns are inserted here (RULES_AT), one per rule, as rules appear
-    Column(
+    _column(
         "pnl",
-        "Today's P&L",
+        "Today's\nP&L",
         lambda r: r.pnl_today,
+        108,
         fmt=fmt.signed_money,
         align=RIGHT,
         pnl=True,
-        width=120,
     ),
-    Column("drawdown", "Current DD", lambda r: r.drawdown, fmt=fmt.percent, align=RIGHT, width=96),
-    Column("sharpe", "Sharpe", lambda r: r.sharpe, fmt=fmt.ratio, align=RIGHT, width=80),
-    Column("events", "Events", lambda r: r.events, fmt=fmt.count, align=RIGHT, width=90),
-    Column("state", "State", lambda r: r.state.value.capitalize(), width=80),
-    Column("feed", "Feed", lambda r: r.feed.value.capitalize(), width=90),
-    Column("checked", "Checked", lambda r: r.checked_at, fmt=fmt.short_time, width=90),
-    Column("failing", "Failing rules", lambda r: r.failing(), width=160),
+    _column("drawdown", "Current\nDD", lambda r: r.drawdown, 74, fmt=fmt.percent, align=RIGHT),
+    _column("sharpe", "Sharpe", lambda r: r.sharpe, 66, fmt=fmt.ratio, align=RIGHT),
+    _column("events", "Events", lambda r: r.events, 90, fmt=fmt.count, align=RIGHT),
+    _column("state", "State", lambda r: r.state.value.capitalize(), 78),
+    _column("feed", "Feed", lambda r: r.feed.value.capitalize(), 112),
+    _column("checked", "Checked", lambda r: r.checked_at, 82, fmt=fmt.short_time),
+    _column("failing", "Failing", lambda r: r.failing(), 72, extra={"tip": _failing_tip}),
 )
 RULES_AT = 2
+RULE_WIDTH = 30
 
 
 def rule_column(rule: str) -> Column[VerificationRow]:
@@ -108,13 +138,22 @@ def rule_column(rule: str) -> Column[VerificationRow]:
         result = row.rule(rule)
         return result.status if result else None
 
+    title = RULE_TITLES.get(rule, rule.replace("_", " ").capitalize())
+
     def tip(row: VerificationRow) -> Any:
         result = row.rule(rule)
-        return result.message if result else "Not evaluated"
+        if result is None:
+            return f"{title}: not evaluated"
+        return f"{title} \u2014 {LABELS[result.status]}: {result.message}"
 
-    title = RULE_TITLES.get(rule, rule.replace("_", " ").capitalize())
     return Column(
-        f"rule:{rule}", title, status, badge=True, width=104, extra={"tip": tip, "rule": rule}
+        f"rule:{rule}",
+        title,
+        status,
+        badge=True,
+        width=RULE_WIDTH,
+        tooltip=f"{title} rule: \u2713 OK, ! warning, \u2715 critical, \u2013 not enough data yet",
+        extra={"tip": tip, "rule": rule, "compact": True, "vertical_title": True},
     )
 
 

@@ -89,6 +89,8 @@ class VerificationView(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        # Room for the tall rule header and eight strategies at 1440 x 900; the evidence below.
+        self.splitter.setSizes([350, 350])
         box = QVBoxLayout(self)
         margin = theme.px("spacing.semantic.xl")
         box.setContentsMargins(margin, margin, margin, margin)

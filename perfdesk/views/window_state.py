@@ -32,7 +32,9 @@ def _splitters(window: MainWindow) -> dict[str, QSplitter]:
 
 def _tables(window: MainWindow) -> dict[str, DataTable]:
     return {
-        "verification": window.verification.table,
+        # "-v2": the widths saved before the narrow rule columns would bring back the
+        # sideways scroll at 1440 px, so the table starts from its new widths once.
+        "verification-v2": window.verification.table,
         "evidence": window.verification.detail.evidence_table,
         "versions": window.thresholds.version_table,
     }

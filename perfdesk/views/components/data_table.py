@@ -4,6 +4,10 @@
 row) and appends new ones; nothing is re-inserted per update. Sorting uses SORT_ROLE
 (the raw value), so numbers sort as numbers. A column with `badge=True` yields a
 Status under BADGE_ROLE, which `BadgeDelegate` paints as a status pill.
+
+Narrow columns for a matrix of statuses: `extra={"compact": True}` paints the badge as a
+round mark (status_badge.GLYPHS) and `extra={"vertical_title": True}` writes the column's
+title bottom-to-top in the header (`DataTableHeader`), so a column needs only the mark's width.
 """
 
 from __future__ import annotations
@@ -16,14 +20,18 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
+    QRect,
+    QSize,
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QStyle,
     QStyledItemDelegate,
+    QStyleOptionHeader,
     QStyleOptionViewItem,
     QTableView,
     QWidget,
@@ -37,6 +45,8 @@ R = TypeVar("R")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 BADGE_ROLE = Qt.ItemDataRole.UserRole + 2
 KEY_ROLE = Qt.ItemDataRole.UserRole + 3
+COMPACT_ROLE = Qt.ItemDataRole.UserRole + 4
+VERTICAL_TITLE_ROLE = Qt.ItemDataRole.UserRole + 5
 Index = QModelIndex | QPersistentModelIndex
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -91,10 +101,14 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         column = self.columns[section]
         if role == Qt.ItemDataRole.DisplayRole:
             return column.title.upper()
+        if role == VERTICAL_TITLE_ROLE:
+            return column.title.upper() if column.extra.get("vertical_title") else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return column.tooltip or None
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align)
+            # at the bottom, next to the rows, when vertical titles make the header tall
+            horizontal = column.align & Qt.AlignmentFlag.AlignHorizontal_Mask
+            return int(horizontal | Qt.AlignmentFlag.AlignBottom)
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -196,6 +210,7 @@ _ROLE_HANDLERS: dict[int, Callable[[Any, Column[Any]], Any]] = {
     int(Qt.ItemDataRole.ForegroundRole): _foreground,
     int(SORT_ROLE): _sort_key,
     int(BADGE_ROLE): lambda row, c: c.value(row) if c.badge else None,
+    int(COMPACT_ROLE): lambda row, c: bool(c.extra.get("compact")),
     int(Qt.ItemDataRole.ToolTipRole): lambda row, c: (
         c.extra["tip"](row) if "tip" in c.extra else None
     ),
@@ -225,7 +240,84 @@ class BadgeDelegate(QStyledItemDelegate):
         widget.style().drawControl(
             widget.style().ControlElement.CE_ItemViewItem, opt, painter, widget
         )
-        paint_badge(painter, option.rect, status, style.current_theme())
+        compact = bool(index.data(COMPACT_ROLE))
+        paint_badge(painter, option.rect, status, style.current_theme(), compact=compact)
+
+
+class DataTableHeader(QHeaderView):
+    """A horizontal header that can write titles bottom-to-top (VERTICAL_TITLE_ROLE).
+
+    The header grows tall enough for the longest vertical title; the other titles and the
+    sort arrow sit in a strip at the bottom of their section, next to the rows, and a
+    vertical title's sort arrow at the top of its section.
+    """
+
+    ARROW = 14  # room above a vertical title for its sort arrow
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+
+    def _vertical_title(self, logical: int) -> str:
+        model = self.model()
+        title = (
+            model.headerData(logical, self.orientation(), VERTICAL_TITLE_ROLE) if model else None
+        )
+        return title if isinstance(title, str) else ""
+
+    @staticmethod
+    def _font_and_pad() -> tuple[QFont, int]:
+        theme = style.current_theme()
+        font = style.typography_font(theme, "typography.semantic.caption")
+        return font, theme.px("spacing.semantic.sm")
+
+    def sectionSizeFromContents(self, logical: int) -> QSize:
+        size = super().sectionSizeFromContents(logical)
+        title = self._vertical_title(logical)
+        if not title:
+            return size
+        font, pad = self._font_and_pad()
+        metrics = QFontMetrics(font)
+        arrow = self.ARROW if self.isSortIndicatorShown() else 0
+        return QSize(metrics.height() + 2 * pad, metrics.horizontalAdvance(title) + 2 * pad + arrow)
+
+    def paintSection(self, painter: QPainter, rect: QRect, logical: int) -> None:
+        if not rect.isValid():
+            return
+        opt = QStyleOptionHeader()
+        self.initStyleOption(opt)
+        self.initStyleOptionForIndex(opt, logical)
+        title = self._vertical_title(logical)
+        draw = self.style().drawControl
+        # The whole section (background, hover, border), without its title and arrow.
+        whole = QStyleOptionHeader(opt)
+        whole.rect = rect
+        whole.text = ""
+        whole.sortIndicator = QStyleOptionHeader.SortIndicator.None_
+        draw(QStyle.ControlElement.CE_Header, whole, painter, self)
+        if not title:  # title and arrow in a strip at the bottom, as in a one-line header
+            strip = min(rect.height(), super().sectionSizeFromContents(logical).height())
+            opt.rect = QRect(rect.left(), rect.bottom() - strip + 1, rect.width(), strip)
+            draw(QStyle.ControlElement.CE_Header, opt, painter, self)
+            return
+        painter.save()
+        if opt.sortIndicator != QStyleOptionHeader.SortIndicator.None_:
+            arrow = QStyleOptionHeader(opt)
+            arrow.rect = QRect(rect.left(), rect.top() + 2, rect.width(), self.ARROW - 2)
+            self.style().drawPrimitive(
+                QStyle.PrimitiveElement.PE_IndicatorHeaderArrow, arrow, painter, self
+            )
+        font, pad = self._font_and_pad()
+        hover = bool(opt.state & QStyle.StateFlag.State_MouseOver)
+        token = "colors.text.primary" if hover else "colors.text.muted"
+        painter.setFont(font)
+        painter.setPen(style.qcolor(style.current_theme(), token))
+        painter.translate(rect.left(), rect.bottom())
+        painter.rotate(-90)  # x runs up the section, y across it
+        box = QRect(pad, 0, rect.height() - 2 * pad, rect.width())
+        painter.drawText(
+            box, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), title
+        )
+        painter.restore()
 
 
 class FilterProxy(QSortFilterProxyModel):
@@ -249,6 +341,7 @@ class DataTable(QTableView):
         proxy: FilterProxy | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setHorizontalHeader(DataTableHeader(self))
         self.source_model = model
         self.proxy = proxy or FilterProxy(self)
         self.proxy.setSourceModel(model)

@@ -27,6 +27,13 @@ TOKEN_OF = {
     Status.CRITICAL: "error",
 }
 DOT = "\u25cf"
+GLYPHS = {
+    Status.OK: "\u2713",  # check mark
+    Status.INSUFFICIENT_DATA: "\u2013",  # en dash: nothing to judge yet
+    Status.WARNING: "!",
+    Status.CRITICAL: "\u2715",  # multiplication x
+}
+"""The compact badge's mark: the shape tells the status apart without the colour."""
 
 
 class StatusBadge(QLabel):
@@ -66,16 +73,26 @@ class StateIndicator(QLabel):
         style.set_style_property(self, "indicator", state.value)
 
 
-def paint_badge(painter: QPainter, rect: QRect, status: Status, theme: Theme) -> None:
-    """Draw the badge pill centred-left in `rect` (for item delegates)."""
-    text = LABELS[status]
+def paint_badge(
+    painter: QPainter, rect: QRect, status: Status, theme: Theme, *, compact: bool = False
+) -> None:
+    """Draw the badge pill centred-left in `rect` (for item delegates).
+
+    `compact`: a round mark (GLYPHS) centred in `rect`, for narrow columns of many statuses.
+    """
+    text = GLYPHS[status] if compact else LABELS[status]
     token = TOKEN_OF[status]
     font = style.typography_font(theme, "typography.semantic.caption")
     font.setBold(True)
     metrics = QFontMetrics(font)
-    width = metrics.horizontalAdvance(text) + 16
     height = metrics.height() + 4
-    pill = QRectF(rect.left() + 8, rect.center().y() - height / 2 + 1, width, height)
+    if compact:
+        width = float(max(height, metrics.horizontalAdvance(text) + 8))
+        left = rect.center().x() - width / 2 + 1
+    else:
+        width = metrics.horizontalAdvance(text) + 16
+        left = rect.left() + 8
+    pill = QRectF(left, rect.center().y() - height / 2 + 1, width, height)
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
