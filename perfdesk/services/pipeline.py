@@ -2,10 +2,10 @@
 
 The engine client delivers each (strategy_id, seq) at most once per process (it drops
 replayed duplicates), and the store is idempotent on it across restarts. Batch frames
-arrive through `on_events` (the monitor sees each event, the writer gets the whole list
-in one `put_many`). A monitor that fails on an event never costs its storage: the event
-is still queued for the database and the error is raised afterwards (the client logs
-and counts it).
+arrive through `on_events` (the monitor gets the whole list in one `on_events`, the
+writer in one `put_many`). A monitor that fails on an event never costs its storage: the
+event is still queued for the database and the error is raised afterwards (the client
+logs and counts it).
 """
 
 from __future__ import annotations
@@ -64,12 +64,10 @@ class Pipeline:
                 await self.on_event(event)
             return
         failed: Exception | None = None
-        on_event = self._monitor.on_event
-        for event in events:
-            try:
-                on_event(event)
-            except Exception as exc:  # noqa: BLE001 (raised once the writer has the batch)
-                failed = failed or exc
+        try:
+            self._monitor.on_events(events)  # feeds every event even if one fails
+        except Exception as exc:  # noqa: BLE001 (raised once the writer has the batch)
+            failed = exc
         await self._writer.put_many(events)
         if failed is not None:
             raise failed
