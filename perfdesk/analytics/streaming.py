@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from math import floor
 from typing import Concatenate, Literal, ParamSpec
 
 from perfdesk.analytics.drift import DriftTracker
@@ -55,7 +56,7 @@ class RunningMoments:
 
 
 def _utc_day(ts: float) -> int:
-    return math.floor(ts / SECONDS_PER_DAY)
+    return floor(ts / SECONDS_PER_DAY)
 
 
 @dataclass(slots=True)
@@ -240,24 +241,30 @@ class EquityStats:
     def update(self, ts: float, equity: float) -> None:
         """Feed one equity sample (ts = POSIX seconds UTC).
 
-        The live monitor calls this for every equity event, so the steps are inlined
-        (one day computation, no helper calls but the return's running moments)."""
-        day = _utc_day(ts)
+        The live monitor calls this for every equity event, so the steps are inlined.
+        `daily` moves to a new day exactly when `_day` does (both hold the latest UTC
+        day seen), so a sample of a day already seen only sets the day's close.
+        """
+        day = floor(ts / SECONDS_PER_DAY)  # _utc_day(ts)
         previous = self.equity
         if self.n_samples == 0:
             self.first_ts = self.last_ts = self.peak_ts = ts
             self.peak = self.day_open = equity
             self._day = day
+            self.daily.update_day(day, equity)
         else:
             if previous > 0:
                 self.returns.push(equity / previous - 1.0)
             if day > self._day:
                 self._day = day
                 self.day_open = previous  # previous day's close
-            self.last_ts = max(self.last_ts, ts)
+                self.daily.update_day(day, equity)
+            else:
+                self.daily.close = equity
+            if ts > self.last_ts:  # noqa: PLR1730 (max() is a call)
+                self.last_ts = ts
         self.equity = equity
         self.n_samples += 1
-        self.daily.update_day(day, equity)
         peak = self.peak
         if equity >= peak:
             self.peak, self.peak_ts = equity, ts
