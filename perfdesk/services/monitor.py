@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pydantic_core import TzInfo
@@ -203,31 +203,24 @@ class LiveMonitor:
         return live
 
 
-_EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
-_ZERO = timedelta(0)
 _PYDANTIC_UTC = TzInfo(0)
+_PYDANTIC_EPOCH = datetime(1970, 1, 1, tzinfo=_PYDANTIC_UTC)
+_SECOND = timedelta(seconds=1)
 
 
 def epoch_seconds(ts: datetime) -> float:
     """`ts.timestamp()` (POSIX seconds), the same float, for an aware `ts`.
 
-    Validated timestamps are at offset zero with tzinfo `datetime.UTC` or pydantic's
-    `TzInfo(0)`, whose `utcoffset` is a slow call (`timestamp()` then costs ≈1 µs):
-    at offset zero the calendar fields are the UTC time and the integer microseconds
-    since 1970 divided by 10⁶ is exactly what `timestamp()` computes (one correctly
-    rounded division). Any other zone takes `timestamp()` itself.
+    Validated timestamps at offset zero carry pydantic's `TzInfo(0)` (one shared
+    instance), whose `utcoffset` is a slow call: `timestamp()` costs about 3x more
+    than with `datetime.UTC`. Subtracting an epoch with the *same* tzinfo skips the
+    offsets (both are zero), and timedelta / timedelta is the integer microseconds
+    divided by 10**6, exactly as `timestamp()` computes it. Other zones take
+    `timestamp()` itself.
     """
-    zone = ts.tzinfo
-    if zone is not UTC and zone is not _PYDANTIC_UTC and not _fixed_zero(zone):
-        return ts.timestamp()
-    days = ts.toordinal() - _EPOCH_ORDINAL
-    seconds = days * 86_400 + ts.hour * 3_600 + ts.minute * 60 + ts.second
-    return (seconds * 1_000_000 + ts.microsecond) / 1_000_000
-
-
-def _fixed_zero(zone: tzinfo | None) -> bool:
-    """A zone whose offset is zero at every instant (not e.g. Europe/London in winter)."""
-    return isinstance(zone, timezone | TzInfo) and zone.utcoffset(None) == _ZERO
+    if ts.tzinfo is _PYDANTIC_UTC:
+        return (ts - _PYDANTIC_EPOCH) / _SECOND
+    return ts.timestamp()
 
 
 def snapshot_of(

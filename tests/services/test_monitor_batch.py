@@ -66,6 +66,15 @@ def test_epoch_seconds_of_validated_timestamps(suffix: str, clock: str) -> None:
     assert epoch_seconds(event.ts).hex() == event.ts.timestamp().hex()
 
 
+def test_validated_timestamps_share_the_zone_epoch_seconds_expects() -> None:
+    """epoch_seconds is only fast for pydantic's shared TzInfo(0) (still exact otherwise):
+    if a pydantic upgrade changes that, this says why the live path got slower."""
+    frame = {"type": "status", "strategy_id": "s", "seq": 1, "status": "active"}
+    zones = {parse_frame(json.dumps({**frame, "ts": f"2026-03-02T0{h}:00:00Z"})).ts.tzinfo
+             for h in range(3)}  # fmt: skip
+    assert len(zones) == 1 and zones.pop() is TzInfo(0)
+
+
 def _frames(n: int, seed: int) -> list[DataEvent]:
     """Validated events of 3 strategies (timestamps with the parser's tzinfo): equity with
     day rolls and drawdowns, a fill every ~10 events, status changes."""
