@@ -164,6 +164,10 @@ class TimescalePolicy:
     Raw event tables compress chunks older than `compress_after` (segment by
     strategy_id, ordered by seq) and drop chunks older than `raw_retention`; the
     1-minute rollups keep `rollup_retention`. Daily rollups are always kept.
+
+    1-minute rollups must be kept at least as long as raw rows: raw equity is found by
+    time through their seq ranges (equity_reads), so `rollup_retention` is None or at
+    least `raw_retention` (which must then be set).
     """
 
     chunk_interval: timedelta = timedelta(days=7)
@@ -172,8 +176,20 @@ class TimescalePolicy:
     rollup_chunk_interval: timedelta = timedelta(days=30)
     rollup_retention: timedelta | None = None
 
+    def __post_init__(self) -> None:
+        if self.rollup_retention is not None and (
+            self.raw_retention is None or self.rollup_retention < self.raw_retention
+        ):
+            raise ValueError(
+                f"rollup_retention ({self.rollup_retention}) must not be shorter than"
+                f" raw_retention ({self.raw_retention}): raw equity rows are located"
+                " through the 1-minute rollups"
+            )
+
 
 RAW_TABLES = ("equity", "fills", "statuses")
+UNINDEXED_TS = ("equity",)
+"""Raw tables with no index on ts (read by seq ranges located through the rollups)."""
 
 
 async def timescale_available(conn: Any) -> bool:
@@ -230,11 +246,15 @@ async def _raw_hypertable(conn: Any, table: str, policy: TimescalePolicy) -> Non
             f"ALTER TABLE {table} DROP CONSTRAINT {table}_pkey,"
             f" ADD CONSTRAINT {table}_pkey PRIMARY KEY (strategy_id, seq, ts)"
         )
+        # No default index on ts for equity: it is read by primary key through the
+        # rollups' seq ranges (equity_reads; migration 0400). Chunk exclusion and
+        # retention go by the chunks' ts ranges and need no index.
         await conn.execute(
             "SELECT create_hypertable($1::regclass, by_range('ts', $2::interval),"
-            " migrate_data => true)",
+            " create_default_indexes => $3, migrate_data => true)",
             table,
             policy.chunk_interval,
+            table not in UNINDEXED_TS,
         )
         await conn.execute(
             f"ALTER TABLE {table} SET (timescaledb.compress,"

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from perfdesk.domain.expectations import Expectations
+from perfdesk.services.equity_reads import FIRST_SAMPLE_SQL
 from perfdesk.services.store import parse_binary_floats
 
 
@@ -31,16 +32,14 @@ async def data_span(pool: Any, strategy_id: str) -> tuple[datetime, datetime] | 
 
 
 async def first_sample_ts(pool: Any, strategy_id: str) -> datetime | None:
-    """Time of the strategy's first equity sample ever (its go-live), None if none."""
+    """Time of the strategy's first equity sample ever (its go-live), None if none.
+
+    The first 1-minute bar, then its rows by primary key (its open_seq..close_seq):
+    three index probes and one bar's rows, at any size (equity has no ts index)."""
     span = await data_span(pool, strategy_id)
     if span is None:
         return None
-    first: datetime | None = await pool.fetchval(
-        "SELECT min(ts) FROM equity WHERE strategy_id = $1 AND ts >= $2"
-        " AND ts < $2 + interval '1 minute'",
-        strategy_id,
-        span[0],
-    )
+    first: datetime | None = await pool.fetchval(FIRST_SAMPLE_SQL, strategy_id, span[0])
     return first or span[0]
 
 

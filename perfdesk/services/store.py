@@ -23,7 +23,7 @@ from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StrategyIn
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import StrategyState
 from perfdesk.domain.verdict import Verdict
-from perfdesk.services import database, store_encode, store_sql
+from perfdesk.services import database, equity_reads, store_encode, store_sql
 
 log = logging.getLogger(__name__)
 
@@ -406,14 +406,13 @@ class Store:
     async def equity_series(
         self, strategy_id: str, start: datetime | None = None, end: datetime | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Raw equity samples in [start, end), in seq order: (epoch seconds, equity)."""
-        query = (
-            "SELECT extract(epoch FROM ts)::float8, equity FROM equity WHERE strategy_id = $1"
-            " AND ($2::timestamptz IS NULL OR ts >= $2) AND ($3::timestamptz IS NULL OR ts < $3)"
-            " ORDER BY ts, seq"
-        )
-        data = await self._copy_floats(query, (strategy_id, start, end), 2)
-        return data[:, 0].copy(), data[:, 1].copy()
+        """Raw equity samples in [start, end) (None = open end), in (ts, seq) order:
+        (epoch seconds, equity). Located through the rollups' seq ranges and read by
+        primary key (`equity` has no ts index; see equity_reads)."""
+        async with self._pool.acquire() as conn:
+            return await equity_reads.read_range(
+                conn, strategy_id, start, end, parse=parse_binary_floats, use_copy=self.use_copy
+            )
 
     async def _copy_floats(self, query: str, args: tuple[Any, ...], ncols: int) -> np.ndarray:
         buf = io.BytesIO()

