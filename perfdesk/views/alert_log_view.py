@@ -119,7 +119,7 @@ class AlertLogView(QWidget):
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter messages, rules…")
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.setMinimumWidth(160)
+        self.filter_edit.setMinimumWidth(140)  # the page fits a 1024 px window
         self.filter_edit.setMaximumWidth(280)
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
         self.timing_button = Button(
@@ -144,11 +144,14 @@ class AlertLogView(QWidget):
         self.detail_label.setTextFormat(Qt.TextFormat.PlainText)
         self.detail_label.setWordWrap(True)
         box.addWidget(self.detail_label)
-        box.addLayout(self._actions())
+        for row in self._actions():
+            box.addLayout(row)
         box.addWidget(self.history_table, 1)
         return pane
 
-    def _actions(self) -> QHBoxLayout:
+    def _actions(self) -> tuple[QHBoxLayout, QHBoxLayout]:
+        """The comment with Acknowledge, then the other actions: two rows, so that seven
+        controls in one row do not make the window wider than a 1024 px screen."""
         row = QHBoxLayout()
         self.comment_edit = QLineEdit()
         self.comment_edit.setPlaceholderText("Comment for the acknowledgement or silence")
@@ -169,9 +172,12 @@ class AlertLogView(QWidget):
             lambda: self._with(lambda a: self.open_requested.emit(a.strategy_id))
         )
         row.addWidget(self.comment_edit, 1)
-        for button in self.action_buttons():
-            row.addWidget(button)
-        return row
+        row.addWidget(self.ack_button)
+        more = QHBoxLayout()
+        for button in self.action_buttons()[1:]:
+            more.addWidget(button)
+        more.addStretch(1)
+        return row, more
 
     def open_timing_settings(self) -> AlertSettingsDialog:
         """The alert timing settings in a dialog (non-modal; one at a time)."""

@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QSizePolicy,
     QVBoxLayout,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import Status
+from perfdesk.theme.theme import Theme
 from perfdesk.views import fmt, style
 from perfdesk.views.components.data_card import set_text
 from perfdesk.views.components.scroll_column import ScrollColumn
@@ -35,6 +35,15 @@ CHART_PHASES = 3
 (numbers and badges update every tick): at 15 Hz every chart still moves 5x a second."""
 
 
+def card_min_width(theme: Theme) -> int:
+    """The token's minimum, or wider: a card's two figure columns each hold a price such as
+    "−999,999.99" or "9,999,999.99" in the price font, never cut off."""
+    price = QFontMetrics(style.typography_font(theme, "typography.semantic.price"))
+    column = price.horizontalAdvance("9,999,999.99")
+    pad, gap = theme.px("spacing.semantic.lg"), theme.px("spacing.semantic.xl")
+    return max(theme.px("size.card_min_width"), 2 * column + gap + 2 * pad + 2)
+
+
 class SummaryStrip(QFrame):
     """Desk totals: strategies, equity, today's P&L, and how many are in each status."""
 
@@ -42,24 +51,52 @@ class SummaryStrip(QFrame):
         super().__init__(parent)
         self.setProperty("kind", "panel")
         theme = style.current_theme()
-        row = QHBoxLayout(self)
+        self._grid = QGridLayout(self)
         pad = theme.px("spacing.semantic.lg")
-        row.setContentsMargins(
+        self._grid.setContentsMargins(
             pad, theme.px("spacing.semantic.md"), pad, theme.px("spacing.semantic.md")
         )
-        row.setSpacing(theme.px("spacing.semantic.2xl"))
+        self._grid.setHorizontalSpacing(theme.px("spacing.semantic.2xl"))
+        self._grid.setVerticalSpacing(theme.px("spacing.semantic.md"))
         self.values: dict[str, QLabel] = {}
-        for key, caption in (
-            ("count", "Strategies"),
-            ("equity", "Total equity"),
-            ("pnl", "Today's P&L"),
-            ("health", "Verification"),
-        ):
-            row.addLayout(self._tile(key, caption))
-        row.addStretch(1)
+        self.tiles = [
+            self._tile(key, caption)
+            for key, caption in (
+                ("count", "Strategies"),
+                ("equity", "Total equity"),
+                ("pnl", "Today's P&L"),
+                ("health", "Verification"),
+            )
+        ]
+        self.columns = 0
+        self.set_columns(len(self.tiles))
 
-    def _tile(self, key: str, caption: str) -> QVBoxLayout:
-        box = QVBoxLayout()
+    def one_row_width(self) -> int:
+        """The width the four tiles need side by side."""
+        margins = self._grid.contentsMargins()
+        gaps = self._grid.horizontalSpacing() * (len(self.tiles) - 1)
+        return sum(TILE_WIDTH.values()) + gaps + margins.left() + margins.right()
+
+    def fit(self, width: int) -> None:
+        """Four tiles in a row where they fit, else two rows of two (a 1024 px window)."""
+        self.set_columns(len(self.tiles) if width >= self.one_row_width() else 2)
+
+    def set_columns(self, columns: int) -> None:
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for tile in self.tiles:
+            self._grid.removeWidget(tile)
+        for i, tile in enumerate(self.tiles):
+            self._grid.addWidget(tile, i // columns, i % columns)
+        for c in range(len(self.tiles) + 1):
+            self._grid.setColumnStretch(c, 0)
+        self._grid.setColumnStretch(columns, 1)  # the tiles keep to the left
+
+    def _tile(self, key: str, caption: str) -> QWidget:
+        tile = QWidget()
+        box = QVBoxLayout(tile)
+        box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(2)
         cap = QLabel(caption.upper())
         cap.setProperty("kind", "caption")
@@ -75,7 +112,7 @@ class SummaryStrip(QFrame):
         box.addWidget(cap)
         box.addWidget(value)
         self.values[key] = value
-        return box
+        return tile
 
     def show_totals(self, snaps: Mapping[str, StrategySnapshot]) -> None:
         equity = sum(s.equity or 0.0 for s in snaps.values())
@@ -108,7 +145,8 @@ class DashboardView(ScrollColumn):
         margin = theme.px("spacing.semantic.xl")
         super().__init__(margins=(margin,) * 4, spacing=gap, parent=parent)
         self.cards: dict[str, StrategyCard] = {}
-        self._min_width = theme.px("size.card_min_width")
+        self._min_width = card_min_width(theme)
+        self._margin = margin
         self._gap = gap
         outer = self.column
         self.summary = SummaryStrip()
@@ -152,6 +190,7 @@ class DashboardView(ScrollColumn):
         self.cards[strategy_id] = card
 
     def _relayout(self, force: bool = False) -> None:
+        self.summary.fit(self.viewport().width() - 2 * self._margin)
         usable = self.viewport().width() - 2 * self._gap
         columns = max(1, (usable + self._gap) // (self._min_width + self._gap))
         if columns == self._columns and not force:

@@ -6,22 +6,21 @@ LoadProgress.cancel_requested().
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QResizeEvent
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
-    QLabel,
     QMenu,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QToolButton,
     QWidget,
 )
 
 from perfdesk.services.history import PRESETS
 from perfdesk.views.components.button import Button
+from perfdesk.views.components.elided_label import ElidedLabel
 
 PRESET_LABELS = {"ALL": "All"}
 
@@ -120,47 +119,6 @@ class RangeBar(QWidget):
     def _remember(self, preset: str) -> None:
         self.preset = preset
         self.buttons[preset].setChecked(True)
-
-
-class ElidedLabel(QLabel):
-    """A one-line label that shortens its text with "…" to the room it gets (the full
-    text in the tooltip) instead of pushing its neighbours (the History tabs) aside."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.full_text = ""
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-
-    def setText(self, text: str) -> None:
-        self.full_text = text
-        self.setToolTip(text)
-        super().setText(text)
-        self.updateGeometry()  # the size hint follows the full text
-        self._elide()
-
-    def text(self) -> str:
-        """The full text (what is shown may be shortened)."""
-        return self.full_text
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(0, super().minimumSizeHint().height())
-
-    def sizeHint(self) -> QSize:
-        """The FULL text's width (the shown text may be shortened), at most 640 px."""
-        hint = super().sizeHint()
-        full = self.fontMetrics().horizontalAdvance(self.full_text) + 8
-        return QSize(min(full, 640), hint.height())
-
-    def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(
-            self.full_text, Qt.TextElideMode.ElideRight, max(0, self.width())
-        )
-        if shown != QLabel.text(self):
-            super().setText(shown)
 
 
 class LoadProgress(QWidget):

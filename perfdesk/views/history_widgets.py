@@ -29,6 +29,7 @@ class Panel(QFrame):
         self.body = body
         self.heading = QLabel(title)
         self.heading.setProperty("kind", "caption")
+        self.heading.setWordWrap(True)  # in a narrow window the title wraps, never widens it
         box = QVBoxLayout(self)
         pad = style.current_theme().px("spacing.semantic.sm")
         box.setContentsMargins(pad, pad, pad, pad)

@@ -187,7 +187,7 @@ class StrategySetupView(QWidget):
         panel = QWidget()
         row = QHBoxLayout(panel)
         row.setContentsMargins(0, 0, 0, 0)
-        self.figures = DataCard("Derived profile", columns=3)
+        self.figures = DataCard("Derived profile", columns=2)  # 3 would not fit 1024 px
         self.figures.setCursor(Qt.CursorShape.ArrowCursor)
         for key, caption in PROFILE_FIGURES:
             self.figures.add_metric(key, caption)

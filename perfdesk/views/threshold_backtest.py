@@ -78,7 +78,10 @@ class ThresholdBacktest(QWidget):
         box.addWidget(caption)
         row = QHBoxLayout()
         self.strategy = QComboBox()
-        self.strategy.setMinimumWidth(120)
+        # Takes the room there is, down to 90 px (a long name is cut), rather than push the
+        # page wider than a 1024 px window; the full name is in the list.
+        self.strategy.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.strategy.setMinimumWidth(90)
         self.strategy.setToolTip("Strategy whose stored history the rules are replayed over")
         self.range = QComboBox()
         self.range.addItems(list(PRESETS))
@@ -95,6 +98,8 @@ class ThresholdBacktest(QWidget):
         self.summary.setProperty("kind", "muted")
         self.summary.setWordWrap(True)
         box.addWidget(self.summary)
+        # Until the charts exist, the controls and the message sit together at the top.
+        box.addStretch(1)
         self._box = box
         self.chart: EquityChart | None = None
         self.per_month: AlertsPerMonthChart | None = None
@@ -111,6 +116,7 @@ class ThresholdBacktest(QWidget):
             # the room there is (at least the minimum) instead.
             for chart in (self.chart, self.per_month):
                 chart.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+            self._box.takeAt(self._box.count() - 1)  # the charts take the room now
             self._box.addWidget(
                 Panel("Equity — ▼ where the draft rules would have fired", self.chart), 3
             )

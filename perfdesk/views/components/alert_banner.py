@@ -17,6 +17,7 @@ from perfdesk.domain.alerts import Alert
 from perfdesk.domain.status import Status
 from perfdesk.views import style
 from perfdesk.views.components.button import Button
+from perfdesk.views.components.elided_label import ElidedLabel
 
 
 def needs_attention(alert: Alert, now: datetime) -> bool:
@@ -60,7 +61,7 @@ class AlertBanner(QFrame):
         row.setSpacing(theme.px("spacing.semantic.md"))
         self.severity_label = QLabel()
         self.severity_label.setProperty("kind", "banner-severity")
-        self.message_label = QLabel()
+        self.message_label = ElidedLabel()  # a long message never widens the window
         self.message_label.setTextFormat(Qt.TextFormat.PlainText)
         self.more_label = QLabel()
         self.more_label.setProperty("kind", "banner-more")
@@ -101,7 +102,7 @@ class AlertBanner(QFrame):
         if self.message_label.text() != text:
             self.message_label.setText(text)
             self.message_label.setToolTip(
-                f"{alert.strategy_id} / {alert.rule}, since "
+                f"{text}\n{alert.strategy_id} / {alert.rule}, since "
                 f"{alert.started_at.astimezone():%Y-%m-%d %H:%M:%S}"
             )
         self.more_label.setText(f"+{self.others} more" if self.others else "")

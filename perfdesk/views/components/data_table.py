@@ -365,9 +365,14 @@ class DataTable(QTableView):
             theme = style.current_theme()
             painter.setPen(style.qcolor(theme, "colors.text.muted"))
             pad = theme.px("spacing.semantic.lg")
+            flags = int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            flags |= int(Qt.TextFlag.TextWordWrap)
             area = self.viewport().rect().adjusted(pad, pad, -pad, -pad)
-            flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-            painter.drawText(area, int(flags) | int(Qt.TextFlag.TextWordWrap), self.empty_text)
+            # In a short table (a small window) the message moves up rather than be cut.
+            spare = area.height() - painter.boundingRect(area, flags, self.empty_text).height()
+            if spare < 0:
+                area.adjust(0, -min(pad - 2, -spare), 0, 0)
+            painter.drawText(area, flags, self.empty_text)
             painter.end()
 
     def _resort(self) -> None:

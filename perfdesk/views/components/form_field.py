@@ -40,6 +40,7 @@ class FormField(QWidget):
         self._error: str | None = None
         self.label = QLabel(label)
         self.label.setProperty("kind", "field-label")
+        self.label.setWordWrap(True)  # a long label wraps in a narrow window, never cut
         self.input = _make_input(choices, boolean, password, placeholder)
         self.input.setAccessibleName(label)
         self.label.setBuddy(self.input)
