@@ -44,6 +44,8 @@ MAX_MESSAGE_BYTES = 1 << 20
 """Hard cap: a bigger message is refused by websockets (close 1009) and counted."""
 _CLOSED = object()
 PROTOCOL_ERROR_CLOSE = 1002
+_YIELD_EVENTS = 256
+"""Events delivered between two turns given to the loop's other tasks."""
 """WebSocket close code sent to an engine whose `hello` is invalid."""
 
 Resume = Callable[[], Awaitable[dict[str, int]]]
@@ -213,8 +215,15 @@ class EngineClient:
         queue: asyncio.Queue[object] = asyncio.Queue(self._queue_size)
         reader = asyncio.create_task(self._read(ws, queue), name="engine-reader")
         try:
+            next_yield = self.stats.events + _YIELD_EVENTS
             while (raw := await queue.get()) is not _CLOSED:
                 await self._process(raw)  # type: ignore[arg-type]
+                if self.stats.events >= next_yield:
+                    # A queued frame is taken without suspending; without this the
+                    # consumers' own tasks (the store writer's COPY) would wait until
+                    # the queue ran dry or backpressure stopped this loop.
+                    next_yield = self.stats.events + _YIELD_EVENTS
+                    await asyncio.sleep(0)
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
