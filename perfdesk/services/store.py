@@ -230,7 +230,18 @@ class Store:
 
     # -- events -----------------------------------------------------------------
 
-    async def write_events(self, events: Sequence[DataEvent]) -> int:
+    def prepare(self, events: Sequence[DataEvent]) -> store_encode.FastBatch | None:
+        """The part of `write_events` that needs no database: the fast path's encoding
+        (CPU only). A writer that prepares the next batch while the previous one is in
+        the database passes the result to `write_events(events, prepared)`. None when
+        the batch cannot take the fast path (empty, in-batch repeats, no COPY)."""
+        if not events or not self.use_copy:
+            return None
+        return store_encode.prepare(events)
+
+    async def write_events(
+        self, events: Sequence[DataEvent], prepared: store_encode.FastBatch | None = None
+    ) -> int:
         """Store a batch; rows already stored (same strategy_id, seq) are skipped.
 
         Returns the number of rows actually inserted. Rollups and the resume point are
@@ -239,52 +250,60 @@ class Store:
         numpy-built binary COPY, bars computed from the batch (store_encode). Other rows
         above the stored seq are COPYed and read back for the rollups; the rest (replays,
         gap fills) go through staging tables and `ON CONFLICT DO NOTHING`.
+        `prepared` is `prepare(events)`, if the caller computed it already.
         """
         if not events:
             return 0
-        encoded = store_encode.encode(events) if self.use_copy else None
-        if encoded is not None and encoded.repeats:
-            encoded = None
-        rows = None if encoded is not None else event_rows(events)[0]
-        if encoded is not None:
-            sids = sorted(encoded.sids)
+        fast = prepared if prepared is not None else self.prepare(events)
+        rows = None if fast is not None else event_rows(events)[0]
+        if fast is not None:
+            sids = sorted(fast.batch.sids)
         else:
             assert rows is not None
             sids = sorted({r[0] for kind_rows in rows.values() for r in kind_rows})
-        async with self._pool.acquire() as conn, conn.transaction():
-            last = {r["strategy_id"]: r["last_seq"] for r in await conn.fetch(
-                store_sql.LOCK_RESUME_SQL, sids)}  # fmt: skip
-            if encoded is not None and encoded.all_above(last):
-                fast = await self._write_fast(conn, encoded)
-                if fast is not None:
-                    return fast
+        async with self._pool.acquire() as conn:
+            try:
+                async with conn.transaction():
+                    last = await self._lock_resume(conn, sids)
+                    if fast is not None and fast.batch.all_above(last):
+                        return await self._write_fast(conn, fast)
+                    if rows is None:
+                        rows = event_rows(events)[0]
+                    return await self._write_general(conn, rows, last)
+            except asyncpg.UniqueViolationError:
+                if fast is None:  # the general path resolves clashes itself
+                    raise
+            # The fast path met a stored (strategy_id, seq): the resume point was behind
+            # the table. That transaction is rolled back; stage the batch instead.
+            async with conn.transaction():
+                await self._lock_resume(conn, sids)
                 return await self._write_staged(conn, event_rows(events)[0])
-            if rows is None:
-                rows = event_rows(events)[0]
-            return await self._write_general(conn, rows, last)
 
-    async def _write_fast(self, conn: Any, batch: store_encode.EncodedBatch) -> int | None:
-        """COPY a live-stream batch and fold its precomputed bars; None if a
-        (strategy_id, seq) existed after all (the resume point was behind the table)."""
-        try:
-            async with conn.transaction():  # a savepoint: a clash rolls back only this
-                if len(batch.eq_seq):
-                    await conn.copy_to_table(
-                        "equity",
-                        source=memoryview(store_encode.equity_copy_data(batch)),
-                        columns=store_sql.STAGE_COLUMNS["equity"],
-                        format="binary",
-                    )
-                for kind, records in (("fills", batch.fills), ("statuses", batch.statuses)):
-                    if records:
-                        columns = store_sql.STAGE_COLUMNS[kind]
-                        await conn.copy_records_to_table(kind, records=records, columns=columns)
-        except asyncpg.UniqueViolationError:
-            return None
+    @staticmethod
+    async def _lock_resume(conn: Any, sids: list[str]) -> dict[str, int]:
+        rows = await conn.fetch(store_sql.LOCK_RESUME_SQL, sids)
+        return {r["strategy_id"]: r["last_seq"] for r in rows}
+
+    async def _write_fast(self, conn: Any, fast: store_encode.FastBatch) -> int:
+        """COPY a live-stream batch and fold its precomputed bars. Raises
+        UniqueViolationError if a (strategy_id, seq) existed after all (the caller rolls
+        back and stages): no savepoint, whose two extra round trips cost every batch."""
+        batch = fast.batch
+        if fast.copy_data is not None:
+            await conn.copy_to_table(
+                "equity",
+                source=memoryview(fast.copy_data),
+                columns=store_sql.STAGE_COLUMNS["equity"],
+                format="binary",
+            )
+        for kind, records in (("fills", batch.fills), ("statuses", batch.statuses)):
+            if records:
+                columns = store_sql.STAGE_COLUMNS[kind]
+                await conn.copy_records_to_table(kind, records=records, columns=columns)
         await conn.execute(
             store_sql.FAST_BARS_SQL,
-            *store_encode.equity_bars(batch),
-            *store_encode.fill_bars(batch),
+            *fast.equity_bars,
+            *fast.fill_bars,
             batch.sids,
             batch.seq_max.tolist(),
             batch.counts.tolist(),

@@ -128,11 +128,33 @@ def encode(events: Sequence[DataEvent]) -> EncodedBatch:
     )
 
 
+@dataclass(frozen=True)
+class FastBatch:
+    """Everything the fast path sends for one batch, computed without the database:
+    the binary COPY body of its equity rows (None without equity rows) and the array
+    parameters of store_sql.FAST_BARS_SQL."""
+
+    batch: EncodedBatch
+    copy_data: bytes | None
+    equity_bars: list[list[Any]]
+    fill_bars: list[list[Any]]
+
+
+def prepare(events: Sequence[DataEvent]) -> FastBatch | None:
+    """Encode a non-empty batch for the fast path; None if a (strategy_id, seq) repeats
+    inside it (such a batch goes through the general path)."""
+    batch = encode(events)
+    if batch.repeats:
+        return None
+    data = equity_copy_data(batch) if len(batch.eq_seq) else None
+    return FastBatch(batch, data, equity_bars(batch), fill_bars(batch))
+
+
 _PG_EPOCH_ORDINAL = PG_EPOCH.toordinal()
 _ZERO = timedelta(0)
 
 
-def _pg_microseconds(stamps: list[datetime]) -> np.ndarray:
+def _pg_microseconds(stamps: Sequence[datetime]) -> np.ndarray:
     """Microseconds since 2000-01-01 UTC, exactly, as int64.
 
     Validated timestamps are at UTC offset zero (their tzinfo is `datetime.UTC` or
@@ -237,8 +259,7 @@ def fill_bars(batch: EncodedBatch) -> list[list[Any]]:
         *batch.fills, strict=True
     )
     code = np.array([index[s] for s in sid_col], dtype=np.int64)
-    minute = np.fromiter(((t - PG_EPOCH) // _US for t in ts_col), np.int64, len(ts_col))
-    minute //= _MINUTE_US
+    minute = _pg_microseconds(ts_col) // _MINUTE_US
     qty_a = np.array(qty, dtype=np.float64)
     price_a = np.array(price, dtype=np.float64)
     exp_a = np.array([np.nan if e is None else e for e in expected], dtype=np.float64)

@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import asyncpg
 import pytest
 from rollup_check import assert_rollups_match_raw
 
@@ -20,11 +21,13 @@ def _count_fast_path(store: Store) -> dict[str, int]:
     calls = {"fast": 0, "fell_back": 0}
     original = store._write_fast
 
-    async def spy(conn: Any, batch: Any) -> int | None:
+    async def spy(conn: Any, batch: Any) -> int:
         calls["fast"] += 1
-        result = await original(conn, batch)
-        calls["fell_back"] += result is None
-        return result
+        try:
+            return await original(conn, batch)
+        except asyncpg.UniqueViolationError:
+            calls["fell_back"] += 1
+            raise
 
     store._write_fast = spy  # type: ignore[method-assign]
     return calls
