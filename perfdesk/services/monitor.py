@@ -1,8 +1,9 @@
 """LiveMonitor: per-strategy live state, O(1) per event, validated on demand.
 
-Runs on the event-loop thread (the GUI thread under qasync): `on_event` is called
-for every stored event and does constant work; views read `snapshots()` on their
-repaint timer, which rebuilds only the strategies that changed since the last read.
+Runs on the event-loop thread (the GUI thread under qasync): `on_events` is called
+with each batch frame's events (`on_event` with a single frame's) and does constant
+work per event; views read `snapshots()` on their repaint timer, which rebuilds only
+the strategies that changed since the last read.
 """
 
 from __future__ import annotations
