@@ -72,9 +72,11 @@ class LiveMonitor:
         clock read (they arrived together). An event that fails does not stop the
         others; the first error is raised once all were fed.
 
-        A subclass that overrides `on_event` (e.g. to filter) gets it called per event.
+        A subclass that overrides `on_event` (e.g. to filter) but not `on_events` gets
+        `on_event` called per event.
         """
-        if type(self).on_event is LiveMonitor.on_event:
+        cls = type(self)
+        if cls.on_event is LiveMonitor.on_event or cls.on_events is not LiveMonitor.on_events:
             self._feed(events)
             return
         failed: Exception | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -171,3 +172,25 @@ def test_on_events_calls_a_subclass_on_event_for_each_event() -> None:
     monitor.on_events(events)
     assert set(monitor.snapshots()) == {"a"}
     assert monitor.snapshots()["a"].events == sum(e.strategy_id == "a" for e in events)
+
+
+class OnlyABatched(OnlyA):
+    """Filters per event and per batch: the batch path stays the monitor's."""
+
+    def on_events(self, events: Sequence[DataEvent]) -> None:
+        super().on_events([e for e in events if e.strategy_id == "a"])
+
+
+def test_a_subclass_that_also_filters_batches_keeps_one_clock_read() -> None:
+    reads: list[float] = []
+
+    def clock() -> float:
+        reads.append(1.0)
+        return 1.0
+
+    monitor = OnlyABatched(clock=clock)
+    events = _frames(300, seed=6)
+    monitor.on_events(events)
+    assert set(monitor.snapshots()) == {"a"}
+    assert monitor.snapshots()["a"].events == sum(e.strategy_id == "a" for e in events)
+    assert len(reads) == 1
