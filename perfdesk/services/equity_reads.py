@@ -12,15 +12,16 @@
   an engine sent timestamps out of seq order (each row lies inside its own bucket's
   range). Whole UTC days inside the range use the daily bars (183 bars for six
   months), the partial days at either edge the 1-minute bars (at most 2 × 1,440);
-* the rows are then read by primary key (`seq BETWEEN lo AND hi`) in seq order and
-  filtered by ts. The result is put in (ts, seq) order client-side (a stable sort by
-  ts of the seq-ordered rows), which costs one comparison pass when the timestamps
-  already rise with seq (every well-behaved engine), so the server never sorts.
+* the same statement then reads the rows by primary key (`seq BETWEEN lo AND hi`) in
+  seq order and filters them by ts. The result is put in (ts, seq) order client-side
+  (a stable sort by ts of the seq-ordered rows), which costs one comparison pass when
+  the timestamps already rise with seq (every well-behaved engine), so the server
+  never sorts.
 
 The seq range may hold rows outside [start, end) (out-of-order timestamps, or a bar
-that only partly overlaps); the ts filter drops them. Nothing here needs
-`rollup_1m` rows older than the raw rows they describe to be kept: see
-`database.TimescalePolicy` (1-minute rollups are kept at least as long as raw rows).
+that only partly overlaps); the ts filter drops them. This needs the bars of every
+stored row to exist: `database.TimescalePolicy` keeps 1-minute rollups at least as long
+as raw rows (daily bars are kept forever).
 """
 
 from __future__ import annotations
@@ -58,14 +59,17 @@ rollups' buckets). Daily bars cover [d0, d1); 1-minute bars cover the bucket hol
 start up to min(end, d0) and from max(d1, min(end, d0)) up to end — which is
 [minute(start), end) when the range holds no whole day. Open ends are ±infinity."""
 
-RANGE_SQL = """
+RANGE_SQL = f"""
+WITH b AS MATERIALIZED ({SEQ_BOUNDS_SQL})
 SELECT extract(epoch FROM ts)::float8, equity FROM equity
-WHERE strategy_id = $1 AND seq >= $2 AND seq <= $3
-  AND ($4::timestamptz IS NULL OR ts >= $4) AND ($5::timestamptz IS NULL OR ts < $5)
+WHERE strategy_id = $1 AND seq >= (SELECT lo FROM b) AND seq <= (SELECT hi FROM b)
+  AND ($2::timestamptz IS NULL OR ts >= $2) AND ($3::timestamptz IS NULL OR ts < $3)
 ORDER BY seq
-"""
-"""($1 strategy, $2 lo, $3 hi, $4 start or NULL, $5 end or NULL): a primary-key range
-scan in seq order (asyncpg's COPY inlines the arguments, so the planner sees them)."""
+"""  # noqa: S608 (a constant, no input)
+"""($1 strategy, $2 start or NULL, $3 end or NULL): the bounds once (a materialised CTE),
+then one range scan of the primary key in seq order. The planner sees the bounds as
+run-time parameters, so it plans that index scan for any range — no server-side sort;
+no bar -> NULL bounds -> no rows."""
 
 FIRST_SAMPLE_SQL = """
 SELECT min(ts) FROM equity
@@ -75,17 +79,6 @@ WHERE strategy_id = $1
   AND ts >= $2 AND ts < $2 + interval '1 minute'
 """
 """($1 strategy, $2 a 1-minute bucket) -> the earliest equity ts in that bucket."""
-
-
-async def seq_bounds(
-    conn: Any, strategy_id: str, start: datetime | None, end: datetime | None
-) -> tuple[int, int] | None:
-    """The seq range holding every equity row of the strategy with ts in [start, end)
-    (None = open end); None when no bar overlaps the range."""
-    row = await conn.fetchrow(SEQ_BOUNDS_SQL, strategy_id, start, end)
-    if row is None or row["lo"] is None:
-        return None
-    return int(row["lo"]), int(row["hi"])
 
 
 async def read_range(
@@ -103,10 +96,7 @@ async def read_range(
     parse_binary_floats). `use_copy=False` fetches rows instead (servers that cannot
     COPY, such as PGlite).
     """
-    bounds = await seq_bounds(conn, strategy_id, start, end)
-    if bounds is None:
-        return np.empty(0), np.empty(0)
-    args = (strategy_id, bounds[0], bounds[1], start, end)
+    args = (strategy_id, start, end)
     if use_copy:
         buf = io.BytesIO()
         await conn.copy_from_query(RANGE_SQL, *args, output=buf, format="binary")
