@@ -152,6 +152,9 @@ class SubsetMonitor(LiveMonitor):
         if event.strategy_id in self._subset:
             super().on_event(event)
 
+    def on_events(self, events: Sequence[DataEvent]) -> None:
+        super().on_events([e for e in events if e.strategy_id in self._subset])
+
     def warm(self, strategy_id: str, t: FloatArray, equity: FloatArray) -> None:
         if strategy_id in self._subset:
             super().warm(strategy_id, t, equity)

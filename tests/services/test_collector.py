@@ -18,13 +18,14 @@ from perfdesk.domain.alerts import Alert, AlertChange, AlertState, Silence
 from perfdesk.domain.events import DataEvent
 from perfdesk.domain.thresholds import DrawdownThresholds, Thresholds
 from perfdesk.services.alert_store import AlertStore
-from perfdesk.services.collector import Collector, CollectorConfig, SubsetPipeline
+from perfdesk.services.collector import Collector, CollectorConfig, SubsetMonitor, SubsetPipeline
 from perfdesk.services.collector_actions import request_action
 from perfdesk.services.collector_lock import CollectorLockError, engine_key
 from perfdesk.services.monitor import LiveMonitor
 from perfdesk.services.store import Store
 from perfdesk.services.store_config import ConfigStore
 from perfdesk.services.store_writer import StoreWriter
+from perfdesk.services.threshold_cache import ThresholdCache
 
 BREAK_FP = Alert.fingerprint_of("beta-break", "drawdown")
 
@@ -288,3 +289,19 @@ async def test_a_subset_collector_keeps_the_batch_path_and_its_strategies_only(
     assert await store.seqs("b") == []
     assert set(monitor.snapshots()) == {"a"}
     assert writer.calls == {"put": 0, "put_many": 1}  # one queue put for the frame
+
+
+def test_a_subset_monitor_takes_batches_whole_and_keeps_only_its_strategies() -> None:
+    reads: list[float] = []
+
+    def clock() -> float:
+        reads.append(1.0)
+        return 1.0
+
+    monitor = SubsetMonitor(frozenset({"a"}), ThresholdCache(pool=None))
+    monitor._clock = clock  # one read per batch, as LiveMonitor.on_events promises
+    events = list(interleaved(dict.fromkeys(["a", "b"], 0), 30))
+    monitor.on_events(events)
+    assert set(monitor.snapshots()) == {"a"}
+    assert monitor.snapshots()["a"].events == 30
+    assert len(reads) == 1
