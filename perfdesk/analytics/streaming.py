@@ -59,6 +59,10 @@ def _utc_day(ts: float) -> int:
     return floor(ts / SECONDS_PER_DAY)
 
 
+_POWERS_FINITE = 1e75
+"""Largest daily return whose 4th power (and any sum of a few million) stays finite."""
+
+
 @dataclass(slots=True)
 class DailyReturns:
     """Close-to-close daily returns of an equity stream, finalised when a UTC day rolls.
@@ -98,10 +102,13 @@ class DailyReturns:
             self.days.append(self.day if self.day is not None else 0)
             self.moments.push(ret)
             ps = self.power_sums
-            ps[0] += ret
-            ps[1] += ret * ret
-            ps[2] += ret**3
-            ps[3] += ret**4
+            if abs(ret) < _POWERS_FINITE:
+                ps[0] += ret
+                ps[1] += ret * ret
+                ps[2] += ret**3
+                ps[3] += ret**4
+            else:  # e.g. equity 1e-171 then 1.0: ret**3 would raise OverflowError
+                ps[:] = [math.nan] * 4  # no shape from these days (see `shape`)
         self.prev_close = self.close
         return ret
 
@@ -112,6 +119,8 @@ class DailyReturns:
         if n < 2:
             return n, math.nan, math.nan, math.nan
         s1, s2, s3, s4 = (x / n for x in self.power_sums)
+        if not math.isfinite(s4):
+            return n, math.nan, math.nan, math.nan
         mu = s1
         m2 = s2 - mu * mu
         if m2 <= 1e-30:

@@ -112,6 +112,19 @@ def test_daily_returns_close_to_close() -> None:
     assert stats.daily_sharpe(252) == pytest.approx(want.mean() / want.std(ddof=1) * math.sqrt(252))
 
 
+def test_an_astronomic_daily_return_leaves_no_shape_and_no_exception() -> None:
+    # valid protocol values: equity 1e-171 one day, 1.0 the next (a return of 1e171,
+    # whose cube overflowed a float and left the power sums half updated)
+    stats = EquityStats()
+    for day, equity in enumerate([1e-171, 1.0, 1.01, 0.99, 1.02]):
+        stats.update(day * DAY + 60, equity)
+    stats.update(5 * DAY + 60, 1.0)  # closes the last day
+    assert len(stats.daily.values) == 4  # the first day has no previous close
+    assert stats.daily.values[0] == pytest.approx(1e171)
+    n, sharpe, skew, kurtosis = stats.daily.shape()
+    assert n == 4 and math.isnan(sharpe) and math.isnan(skew) and math.isnan(kurtosis)
+
+
 @given(st.lists(st.floats(-0.2, 0.2), min_size=3, max_size=120))
 @settings(max_examples=100, deadline=None)
 def test_daily_shape_equals_batch_moments(rets: list[float]) -> None:
