@@ -151,6 +151,14 @@ class DashboardView(ScrollColumn):
         outer = self.column
         self.summary = SummaryStrip()
         outer.addWidget(self.summary)
+        self.empty_label = QLabel(
+            "No strategies yet: each one appears here with its first event from the engine "
+            "(the engine's address is in Settings › Connection)."
+        )
+        self.empty_label.setProperty("kind", "muted")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(self.empty_label)
         self._grid = QGridLayout()
         self._grid.setSpacing(self._gap)
         outer.addLayout(self._grid)
@@ -169,13 +177,14 @@ class DashboardView(ScrollColumn):
             self.cards.pop(sid).deleteLater()
         if added or gone:
             self._relayout(force=True)
+            self.empty_label.setVisible(not self.cards)
         self._tick += 1
         order = sorted(self.cards)
         changed = sum(
             self.cards[sid].show_snapshot(snaps[sid], now, chart=self._chart_turn(i))
             for i, sid in enumerate(order)
         )
-        if changed:
+        if changed or gone:  # a strategy removed changes the totals too
             self.summary.show_totals(snaps)
         return changed
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from perfdesk.analytics.history_types import HistoryAnalysis
 from perfdesk.views import style
@@ -45,6 +46,16 @@ def _grid() -> QGridLayout:
     return grid
 
 
+NOTHING_YET = "Nothing for the strategy and range picked (pick them above)."
+
+
+def table_of(model: RowTableModel[Any]) -> DataTable:
+    """A DataTable that says why it is empty instead of showing bare headers."""
+    table = DataTable(model)
+    table.set_empty_text(NOTHING_YET)
+    return table
+
+
 def unsorted(table: DataTable) -> DataTable:
     """Keep the rows in their declared order (metric tables read top to bottom)."""
     table.setSortingEnabled(False)
@@ -67,8 +78,24 @@ class _Page(ScrollColumn):
     def __init__(self) -> None:
         super().__init__()
         self.grid = _grid()
-        self.column.addLayout(self.grid)
+        # Until a strategy is loaded the page says so, instead of empty axes from 1970.
+        self.content = QWidget()
+        self.content.setLayout(self.grid)
+        self.empty_label = QLabel(
+            "Pick one or more strategies and a range above: their history shows here."
+        )
+        self.empty_label.setProperty("kind", "muted")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.column.addWidget(self.empty_label)
+        self.column.addWidget(self.content)
+        self.content.hide()
         self.panels: list[Panel] = []
+
+    def reveal(self, shown: bool) -> None:
+        """Show the charts and tables (a result is there) or the message (none)."""
+        self.content.setVisible(shown)
+        self.empty_label.setVisible(not shown)
 
     def panel(self, title: str, widget: QWidget) -> Panel:
         panel = Panel(title, widget)
@@ -87,7 +114,7 @@ class OverviewPage(_Page):
         self.equity = EquityChart()
         self.underwater = UnderwaterChart()
         self.metrics = metrics_model(self)
-        self.metrics_table = DataTable(self.metrics)
+        self.metrics_table = table_of(self.metrics)
         unsorted(self.metrics_table)
         self.heatmap = MonthlyHeatmap()
         self.gap = GapWaterfall()
@@ -97,7 +124,7 @@ class OverviewPage(_Page):
         line.setContentsMargins(0, 0, 0, 0)
         line.setSpacing(style.current_theme().px("spacing.semantic.md"))
         line.addWidget(self.panel("Monthly returns (%)", self.heatmap), 3)
-        line.addWidget(self.panel("Worst drawdowns", unsorted(DataTable(self.drawdowns))), 2)
+        line.addWidget(self.panel("Worst drawdowns", unsorted(table_of(self.drawdowns))), 2)
         g = self.grid
         g.addWidget(self.kpis, 0, 0, 1, 2)
         g.addWidget(self.panel("Equity", self.equity), 1, 0)
@@ -171,10 +198,10 @@ class MetricsPage(_Page):
         self.yearly = yearly_model(self)
         self.heatmap = MonthlyHeatmap()
         g = self.grid
-        full = unsorted(DataTable(self.metrics))
+        full = unsorted(table_of(self.metrics))
         g.addWidget(self.panel("Full metric set", full), 0, 0, 3, 1)
-        g.addWidget(self.panel("Top drawdowns", DataTable(self.drawdowns)), 0, 1)
-        g.addWidget(self.panel("Yearly returns", DataTable(self.yearly)), 1, 1)
+        g.addWidget(self.panel("Top drawdowns", table_of(self.drawdowns)), 0, 1)
+        g.addWidget(self.panel("Yearly returns", table_of(self.yearly)), 1, 1)
         g.addWidget(self.panel("Monthly returns (%)", self.heatmap), 2, 1)
         g.setColumnStretch(0, 2)
         g.setColumnStretch(1, 3)

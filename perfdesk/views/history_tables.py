@@ -106,7 +106,7 @@ def metrics_model(parent: QObject | None = None) -> RowTableModel[MetricRow]:
     columns = [
         Column[MetricRow]("metric", "Metric", lambda r: r.label, width=150),
         Column[MetricRow]("live", "Live", lambda r: _sortable(r.live), align=RIGHT,
-                          display=shown("live"), width=96),  # fits a date
+                          display=shown("live"), width=108),  # a whole date with the padding
         Column[MetricRow]("backtest", "Backtest", lambda r: _sortable(r.backtest), align=RIGHT,
                           display=shown("backtest")),
     ]  # fmt: skip

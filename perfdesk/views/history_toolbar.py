@@ -125,6 +125,8 @@ class LoadProgress(QWidget):
     """A slim progress bar with its message and a Cancel button, shown while loading."""
 
     cancel_requested = Signal()
+    busy_changed = Signal(bool)
+    """The bar and Cancel were shown (True) or hidden: the room for the message changed."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -151,6 +153,7 @@ class LoadProgress(QWidget):
         self.bar.show()
         self.cancel.show()
         self.message.setText(message)
+        self.busy_changed.emit(True)
 
     def step(self, fraction: float, message: str) -> None:
         self.bar.setValue(int(1000 * max(0.0, min(1.0, fraction))))
@@ -161,3 +164,4 @@ class LoadProgress(QWidget):
         self.bar.hide()
         self.cancel.hide()
         self.message.setText(message)
+        self.busy_changed.emit(False)

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from perfdesk.analytics.history_types import HistoryAnalysis
@@ -64,6 +64,7 @@ class HistoryView(QWidget):
         box.addLayout(self._toolbar())
         self.progress = LoadProgress()
         self.progress.cancel_requested.connect(self.cancel)
+        self.progress.busy_changed.connect(lambda _busy: self._fit_summary())
         self.tabs = QTabWidget()
         self.tabs.setCornerWidget(self.progress)
         self.overview = OverviewPage()
@@ -99,6 +100,24 @@ class HistoryView(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.ranges)
         return bar
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_summary()
+
+    def _fit_summary(self) -> None:
+        """The tabs keep their room (no scroll arrows hiding "Compare" in a 1024 px window);
+        the load summary beside them takes what is left, shortened, full text in its tooltip
+        (less while a load shows its bar and Cancel)."""
+        progress = self.progress
+        row = progress.layout()
+        spacing = max(0, row.spacing()) if row is not None else 0
+        busy = 0
+        if progress.busy:
+            busy = progress.bar.maximumWidth() + progress.cancel.sizeHint().width() + 2 * spacing
+        gap = style.current_theme().px("spacing.semantic.md")
+        room = self.tabs.width() - self.tabs.tabBar().sizeHint().width() - busy - gap
+        progress.message.setMaximumWidth(max(60, room))
 
     # -- requests ------------------------------------------------------------
 
@@ -176,6 +195,8 @@ class HistoryView(QWidget):
         self.detail.setVisible(len(self.results) > 1)
         self._show_detail(0)
         self.compare.show_results(self.results)
+        for page in (self.overview, self.risk, self.metrics, self.compare):
+            page.reveal(bool(self.results))
         self.loaded.emit(self.results)
 
     def _show_detail(self, index: int) -> None:

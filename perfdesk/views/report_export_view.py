@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QObject, Qt, Signal
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,6 +34,7 @@ from perfdesk.services.report_scheduler import ExportResult
 from perfdesk.services.report_store import FORMATS
 from perfdesk.views import ops, style
 from perfdesk.views.components.button import Button
+from perfdesk.views.components.data_table import paint_empty_text
 from perfdesk.views.report_source import ReportsSource
 
 RANGES = {"1M": 30, "3M": 91, "6M": 182, "1Y": 365}
@@ -52,6 +54,17 @@ def _day(q: QDate) -> datetime:
     return datetime(q.year(), q.month(), q.day(), tzinfo=UTC)
 
 
+class StrategyList(QListWidget):
+    """The strategies to tick; says where they come from while there is none."""
+
+    EMPTY = "No strategy stored yet: each appears here once the engine has sent its data."
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.count() == 0:
+            paint_empty_text(self.viewport(), self.EMPTY)
+
+
 class ExportPanel(QWidget):
     exported = Signal(list)
     failed = Signal(str)
@@ -67,7 +80,7 @@ class ExportPanel(QWidget):
 
     def _build(self) -> None:
         self._names: dict[str, str] = {}
-        self.strategy_list = QListWidget()
+        self.strategy_list = StrategyList()
         self.strategy_list.setMaximumHeight(140)
         self.range = QComboBox()
         self.range.addItems([*RANGES, "Custom"])

@@ -56,6 +56,8 @@ async def test_first_strategy_loads_and_every_part_is_shown(qtbot, store: Store)
     assert overview.gap.steps()[-1][2] == result.gap.live_return
     assert not view.progress.busy
     assert "1-minute bars" in view.progress.message.text()
+    for page in (overview, view.risk, view.metrics, view.compare):
+        assert not page.content.isHidden() and page.empty_label.isHidden()
     # The summary is readable and leaves the tabs their room (no scroll arrows).
     message = view.progress.message
     wanted = min(600, message.fontMetrics().horizontalAdvance(message.text()))
@@ -150,6 +152,15 @@ async def test_an_empty_database_says_so(qtbot, store: Store) -> None:
     view.show()
     await until(lambda: "No strategy stored yet" in view.progress.message.text())
     assert view.picker.selected() == [] and view.results == []
+    # Each tab says what to do instead of showing empty axes (from 1970) and tables.
+    for page in (view.overview, view.risk, view.metrics, view.compare):
+        assert not page.empty_label.isHidden() and page.content.isHidden()
+    # In a 1024 px window (792 px for the page) every tab stays in view beside the message.
+    view.resize(792, 600)
+    bar = view.tabs.tabBar()
+    await until(lambda: view.width() == 792 and bar.width() >= bar.sizeHint().width())
+    message = view.progress.message
+    assert message.toolTip() == message.text()  # shortened on screen, whole in the tooltip
 
 
 async def test_a_strategy_live_for_hours_only_loads_without_errors(qtbot, store: Store) -> None:

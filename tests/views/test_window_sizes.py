@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QLabel
-from views_factories import until
+from views_factories import FakeSource, make_snapshot, until
 
 from perfdesk.views.alert_log_view import AlertLogView
 from perfdesk.views.backtest_job import run_import
@@ -107,3 +107,20 @@ async def test_dashboard_cards_show_whole_figures(qtbot, tmp_path, width) -> Non
     assert window.dashboard.horizontalScrollBar().maximum() == 0
     await _cards_laid_out(window)
     _price_labels_fit(window)
+
+
+def test_an_empty_dashboard_says_why(qtbot) -> None:
+    source = FakeSource()
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    window.show()
+    window.refresh()
+    empty = window.dashboard.empty_label
+    assert empty.isVisibleTo(window) and "first event from the engine" in empty.text()
+    source.snaps = {"s1": make_snapshot("s1")}
+    window.refresh()
+    assert not empty.isVisibleTo(window)
+    source.snaps = {}
+    window.refresh()
+    assert empty.isVisibleTo(window)
+    assert window.dashboard.summary.values["count"].text() == "0"  # totals follow removals

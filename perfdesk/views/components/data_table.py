@@ -331,6 +331,23 @@ class FilterProxy(QSortFilterProxyModel):
         self.setDynamicSortFilter(True)
 
 
+def paint_empty_text(viewport: QWidget, text: str) -> None:
+    """Say in an empty item view's body why it is empty ("No alerts yet…"), muted, centred."""
+    painter = QPainter(viewport)
+    theme = style.current_theme()
+    painter.setPen(style.qcolor(theme, "colors.text.muted"))
+    pad = theme.px("spacing.semantic.lg")
+    flags = int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+    flags |= int(Qt.TextFlag.TextWordWrap)
+    area = viewport.rect().adjusted(pad, pad, -pad, -pad)
+    # In a short view (a small window) the message moves up rather than be cut.
+    spare = area.height() - painter.boundingRect(area, flags, text).height()
+    if spare < 0:
+        area.adjust(0, -min(pad - 2, -spare), 0, 0)
+    painter.drawText(area, flags, text)
+    painter.end()
+
+
 class DataTable(QTableView):
     """A sortable table view styled by tokens, with badge cells and a filter proxy."""
 
@@ -361,19 +378,7 @@ class DataTable(QTableView):
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if self.empty_text and self.proxy.rowCount() == 0:
-            painter = QPainter(self.viewport())
-            theme = style.current_theme()
-            painter.setPen(style.qcolor(theme, "colors.text.muted"))
-            pad = theme.px("spacing.semantic.lg")
-            flags = int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-            flags |= int(Qt.TextFlag.TextWordWrap)
-            area = self.viewport().rect().adjusted(pad, pad, -pad, -pad)
-            # In a short table (a small window) the message moves up rather than be cut.
-            spare = area.height() - painter.boundingRect(area, flags, self.empty_text).height()
-            if spare < 0:
-                area.adjust(0, -min(pad - 2, -spare), 0, 0)
-            painter.drawText(area, flags, self.empty_text)
-            painter.end()
+            paint_empty_text(self.viewport(), self.empty_text)
 
     def _resort(self) -> None:
         """Re-apply the header's sort: Qt drops a sort requested while the model was empty."""
