@@ -51,6 +51,10 @@ async def test_first_strategy_loads_and_every_part_is_shown(qtbot, store: Store)
     assert result.strategy_id == "alpha" and result.n_days == DAYS
     overview = view.overview
     assert overview.metrics.rowCount() == len(METRICS)
+    live = overview.metrics.column_of("live")  # dates (max drawdown start/end) shown whole
+    assert overview.metrics_table.sizeHintForColumn(live) <= overview.metrics_table.columnWidth(
+        live
+    )
     assert overview.equity.live.xData.size == result.t.size
     assert overview.kpis.cards["total"].value.text().endswith("%")
     assert overview.gap.steps()[-1][2] == result.gap.live_return
