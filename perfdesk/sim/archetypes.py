@@ -12,12 +12,21 @@ from enum import StrEnum
 
 import numpy as np
 
-from perfdesk.domain.expectations import Expectations
+from perfdesk.analytics.profile import build_profile
+from perfdesk.domain.expectations import BacktestProfile, Expectations
 from perfdesk.sim.clock import TRADING_DAYS_PER_YEAR
 from perfdesk.sim.returns import GarchParams, simulate_daily
 
 BACKTEST_DAYS = 3 * TRADING_DAYS_PER_YEAR
 BREAK_DEPTH_FACTOR = 2.5
+RETURN_DECIMALS = 8
+"""The profile is built from the backtest's daily returns rounded to 1e-8 (0.000001 %), and
+its residuals are rounded to RESIDUAL_DECIMALS: the strategy frame carries both (3 years ×
+2 numbers, ≈22 KB in all) and must stay well under the protocol's 64 KiB. (The summary
+figures come from the unrounded returns, as without a profile.)"""
+RESIDUAL_DECIMALS = 5
+PROFILE_SEED = 0
+"""Seed of the profile's calibration paths (independent of the strategy's own draws)."""
 """A break drives the drawdown to this multiple of the declared max drawdown (cap 0.9)."""
 
 
@@ -60,6 +69,11 @@ class StrategySpec:
     trade_factor: float = 1.0
     win_rate: float = 0.55
     """Share of round trips (open, then close) that win, in the healthy regime."""
+    backtest_profile: bool = False
+    """Announce a backtest profile (perfdesk.analytics.profile.build_profile of the simulated
+    backtest's daily returns) with the expectations: the statistical rules and the History
+    page's cone get something to judge by. ≈0.2–0.5 s of CPU per strategy when the
+    simulator is built, so off by default (the demo turns it on)."""
     seed: int | None = None
     """This strategy's own random seed (backtest, backfill and live draws; two strategies
     with one seed share their shocks); None derives one from the simulator's seed and
@@ -103,8 +117,11 @@ def default_strategies(count: int = 3) -> list[StrategySpec]:
 
 
 def backtest_expectations(spec: StrategySpec, rng: np.random.Generator) -> Expectations:
-    """What a 3-year backtest of the strategy's healthy regime reports (daily returns)."""
+    """What a 3-year backtest of the strategy's healthy regime reports (daily returns),
+    with the backtest's profile when `spec.backtest_profile` (no extra draws from `rng`:
+    the live stream is the same either way)."""
     r = simulate_daily(spec.garch, BACKTEST_DAYS, rng)
+    profile = backtest_profile(np.round(r, RETURN_DECIMALS)) if spec.backtest_profile else None
     wealth = np.cumprod(1.0 + r)
     peak = np.maximum.accumulate(np.concatenate(([1.0], wealth)))[1:]
     vol = float(np.std(r, ddof=1))
@@ -118,7 +135,15 @@ def backtest_expectations(spec: StrategySpec, rng: np.random.Generator) -> Expec
         trades_per_day=spec.trades_per_day,
         slippage_bps=spec.slippage_bps,
         periods_per_year=TRADING_DAYS_PER_YEAR,
+        profile=profile,
     )
+
+
+def backtest_profile(returns: np.ndarray) -> BacktestProfile:
+    """The profile of a simulated backtest's daily returns, residuals rounded (frame size)."""
+    profile = build_profile(returns, seed=PROFILE_SEED)
+    residuals = tuple(round(v, RESIDUAL_DECIMALS) for v in profile.residuals)
+    return profile.model_copy(update={"residuals": residuals})
 
 
 def _backtest_win_rate(spec: StrategySpec, rng: np.random.Generator) -> float:

@@ -18,6 +18,7 @@ half-year, which would make the demo's healthy strategies look broken before it 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from perfdesk.sim.archetypes import Archetype, StrategySpec
@@ -34,8 +35,9 @@ DEMO_SEED = 0
 
 def demo_strategies() -> list[StrategySpec]:
     """The demo desk: healthy trend, decaying mean reversion, breaking FX carry, and
-    three more healthy styles. Ids of the first three match `default_strategies(3)`."""
-    return [
+    three more healthy styles. Ids of the first three match `default_strategies(3)`.
+    Each announces the profile of its simulated backtest (`backtest_profile`)."""
+    specs = [
         StrategySpec(
             "trend-healthy", "Trend follower", Archetype.HEALTHY,
             GarchParams(0.18, 0.12), trades_per_day=20.0, symbol="ES", win_rate=0.42,
@@ -73,6 +75,7 @@ def demo_strategies() -> list[StrategySpec]:
             seed=4,
         ),
     ]  # fmt: skip
+    return [replace(s, backtest_profile=True) for s in specs]
 
 
 def demo_simulator(now: datetime | None = None, *, seed: int = DEMO_SEED) -> Simulator:
