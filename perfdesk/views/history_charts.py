@@ -12,7 +12,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QLabel, QWidget
 
 from perfdesk.analytics.history_types import HistoryAnalysis, ReplaySummary
 from perfdesk.domain.status import Status
@@ -64,6 +65,7 @@ class HistoryPlot(pg.PlotWidget):
         self.setMouseEnabled(x=True, y=False)
         self.setMinimumHeight(150)
         self._legend: pg.LegendItem | None = None
+        self._note: QLabel | None = None
         self.follow_x = False  # True when the x range is linked to another plot
         self.style_plot(style.current_theme())
         style.theme_manager().changed.connect(self._on_theme)
@@ -91,6 +93,28 @@ class HistoryPlot(pg.PlotWidget):
 
     def repen(self, theme: Theme) -> None:
         """Subclasses re-apply their series pens here."""
+
+    def set_note(self, text: str) -> None:
+        """A message over the plot, such as why it has nothing to draw; "" hides it."""
+        if self._note is None:
+            self._note = QLabel(self)
+            self._note.setProperty("kind", "muted")
+            self._note.setWordWrap(True)
+            self._note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self._note.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._note.setText(text)
+        self._note.setVisible(bool(text))
+        self._place_note()
+
+    def _place_note(self) -> None:
+        note = self.__dict__.get("_note")  # pyqtgraph resizes before __init__ has set it
+        if note is not None:
+            pad = style.current_theme().px("spacing.semantic.lg")
+            note.setGeometry(self.rect().adjusted(pad, pad, -pad, -pad))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_note()
 
     def autorange(self) -> None:
         """Fit the data (only y when the x range follows a linked plot)."""
@@ -232,6 +256,12 @@ class RollingChart(HistoryPlot):
         self.curve.setData(rolling.day, values)
         self.title = f"{'Rolling Sharpe' if self.what == 'sharpe' else 'Rolling volatility'}" + (
             f" ({rolling.window} d)"
+        )
+        enough = bool(np.isfinite(np.asarray(values, dtype=float)).any())
+        self.set_note(
+            ""
+            if enough
+            else f"Needs more than {rolling.window} days of returns: {result.n_days} so far."
         )
         self.autorange()
 

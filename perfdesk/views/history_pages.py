@@ -56,6 +56,16 @@ def table_of(model: RowTableModel[Any]) -> DataTable:
     return table
 
 
+def whole_columns(table: DataTable) -> DataTable:
+    """At least as wide as its columns: in a narrow window the charts beside it give way,
+    rather than its figures being cut mid-number ("−67." for −67.78%)."""
+    columns = table.source_model.columns
+    width = sum(c.width or table.horizontalHeader().defaultSectionSize() for c in columns)
+    extra = table.verticalScrollBar().sizeHint().width() + 2 * table.frameWidth()
+    table.setMinimumWidth(width + extra)
+    return table
+
+
 def unsorted(table: DataTable) -> DataTable:
     """Keep the rows in their declared order (metric tables read top to bottom)."""
     table.setSortingEnabled(False)
@@ -114,8 +124,7 @@ class OverviewPage(_Page):
         self.equity = EquityChart()
         self.underwater = UnderwaterChart()
         self.metrics = metrics_model(self)
-        self.metrics_table = table_of(self.metrics)
-        unsorted(self.metrics_table)
+        self.metrics_table = whole_columns(unsorted(table_of(self.metrics)))
         self.heatmap = MonthlyHeatmap()
         self.gap = GapWaterfall()
         self.drawdowns = drawdowns_model(self, compact=True)
@@ -198,7 +207,7 @@ class MetricsPage(_Page):
         self.yearly = yearly_model(self)
         self.heatmap = MonthlyHeatmap()
         g = self.grid
-        full = unsorted(table_of(self.metrics))
+        full = self.full_table = whole_columns(unsorted(table_of(self.metrics)))
         g.addWidget(self.panel("Full metric set", full), 0, 0, 3, 1)
         g.addWidget(self.panel("Top drawdowns", table_of(self.drawdowns)), 0, 1)
         g.addWidget(self.panel("Yearly returns", table_of(self.yearly)), 1, 1)
