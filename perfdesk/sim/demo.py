@@ -7,8 +7,16 @@ and a History page with something to analyse. The live part keeps the archetype 
 of `default_strategies`: the FX carry strategy breaks 25 s after start; the mean
 reversion strategy starts decaying 20 s after start, fast enough to see in a demo's
 minutes (each a trading day): within a quarter of a day it loses ≈2.4 % a day on 50 %
-more volatility, so its live Sharpe falls day by day and its drawdown warns after
-about four minutes.
+more volatility, so its live Sharpe falls day by day.
+
+Each strategy announces the profile of its own simulated backtest (`backtest_profile`),
+so the profile-based rules judge it and History draws its forecast cone. Judged so
+(measured by tests/sim/test_demo_story.py's replay, one validation per wall second): FX
+carry is critical from 26 s (the crash day's loss, then the Page-Hinkley drift rule;
+its drawdown, 18 %, is a warning against the profile's limits; after about 28 min the
+Page-Hinkley statistic has decayed below its critical limit and it reads warning); Mean
+reversion's CUSUM warns at about 6 min and is critical at about 11; the four healthy
+strategies stay OK (checked for 30 minutes).
 
 Each strategy has its own seed, picked so that its backtest is one a desk would have
 signed off (Sharpe 1–2.6) and its half-year past stays healthy by the validator's own
