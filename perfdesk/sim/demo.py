@@ -11,7 +11,8 @@ more volatility, so its live Sharpe falls day by day.
 
 Each strategy announces the profile of its own simulated backtest (`backtest_profile`),
 so the profile-based rules judge it and History draws its forecast cone. Judged so
-(measured by tests/sim/test_demo_story.py's replay, one validation per wall second): FX
+(measured with the replay of tests/sim/test_demo_story.py, one validation per wall
+second, run for 30 minutes; the test itself checks the first 7): FX
 carry is critical from 26 s (the crash day's loss, then the Page-Hinkley drift rule;
 its drawdown, 18 %, is a warning against the profile's limits; after about 28 min the
 Page-Hinkley statistic has decayed below its critical limit and it reads warning); Mean
