@@ -30,11 +30,12 @@ from PySide6.QtWidgets import (
 
 from perfdesk.domain.alerts import Alert, AlertHistoryEntry, AlertState
 from perfdesk.domain.status import Status
-from perfdesk.views import fmt, ops, style
+from perfdesk.views import fmt, ops
 from perfdesk.views.alert_log_model import AlertFilterProxy, AlertHistoryModel, AlertLogModel
 from perfdesk.views.alert_settings_view import AlertSettingsDialog, AlertSettingsStore
 from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_table import DataTable
+from perfdesk.views.components.page_layout import page_column
 from perfdesk.views.verification_model import RULE_TITLES
 
 HistoryLoader = Callable[[str], Awaitable[Sequence[AlertHistoryEntry]]]
@@ -91,16 +92,12 @@ class AlertLogView(QWidget):
     # --- layout --------------------------------------------------------------------------
 
     def _layout(self) -> None:
-        theme = style.current_theme()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self._detail())
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        box = QVBoxLayout(self)
-        margin = theme.px("spacing.semantic.xl")
-        box.setContentsMargins(margin, margin, margin, margin)
-        box.setSpacing(theme.px("spacing.semantic.md"))
+        box = page_column(self)
         box.addLayout(self._filter_bar())
         box.addWidget(self.splitter, 1)
 

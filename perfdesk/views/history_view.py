@@ -13,12 +13,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QWidget
 
 from perfdesk.analytics.history_types import HistoryAnalysis
 from perfdesk.services.backend_host import BackendHost
 from perfdesk.services.history import HistoryRequest, HistoryService
 from perfdesk.views import fmt, ops, style
+from perfdesk.views.components.page_layout import page_column
 from perfdesk.views.history_pages import ComparePage, MetricsPage, OverviewPage, RiskPage
 from perfdesk.views.history_source import HistorySource, ServiceHistorySource
 from perfdesk.views.history_toolbar import LoadProgress, RangeBar, StrategyPicker
@@ -56,11 +57,7 @@ class HistoryView(QWidget):
         self._build()
 
     def _build(self) -> None:
-        theme = style.current_theme()
-        box = QVBoxLayout(self)
-        margin = theme.px("spacing.semantic.xl")
-        box.setContentsMargins(margin, margin, margin, margin)
-        box.setSpacing(theme.px("spacing.semantic.md"))
+        box = page_column(self)
         box.addLayout(self._toolbar())
         self.progress = LoadProgress()
         self.progress.cancel_requested.connect(self.cancel)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 
 from perfdesk.services.alert_manager import AlertManager
 from perfdesk.services.backend_host import BackendHost
 from perfdesk.services.report_render import csv_renderer, html_renderer
 from perfdesk.services.report_scheduler import ReportScheduler, start_report_scheduler
-from perfdesk.views import ops, style
+from perfdesk.views import ops
+from perfdesk.views.components.page_layout import page_column
 from perfdesk.views.report_export_view import ExportPanel
 from perfdesk.views.report_pdf import pdf_renderer
 from perfdesk.views.report_schedules_view import SchedulesView
@@ -46,11 +47,7 @@ class ReportsView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.export, "Export now")
         self.tabs.addTab(self.schedules, "Schedules && runs")
-        theme = style.current_theme()
-        layout = QVBoxLayout(self)
-        margin = theme.px("spacing.semantic.xl")
-        layout.setContentsMargins(margin, margin, margin, margin)
-        layout.setSpacing(theme.px("spacing.semantic.md"))
+        layout = page_column(self)
         title = QLabel("Reports")
         title.setProperty("kind", "heading")
         layout.addWidget(title)

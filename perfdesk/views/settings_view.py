@@ -14,6 +14,7 @@ from perfdesk.services import secrets
 from perfdesk.views import ops, settings_store, style
 from perfdesk.views.components.button import Button
 from perfdesk.views.components.form_field import FormField
+from perfdesk.views.components.page_layout import page_column
 from perfdesk.views.components.scroll_column import ScrollColumn
 from perfdesk.views.model_form import ModelForm
 from perfdesk.views.settings_model import DesktopSettings
@@ -42,10 +43,7 @@ class SettingsView(QWidget):
 
     def _build(self) -> None:
         theme = style.current_theme()
-        box = QVBoxLayout(self)
-        margin = theme.px("spacing.semantic.xl")
-        box.setContentsMargins(margin, margin, margin, margin)
-        box.setSpacing(theme.px("spacing.semantic.md"))
+        box = page_column(self)
         title = QLabel("Settings")
         title.setProperty("kind", "heading")
         box.addWidget(title)

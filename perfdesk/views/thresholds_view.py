@@ -34,6 +34,7 @@ from perfdesk.views import model_schema as schema
 from perfdesk.views import ops, style
 from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_table import DataTable, RowTableModel
+from perfdesk.views.components.page_layout import page_column
 from perfdesk.views.components.scroll_column import ScrollColumn
 from perfdesk.views.model_form import ModelForm
 from perfdesk.views.repositories import ThresholdRepository, ThresholdVersion
@@ -79,10 +80,7 @@ class ThresholdsView(QWidget):
 
     def _build(self) -> None:
         theme = style.current_theme()
-        box = QVBoxLayout(self)
-        margin = theme.px("spacing.semantic.xl")
-        box.setContentsMargins(margin, margin, margin, margin)
-        box.setSpacing(theme.px("spacing.semantic.md"))
+        box = page_column(self)
         box.addLayout(self._header())
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("thresholds-splitter")

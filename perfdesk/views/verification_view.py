@@ -16,14 +16,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSplitter,
-    QVBoxLayout,
     QWidget,
 )
 
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import Status
-from perfdesk.views import style
 from perfdesk.views.components.data_table import DataTable, FilterProxy
+from perfdesk.views.components.page_layout import page_column
 from perfdesk.views.verdict_history import VerdictHistory
 from perfdesk.views.verification_detail import VerificationDetail
 from perfdesk.views.verification_model import VerificationModel
@@ -71,7 +70,6 @@ class VerificationView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("Page")
-        theme = style.current_theme()
         self.model = VerificationModel(self)
         self._pending: Mapping[str, StrategySnapshot] | None = None
         self.history = VerdictHistory()
@@ -91,10 +89,7 @@ class VerificationView(QWidget):
         self.splitter.setStretchFactor(1, 2)
         # Room for the tall rule header and eight strategies at 1440 x 900; the evidence below.
         self.splitter.setSizes([350, 350])
-        box = QVBoxLayout(self)
-        margin = theme.px("spacing.semantic.xl")
-        box.setContentsMargins(margin, margin, margin, margin)
-        box.setSpacing(theme.px("spacing.semantic.md"))
+        box = page_column(self)
         box.addLayout(self._filter_bar())
         box.addWidget(self.splitter, 1)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
