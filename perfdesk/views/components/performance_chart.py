@@ -174,10 +174,7 @@ class PerformanceChart(pg.PlotWidget):
 
     def value_at(self, x: float) -> tuple[float, float] | None:
         """The sample nearest at or before `x` (what the crosshair reads out)."""
-        if self._t.size == 0:
-            return None
-        i = int(np.clip(np.searchsorted(self._t, x, side="right") - 1, 0, self._t.size - 1))
-        return float(self._t[i]), float(self._y[i])
+        return sample_at(self._t, self._y, x)
 
     def show_crosshair_at(self, x: float) -> None:
         """Move the crosshair to time `x` and show the read-out (also used by tests)."""
@@ -231,6 +228,17 @@ def style_plot(plot: pg.PlotWidget, theme: Theme) -> None:
         axis.setPen(style.pen(theme, "colors.border.default"))
         axis.setTextPen(text_pen)
     item.titleLabel.setAttr("color", style.qcolor(theme, "colors.text.secondary"))
+
+
+def sample_at(
+    t: npt.NDArray[np.float64], y: npt.NDArray[np.float64], x: float
+) -> tuple[float, float] | None:
+    """The sample at or before time `x` (the first one before the series starts); None when
+    there is none. What a chart's crosshair reads out."""
+    if t.size == 0:
+        return None
+    i = int(np.clip(np.searchsorted(t, x, side="right") - 1, 0, t.size - 1))
+    return float(t[i]), float(y[i])
 
 
 def peak_decimate(

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from perfdesk.theme.theme import Theme
 from perfdesk.views import style
-from perfdesk.views.components.performance_chart import Trend, peak_decimate
+from perfdesk.views.components.performance_chart import Trend, peak_decimate, sample_at
 
 FloatArray = npt.NDArray[np.float64]
 _TREND_TOKENS = {"profit": "colors.semantic.profit", "loss": "colors.semantic.loss"}
@@ -97,10 +97,7 @@ class Sparkline(QWidget):
 
     def value_at(self, x: float) -> tuple[float, float] | None:
         """The sample nearest at or before `x` (what the crosshair reads out)."""
-        if self._t.size == 0:
-            return None
-        i = int(np.clip(np.searchsorted(self._t, x, side="right") - 1, 0, self._t.size - 1))
-        return float(self._t[i]), float(self._y[i])
+        return sample_at(self._t, self._y, x)
 
     def show_crosshair_at(self, x: float) -> None:
         self._hover = self.value_at(x)
