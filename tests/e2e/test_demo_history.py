@@ -7,12 +7,9 @@ cone from it (and the backtest overlay); the page is rendered offscreen to a PNG
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
+from e2e_waits import until
 from pytestqt.qtbot import QtBot
 
 from perfdesk.app import RuntimeSource
@@ -22,14 +19,6 @@ from perfdesk.views.history_view import HistoryView
 from perfdesk.views.main_window import MainWindow
 
 HEALTHY = "trend-healthy"
-
-
-async def until(condition: Callable[[], bool], limit_s: float, what: str) -> None:
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {limit_s} s waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 async def test_a_demo_strategy_has_its_forecast_cone(

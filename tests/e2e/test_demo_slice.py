@@ -8,11 +8,7 @@ then checks that the database holds every event the simulator sent, exactly once
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
-
-import pytest
+from e2e_waits import until
 from pytestqt.qtbot import QtBot
 
 from perfdesk.app import RuntimeSource
@@ -22,14 +18,6 @@ from perfdesk.views.main_window import MainWindow
 
 BREAKING = "carry-break"
 HEALTHY = ("trend-healthy", "statarb-healthy", "cmdty-healthy", "rates-healthy")
-
-
-async def until(condition: Callable[[], bool], limit_s: float, what: str) -> None:
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {limit_s} s waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 def badge_status(window: MainWindow, strategy_id: str) -> Status | None:
