@@ -209,7 +209,12 @@ class MetricsPage(_Page):
         g = self.grid
         full = self.full_table = whole_columns(unsorted(table_of(self.metrics)))
         g.addWidget(self.panel("Full metric set", full), 0, 0, 3, 1)
-        g.addWidget(self.panel("Top drawdowns", table_of(self.drawdowns)), 0, 1)
+        self.drawdowns_table = table_of(self.drawdowns)
+        # deepest first (depths are negative; Qt's header starts out descending)
+        self.drawdowns_table.sortByColumn(
+            self.drawdowns.column_of("depth"), Qt.SortOrder.AscendingOrder
+        )
+        g.addWidget(self.panel("Top drawdowns", self.drawdowns_table), 0, 1)
         g.addWidget(self.panel("Yearly returns", table_of(self.yearly)), 1, 1)
         g.addWidget(self.panel("Monthly returns (%)", self.heatmap), 2, 1)
         g.setColumnStretch(0, 2)

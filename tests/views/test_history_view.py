@@ -159,6 +159,24 @@ def test_table_models_pass_the_model_tester(qtmodeltester) -> None:  # type: ign
     qtmodeltester.check(compare_model([result, result]))
 
 
+def test_top_drawdowns_list_the_deepest_first(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from perfdesk.analytics.history_types import DrawdownRow
+    from perfdesk.views.history_pages import MetricsPage
+
+    page = MetricsPage()
+    qtbot.addWidget(page)
+    rows = [
+        DrawdownRow(start_ts=86_400.0 * (10 + i), valley_ts=86_400.0 * (11 + i), end_ts=None,
+                    depth=depth, days=1.0)
+        for i, depth in enumerate([-0.013, -0.145, -0.016, -0.02])
+    ]  # fmt: skip
+    page.drawdowns.upsert(rows)
+    table = page.drawdowns_table
+    depth = page.drawdowns.column_of("depth")
+    shown = [table.proxy.index(r, depth).data() for r in range(table.proxy.rowCount())]
+    assert shown[0] == "−14.5%" and shown[-1] == "−1.3%"
+
+
 async def test_an_empty_database_says_so(qtbot, store: Store) -> None:
     view = await _view(qtbot, store)
     view.show()
