@@ -97,8 +97,8 @@ async def _run(events: int, quick: bool) -> dict[str, Any]:
         "load_average_1m": round(os.getloadavg()[0], 2),
         "gc": f"start-up heap frozen, thresholds {GC_THRESHOLDS}",
         "path": "loopback ws, batch frames of 256, pydantic validation, StoreWriter batches "
-        "of 5,000 prepared while the previous one is written (numpy binary COPY fast "
-        "path), embedded PostgreSQL (fsync off); simulator in its own process",
+        "of 5,000 (numpy binary COPY fast path), embedded PostgreSQL (fsync off); "
+        "simulator in its own process",
     }
 
 

@@ -44,9 +44,9 @@ MAX_MESSAGE_BYTES = 1 << 20
 """Hard cap: a bigger message is refused by websockets (close 1009) and counted."""
 _CLOSED = object()
 PROTOCOL_ERROR_CLOSE = 1002
+"""WebSocket close code sent to an engine whose `hello` is invalid."""
 _YIELD_EVENTS = 256
 """Events delivered between two turns given to the loop's other tasks."""
-"""WebSocket close code sent to an engine whose `hello` is invalid."""
 
 Resume = Callable[[], Awaitable[dict[str, int]]]
 

@@ -230,18 +230,7 @@ class Store:
 
     # -- events -----------------------------------------------------------------
 
-    def prepare(self, events: Sequence[DataEvent]) -> store_encode.FastBatch | None:
-        """The part of `write_events` that needs no database: the fast path's encoding
-        (CPU only). A writer that prepares the next batch while the previous one is in
-        the database passes the result to `write_events(events, prepared)`. None when
-        the batch cannot take the fast path (empty, in-batch repeats, no COPY)."""
-        if not events or not self.use_copy:
-            return None
-        return store_encode.prepare(events)
-
-    async def write_events(
-        self, events: Sequence[DataEvent], prepared: store_encode.FastBatch | None = None
-    ) -> int:
+    async def write_events(self, events: Sequence[DataEvent]) -> int:
         """Store a batch; rows already stored (same strategy_id, seq) are skipped.
 
         Returns the number of rows actually inserted. Rollups and the resume point are
@@ -250,14 +239,15 @@ class Store:
         numpy-built binary COPY, bars computed from the batch (store_encode). Other rows
         above the stored seq are COPYed and read back for the rollups; the rest (replays,
         gap fills) go through staging tables and `ON CONFLICT DO NOTHING`.
-        `prepared` is `prepare(events)`, if the caller computed it already.
         """
         if not events:
             return 0
-        fast = prepared if prepared is not None else self.prepare(events)
-        rows = None if fast is not None else event_rows(events)[0]
-        if fast is not None:
-            sids = sorted(fast.batch.sids)
+        encoded = store_encode.encode(events) if self.use_copy else None
+        if encoded is not None and encoded.repeats:
+            encoded = None
+        rows = None if encoded is not None else event_rows(events)[0]
+        if encoded is not None:
+            sids = sorted(encoded.sids)
         else:
             assert rows is not None
             sids = sorted({r[0] for kind_rows in rows.values() for r in kind_rows})
@@ -265,13 +255,13 @@ class Store:
             try:
                 async with conn.transaction():
                     last = await self._lock_resume(conn, sids)
-                    if fast is not None and fast.batch.all_above(last):
-                        return await self._write_fast(conn, fast)
+                    if encoded is not None and encoded.all_above(last):
+                        return await self._write_fast(conn, encoded)
                     if rows is None:
                         rows = event_rows(events)[0]
                     return await self._write_general(conn, rows, last)
             except asyncpg.UniqueViolationError:
-                if fast is None:  # the general path resolves clashes itself
+                if encoded is None:  # the general path resolves clashes itself
                     raise
             # The fast path met a stored (strategy_id, seq): the resume point was behind
             # the table. That transaction is rolled back; stage the batch instead.
@@ -284,15 +274,14 @@ class Store:
         rows = await conn.fetch(store_sql.LOCK_RESUME_SQL, sids)
         return {r["strategy_id"]: r["last_seq"] for r in rows}
 
-    async def _write_fast(self, conn: Any, fast: store_encode.FastBatch) -> int:
+    async def _write_fast(self, conn: Any, batch: store_encode.EncodedBatch) -> int:
         """COPY a live-stream batch and fold its precomputed bars. Raises
         UniqueViolationError if a (strategy_id, seq) existed after all (the caller rolls
         back and stages): no savepoint, whose two extra round trips cost every batch."""
-        batch = fast.batch
-        if fast.copy_data is not None:
+        if len(batch.eq_seq):
             await conn.copy_to_table(
                 "equity",
-                source=memoryview(fast.copy_data),
+                source=memoryview(store_encode.equity_copy_data(batch)),
                 columns=store_sql.STAGE_COLUMNS["equity"],
                 format="binary",
             )
@@ -302,8 +291,8 @@ class Store:
                 await conn.copy_records_to_table(kind, records=records, columns=columns)
         await conn.execute(
             store_sql.FAST_BARS_SQL,
-            *fast.equity_bars,
-            *fast.fill_bars,
+            *store_encode.equity_bars(batch),
+            *store_encode.fill_bars(batch),
             batch.sids,
             batch.seq_max.tolist(),
             batch.counts.tolist(),

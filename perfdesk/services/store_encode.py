@@ -128,28 +128,6 @@ def encode(events: Sequence[DataEvent]) -> EncodedBatch:
     )
 
 
-@dataclass(frozen=True)
-class FastBatch:
-    """Everything the fast path sends for one batch, computed without the database:
-    the binary COPY body of its equity rows (None without equity rows) and the array
-    parameters of store_sql.FAST_BARS_SQL."""
-
-    batch: EncodedBatch
-    copy_data: bytes | None
-    equity_bars: list[list[Any]]
-    fill_bars: list[list[Any]]
-
-
-def prepare(events: Sequence[DataEvent]) -> FastBatch | None:
-    """Encode a non-empty batch for the fast path; None if a (strategy_id, seq) repeats
-    inside it (such a batch goes through the general path)."""
-    batch = encode(events)
-    if batch.repeats:
-        return None
-    data = equity_copy_data(batch) if len(batch.eq_seq) else None
-    return FastBatch(batch, data, equity_bars(batch), fill_bars(batch))
-
-
 _PG_EPOCH_ORDINAL = PG_EPOCH.toordinal()
 _ZERO = timedelta(0)
 

@@ -5,11 +5,6 @@ Runs on the event loop as one task (`start()` or `await run()`). `put` awaits wh
 memory). Batches are cut by size or by `max_delay_s` and written with
 `Store.write_events` (COPY, idempotent on (strategy_id, seq)).
 
-While one batch is in the database, the next one is prepared: once `batch_size`
-events are queued, the producer's `put_many` seals them into a batch and runs the
-store's `prepare` (its CPU-only encoding) right away, so that work overlaps the
-database's work on the previous batch instead of following it.
-
 When the database is unreachable and a `Spool` is given, batches go to the disk spool
 (fsync'd) and are drained in order when it comes back; without a spool the writer keeps
 the batch and retries with backoff (backpressure then stops the reader). A batch that
@@ -22,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Protocol
 
 import asyncpg
 
@@ -38,14 +33,9 @@ _DATA_ERROR_CLASSES = ("22", "23", "42")
 
 
 class EventStore(Protocol):
-    """What the writer needs from `Store` (kept small so a Store can be swapped).
+    """What the writer needs from `Store` (kept small so a Store can be swapped)."""
 
-    Optional: `def prepare(self, events) -> object | None`, the CPU-only part of
-    `write_events`, whose result the writer passes back as
-    `write_events(events, prepared)` (see `Store.prepare`); a store without
-    `prepare` is only ever called as `write_events(events)`."""
-
-    async def write_events(self, events: Sequence[DataEvent], prepared: Any = None) -> int: ...
+    async def write_events(self, events: Sequence[DataEvent]) -> int: ...
 
     async def add_dead_letter(self, raw: str | bytes, reason: str) -> None: ...
 
@@ -90,25 +80,18 @@ a connection dies mid-protocol. The writer must outlive every one of them; each 
 logged and shown in `stats.last_error`."""
 
 
-Prepare = Callable[[Sequence[DataEvent]], object]
-
-
 class _Buffer:
     """Bounded FIFO of events for one producer side and one consumer task.
 
     Cheaper than asyncio.Queue per event (a deque and two Events): `put_many` moves a
     whole frame batch in one step (kept as one chunk, a copy of the caller's slice),
-    waiting only while the buffer is full; `take` joins whole chunks. The oldest
-    events may be sealed into batches with their prepared form (`seal`); they still
-    count towards the bound and are taken first (`take_sealed`).
+    waiting only while the buffer is full; `take` joins whole chunks.
     """
 
     def __init__(self, maxsize: int) -> None:
         self._chunks: deque[list[DataEvent]] = deque()
         self._head = 0  # events of _chunks[0] already taken
-        self._len = 0  # every queued event, sealed or not
-        self._sealed: deque[tuple[list[DataEvent], object]] = deque()
-        self._sealed_len = 0
+        self._len = 0
         self._max = maxsize
         self._not_empty = asyncio.Event()
         self._not_full = asyncio.Event()
@@ -117,14 +100,6 @@ class _Buffer:
 
     def __len__(self) -> int:
         return self._len
-
-    @property
-    def unsealed(self) -> int:
-        return self._len - self._sealed_len
-
-    @property
-    def has_sealed(self) -> bool:
-        return bool(self._sealed)
 
     async def put_many(self, events: Sequence[DataEvent]) -> None:
         i = 0
@@ -153,37 +128,8 @@ class _Buffer:
             return False
         return True
 
-    def seal(self, n: int, prepare: Prepare) -> None:
-        """Turn the oldest n unsealed events into a batch with `prepare(batch)`; a
-        failing prepare leaves the batch unprepared (None) — never loses it."""
-        batch = self._take_unsealed(n)
-        try:
-            prepared = prepare(batch)
-        except Exception:
-            log.exception("preparing a batch of %d events failed; it is written unprepared", n)
-            prepared = None
-        self._sealed.append((batch, prepared))
-        self._sealed_len += len(batch)
-        self._len += len(batch)
-
-    def take_sealed(self) -> tuple[list[DataEvent], object] | None:
-        """The oldest sealed batch and its prepared form, or None."""
-        if not self._sealed:
-            return None
-        batch, prepared = self._sealed.popleft()
-        self._sealed_len -= len(batch)
-        self._len -= len(batch)
-        self._not_full.set()
-        return batch, prepared
-
     def take(self, n: int) -> list[DataEvent]:
-        """Up to n unsealed events, oldest first (take sealed batches first)."""
-        batch = self._take_unsealed(n)
-        if self._len < self._max:
-            self._not_full.set()
-        return batch
-
-    def _take_unsealed(self, n: int) -> list[DataEvent]:
+        """Up to n events, oldest first."""
         batch: list[DataEvent] = []
         chunks = self._chunks
         while len(batch) < n and chunks:
@@ -197,6 +143,8 @@ class _Buffer:
                 batch.extend(chunk[head : head + want])
                 self._head = head + want
         self._len -= len(batch)
+        if self._len < self._max:
+            self._not_full.set()
         return batch
 
 
@@ -215,7 +163,6 @@ class StoreWriter:
         retry_max_s: float = 2.0,
     ) -> None:
         self._store = store
-        self._prepare: Prepare | None = getattr(store, "prepare", None)
         self._spool = spool
         self._buffer = _Buffer(max_pending)
         self._batch_size = batch_size
@@ -244,7 +191,6 @@ class StoreWriter:
             raise RuntimeError("StoreWriter is closed")
         self._accepted += 1
         await self._buffer.put_many((event,))
-        self._seal_full_batches()
 
     async def put_many(self, events: Sequence[DataEvent]) -> None:
         """Queue several events at once (cheaper per event); waits while full."""
@@ -252,15 +198,6 @@ class StoreWriter:
             raise RuntimeError("StoreWriter is closed")
         self._accepted += len(events)
         await self._buffer.put_many(events)
-        self._seal_full_batches()
-
-    def _seal_full_batches(self) -> None:
-        """Prepare each full batch now, on the producer's turn: while the database
-        works on the previous batch (not while spooling: those go to disk as events)."""
-        if self._prepare is None or self._spooling() or not self._stats.db_available:
-            return
-        while self._buffer.unsealed >= self._batch_size:
-            self._buffer.seal(self._batch_size, self._prepare)
 
     def start(self) -> asyncio.Task[None]:
         """Run the writer as a task on the current loop (or `await run()` yourself)."""
@@ -272,9 +209,9 @@ class StoreWriter:
         """The writer loop: cut batches, write them, until `aclose()`."""
         self._task = self._task or asyncio.current_task()
         while True:
-            batch, prepared, stop = await self._next_batch()
+            batch, stop = await self._next_batch()
             if batch:
-                await self._deliver(batch, prepared)
+                await self._deliver(batch)
             elif self._spooling():
                 await self._try_drain()
             if stop:
@@ -301,49 +238,42 @@ class StoreWriter:
 
     # -- batching ---------------------------------------------------------------
 
-    async def _next_batch(self) -> tuple[list[DataEvent], object, bool]:
-        """(events, prepared form or None, done): a sealed batch if one is ready, else
-        up to batch_size events, waiting at most max_delay_s after the first one.
+    async def _next_batch(self) -> tuple[list[DataEvent], bool]:
+        """Up to batch_size events, waiting at most max_delay_s after the first one.
 
         While spooled events wait for the database, returns an empty batch when the
-        next reconnection attempt is due. `done` is True once closing and drained.
+        next reconnection attempt is due. The flag is True once closing and drained.
         """
         loop = asyncio.get_running_loop()
         wait = max(0.0, self._next_attempt - loop.time()) if self._spooling() else None
         if not await self._buffer.wait(wait):
-            return [], None, False
-        sealed = self._buffer.take_sealed()
-        if sealed is not None:
-            return *sealed, self._buffer.stopping and not len(self._buffer)
+            return [], False
         deadline = loop.time() + self._max_delay_s
         batch = self._buffer.take(self._batch_size)
-        # stop early if the producer sealed a batch meanwhile (it holds newer events)
         while len(batch) < self._batch_size and not self._buffer.stopping:
             remaining = deadline - loop.time()
             if remaining <= 0 or not await self._buffer.wait(remaining):
                 break
-            if self._buffer.has_sealed:
-                break
             batch += self._buffer.take(self._batch_size - len(batch))
-        return batch, None, self._buffer.stopping and not len(self._buffer)
+        return batch, self._buffer.stopping and not len(self._buffer)
 
     def _spooling(self) -> bool:
         return self._spool is not None and self._spool.pending_events > 0
 
     # -- writing ------------------------------------------------------------------
 
-    async def _deliver(self, batch: list[DataEvent], prepared: object = None) -> None:
+    async def _deliver(self, batch: list[DataEvent]) -> None:
         """Write a batch; behind older spooled events (order) or in an outage, spool it."""
         if self._spool is not None and (self._spooling() or not self._stats.db_available):
             await self._spool.append(batch)
             await self._try_drain()
             return
-        await self._write_with_retry(batch, prepared)
+        await self._write_with_retry(batch)
 
-    async def _write_with_retry(self, batch: list[DataEvent], prepared: object = None) -> None:
+    async def _write_with_retry(self, batch: list[DataEvent]) -> None:
         while True:
             try:
-                await self._write(batch, prepared)
+                await self._write(batch)
                 return
             except OUTAGE_ERRORS as exc:  # data errors were handled in _write
                 self._note_outage(exc)
@@ -373,13 +303,10 @@ class StoreWriter:
             await spool.pop()
         self._stats = replace(self._stats, db_available=True)
 
-    async def _write(self, batch: Sequence[DataEvent], prepared: object = None) -> None:
+    async def _write(self, batch: Sequence[DataEvent]) -> None:
         """One attempt; bad data is split out and dead-lettered, outages propagate."""
         try:
-            if prepared is None:
-                inserted = await self._store.write_events(batch)
-            else:
-                inserted = await self._store.write_events(batch, prepared)
+            inserted = await self._store.write_events(batch)
         except asyncpg.PostgresError as exc:
             if not is_data_error(exc):
                 raise

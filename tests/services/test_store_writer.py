@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
-from typing import Any
-
-from rollup_check import assert_rollups_match_raw
 
 from perfdesk.bench.storage import synthetic_events
-from perfdesk.domain.events import DataEvent, EquityEvent
+from perfdesk.domain.events import EquityEvent
 from perfdesk.services.store import Store
 from perfdesk.services.store_writer import StoreWriter, _Buffer
 
@@ -83,55 +79,3 @@ async def test_buffer_keeps_fifo_order_across_chunks_and_partial_takes() -> None
         assert len(buffer) == before - len(batch) and batch
         taken += batch
     assert taken == events
-
-
-async def test_full_batches_are_prepared_when_put_and_written_in_order(store: Store) -> None:
-    sizes: list[int] = []
-    original = store.prepare
-
-    def spy(events: Sequence[DataEvent]) -> Any:
-        sizes.append(len(events))
-        return original(events)
-
-    store.prepare = spy  # type: ignore[method-assign]
-    writer = StoreWriter(store, batch_size=100, max_delay_s=0.01)
-    events = list(synthetic_events("w", 1050, fill_every=3, status_every=97))
-    await writer.put_many(events[:520])
-    await writer.put_many(events[520:])
-    assert sizes == [100] * 10  # sealed by the producer, before any writer ran
-    writer.start()
-    await writer.flush()
-    await writer.aclose()
-    assert sizes == [100] * 10 + [50]  # the rest was cut by time, prepared in write_events
-    assert writer.stats.written == 1050
-    assert await store.seqs("w") == list(range(1, 1051))
-    await assert_rollups_match_raw(store)
-
-
-class _PrepareFails:
-    """A store whose `prepare` raises: the batch must still be written, unprepared."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.prepared_writes = 0
-
-    def prepare(self, events: Sequence[DataEvent]) -> Any:
-        raise RuntimeError("encoder bug")
-
-    async def write_events(self, events: Sequence[DataEvent], prepared: Any = None) -> int:
-        self.prepared_writes += prepared is not None
-        return await self.store.write_events(events, prepared)
-
-    async def add_dead_letter(self, raw: str | bytes, reason: str) -> None:
-        await self.store.add_dead_letter(raw, reason)
-
-
-async def test_a_batch_whose_preparation_fails_is_written_unprepared(store: Store) -> None:
-    failing = _PrepareFails(store)
-    writer = StoreWriter(failing, batch_size=50, max_delay_s=0.01)
-    writer.start()
-    await writer.put_many(list(synthetic_events("w", 200, fill_every=4)))
-    await writer.flush()
-    await writer.aclose()
-    assert failing.prepared_writes == 0
-    assert await store.seqs("w") == list(range(1, 201))
