@@ -72,20 +72,24 @@ def test_declared_only_expectations_validate_at_field(qtbot) -> None:
     assert view.expectations().max_drawdown == 0.15
 
 
+async def _import_and_save(qtbot, repo, csv, strategy_id: str):  # type: ignore[no-untyped-def]
+    """Import a backtest for the strategy in a first session and save it; what is stored."""
+    first = StrategySetupView(repo, who="ann")
+    qtbot.addWidget(first)
+    _write_backtest(csv)
+    first.strategy_combo.setEditText(strategy_id)
+    first.start_import(csv)
+    await until(lambda: first.preview is not None, limit_s=60)
+    first.save()
+    await until(lambda: first.state_label.text() == f"Saved expectations for {strategy_id}")
+    return await repo.load_expectations(strategy_id)
+
+
 async def test_declaring_a_value_later_keeps_the_stored_backtest_profile(qtbot, tmp_path) -> None:
     """Pick a strategy that has a stored profile, declare one more value, save: the profile
     and the other stored values stay (they used to be replaced by the declared values)."""
     repo = MemoryThresholdRepository()
-    first = StrategySetupView(repo, who="ann")
-    qtbot.addWidget(first)
-    csv = tmp_path / "bt.csv"
-    _write_backtest(csv)
-    first.strategy_combo.setEditText("s1")
-    first.start_import(csv)
-    await until(lambda: first.preview is not None, limit_s=60)
-    first.save()
-    await until(lambda: first.state_label.text() == "Saved expectations for s1")
-    before = await repo.load_expectations("s1")
+    before = await _import_and_save(qtbot, repo, tmp_path / "bt.csv", "s1")
     assert before is not None and before.profile is not None and before.sharpe is not None
 
     view = StrategySetupView(repo, who="bob")  # another session: nothing imported
@@ -113,16 +117,7 @@ async def test_saving_before_the_stored_values_were_shown_keeps_the_profile(
     """The save reads what is stored itself: a page that never showed the stored values
     (hidden, or still loading) does not drop the stored backtest profile either."""
     repo = MemoryThresholdRepository()
-    first = StrategySetupView(repo, who="ann")
-    qtbot.addWidget(first)
-    csv = tmp_path / "bt.csv"
-    _write_backtest(csv)
-    first.strategy_combo.setEditText("s1")
-    first.start_import(csv)
-    await until(lambda: first.preview is not None, limit_s=60)
-    first.save()
-    await until(lambda: first.state_label.text() == "Saved expectations for s1")
-    before = await repo.load_expectations("s1")
+    before = await _import_and_save(qtbot, repo, tmp_path / "bt.csv", "s1")
 
     hidden = StrategySetupView(repo, who="bob")
     qtbot.addWidget(hidden)
