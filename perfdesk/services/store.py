@@ -11,7 +11,7 @@ import asyncio
 import io
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -36,6 +36,21 @@ BAR_FIELDS = (
     "open", "high", "low", "close", "realized_pnl", "unrealized_pnl", "samples", "fills",
     "fees", "notional", "slippage_cost", "slippage_notional",
 )  # fmt: skip
+
+
+Gate = Callable[[], Awaitable[bool]]
+"""Awaited by `Store.write_events` before a batch commits: True once the batch before
+it is stored, False if that batch was not stored (see StoreWriter's pipeline)."""
+
+
+class BatchBehind(Exception):
+    """The batch before this one was not stored, so this one was not either (its rows
+    were rolled back): the writer must store them after that batch, in order."""
+
+
+async def _pass(gate: Gate | None) -> None:
+    if gate is not None and not await gate():
+        raise BatchBehind
 
 
 @dataclass(frozen=True)
@@ -146,6 +161,7 @@ class Store:
         self._pool = pool
         self.timescale = timescale
         self.use_copy = use_copy
+        self._copied: dict[str, int] = {}  # highest seq per strategy a gated COPY sent
         self._direct_sql = store_sql.write_events_sql(direct=True)
         self._staged_sql = store_sql.write_events_sql(direct=False)
 
@@ -230,7 +246,7 @@ class Store:
 
     # -- events -----------------------------------------------------------------
 
-    async def write_events(self, events: Sequence[DataEvent]) -> int:
+    async def write_events(self, events: Sequence[DataEvent], gate: Gate | None = None) -> int:
         """Store a batch; rows already stored (same strategy_id, seq) are skipped.
 
         Returns the number of rows actually inserted. Rollups and the resume point are
@@ -239,12 +255,26 @@ class Store:
         numpy-built binary COPY, bars computed from the batch (store_encode). Other rows
         above the stored seq are COPYed and read back for the rollups; the rest (replays,
         gap fills) go through staging tables and `ON CONFLICT DO NOTHING`.
+
+        `gate` lets a writer keep two batches in the database at once (StoreWriter's
+        pipeline): it is awaited after this batch's rows are COPYed and before its
+        rollups, resume point and commit, and resolves once the previous batch is settled
+        — True if it was stored, False if not (then this raises `BatchBehind`, having
+        stored nothing). Commits therefore stay in batch order and the resume point
+        never passes an unstored batch. With a gate the fast path COPYs first and lets
+        the primary key find stored rows (a clash rolls back, then the batch is staged).
         """
         if not events:
+            await _pass(gate)
             return 0
         encoded = store_encode.encode(events) if self.use_copy else None
         if encoded is not None and encoded.repeats:
             encoded = None
+        if encoded is not None and gate is not None:
+            inserted = await self._write_fast_gated(encoded, gate)
+            if inserted is not None:
+                return inserted
+        await _pass(gate)  # (again, after a clash: a passed gate stays open)
         rows = None if encoded is not None else event_rows(events)[0]
         if encoded is not None:
             sids = sorted(encoded.sids)
@@ -256,7 +286,8 @@ class Store:
                 async with conn.transaction():
                     last = await self._lock_resume(conn, sids)
                     if encoded is not None and encoded.all_above(last):
-                        return await self._write_fast(conn, encoded)
+                        await self._copy_fast(conn, encoded)
+                        return await self._fold_fast(conn, encoded)
                     if rows is None:
                         rows = event_rows(events)[0]
                     return await self._write_general(conn, rows, last)
@@ -269,15 +300,37 @@ class Store:
                 await self._lock_resume(conn, sids)
                 return await self._write_staged(conn, event_rows(events)[0])
 
+    async def _write_fast_gated(self, batch: store_encode.EncodedBatch, gate: Gate) -> int | None:
+        """The fast path without reading the resume point first; None after a clash
+        with a stored row (rolled back: the caller stages the batch).
+
+        A batch whose seqs are not all above those of every batch COPYed before it (a
+        replay after a restart) passes the gate before its COPY: its rows could meet the
+        previous batch's uncommitted ones, and a lock wait on that batch while it waits
+        at its own gate for us would never end."""
+        if not batch.all_above(self._copied):
+            await _pass(gate)
+        for sid, top in zip(batch.sids, batch.seq_max.tolist(), strict=True):
+            self._copied[sid] = max(top, self._copied.get(sid, 0))
+        async with self._pool.acquire() as conn:
+            try:
+                async with conn.transaction():
+                    await self._copy_fast(conn, batch)
+                    await _pass(gate)
+                    return await self._fold_fast(conn, batch)
+            except asyncpg.UniqueViolationError:
+                return None
+
     @staticmethod
     async def _lock_resume(conn: Any, sids: list[str]) -> dict[str, int]:
         rows = await conn.fetch(store_sql.LOCK_RESUME_SQL, sids)
         return {r["strategy_id"]: r["last_seq"] for r in rows}
 
-    async def _write_fast(self, conn: Any, batch: store_encode.EncodedBatch) -> int:
-        """COPY a live-stream batch and fold its precomputed bars. Raises
-        UniqueViolationError if a (strategy_id, seq) existed after all (the caller rolls
-        back and stages): no savepoint, whose two extra round trips cost every batch."""
+    @staticmethod
+    async def _copy_fast(conn: Any, batch: store_encode.EncodedBatch) -> None:
+        """COPY a live-stream batch's rows. Raises UniqueViolationError if a (strategy_id,
+        seq) existed after all (the caller rolls back and stages): no savepoint, whose
+        two extra round trips cost every batch."""
         if len(batch.eq_seq):
             await conn.copy_to_table(
                 "equity",
@@ -289,6 +342,11 @@ class Store:
             if records:
                 columns = store_sql.STAGE_COLUMNS[kind]
                 await conn.copy_records_to_table(kind, records=records, columns=columns)
+
+    @staticmethod
+    async def _fold_fast(conn: Any, batch: store_encode.EncodedBatch) -> int:
+        """Fold the COPYed batch's precomputed bars into the rollups; advance the resume
+        point (it only grows: greatest())."""
         await conn.execute(
             store_sql.FAST_BARS_SQL,
             *store_encode.equity_bars(batch),

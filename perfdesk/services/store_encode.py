@@ -65,7 +65,7 @@ class EncodedBatch:
         return int(self.counts.sum())
 
     def all_above(self, last: dict[str, int]) -> bool:
-        """True when every event's seq is above its strategy's stored seq."""
+        """True when every event's seq is above its strategy's seq in `last` (or 0)."""
         return all(int(lo) > last.get(s, 0) for s, lo in zip(self.sids, self.seq_min, strict=True))
 
 

@@ -5,6 +5,13 @@ Runs on the event loop as one task (`start()` or `await run()`). `put` awaits wh
 memory). Batches are cut by size or by `max_delay_s` and written with
 `Store.write_events` (COPY, idempotent on (strategy_id, seq)).
 
+Two batches are in the database at once (`PIPELINE_DEPTH`): while one folds its
+rollups and commits, the next one's rows are already being COPYed on a second
+connection, so the server's work on one batch overlaps the client's and the server's
+work on the other instead of following it. Commits stay in batch order (each write
+waits at the store's gate for the one before it) and a batch whose predecessor was not
+stored is written only after it, through the same path as without the pipeline.
+
 When the database is unreachable and a `Spool` is given, batches go to the disk spool
 (fsync'd) and are drained in order when it comes back; without a spool the writer keeps
 the batch and retries with backoff (backpressure then stops the reader). A batch that
@@ -17,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -32,10 +39,19 @@ _DATA_ERROR_CLASSES = ("22", "23", "42")
 "the database is down"; retrying those would never succeed."""
 
 
-class EventStore(Protocol):
-    """What the writer needs from `Store` (kept small so a Store can be swapped)."""
+PIPELINE_DEPTH = 2
+"""Batches in the database at once (each on its own pool connection)."""
 
-    async def write_events(self, events: Sequence[DataEvent]) -> int: ...
+
+class EventStore(Protocol):
+    """What the writer needs from `Store` (kept small so a Store can be swapped).
+
+    `write_events(events, gate)` awaits `gate()` before it commits and raises (storing
+    nothing) when that returns False — `Store.write_events` documents the contract."""
+
+    async def write_events(
+        self, events: Sequence[DataEvent], gate: Callable[[], Awaitable[bool]] | None = None
+    ) -> int: ...
 
     async def add_dead_letter(self, raw: str | bytes, reason: str) -> None: ...
 
@@ -208,14 +224,34 @@ class StoreWriter:
     async def run(self) -> None:
         """The writer loop: cut batches, write them, until `aclose()`."""
         self._task = self._task or asyncio.current_task()
-        while True:
-            batch, stop = await self._next_batch()
-            if batch:
-                await self._deliver(batch)
-            elif self._spooling():
-                await self._try_drain()
-            if stop:
-                return
+        inflight: deque[asyncio.Task[bool]] = deque()
+        try:
+            while True:
+                batch, stop = await self._next_batch()
+                while inflight and inflight[0].done():
+                    inflight.popleft().result()  # a write that raised ends the writer
+                if batch:
+                    while len(inflight) >= PIPELINE_DEPTH:
+                        await _finish(inflight.popleft())
+                    if self._serial():  # spooling, outage: one batch at a time
+                        await _settle(inflight)
+                        await self._deliver(batch)
+                    else:
+                        prev = inflight[-1] if inflight else None
+                        inflight.append(asyncio.create_task(self._pipelined(batch, prev)))
+                elif self._spooling():
+                    await _settle(inflight)
+                    await self._try_drain()
+                if stop:
+                    await _settle(inflight)
+                    return
+        finally:
+            for task in inflight:
+                task.cancel()
+
+    def _serial(self) -> bool:
+        """True while batches must go one by one: to the spool, or behind it."""
+        return self._spool is not None and (self._spooling() or not self._stats.db_available)
 
     async def flush(self) -> None:
         """Return once every event put so far is stored (written, duplicate or dead-lettered).
@@ -262,24 +298,47 @@ class StoreWriter:
 
     # -- writing ------------------------------------------------------------------
 
-    async def _deliver(self, batch: list[DataEvent]) -> None:
-        """Write a batch; behind older spooled events (order) or in an outage, spool it."""
-        if self._spool is not None and (self._spooling() or not self._stats.db_available):
+    async def _pipelined(self, batch: list[DataEvent], prev: asyncio.Task[bool] | None) -> bool:
+        """Write a batch while `prev` may still be in the database; True once stored.
+
+        Anything but success (an outage, bad data, `prev` not stored) waits until `prev`
+        is settled and then takes the one-at-a-time path, so order is kept."""
+
+        async def gate() -> bool:
+            if prev is None:
+                return True
+            await asyncio.wait([prev])  # (one that raised ends the writer: see run)
+            return not prev.cancelled() and prev.exception() is None and prev.result()
+
+        try:
+            inserted = await self._store.write_events(batch, gate)
+        except OUTAGE_ERRORS:  # an outage, bad data, or `prev` was not stored
+            if prev is not None:
+                await asyncio.wait([prev])
+            return await self._deliver(batch)
+        self._account(len(batch), inserted)
+        return True
+
+    async def _deliver(self, batch: list[DataEvent]) -> bool:
+        """Write a batch; behind older spooled events (order) or in an outage, spool it.
+        True if it is in the database (or dead-lettered), False if spooled."""
+        if self._serial():
+            assert self._spool is not None
             await self._spool.append(batch)
             await self._try_drain()
-            return
-        await self._write_with_retry(batch)
+            return False
+        return await self._write_with_retry(batch)
 
-    async def _write_with_retry(self, batch: list[DataEvent]) -> None:
+    async def _write_with_retry(self, batch: list[DataEvent]) -> bool:
         while True:
             try:
                 await self._write(batch)
-                return
+                return True
             except OUTAGE_ERRORS as exc:  # data errors were handled in _write
                 self._note_outage(exc)
                 if self._spool is not None:
                     await self._spool.append(batch)
-                    return
+                    return False
                 await asyncio.sleep(self._delay)
                 self._backoff()
 
@@ -349,3 +408,16 @@ class StoreWriter:
         if self._stats.db_available:
             log.warning("database unavailable, spooling/retrying: %r", exc)
         self._stats = replace(self._stats, db_available=False, last_error=f"{exc}")
+
+
+async def _settle(tasks: deque[asyncio.Task[bool]]) -> None:
+    """Wait for every in-flight write, oldest first."""
+    while tasks:
+        await _finish(tasks.popleft())
+
+
+async def _finish(task: asyncio.Task[bool]) -> None:
+    """Wait for a write; one that raised (a spool that cannot be written) re-raises
+    here and ends the writer, as a failed serial write does."""
+    await asyncio.wait([task])
+    task.result()

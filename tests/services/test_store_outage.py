@@ -18,21 +18,22 @@ from perfdesk.bench.storage import interleaved
 from perfdesk.domain.events import DataEvent
 from perfdesk.services.embedded_db import EmbeddedPostgres
 from perfdesk.services.spool import Spool
-from perfdesk.services.store import Store
+from perfdesk.services.store import Gate, Store
 from perfdesk.services.store_writer import StoreWriter
 
 STRATEGIES = ["a", "b", "c"]
 
 
 class RecordingStore:
-    """The real Store, remembering the seq ranges of every write that inserted rows."""
+    """The real Store, remembering the seq ranges of every write that inserted rows
+    (in the order the writes returned: with the writer's pipeline, commit order)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.writes: list[tuple[str, int, int]] = []
 
-    async def write_events(self, events: Sequence[DataEvent]) -> int:
-        inserted = await self.store.write_events(events)
+    async def write_events(self, events: Sequence[DataEvent], gate: Gate | None = None) -> int:
+        inserted = await self.store.write_events(events, gate)
         if inserted:
             for sid in {e.strategy_id for e in events}:
                 seqs = [e.seq for e in events if e.strategy_id == sid]
