@@ -20,7 +20,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 from perfdesk.domain.alerts import Alert
-from perfdesk.domain.events import EquityEvent, StrategyInfo
+from perfdesk.domain.events import EquityEvent, StrategyInfo, unchecked
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import FeedState, StrategyState
@@ -193,7 +193,8 @@ class Rig:
         self._equity[i] *= 1 + self._rng.normal(0.0, 0.0004)
         equity = float(self._equity[i])
         ts = self._t0 + timedelta(seconds=seq[sid] * 0.5)
-        return EquityEvent.model_construct(
+        return unchecked(
+            EquityEvent,
             type="equity",
             strategy_id=sid,
             seq=seq[sid],

@@ -33,7 +33,14 @@ from typing import Any
 import asyncpg
 
 from perfdesk.bench._harness import ServerCpu, temporary_database
-from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StatusEvent, StrategyInfo
+from perfdesk.domain.events import (
+    DataEvent,
+    EquityEvent,
+    FillEvent,
+    StatusEvent,
+    StrategyInfo,
+    unchecked,
+)
 from perfdesk.domain.status import FeedState, StrategyState
 from perfdesk.services import store_encode
 from perfdesk.services.bootstrap import ensure_database
@@ -235,11 +242,11 @@ async def _stored_events(dsn: str) -> list[DataEvent]:
     try:
         out: list[tuple[Any, DataEvent]] = []
         for r in await conn.fetch("SELECT * FROM equity"):
-            out.append(((r["ts"], r["strategy_id"], r["seq"]), EquityEvent.model_construct(**r)))
+            out.append(((r["ts"], r["strategy_id"], r["seq"]), unchecked(EquityEvent, **r)))
         for r in await conn.fetch("SELECT * FROM fills"):
-            out.append(((r["ts"], r["strategy_id"], r["seq"]), FillEvent.model_construct(**r)))
+            out.append(((r["ts"], r["strategy_id"], r["seq"]), unchecked(FillEvent, **r)))
         for r in await conn.fetch("SELECT * FROM statuses"):
-            event = StatusEvent.model_construct(**{**r, "status": StrategyState(r["status"])})
+            event = unchecked(StatusEvent, **{**r, "status": StrategyState(r["status"])})
             out.append(((r["ts"], r["strategy_id"], r["seq"]), event))
     finally:
         await conn.close()

@@ -25,12 +25,12 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import numpy as np
 
-from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StatusEvent
+from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StatusEvent, unchecked
 from perfdesk.domain.status import StrategyState
 from perfdesk.services.embedded_db import EmbeddedPostgres
 from perfdesk.services.store import Store, event_rows
@@ -74,9 +74,12 @@ def synthetic_events(
             )
 
 
+_SIDES: tuple[Literal["buy", "sell"], ...] = ("buy", "sell")
+
+
 def _fill(strategy_id: str, seq: int, ts: datetime, rng: random.Random) -> FillEvent:
     expected = 100.0 + rng.uniform(-1, 1)
-    side = rng.choice(("buy", "sell"))
+    side = rng.choice(_SIDES)
     return FillEvent(
         strategy_id=strategy_id, seq=seq, ts=ts, order_id=f"o{seq}", symbol="ES",
         side=side, qty=float(rng.randint(1, 10)), price=expected * (1 + rng.gauss(0, 2e-4)),
@@ -160,7 +163,8 @@ def _equity_rows(sid: str, first_seq: int, count: int, step_s: float, seed: int)
     for i in range(count):
         seq = first_seq + i
         out.append(
-            EquityEvent.model_construct(
+            unchecked(
+                EquityEvent,
                 type="equity",
                 strategy_id=sid,
                 seq=seq,
@@ -185,7 +189,8 @@ def _minute_chunk(strategies: int, minute0: int, minutes: int, seed: int) -> lis
                 out.append(_fill(f"m{k:02d}", seq, ts, random.Random(seed * 7919 + seq)))
             else:
                 out.append(
-                    EquityEvent.model_construct(
+                    unchecked(
+                        EquityEvent,
                         type="equity",
                         strategy_id=f"m{k:02d}",
                         seq=seq,

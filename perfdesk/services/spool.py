@@ -23,19 +23,12 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
-import orjson
-from pydantic import Field, TypeAdapter
-
-from perfdesk.domain.events import DataEvent
+from perfdesk.domain.events import DATA_EVENTS, DataEvent
 
 log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct(">III")
-_EVENTS: TypeAdapter[list[DataEvent]] = TypeAdapter(
-    list[Annotated[DataEvent, Field(discriminator="type")]]
-)
 SEGMENT_BYTES = 64 * 1024 * 1024
 
 
@@ -91,7 +84,7 @@ class Spool:
         """Write one batch and fsync it; returns once it is durable."""
         if not events:
             return
-        payload = orjson.dumps([e.model_dump(mode="json") for e in events])
+        payload = DATA_EVENTS.dump_json(list(events))
         await asyncio.to_thread(self._append_sync, payload, len(events))
         for e in events:
             self._last_seqs[e.strategy_id] = max(self._last_seqs.get(e.strategy_id, 0), e.seq)
@@ -161,7 +154,7 @@ class Spool:
                 break
             self._records.append(_Record(number, offset, length, count))
             self._pending += count
-            for e in _EVENTS.validate_json(body):
+            for e in DATA_EVENTS.validate_json(body):
                 self._last_seqs[e.strategy_id] = max(self._last_seqs.get(e.strategy_id, 0), e.seq)
             offset += _HEADER.size + length
         if offset < len(data):
@@ -200,7 +193,7 @@ class Spool:
         with (self._dir / _segment_name(record.segment)).open("rb") as f:
             f.seek(record.offset + _HEADER.size)
             body = f.read(record.length)
-        return _EVENTS.validate_json(body)
+        return DATA_EVENTS.validate_json(body)
 
     def _advance_sync(self, done: _Record) -> None:
         """Persist the read position; delete segments that are fully drained."""

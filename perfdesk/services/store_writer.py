@@ -30,7 +30,7 @@ from typing import Protocol
 
 import asyncpg
 
-from perfdesk.domain.events import DataEvent
+from perfdesk.domain.events import DATA_EVENT, DataEvent
 
 log = logging.getLogger(__name__)
 
@@ -382,7 +382,7 @@ class StoreWriter:
                 if not is_data_error(exc):
                     raise
                 reason = f"rejected by the database: {exc.__class__.__name__}: {exc}"
-                await self._store.add_dead_letter(event.model_dump_json(), reason)
+                await self._store.add_dead_letter(DATA_EVENT.dump_json(event), reason)
                 self._stats = replace(self._stats, dead_lettered=self._stats.dead_lettered + 1)
                 self._account(1, 0, duplicate=False)
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import asyncpg
 import pytest
@@ -60,7 +61,7 @@ async def _seed(dsn: str, conn: asyncpg.Connection, version: int) -> None:
         return
     for ev in events:
         kind = {"equity": "equity", "fill": "fills", "status": "statuses"}[ev.type]
-        row = ev.model_dump(exclude={"type"})
+        row = {k: v for k, v in dataclasses.asdict(ev).items() if k != "type"}
         cols = ", ".join(row)
         args = ", ".join(f"${i}" for i in range(1, len(row) + 1))
         values = [str(v) if kind == "statuses" and k == "status" else v for k, v in row.items()]

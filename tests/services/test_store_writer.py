@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from rollup_check import assert_rollups_match_raw
 
 from perfdesk.bench.storage import synthetic_events
-from perfdesk.domain.events import DataEvent, EquityEvent
+from perfdesk.domain.events import DataEvent
 from perfdesk.services.spool import Spool
 from perfdesk.services.store import Gate, Store
 from perfdesk.services.store_writer import PIPELINE_DEPTH, StoreWriter, _Buffer
@@ -57,7 +58,7 @@ async def test_rejected_rows_are_dead_lettered_and_the_rest_written(store: Store
         "ALTER TABLE equity ADD CONSTRAINT small_equity CHECK (equity < 2000000)"
     )
     good = list(synthetic_events("w", 5, fill_every=0))
-    bad = EquityEvent.model_validate(good[0].model_dump() | {"seq": 6, "equity": 5e6})
+    bad = dataclasses.replace(good[0], seq=6, equity=5e6)
     writer = StoreWriter(store, batch_size=10, max_delay_s=0.01)
     writer.start()
     await writer.put_many([*good, bad])
