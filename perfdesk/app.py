@@ -23,18 +23,18 @@ from PySide6.QtWidgets import QApplication
 
 from perfdesk.domain.alerts import Alert
 from perfdesk.domain.snapshot import StorageState, StrategySnapshot
-from perfdesk.services.backend_host import BackendHost, HostedConfig
-from perfdesk.services.bootstrap import Backend
-from perfdesk.services.client_mode import start_client_backend
-from perfdesk.services.secrets import get_secret
-from perfdesk.views import settings_store
-from perfdesk.views.alert_controller import AlertController
-from perfdesk.views.gc_policy import collect_on_the_gui_thread
-from perfdesk.views.history_view import HistoryView
-from perfdesk.views.main_window import MainWindow
-from perfdesk.views.report_view import ReportsView
-from perfdesk.views.settings_model import Connection
-from perfdesk.views.style import apply_theme, configure_high_dpi
+from perfdesk.services.client.mode import start_client_backend
+from perfdesk.services.host.backend_host import BackendHost, HostedConfig
+from perfdesk.services.host.bootstrap import Backend
+from perfdesk.services.support.secrets import get_secret
+from perfdesk.views.history.history_view import HistoryView
+from perfdesk.views.reports.report_view import ReportsView
+from perfdesk.views.settings import settings_store
+from perfdesk.views.settings.settings_model import Connection
+from perfdesk.views.shell.alert_controller import AlertController
+from perfdesk.views.shell.main_window import MainWindow
+from perfdesk.views.support.gc_policy import collect_on_the_gui_thread
+from perfdesk.views.support.style import apply_theme, configure_high_dpi
 
 log = logging.getLogger(__name__)
 

@@ -28,13 +28,13 @@ from perfdesk.bench._harness import temporary_database
 from perfdesk.domain.events import StrategyInfo
 from perfdesk.domain.status import StrategyState
 from perfdesk.domain.thresholds import DailyLossThresholds, DrawdownThresholds, Thresholds
-from perfdesk.services.history import HistoryService
-from perfdesk.services.store import Store
-from perfdesk.views.history_source import ServiceHistorySource
-from perfdesk.views.history_view import HistoryView
-from perfdesk.views.main_window import MainWindow
-from perfdesk.views.style import apply_theme
-from perfdesk.views.threshold_backtest import ThresholdBacktest
+from perfdesk.services.history.service import HistoryService
+from perfdesk.services.store.store import Store
+from perfdesk.views.history.history_source import ServiceHistorySource
+from perfdesk.views.history.history_view import HistoryView
+from perfdesk.views.shell.main_window import MainWindow
+from perfdesk.views.support.style import apply_theme
+from perfdesk.views.thresholds.threshold_backtest import ThresholdBacktest
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 LIVE_DAYS = 150

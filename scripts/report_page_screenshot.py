@@ -19,8 +19,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from perfdesk.services.report_store import ReportRun, ReportSchedule
-from perfdesk.views.style import apply_theme
+from perfdesk.services.reports.store import ReportRun, ReportSchedule
+from perfdesk.views.support.style import apply_theme
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 NOW = datetime(2026, 11, 25, 7, 3, tzinfo=UTC)
@@ -68,7 +68,7 @@ class MemorySource:
 
 
 async def _shoot(app: QApplication) -> None:
-    from perfdesk.views.report_view import ReportsView
+    from perfdesk.views.reports.report_view import ReportsView
 
     view = ReportsView(MemorySource())  # type: ignore[arg-type]
     view.resize(1280, 760)

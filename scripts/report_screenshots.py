@@ -18,7 +18,7 @@ from PySide6.QtGui import QGuiApplication
 
 from perfdesk.reports.html_render import render_html
 from perfdesk.reports.sample import sample_report
-from perfdesk.views.report_pdf import render_pdf
+from perfdesk.views.reports.report_pdf import render_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "docs" / "screenshots"

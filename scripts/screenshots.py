@@ -31,13 +31,13 @@ from perfdesk.analytics.history_types import FiredAlert, ReplaySummary, Threshol
 from perfdesk.domain.alerts import AlertChange, AlertHistoryEntry, AlertSettings, AlertState
 from perfdesk.domain.status import Status
 from perfdesk.domain.thresholds import Thresholds
-from perfdesk.services.store_config import SavedAlertSettings
-from perfdesk.views.alert_log_view import AlertLogView
-from perfdesk.views.backtest_job import run_import
-from perfdesk.views.main_window import MainWindow
-from perfdesk.views.repositories import MemoryThresholdRepository
-from perfdesk.views.sample_source import SampleSource
-from perfdesk.views.style import apply_theme
+from perfdesk.services.store.config_store import SavedAlertSettings
+from perfdesk.views.alerts.alert_log_view import AlertLogView
+from perfdesk.views.strategy_setup.backtest_job import run_import
+from perfdesk.views.shell.main_window import MainWindow
+from perfdesk.views.support.repositories import MemoryThresholdRepository
+from perfdesk.views.support.sample_source import SampleSource
+from perfdesk.views.support.style import apply_theme
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 SIZE = (1440, 900)

@@ -19,8 +19,8 @@ import asyncpg
 import pytest
 from pg_settings import TEST_SETTINGS
 
-from perfdesk.services.embedded_db import EmbeddedPostgres
-from perfdesk.services.store import Store
+from perfdesk.services.store.embedded_db import EmbeddedPostgres
+from perfdesk.services.store.store import Store
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from perfdesk.analytics.profile import expectations_from_backtest
 from perfdesk.bench.storage import synthetic_events
 from perfdesk.domain.events import StrategyInfo
 from perfdesk.domain.status import StrategyState
-from perfdesk.services.store import Store
+from perfdesk.services.store.store import Store
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 DAYS = 4

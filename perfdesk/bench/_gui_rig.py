@@ -24,13 +24,13 @@ from perfdesk.domain.events import EquityEvent, StrategyInfo, unchecked
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import FeedState, StrategyState
-from perfdesk.services.loop_thread import LoopThread
-from perfdesk.services.monitor import LiveMonitor
-from perfdesk.views.gc_policy import collect_on_the_gui_thread
-from perfdesk.views.main_window import MainWindow
-from perfdesk.views.repositories import MemoryThresholdRepository
-from perfdesk.views.style import apply_theme
-from perfdesk.views.thresholds_view import ThresholdsView
+from perfdesk.services.live.monitor import LiveMonitor
+from perfdesk.services.support.loop_thread import LoopThread
+from perfdesk.views.shell.main_window import MainWindow
+from perfdesk.views.support.gc_policy import collect_on_the_gui_thread
+from perfdesk.views.support.repositories import MemoryThresholdRepository
+from perfdesk.views.support.style import apply_theme
+from perfdesk.views.thresholds.thresholds_view import ThresholdsView
 
 BATCH_S = 0.005
 MAX_BATCH = 1500  # events per loop turn at most (~20 ms), like a bounded socket read

@@ -12,9 +12,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from perfdesk.services.bootstrap import ensure_database
-from perfdesk.services.embedded_db import EmbeddedPostgres
-from perfdesk.services.loop_thread import LoopThread
+from perfdesk.services.host.bootstrap import ensure_database
+from perfdesk.services.store.embedded_db import EmbeddedPostgres
+from perfdesk.services.support.loop_thread import LoopThread
 from perfdesk.sim.server import Simulator
 
 BENCH_DSN_ENV = "PERFDESK_BENCH_DSN"

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from perfdesk.bench import _history_rollups as rollup
-from perfdesk.services import database
+from perfdesk.services.store import database
 
 PG_EPOCH_US = 946_684_800 * 1_000_000  # 2000-01-01 in Unix microseconds
 CHUNK_ROWS = 1_000_000

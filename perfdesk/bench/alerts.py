@@ -29,7 +29,7 @@ import numpy as np
 from perfdesk.domain.events import EquityEvent, StrategyInfo
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import StrategyState
-from perfdesk.services.loop_thread import LoopThread
+from perfdesk.services.support.loop_thread import LoopThread
 
 log = logging.getLogger(__name__)
 CALM_SAMPLES = 5
@@ -59,7 +59,7 @@ def run(quick: bool) -> dict[str, Any]:
 async def _measure(breaches: int) -> dict[str, Any]:
     from perfdesk.bench._harness import temporary_database
 
-    logging.getLogger("perfdesk.services.engine_client").setLevel(logging.CRITICAL)
+    logging.getLogger("perfdesk.services.engine.ws_client").setLevel(logging.CRITICAL)
     started = time.perf_counter()
     async with temporary_database("perfdesk_bench_alerts") as dsn:
         log.info("database ready after %.1f s", time.perf_counter() - started)
@@ -78,8 +78,8 @@ async def _measure(breaches: int) -> dict[str, Any]:
 
 
 async def _start_runtime(dsn: str) -> Any:
-    from perfdesk.services.runtime import Runtime
-    from perfdesk.services.store import Store
+    from perfdesk.services.runtime.local import Runtime
+    from perfdesk.services.store.store import Store
 
     store = await Store.open(dsn)
     # No engine: events are handed to the pipeline directly (port 9 refuses connections).
@@ -117,9 +117,9 @@ class _Probe:
 
 
 async def _drive(backend: LoopThread, runtime: Any, breaches: int) -> dict[str, list[float]]:
-    from perfdesk.views.alert_controller import AlertController
-    from perfdesk.views.main_window import MainWindow
-    from perfdesk.views.style import apply_theme
+    from perfdesk.views.shell.alert_controller import AlertController
+    from perfdesk.views.shell.main_window import MainWindow
+    from perfdesk.views.support.style import apply_theme
 
     apply_theme(_app(), "dark")
     window = MainWindow(_Source(runtime))
@@ -231,7 +231,7 @@ def _state_machine_us(samples: int = 2000) -> float:
     """Median cost of AlertManager.process for one breaching verdict (fresh alert each)."""
     from perfdesk.domain.status import Status
     from perfdesk.domain.verdict import RuleResult, Verdict
-    from perfdesk.services.alert_manager import AlertManager
+    from perfdesk.services.alerts.manager import AlertManager
 
     manager = AlertManager()
     now = datetime.now(UTC)
@@ -247,7 +247,7 @@ def _state_machine_us(samples: int = 2000) -> float:
 
 def _report(lat: dict[str, list[float]], runtime: Any, breaches: int) -> dict[str, Any]:
     banner, tray = np.array(lat["banner"]), np.array(lat["tray"])
-    from perfdesk.views.main_window import REFRESH_HZ
+    from perfdesk.views.shell.main_window import REFRESH_HZ
 
     decision = np.array(lat["decision"])
     budget_ms = (runtime._validate_every_s + runtime._publish_every_s + 1 / REFRESH_HZ) * 1000

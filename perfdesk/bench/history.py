@@ -49,7 +49,7 @@ async def _run(quick: bool) -> dict[str, Any]:
     sizes = _sizes(quick)
     async with temporary_database("perfdesk_bench_history") as dsn:
         loaded = await _load(dsn, sizes)
-        from perfdesk.services.store import Store
+        from perfdesk.services.store.store import Store
 
         store = await Store.open(dsn, max_size=4)
         try:
@@ -125,7 +125,7 @@ async def _register(store: Any, multi: int) -> None:
 
 async def _time_one(store: Any, repeats: int) -> dict[str, Any]:
     from perfdesk.domain.thresholds import Thresholds
-    from perfdesk.services.history import HistoryRequest, HistoryService, analyze_in_thread
+    from perfdesk.services.history.service import HistoryRequest, HistoryService, analyze_in_thread
 
     service = HistoryService(store)
     request = HistoryRequest(ONE, preset="6M")
@@ -198,7 +198,7 @@ def _qs_metrics(t: np.ndarray, returns: np.ndarray) -> float:
 
 async def _time_multi(store: Any, count: int) -> dict[str, Any]:
     from perfdesk.domain.thresholds import Thresholds
-    from perfdesk.services.history import HistoryRequest, HistoryService
+    from perfdesk.services.history.service import HistoryRequest, HistoryService
 
     service = HistoryService(store)
     ids = [f"m{i:02d}" for i in range(count)]

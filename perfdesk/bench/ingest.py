@@ -44,14 +44,14 @@ from perfdesk.domain.events import (
     unchecked,
 )
 from perfdesk.domain.status import FeedState, StrategyState
-from perfdesk.services import store_encode
-from perfdesk.services.bootstrap import ensure_database
-from perfdesk.services.engine_client import EngineClient
-from perfdesk.services.engine_recorder import RecordingHandler
-from perfdesk.services.monitor import LiveMonitor
-from perfdesk.services.pipeline import GC_THRESHOLDS, Pipeline, tune_gc_for_ingest
-from perfdesk.services.store import Store, event_rows
-from perfdesk.services.store_writer import StoreWriter
+from perfdesk.services.engine.recorder import RecordingHandler
+from perfdesk.services.engine.ws_client import EngineClient
+from perfdesk.services.host.bootstrap import ensure_database
+from perfdesk.services.live.monitor import LiveMonitor
+from perfdesk.services.live.pipeline import GC_THRESHOLDS, Pipeline, tune_gc_for_ingest
+from perfdesk.services.store import encode as store_encode
+from perfdesk.services.store.store import Store, event_rows
+from perfdesk.services.store.writer import StoreWriter
 
 BATCH_EVENTS = 5_000
 STRATEGIES = 4

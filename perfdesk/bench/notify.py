@@ -30,11 +30,11 @@ from perfdesk.domain.alerts import Alert, AlertChange, AlertEvent, AlertState, S
 from perfdesk.domain.snapshot import LiveView
 from perfdesk.domain.status import Status
 from perfdesk.domain.thresholds import DrawdownThresholds, Thresholds
-from perfdesk.services.alert_store import AlertStore, ensure_schema
-from perfdesk.services.client_mode import ClientRuntime
-from perfdesk.services.loop_thread import LoopThread
-from perfdesk.services.store import Store
-from perfdesk.services.store_config import ConfigStore
+from perfdesk.services.alerts.store import AlertStore, ensure_schema
+from perfdesk.services.client.mode import ClientRuntime
+from perfdesk.services.store.config_store import ConfigStore
+from perfdesk.services.store.store import Store
+from perfdesk.services.support.loop_thread import LoopThread
 
 CLIENTS = 5
 

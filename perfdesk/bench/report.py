@@ -71,9 +71,9 @@ async def _register(store: Any) -> None:
 
 
 async def _fire(store: Any, renderers: dict[str, Any], out: Path, name: str) -> dict[str, Any]:
-    from perfdesk.services.report_builder import ReportBuilder
-    from perfdesk.services.report_scheduler import ReportScheduler
-    from perfdesk.services.report_store import ReportSchedule, ReportStore
+    from perfdesk.services.reports.builder import ReportBuilder
+    from perfdesk.services.reports.scheduler import ReportScheduler
+    from perfdesk.services.reports.store import ReportSchedule, ReportStore
 
     reports = ReportStore(store.pool)
     schedule = await reports.create(ReportSchedule(
@@ -94,7 +94,7 @@ async def _fire(store: Any, renderers: dict[str, Any], out: Path, name: str) -> 
 
 async def _analysis_only(store: Any) -> float:
     """Baseline in the same run: the History page's load + analysis of the same 6 months."""
-    from perfdesk.services.history import HistoryRequest, HistoryService
+    from perfdesk.services.history.service import HistoryRequest, HistoryService
 
     t0 = time.perf_counter()
     await HistoryService(store).analyze(HistoryRequest(SID, preset="6M"))
@@ -102,10 +102,10 @@ async def _analysis_only(store: Any) -> float:
 
 
 async def _run(step_s: float) -> dict[str, Any]:
-    from perfdesk.services import alert_store
-    from perfdesk.services.report_render import PdfSubprocess, html_renderer
-    from perfdesk.services.store import Store
-    from perfdesk.views.report_pdf import pdf_renderer
+    from perfdesk.services.alerts import store as alert_store
+    from perfdesk.services.reports.render import PdfSubprocess, html_renderer
+    from perfdesk.services.store.store import Store
+    from perfdesk.views.reports.report_pdf import pdf_renderer
 
     async with temporary_database("perfdesk_bench_report") as dsn:
         t0 = time.perf_counter()

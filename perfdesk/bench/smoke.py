@@ -12,10 +12,10 @@ import time
 from typing import Any
 
 from perfdesk.bench._harness import simulator_thread, temporary_database, wait_until
-from perfdesk.services.engine_client import EngineClient
-from perfdesk.services.engine_recorder import RecordingHandler
-from perfdesk.services.runtime import Runtime
-from perfdesk.services.store import Store
+from perfdesk.services.engine.recorder import RecordingHandler
+from perfdesk.services.engine.ws_client import EngineClient
+from perfdesk.services.runtime.local import Runtime
+from perfdesk.services.store.store import Store
 
 STRATEGIES = 10
 

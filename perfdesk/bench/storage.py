@@ -32,9 +32,9 @@ import numpy as np
 
 from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StatusEvent, unchecked
 from perfdesk.domain.status import StrategyState
-from perfdesk.services.embedded_db import EmbeddedPostgres
-from perfdesk.services.store import Store, event_rows
-from perfdesk.services.store_writer import StoreWriter
+from perfdesk.services.store.embedded_db import EmbeddedPostgres
+from perfdesk.services.store.store import Store, event_rows
+from perfdesk.services.store.writer import StoreWriter
 
 EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
 
@@ -120,7 +120,7 @@ async def ingest_worker(
     With `limit`, only that many events are put in this life; then the worker waits
     (writing what it has) until it is killed — so how much one life stores does not
     depend on how fast the machine is."""
-    from perfdesk.services.spool import Spool, merge_resume
+    from perfdesk.services.store.spool import Spool, merge_resume
 
     store = await Store.open(dsn, max_size=2, timeout=5)
     spool = Spool(Path(spool_dir))
@@ -277,7 +277,7 @@ async def _sizes(store: Store) -> dict[str, int]:
 
 
 async def _run(rows_1s: int, minutes_1m: int, quick: bool) -> dict[str, Any]:
-    from perfdesk.services.pipeline import tune_gc_for_ingest
+    from perfdesk.services.live.pipeline import tune_gc_for_ingest
 
     tune_gc_for_ingest()  # the policy of the collector and the app
     tmp = Path(tempfile.mkdtemp(prefix="perfdesk-bench-storage-"))

@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="walk the live series day by day and list every status change",
     )
-    from perfdesk.services.history_cli import add_db_arguments
+    from perfdesk.services.host.stored_analysis import add_db_arguments
 
     add_db_arguments(parser)
     parser.add_argument(
@@ -85,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
 def _run_db(args: argparse.Namespace) -> int:
     import asyncio
 
-    from perfdesk.services.history import HistoryError
-    from perfdesk.services.history_cli import analyze_with_dsn, range_from_args
+    from perfdesk.services.history.service import HistoryError
+    from perfdesk.services.host.stored_analysis import analyze_with_dsn, range_from_args
 
     try:
         thresholds = _thresholds(args.thresholds) if args.thresholds else None

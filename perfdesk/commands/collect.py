@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from perfdesk.commands._common import add_connection_arguments
 
 if TYPE_CHECKING:
-    from perfdesk.services.collector import CollectorConfig
+    from perfdesk.services.collector.service import CollectorConfig
 
 log = logging.getLogger(__name__)
 
@@ -98,16 +98,16 @@ def _env_int(name: str) -> int | None:
 
 def run(args: argparse.Namespace) -> int:
     if args.log_format == "json":
-        from perfdesk.services.collector_log import use_json_logs
+        from perfdesk.services.collector.log import use_json_logs
 
         use_json_logs()
     return asyncio.run(_collect(args))
 
 
 async def _collect(args: argparse.Namespace) -> int:
-    from perfdesk.services.collector import Collector
-    from perfdesk.services.collector_lock import CollectorLockError
-    from perfdesk.services.pipeline import tune_gc_for_ingest
+    from perfdesk.services.collector.lock import CollectorLockError
+    from perfdesk.services.collector.service import Collector
+    from perfdesk.services.live.pipeline import tune_gc_for_ingest
 
     if not args.engine_url:
         log.error("no engine configured: pass --engine-url or set PERFDESK_ENGINE_URL")
@@ -128,8 +128,8 @@ async def _collect(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace, dsn: str) -> CollectorConfig:
-    from perfdesk.services.collector import CollectorConfig
-    from perfdesk.services.secrets import get_secret
+    from perfdesk.services.collector.service import CollectorConfig
+    from perfdesk.services.support.secrets import get_secret
 
     strategies = tuple(s.strip() for s in args.strategies.split(",") if s.strip()) or ("*",)
     config = CollectorConfig(
@@ -150,7 +150,7 @@ def _config(args: argparse.Namespace, dsn: str) -> CollectorConfig:
 def _default_spool(config: CollectorConfig) -> Path:
     """One spool per database and collector id (a spool is locked by one process, and
     collectors splitting an engine run side by side on one host)."""
-    from perfdesk.services.bootstrap import default_data_dir, spool_directory
+    from perfdesk.services.host.bootstrap import default_data_dir, spool_directory
 
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", config.collector_id).strip("_") or "collector"
     return spool_directory(default_data_dir(), config.dsn) / slug
@@ -180,8 +180,8 @@ async def _database(dsn: str | None) -> AsyncIterator[str]:
     if dsn is not None:
         yield dsn
         return
-    from perfdesk.services.bootstrap import APP_DATABASE, default_data_dir, ensure_database
-    from perfdesk.services.embedded_db import EmbeddedPostgres
+    from perfdesk.services.host.bootstrap import APP_DATABASE, default_data_dir, ensure_database
+    from perfdesk.services.store.embedded_db import EmbeddedPostgres
 
     embedded = EmbeddedPostgres(default_data_dir() / "db")
     admin = await asyncio.to_thread(embedded.start)

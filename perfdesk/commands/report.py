@@ -80,10 +80,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _report(args: argparse.Namespace) -> list[Path]:
-    from perfdesk.services.bootstrap import APP_DATABASE, ensure_database
-    from perfdesk.services.embedded_db import EmbeddedPostgres
-    from perfdesk.services.report_builder import ReportRequest, default_end, period_for
-    from perfdesk.services.store import Store
+    from perfdesk.services.host.bootstrap import APP_DATABASE, ensure_database
+    from perfdesk.services.reports.builder import ReportRequest, default_end, period_for
+    from perfdesk.services.store.embedded_db import EmbeddedPostgres
+    from perfdesk.services.store.store import Store
 
     end = args.end or default_end(datetime.now(UTC))
     start = args.start or period_for("1M", end)[0]
@@ -93,7 +93,7 @@ async def _report(args: argparse.Namespace) -> list[Path]:
     embedded = None
     dsn = args.dsn
     if dsn is None:
-        from perfdesk.services.bootstrap import default_data_dir
+        from perfdesk.services.host.bootstrap import default_data_dir
 
         embedded = EmbeddedPostgres(default_data_dir() / "db")
         dsn = await ensure_database(await asyncio.to_thread(embedded.start), APP_DATABASE)
@@ -108,9 +108,9 @@ async def _report(args: argparse.Namespace) -> list[Path]:
 
 async def _build_and_write(store: object, request: object, args: argparse.Namespace) -> list[Path]:
     from perfdesk.reports.paths import split_out
-    from perfdesk.services.report_builder import ReportBuilder, ReportRequest
-    from perfdesk.services.report_render import RenderJob, csv_renderer, html_renderer
-    from perfdesk.services.store import Store
+    from perfdesk.services.reports.builder import ReportBuilder, ReportRequest
+    from perfdesk.services.reports.render import RenderJob, csv_renderer, html_renderer
+    from perfdesk.services.store.store import Store
 
     assert isinstance(store, Store) and isinstance(request, ReportRequest)
     report = await ReportBuilder(store).build(request)
@@ -129,8 +129,8 @@ def _pdf(job: object) -> list[Path]:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
-    from perfdesk.services.report_render import RenderJob
-    from perfdesk.views.report_pdf import pdf_renderer
+    from perfdesk.services.reports.render import RenderJob
+    from perfdesk.views.reports.report_pdf import pdf_renderer
 
     assert isinstance(job, RenderJob)
     app = QGuiApplication.instance() or QGuiApplication([])

@@ -4,20 +4,20 @@ unless the command line or the environment says otherwise."""
 from __future__ import annotations
 
 from perfdesk.app import AppConfig, with_saved_connection
-from perfdesk.views.settings_model import Connection
+from perfdesk.views.settings.settings_model import Connection
 
 SAVED = Connection(
     engine_url="wss://engine.example:8443/v1",
     ca_bundle="/etc/perfdesk/ca.pem",
     database="external",
-    dsn="postgresql://perfdesk@db.example:5432/perfdesk",
+    dsn="postgresql://perfdesk.db.example:5432/perfdesk",
 )
 
 
 def test_saved_connection_fills_what_the_command_line_left_open() -> None:
     config = with_saved_connection(AppConfig(), SAVED)
     assert config.engine_url == "wss://engine.example:8443/v1"
-    assert config.dsn == "postgresql://perfdesk@db.example:5432/perfdesk"
+    assert config.dsn == "postgresql://perfdesk.db.example:5432/perfdesk"
     assert config.ca_file == "/etc/perfdesk/ca.pem"
 
 

@@ -13,10 +13,10 @@ from e2e_waits import until
 from pytestqt.qtbot import QtBot
 
 from perfdesk.app import RuntimeSource
-from perfdesk.services.backend_host import BackendHost
+from perfdesk.services.host.backend_host import BackendHost
 from perfdesk.sim.demo import DEMO_BACKFILL_DAYS
-from perfdesk.views.history_view import HistoryView
-from perfdesk.views.main_window import MainWindow
+from perfdesk.views.history.history_view import HistoryView
+from perfdesk.views.shell.main_window import MainWindow
 
 HEALTHY = "trend-healthy"
 

@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 
 from perfdesk.app import RuntimeSource
 from perfdesk.domain.status import Status
-from perfdesk.services.backend_host import BackendHost
-from perfdesk.views.main_window import MainWindow
+from perfdesk.services.host.backend_host import BackendHost
+from perfdesk.views.shell.main_window import MainWindow
 
 BREAKING = "carry-break"
 HEALTHY = ("trend-healthy", "statarb-healthy", "cmdty-healthy", "rates-healthy")

@@ -14,7 +14,7 @@ import pytest
 from prometheus_client.exposition import generate_latest
 
 from perfdesk.cli import build_parser
-from perfdesk.services.metrics_exporter import MetricsExporter, MetricsSnapshot
+from perfdesk.services.collector.metrics_exporter import MetricsExporter, MetricsSnapshot
 
 PACKAGING = Path(__file__).resolve().parents[2] / "packaging"
 

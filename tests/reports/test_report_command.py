@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from perfdesk.bench.storage import synthetic_events
-from perfdesk.services.report_builder import ReportBuilder, ReportRequest
-from perfdesk.services.report_render import PdfSubprocess, RenderJob
-from perfdesk.services.store import Store
+from perfdesk.services.reports.builder import ReportBuilder, ReportRequest
+from perfdesk.services.reports.render import PdfSubprocess, RenderJob
+from perfdesk.services.store.store import Store
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from perfdesk.services.loop_thread import LoopThread
+from perfdesk.services.support.loop_thread import LoopThread
 from perfdesk.sim.archetypes import Archetype, StrategySpec
 from perfdesk.sim.server import Simulator
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from perfdesk.services.store import Store
+from perfdesk.services.store.store import Store
 
 RAW = """
 WITH eb AS (

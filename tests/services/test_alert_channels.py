@@ -14,14 +14,14 @@ import pytest
 from perfdesk.domain.alerts import AlertSettings
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult, Verdict
-from perfdesk.services.alert_channels import (
+from perfdesk.services.alerts.channels import (
     ChannelDispatcher,
     Delivery,
     WebhookChannel,
 )
-from perfdesk.services.alert_manager import AlertManager
-from perfdesk.services.alert_store import AlertPersistence
-from perfdesk.services.store import Store
+from perfdesk.services.alerts.manager import AlertManager
+from perfdesk.services.alerts.store import AlertPersistence
+from perfdesk.services.store.store import Store
 
 T0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 
@@ -166,7 +166,7 @@ async def test_from_environment(monkeypatch: pytest.MonkeyPatch, hook: Hook) -> 
     monkeypatch.setenv("PERFDESK_ALERT_WEBHOOK", hook.url)
     assert list(ChannelDispatcher.from_environment().stats) == ["webhook:127.0.0.1"]
     monkeypatch.setenv("PERFDESK_ALERT_WEBHOOK", "")
-    monkeypatch.setattr("perfdesk.services.alert_channels.get_secret", lambda _n: None)
+    monkeypatch.setattr("perfdesk.services.alerts.channels.get_secret", lambda _n: None)
     assert ChannelDispatcher.from_environment().stats == {}
 
 

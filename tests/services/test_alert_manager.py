@@ -19,7 +19,7 @@ from perfdesk.domain.alerts import (
 )
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult, Verdict
-from perfdesk.services.alert_manager import AlertManager, Change, Signal, classify
+from perfdesk.services.alerts.manager import AlertManager, Change, Signal, classify
 
 T0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 FP = "s1/drawdown"

@@ -12,16 +12,16 @@ from collector_helpers import simulator, wait_for
 from perfdesk.domain.alerts import AlertSettings, AlertState
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult, Verdict
-from perfdesk.services.alert_manager import AlertManager
-from perfdesk.services.alert_store import LiveAlertSettings
-from perfdesk.services.collector import Collector, CollectorConfig
-from perfdesk.services.store import Store
-from perfdesk.services.store_config import (
+from perfdesk.services.alerts.manager import AlertManager
+from perfdesk.services.alerts.store import LiveAlertSettings
+from perfdesk.services.collector.service import Collector, CollectorConfig
+from perfdesk.services.store.config_store import (
     AlertSettingsError,
     AlertSettingsStore,
     SavedAlertSettings,
     validate_alert_settings,
 )
+from perfdesk.services.store.store import Store
 
 T0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 

@@ -17,10 +17,10 @@ from perfdesk.domain.alerts import (
 )
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult, Verdict
-from perfdesk.services import alert_store
-from perfdesk.services.alert_manager import AlertManager, Change
-from perfdesk.services.alert_store import AlertPersistence
-from perfdesk.services.store import Store
+from perfdesk.services.alerts import store as alert_store
+from perfdesk.services.alerts.manager import AlertManager, Change
+from perfdesk.services.alerts.store import AlertPersistence
+from perfdesk.services.store.store import Store
 
 T0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 FP = "s1/drawdown"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from perfdesk.domain.status import FeedState
-from perfdesk.services.bootstrap import NO_ENGINE, spool_directory, start_backend
+from perfdesk.services.host.bootstrap import NO_ENGINE, spool_directory, start_backend
 
 
 async def test_no_engine_configured_opens_the_database_and_says_so(

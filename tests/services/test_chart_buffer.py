@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfdesk.services.chart_buffer import ChartBuffer
+from perfdesk.services.live.chart_buffer import ChartBuffer
 
 
 def test_keeps_everything_until_full() -> None:

@@ -22,10 +22,10 @@ from perfdesk.domain.alerts import Alert
 from perfdesk.domain.events import StrategyInfo
 from perfdesk.domain.status import FeedState
 from perfdesk.domain.thresholds import DrawdownThresholds, Thresholds
-from perfdesk.services.client_mode import ClientRuntime
-from perfdesk.services.client_strategies import ClientStrategies
-from perfdesk.services.store import Store
-from perfdesk.services.store_config import ConfigStore
+from perfdesk.services.client.mode import ClientRuntime
+from perfdesk.services.client.strategies import ClientStrategies
+from perfdesk.services.store.config_store import ConfigStore
+from perfdesk.services.store.store import Store
 
 BREAK_FP = Alert.fingerprint_of("beta-break", "drawdown")
 

@@ -17,15 +17,20 @@ from perfdesk.bench.storage import interleaved
 from perfdesk.domain.alerts import Alert, AlertChange, AlertState, Silence
 from perfdesk.domain.events import DataEvent
 from perfdesk.domain.thresholds import DrawdownThresholds, Thresholds
-from perfdesk.services.alert_store import AlertStore
-from perfdesk.services.collector import Collector, CollectorConfig, SubsetMonitor, SubsetPipeline
-from perfdesk.services.collector_actions import request_action
-from perfdesk.services.collector_lock import CollectorLockError, engine_key
-from perfdesk.services.monitor import LiveMonitor
-from perfdesk.services.store import Store
-from perfdesk.services.store_config import ConfigStore
-from perfdesk.services.store_writer import StoreWriter
-from perfdesk.services.threshold_cache import ThresholdCache
+from perfdesk.services.alerts.store import AlertStore
+from perfdesk.services.collector.actions import request_action
+from perfdesk.services.collector.lock import CollectorLockError, engine_key
+from perfdesk.services.collector.service import (
+    Collector,
+    CollectorConfig,
+    SubsetMonitor,
+    SubsetPipeline,
+)
+from perfdesk.services.live.monitor import LiveMonitor
+from perfdesk.services.live.threshold_cache import ThresholdCache
+from perfdesk.services.store.config_store import ConfigStore
+from perfdesk.services.store.store import Store
+from perfdesk.services.store.writer import StoreWriter
 
 BREAK_FP = Alert.fingerprint_of("beta-break", "drawdown")
 

@@ -11,11 +11,11 @@ from collector_helpers import simulator, wait_for
 from prometheus_client.parser import text_string_to_metric_families
 
 from perfdesk.domain.alerts import AlertState
-from perfdesk.services.collector import Collector, CollectorConfig
-from perfdesk.services.collector_log import JsonFormatter
-from perfdesk.services.metrics_exporter import MetricsExporter, MetricsSnapshot
-from perfdesk.services.store import Store
-from perfdesk.services.store_config import AlertSettingsStore
+from perfdesk.services.collector.log import JsonFormatter
+from perfdesk.services.collector.metrics_exporter import MetricsExporter, MetricsSnapshot
+from perfdesk.services.collector.service import Collector, CollectorConfig
+from perfdesk.services.store.config_store import AlertSettingsStore
+from perfdesk.services.store.store import Store
 
 
 def _scrape(port: int) -> dict[str, float]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from perfdesk.services.embedded_db import DB_USER, EmbeddedDbError, EmbeddedPostgres
+from perfdesk.services.store.embedded_db import DB_USER, EmbeddedDbError, EmbeddedPostgres
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_server_left_by_a_killed_perfdesk_is_taken_over(
 ) -> None:
     code = (
         "import os, sys; from pathlib import Path;"
-        "from perfdesk.services.embedded_db import EmbeddedPostgres;"
+        "from perfdesk.services.store.embedded_db import EmbeddedPostgres;"
         "EmbeddedPostgres(Path(sys.argv[1])).start(); os._exit(0)"
     )
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "db")], check=True, timeout=120)

@@ -16,10 +16,10 @@ import pytest
 
 from perfdesk.domain.events import DataEvent, StrategyInfo
 from perfdesk.domain.status import FeedState
-from perfdesk.services.engine_backoff import Backoff
-from perfdesk.services.engine_client import EngineClient
-from perfdesk.services.store import Store
-from perfdesk.services.store_writer import StoreWriter
+from perfdesk.services.engine.backoff import Backoff
+from perfdesk.services.engine.ws_client import EngineClient
+from perfdesk.services.store.store import Store
+from perfdesk.services.store.writer import StoreWriter
 from perfdesk.sim import Simulator
 
 EVENTS = int(os.environ.get("CHAOS_EVENTS", "1000000"))

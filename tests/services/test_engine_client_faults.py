@@ -9,9 +9,9 @@ import orjson
 
 from perfdesk.domain.events import MAX_FRAME_BYTES
 from perfdesk.domain.status import FeedState
-from perfdesk.services.engine_backoff import Backoff
-from perfdesk.services.engine_client import EngineClient
-from perfdesk.services.engine_recorder import RecordingHandler
+from perfdesk.services.engine.backoff import Backoff
+from perfdesk.services.engine.recorder import RecordingHandler
+from perfdesk.services.engine.ws_client import EngineClient
 from perfdesk.sim import FaultConfig, Simulator
 
 FAST = {"rate": 2000.0, "speedup": 1440.0 * 200}

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from perfdesk.domain.events import MAX_FRAME_BYTES, FrameError, parse_frame
 from perfdesk.domain.status import FeedState
-from perfdesk.services.engine_backoff import Backoff
-from perfdesk.services.engine_client import EngineClient
-from perfdesk.services.engine_recorder import RecordingHandler
+from perfdesk.services.engine.backoff import Backoff
+from perfdesk.services.engine.recorder import RecordingHandler
+from perfdesk.services.engine.ws_client import EngineClient
 from perfdesk.sim import Simulator
 
 FRAMES_PER_EXAMPLE = 50

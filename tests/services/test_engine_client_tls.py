@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from perfdesk.domain.status import FeedState
-from perfdesk.services.engine_backoff import Backoff
-from perfdesk.services.engine_client import EngineClient
-from perfdesk.services.engine_recorder import RecordingHandler
+from perfdesk.services.engine.backoff import Backoff
+from perfdesk.services.engine.recorder import RecordingHandler
+from perfdesk.services.engine.ws_client import EngineClient
 from perfdesk.sim import Simulator
 
 

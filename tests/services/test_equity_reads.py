@@ -18,9 +18,10 @@ import pytest
 from perfdesk.bench import _history_data as data
 from perfdesk.bench.storage import synthetic_events
 from perfdesk.domain.events import DataEvent, EquityEvent
-from perfdesk.services import database, equity_reads, history_queries
-from perfdesk.services import store as store_module
-from perfdesk.services.store import Store
+from perfdesk.services.history import queries as history_queries
+from perfdesk.services.store import database, equity_reads
+from perfdesk.services.store import store as store_module
+from perfdesk.services.store.store import Store
 
 REFERENCE_SQL = (
     "SELECT extract(epoch FROM ts)::float8 AS t, equity FROM equity WHERE strategy_id = $1"

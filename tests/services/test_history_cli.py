@@ -12,9 +12,9 @@ import pytest
 from history_seed import DAYS, START, seed
 
 from perfdesk.domain.thresholds import DailyLossThresholds, Thresholds
-from perfdesk.services.history_cli import analyze_db, parse_when, range_from_args
-from perfdesk.services.store import Store
-from perfdesk.services.store_config import ConfigStore
+from perfdesk.services.host.stored_analysis import analyze_db, parse_when, range_from_args
+from perfdesk.services.store.config_store import ConfigStore
+from perfdesk.services.store.store import Store
 
 
 async def test_db_mode_result_has_the_analyze_shape(store: Store) -> None:

@@ -10,7 +10,7 @@ import pytest
 from history_seed import DAYS, START, STEP_S, seed
 
 from perfdesk.domain.thresholds import Thresholds
-from perfdesk.services.history import (
+from perfdesk.services.history.service import (
     HistoryError,
     HistoryRequest,
     HistoryService,
@@ -18,7 +18,7 @@ from perfdesk.services.history import (
     choose_resolution,
     preset_range,
 )
-from perfdesk.services.store import Store
+from perfdesk.services.store.store import Store
 
 
 async def test_daily_returns_from_rollups_equal_raw_closes(store: Store) -> None:

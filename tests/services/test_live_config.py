@@ -13,10 +13,10 @@ from perfdesk.domain.events import EquityEvent, StrategyInfo
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import StrategyState
 from perfdesk.domain.thresholds import Thresholds
-from perfdesk.services.backend_host import BackendHost, HostedConfig
-from perfdesk.services.bootstrap import Backend
-from perfdesk.services.runtime import Runtime
-from perfdesk.services.store import Store
+from perfdesk.services.host.backend_host import BackendHost, HostedConfig
+from perfdesk.services.host.bootstrap import Backend
+from perfdesk.services.runtime.local import Runtime
+from perfdesk.services.store.store import Store
 
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 DEAD_ENGINE = "ws://127.0.0.1:9"  # nothing listens: the client keeps reconnecting

@@ -9,9 +9,9 @@ import asyncpg
 import pytest
 
 from perfdesk.bench.storage import synthetic_events
-from perfdesk.services import database
-from perfdesk.services import store as store_module
-from perfdesk.services.store import Store
+from perfdesk.services.store import database
+from perfdesk.services.store import store as store_module
+from perfdesk.services.store.store import Store
 
 VERSIONS = [m.version for m in database.load_migrations()]
 """Every migration version (blocks of 100 per area: 0001.. storage, 0100.. alerts, ...)."""

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 from perfdesk.domain.events import EquityEvent, StatusEvent, StrategyInfo
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import FeedState, Status, StrategyState
-from perfdesk.services.monitor import LiveMonitor
+from perfdesk.services.live.monitor import LiveMonitor
 
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pydantic_core import TzInfo
 
 from perfdesk.domain.events import Batch, DataEvent, EquityEvent, parse_frame
-from perfdesk.services.monitor import LiveMonitor, epoch_seconds
+from perfdesk.services.live.monitor import LiveMonitor, epoch_seconds
 
 ZONES = [
     UTC,

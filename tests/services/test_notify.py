@@ -14,11 +14,11 @@ from perfdesk.domain.alerts import Silence
 from perfdesk.domain.status import Status
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.domain.verdict import RuleResult, Verdict
-from perfdesk.services import notify
-from perfdesk.services.alert_store import AlertStore
-from perfdesk.services.collector_actions import request_action
-from perfdesk.services.store import Store
-from perfdesk.services.store_config import AlertSettingsStore, ConfigStore
+from perfdesk.services.alerts.store import AlertStore
+from perfdesk.services.collector.actions import request_action
+from perfdesk.services.store import notify
+from perfdesk.services.store.config_store import AlertSettingsStore, ConfigStore
+from perfdesk.services.store.store import Store
 
 
 class Recorder:

@@ -10,12 +10,12 @@ import pytest
 from perfdesk.bench._harness import wait_until
 from perfdesk.bench.storage import interleaved
 from perfdesk.domain.events import DataEvent
-from perfdesk.services.engine_backoff import Backoff
-from perfdesk.services.engine_client import EngineClient
-from perfdesk.services.monitor import LiveMonitor
-from perfdesk.services.pipeline import Pipeline
-from perfdesk.services.store import Store
-from perfdesk.services.store_writer import StoreWriter
+from perfdesk.services.engine.backoff import Backoff
+from perfdesk.services.engine.ws_client import EngineClient
+from perfdesk.services.live.monitor import LiveMonitor
+from perfdesk.services.live.pipeline import Pipeline
+from perfdesk.services.store.store import Store
+from perfdesk.services.store.writer import StoreWriter
 from perfdesk.sim import Simulator
 
 

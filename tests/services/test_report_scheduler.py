@@ -14,14 +14,14 @@ import pytest
 from perfdesk.bench.storage import synthetic_events
 from perfdesk.domain.alerts import AlertState
 from perfdesk.domain.thresholds import Thresholds
-from perfdesk.services import alert_store
-from perfdesk.services.alert_manager import AlertManager
-from perfdesk.services.report_builder import ReportBuilder, ReportRequest
-from perfdesk.services.report_render import RenderJob, csv_renderer, html_renderer
-from perfdesk.services.report_scheduler import ReportScheduler, latest_due
-from perfdesk.services.report_store import ReportSchedule, ReportStore, ScheduleError
-from perfdesk.services.store import Store
-from perfdesk.services.store_config import ConfigStore
+from perfdesk.services.alerts import store as alert_store
+from perfdesk.services.alerts.manager import AlertManager
+from perfdesk.services.reports.builder import ReportBuilder, ReportRequest
+from perfdesk.services.reports.render import RenderJob, csv_renderer, html_renderer
+from perfdesk.services.reports.scheduler import ReportScheduler, latest_due
+from perfdesk.services.reports.store import ReportSchedule, ReportStore, ScheduleError
+from perfdesk.services.store.config_store import ConfigStore
+from perfdesk.services.store.store import Store
 
 PARIS = ZoneInfo("Europe/Paris")
 DATA_START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -229,7 +229,7 @@ async def test_report_lists_alerts_of_the_period_with_acks(filled: Store, tmp_pa
 
 
 def test_simple_rules_round_trip_and_read_well() -> None:
-    from perfdesk.services.report_store import describe, parse_simple, simple_cron
+    from perfdesk.services.reports.store import describe, parse_simple, simple_cron
 
     for kind, kw in (("daily", {}), ("weekly", {"weekday": 4}), ("monthly", {"day": 15})):
         cron = simple_cron(kind, 7, 30, **kw)  # type: ignore[arg-type]
@@ -264,7 +264,7 @@ async def test_a_strategy_without_data_is_left_out_of_a_desk_report(filled: Stor
     from perfdesk.domain.events import StrategyInfo
     from perfdesk.domain.status import StrategyState
     from perfdesk.reports.html_render import render_html
-    from perfdesk.services.history import HistoryError
+    from perfdesk.services.history.service import HistoryError
 
     await filled.upsert_strategy(
         StrategyInfo(strategy_id="silent", name="Silent", status=StrategyState.ACTIVE)

@@ -9,7 +9,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import NoKeyringError, PasswordDeleteError
 
-from perfdesk.services import secrets
+from perfdesk.services.support import secrets
 
 
 class MemoryKeyring(KeyringBackend):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from perfdesk.bench.storage import synthetic_events
-from perfdesk.services.spool import Spool, SpoolError, merge_resume
+from perfdesk.services.store.spool import Spool, SpoolError, merge_resume
 
 
 def _batches(n: int, size: int) -> list[list]:

@@ -10,7 +10,7 @@ from perfdesk.domain.events import StrategyInfo
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import Status, StrategyState
 from perfdesk.domain.verdict import RuleResult, Verdict
-from perfdesk.services.store import Store
+from perfdesk.services.store.store import Store
 
 
 async def test_same_batch_twice_is_stored_once(store: Store) -> None:

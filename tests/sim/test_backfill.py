@@ -14,8 +14,8 @@ from websockets.asyncio.client import connect
 
 from perfdesk.analytics.streaming import TradeStats
 from perfdesk.domain.events import Batch, DataEvent, parse_frame
-from perfdesk.services.runtime import Runtime
-from perfdesk.services.store import Store
+from perfdesk.services.runtime.local import Runtime
+from perfdesk.services.store.store import Store
 from perfdesk.sim import Archetype, Simulator, default_strategies
 from perfdesk.sim.archetypes import BREAK_DEPTH_FACTOR
 from perfdesk.sim.clock import DAY_S, EPOCH, calendar_time

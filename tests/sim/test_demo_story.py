@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from perfdesk.domain.events import parse_frame
 from perfdesk.domain.status import Status
-from perfdesk.services.monitor import LiveMonitor
+from perfdesk.services.live.monitor import LiveMonitor
 from perfdesk.sim.demo import demo_simulator
 
 MINUTES = 7

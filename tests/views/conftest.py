@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from views_factories import FakeSource
 
-from perfdesk.views.style import apply_theme
+from perfdesk.views.support.style import apply_theme
 
 
 def pytest_asyncio_loop_factories(

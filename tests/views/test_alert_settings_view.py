@@ -8,11 +8,11 @@ from PySide6.QtCore import Qt
 from views_factories import until
 
 from perfdesk.domain.alerts import AlertSettings
-from perfdesk.services.alert_manager import AlertManager
-from perfdesk.services.alert_store import LiveAlertSettings
-from perfdesk.services.store import Store
-from perfdesk.views.alert_log_view import AlertLogView
-from perfdesk.views.alert_settings_view import AlertSettingsPanel, LiveSettingsStore
+from perfdesk.services.alerts.manager import AlertManager
+from perfdesk.services.alerts.store import LiveAlertSettings
+from perfdesk.services.store.store import Store
+from perfdesk.views.alerts.alert_log_view import AlertLogView
+from perfdesk.views.alerts.alert_settings_view import AlertSettingsPanel, LiveSettingsStore
 
 
 def _type(qtbot, panel: AlertSettingsPanel, key: str, text: str) -> None:  # type: ignore[no-untyped-def]

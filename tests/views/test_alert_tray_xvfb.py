@@ -32,9 +32,9 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from perfdesk.domain.alerts import AlertSettings
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult, Verdict
-from perfdesk.services.alert_manager import AlertManager
-from perfdesk.views.alert_tray import AlertTray, ManagerFeed, TrayNotifier
-from perfdesk.views.style import apply_theme
+from perfdesk.services.alerts.manager import AlertManager
+from perfdesk.views.shell.tray import AlertTray, ManagerFeed, TrayNotifier
+from perfdesk.views.support.style import apply_theme
 
 app = QApplication(sys.argv[:1])
 apply_theme(app, "dark")

@@ -17,13 +17,13 @@ from views_factories import until
 from perfdesk.domain.alerts import AlertChange, AlertHistoryEntry, AlertSettings, AlertState
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult, Verdict
-from perfdesk.services.alert_manager import AlertManager
-from perfdesk.services.alert_store import AlertPersistence
-from perfdesk.services.store import Store
-from perfdesk.views.alert_controller import BANNER_ACK_COMMENT, AlertController
-from perfdesk.views.alert_log_model import AlertFilterProxy, AlertHistoryModel, AlertLogModel
-from perfdesk.views.alert_tray import FALLBACK_NOTICE, BannerFallbackNotifier
-from perfdesk.views.main_window import MainWindow
+from perfdesk.services.alerts.manager import AlertManager
+from perfdesk.services.alerts.store import AlertPersistence
+from perfdesk.services.store.store import Store
+from perfdesk.views.alerts.alert_log_model import AlertFilterProxy, AlertHistoryModel, AlertLogModel
+from perfdesk.views.shell.alert_controller import BANNER_ACK_COMMENT, AlertController
+from perfdesk.views.shell.main_window import MainWindow
+from perfdesk.views.shell.tray import FALLBACK_NOTICE, BannerFallbackNotifier
 
 FP = "s1/drawdown"
 SETTINGS = AlertSettings(for_warning_s=0, for_critical_s=0, keep_firing_s=0)

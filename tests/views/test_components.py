@@ -16,7 +16,7 @@ from perfdesk.views.components.data_card import DataCard
 from perfdesk.views.components.form_field import FormField
 from perfdesk.views.components.performance_chart import PerformanceChart
 from perfdesk.views.components.status_badge import StateIndicator, StatusBadge
-from perfdesk.views.style import current_theme, qcolor
+from perfdesk.views.support.style import current_theme, qcolor
 
 
 def test_status_badge_shows_status_text_and_style_property(qtbot) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-from perfdesk.views import fmt
-from perfdesk.views.model_schema import _num
+from perfdesk.views.forms.model_schema import _num
+from perfdesk.views.support import fmt
 
 
 def test_signs_and_negative_zero() -> None:
@@ -31,7 +31,7 @@ def test_measured_values_and_bounds_read_naturally() -> None:
 
 def test_form_inputs_show_small_numbers_without_exponents() -> None:
     from perfdesk.domain.thresholds import Thresholds
-    from perfdesk.views.model_schema import describe, format_value
+    from perfdesk.views.forms.model_schema import describe, format_value
 
     spec = next(f for g in describe(Thresholds) for f in g.fields if f.key == "sharpe.critical_p")
     assert format_value(spec, 2e-05) == "0.00002"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gc
 
-from perfdesk.services.pipeline import GC_THRESHOLDS
-from perfdesk.views import gc_policy
+from perfdesk.services.live.pipeline import GC_THRESHOLDS
+from perfdesk.views.support import gc_policy
 
 
 def test_automatic_collection_off_and_a_gui_timer_collects(qtbot) -> None:

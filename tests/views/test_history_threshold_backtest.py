@@ -7,10 +7,10 @@ from history_seed import seed
 from views_factories import until
 
 from perfdesk.domain.thresholds import DailyLossThresholds, Thresholds
-from perfdesk.services.history import HistoryService
-from perfdesk.services.store import Store
-from perfdesk.views.history_source import ServiceHistorySource
-from perfdesk.views.threshold_backtest import ThresholdBacktest
+from perfdesk.services.history.service import HistoryService
+from perfdesk.services.store.store import Store
+from perfdesk.views.history.history_source import ServiceHistorySource
+from perfdesk.views.thresholds.threshold_backtest import ThresholdBacktest
 
 STRICT = Thresholds(daily_loss=DailyLossThresholds(warning_loss=0.001, critical_loss=0.002))
 
@@ -61,7 +61,7 @@ def test_alerts_per_month_without_alerts_shows_zero_to_one(qtbot) -> None:
     import numpy as np
 
     from perfdesk.analytics.history_types import ReplaySummary
-    from perfdesk.views.history_charts import AlertsPerMonthChart
+    from perfdesk.views.history.history_charts import AlertsPerMonthChart
 
     chart = AlertsPerMonthChart()
     qtbot.addWidget(chart)

@@ -11,12 +11,12 @@ from views_factories import until
 from perfdesk.bench.storage import synthetic_events
 from perfdesk.domain.events import StrategyInfo
 from perfdesk.domain.status import StrategyState
-from perfdesk.services.history import HistoryService
-from perfdesk.services.store import Store
-from perfdesk.views import ops
-from perfdesk.views.history_source import ServiceHistorySource
-from perfdesk.views.history_tables import METRICS
-from perfdesk.views.history_view import HistoryView
+from perfdesk.services.history.service import HistoryService
+from perfdesk.services.store.store import Store
+from perfdesk.views.history.history_source import ServiceHistorySource
+from perfdesk.views.history.history_tables import METRICS
+from perfdesk.views.history.history_view import HistoryView
+from perfdesk.views.support import ops
 
 
 async def _view(qtbot, store: Store) -> HistoryView:  # type: ignore[no-untyped-def]
@@ -133,7 +133,7 @@ def test_table_models_pass_the_model_tester(qtmodeltester) -> None:  # type: ign
 
     from perfdesk.analytics.history_analysis import analyze
     from perfdesk.analytics.history_types import DailyBars, HistoryInput
-    from perfdesk.views.history_tables import (
+    from perfdesk.views.history.history_tables import (
         compare_model,
         drawdowns_model,
         metric_rows,
@@ -161,7 +161,7 @@ def test_table_models_pass_the_model_tester(qtmodeltester) -> None:  # type: ign
 
 def test_top_drawdowns_list_the_deepest_first(qtbot) -> None:  # type: ignore[no-untyped-def]
     from perfdesk.analytics.history_types import DrawdownRow
-    from perfdesk.views.history_pages import MetricsPage
+    from perfdesk.views.history.history_pages import MetricsPage
 
     page = MetricsPage()
     qtbot.addWidget(page)

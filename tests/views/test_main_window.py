@@ -9,7 +9,7 @@ from views_factories import make_alert, make_snapshot
 
 import perfdesk
 from perfdesk.domain.status import Status
-from perfdesk.views.main_window import MainWindow
+from perfdesk.views.shell.main_window import MainWindow
 
 
 def test_window_picks_up_snapshots_and_shows_critical_badge_and_banner(qtbot, source) -> None:

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtWidgets import QLabel
 from views_factories import until
 
-from perfdesk.views import ops
+from perfdesk.views.support import ops
 
 
 async def _value(v: int, delay: float = 0.0) -> int:

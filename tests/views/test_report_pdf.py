@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from perfdesk.reports.sample import sample_report
-from perfdesk.views.report_pdf import render_pdf
+from perfdesk.views.reports.report_pdf import render_pdf
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed"

@@ -9,16 +9,16 @@ from PySide6.QtCore import QDate, Qt, QTimer
 from views_factories import until
 
 from perfdesk.bench.storage import synthetic_events
-from perfdesk.services import alert_store
-from perfdesk.services.report_builder import ReportBuilder
-from perfdesk.services.report_render import csv_renderer, html_renderer
-from perfdesk.services.report_scheduler import ReportScheduler
-from perfdesk.services.report_store import ReportSchedule, ReportStore
-from perfdesk.services.store import Store
-from perfdesk.views.report_pdf import pdf_renderer
-from perfdesk.views.report_schedule_dialog import ScheduleDialog
-from perfdesk.views.report_source import SchedulerSource
-from perfdesk.views.report_view import ReportsView
+from perfdesk.services.alerts import store as alert_store
+from perfdesk.services.reports.builder import ReportBuilder
+from perfdesk.services.reports.render import csv_renderer, html_renderer
+from perfdesk.services.reports.scheduler import ReportScheduler
+from perfdesk.services.reports.store import ReportSchedule, ReportStore
+from perfdesk.services.store.store import Store
+from perfdesk.views.reports.report_pdf import pdf_renderer
+from perfdesk.views.reports.report_schedule_dialog import ScheduleDialog
+from perfdesk.views.reports.report_source import SchedulerSource
+from perfdesk.views.reports.report_view import ReportsView
 
 START = datetime(2026, 2, 1, tzinfo=UTC)
 
@@ -154,9 +154,9 @@ def test_schedule_dialog_validates_at_the_field(qtbot) -> None:  # type: ignore[
 
 
 def test_models_pass_the_model_tester(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
-    from perfdesk.services.report_store import ReportRun
+    from perfdesk.services.reports.store import ReportRun
     from perfdesk.views.components.data_table import RowTableModel
-    from perfdesk.views.report_schedules_view import RUN_COLUMNS
+    from perfdesk.views.reports.report_schedules_view import RUN_COLUMNS
 
     model = RowTableModel(RUN_COLUMNS, key=lambda r: str(r.id))
     now = datetime.now(UTC)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt
 
 from perfdesk.theme.tokens import PnlConvention
-from perfdesk.views import settings_store
-from perfdesk.views.settings_model import DesktopSettings
-from perfdesk.views.settings_view import SettingsView
-from perfdesk.views.style import apply_appearance, current_theme
+from perfdesk.views.settings import settings_store
+from perfdesk.views.settings.settings_model import DesktopSettings
+from perfdesk.views.settings.settings_view import SettingsView
+from perfdesk.views.support.style import apply_appearance, current_theme
 
 
 def _store(tmp_path) -> QSettings:

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from perfdesk.views.components.sparkline import Sparkline
-from perfdesk.views.style import current_theme, qcolor
+from perfdesk.views.support.style import current_theme, qcolor
 
 T0 = 1_760_000_000.0
 

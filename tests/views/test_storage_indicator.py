@@ -6,8 +6,8 @@ from PySide6.QtGui import QPalette
 from views_factories import FakeSource, make_snapshot
 
 from perfdesk.domain.snapshot import StorageState
-from perfdesk.views import style
-from perfdesk.views.main_window import MainWindow
+from perfdesk.views.shell.main_window import MainWindow
+from perfdesk.views.support import style
 
 
 class StorageSource(FakeSource):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from views_factories import make_snapshot
 
-from perfdesk.views.strategy_card import StrategyCard
+from perfdesk.views.dashboard.strategy_card import StrategyCard
 
 WALL = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 MARKET = WALL - timedelta(days=65)  # a sped-up simulator's clock

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import numpy as np
 from views_factories import until
 
-from perfdesk.views.repositories import MemoryThresholdRepository
-from perfdesk.views.strategy_setup_view import StrategySetupView
+from perfdesk.views.strategy_setup.strategy_setup_view import StrategySetupView
+from perfdesk.views.support.repositories import MemoryThresholdRepository
 
 
 def _write_backtest(path, days: int = 160, bad_line: int | None = None) -> None:

@@ -12,11 +12,11 @@ from PySide6.QtCore import Qt
 from views_factories import until
 
 from perfdesk.domain.thresholds import Thresholds
-from perfdesk.services.history import HistoryService
-from perfdesk.services.store import Store
-from perfdesk.views.history_source import ServiceHistorySource
-from perfdesk.views.repositories import MemoryThresholdRepository
-from perfdesk.views.thresholds_view import ThresholdsView
+from perfdesk.services.history.service import HistoryService
+from perfdesk.services.store.store import Store
+from perfdesk.views.history.history_source import ServiceHistorySource
+from perfdesk.views.support.repositories import MemoryThresholdRepository
+from perfdesk.views.thresholds.thresholds_view import ThresholdsView
 
 
 async def _open(qtbot, repo: MemoryThresholdRepository) -> ThresholdsView:

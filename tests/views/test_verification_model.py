@@ -7,8 +7,8 @@ from views_factories import make_snapshot
 
 from perfdesk.domain.status import Status
 from perfdesk.views.components.data_table import BADGE_ROLE, SORT_ROLE
-from perfdesk.views.verification_model import RULES_AT, VerificationModel
-from perfdesk.views.verification_view import STATUS_FILTERS, VerificationView
+from perfdesk.views.verification.verification_model import RULES_AT, VerificationModel
+from perfdesk.views.verification.verification_view import STATUS_FILTERS, VerificationView
 
 
 def test_model_passes_qtmodeltester_through_updates(qtmodeltester) -> None:

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from perfdesk.domain.alerts import Alert
 from perfdesk.domain.status import Status
-from perfdesk.views import style
 from perfdesk.views.components.button import Button
 from perfdesk.views.components.elided_label import ElidedLabel
+from perfdesk.views.support import style
 
 
 def needs_attention(alert: Alert, now: datetime) -> bool:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from perfdesk.views import style
+from perfdesk.views.support import style
 
 
 def set_text(label: QLabel, text: str) -> None:

@@ -38,8 +38,8 @@ from PySide6.QtWidgets import (
 )
 
 from perfdesk.domain.status import Status
-from perfdesk.views import style
 from perfdesk.views.components.status_badge import LABELS, paint_badge
+from perfdesk.views.support import style
 
 R = TypeVar("R")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1

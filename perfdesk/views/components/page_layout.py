@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from perfdesk.views import style
+from perfdesk.views.support import style
 
 
 def page_column(page: QWidget) -> QVBoxLayout:

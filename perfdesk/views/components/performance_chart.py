@@ -19,7 +19,7 @@ from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QWidget
 
 from perfdesk.theme.theme import Theme
-from perfdesk.views import style
+from perfdesk.views.support import style
 
 Trend = str  # "line" | "profit" | "loss"
 

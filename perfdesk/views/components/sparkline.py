@@ -28,8 +28,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from perfdesk.theme.theme import Theme
-from perfdesk.views import style
 from perfdesk.views.components.performance_chart import Trend, peak_decimate, sample_at
+from perfdesk.views.support import style
 
 FloatArray = npt.NDArray[np.float64]
 _TREND_TOKENS = {"profit": "colors.semantic.profit", "loss": "colors.semantic.loss"}

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from perfdesk.domain.status import FeedState, Status, StrategyState
 from perfdesk.theme.theme import Theme
-from perfdesk.views import style
+from perfdesk.views.support import style
 
 LABELS = {
     Status.OK: "OK",

@@ -14,8 +14,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QWidget
 
 from perfdesk.domain.snapshot import StorageState
-from perfdesk.views import fmt, style
 from perfdesk.views.components.data_card import set_text
+from perfdesk.views.support import fmt, style
 
 
 def _events(n: int) -> str:

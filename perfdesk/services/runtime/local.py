@@ -1,0 +1,148 @@
+"""Runtime: the live pipeline without a UI — engine -> store + monitor -> verdicts -> alerts.
+
+`perfdesk collect` runs it headless; the desktop app runs the same object on a
+backend thread (see BackendHost) and its window reads only `published`, an immutable
+LiveView replaced every `publish_every_s`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+
+from perfdesk.domain.snapshot import LiveView, StorageState
+from perfdesk.domain.status import FeedState, Status
+from perfdesk.domain.verdict import Verdict
+from perfdesk.services.alerts.channels import ChannelDispatcher, Delivery
+from perfdesk.services.alerts.manager import AlertManager
+from perfdesk.services.alerts.store import AlertPersistence, LiveAlertSettings
+from perfdesk.services.engine.ws_client import EngineClient
+from perfdesk.services.live.monitor import LiveMonitor
+from perfdesk.services.live.pipeline import Pipeline
+from perfdesk.services.live.threshold_cache import ThresholdCache
+from perfdesk.services.live.warmup import warm_up
+from perfdesk.services.store.spool import Spool, merge_resume
+from perfdesk.services.store.store import Store
+from perfdesk.services.store.writer import StoreWriter
+from perfdesk.services.support.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(
+        self,
+        store: Store,
+        engine_url: str | None,
+        *,
+        token: str | None = None,
+        validate_every_s: float = 0.25,
+        publish_every_s: float = 0.05,
+        spool_dir: Path | None = None,
+        ca_file: str | None = None,
+    ) -> None:
+        self.store = store
+        self.thresholds = ThresholdCache(store.pool)
+        """The saved threshold sets the validator applies (reloaded when one is saved)."""
+        self.monitor = LiveMonitor(thresholds_for=self.thresholds.thresholds_for)
+        self.alerts = AlertManager()
+        self.alert_settings = LiveAlertSettings(store.pool, self.alerts)
+        """Alert settings from the database, applied live; the settings form saves through it."""
+        self.alert_persistence = AlertPersistence(store.pool)
+        self.alert_channels = ChannelDispatcher.from_environment(self._record_delivery)
+        self.spool = Spool(spool_dir) if spool_dir is not None else None
+        """Events wait here on disk while the database is unreachable (None: in memory)."""
+        self.writer = StoreWriter(store, spool=self.spool)
+        self.pipeline = Pipeline(self.monitor, self.writer, store)
+        self.client: EngineClient | None = (
+            None
+            if engine_url is None
+            else EngineClient(
+                engine_url, self.pipeline, token=token, resume=self._resume_points, ca_file=ca_file
+            )
+        )
+        """None when no engine is configured: stored history, thresholds and reports work."""
+        self._known_seqs: dict[str, int] = {}
+        self._validate_every_s = validate_every_s
+        self._publish_every_s = publish_every_s
+        self.published = LiveView()
+        self._saved_status: dict[str, Status] = {}
+        self._tasks = TaskSet()
+
+    async def start(self) -> None:
+        await self.thresholds.reload_all()
+        await warm_up(self.monitor, self.store)  # resume the live state before new events
+        await self.alert_settings.start()  # stored AlertSettings in force before the first cycle
+        await self.alert_persistence.start(self.alerts)  # load alert state before validating
+        self.alert_channels.start(self.alerts)
+        self._tasks.spawn(self.writer.run(), "store-writer")
+        if self.client is not None:
+            self._tasks.spawn(self.client.run(), "engine-client")
+        else:
+            self.monitor.set_feed(FeedState.DISCONNECTED)
+        self._tasks.spawn(self._validate_forever(), "validator")
+        self._tasks.spawn(self._publish_forever(), "publisher")
+
+    async def stop(self) -> None:
+        """Stop reading, flush what was read, then stop the rest."""
+        if self.client is not None:
+            await self.client.stop()
+        await self.writer.flush()
+        await self.writer.aclose()
+        await self._tasks.cancel_all()
+        await self.alert_channels.aclose()
+        await self.alert_persistence.aclose()
+        if self.spool is not None:
+            self.spool.close()
+
+    async def _resume_points(self) -> dict[str, int]:
+        """Per strategy, the last seq stored or durably spooled: the engine replays the rest.
+
+        While the database is away the last map read from it stands in (the engine
+        client drops whatever it replays twice)."""
+        try:
+            self._known_seqs = await self.store.last_seqs()
+        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning(
+                "resume points from the database unavailable (%s); using the last known", exc
+            )
+        spooled = self.spool.last_seqs() if self.spool is not None else {}
+        return merge_resume(self._known_seqs, spooled)
+
+    async def validate_once(self, now: datetime | None = None) -> list[Verdict]:
+        now = now or datetime.now(UTC)
+        verdicts = self.monitor.validate(now)
+        self.alerts.process(verdicts, now)
+        for verdict in verdicts:
+            if self._saved_status.get(verdict.strategy_id) != verdict.status:
+                self._saved_status[verdict.strategy_id] = verdict.status
+                await self.store.save_verdict(verdict)
+        return verdicts
+
+    def publish(self) -> LiveView:
+        """Replace `published` with the current state (snapshots are rebuilt only if changed)."""
+        w = self.writer.stats
+        storage = StorageState(w.db_available, w.spooled, w.pending, w.last_error)
+        view = LiveView(self.monitor.snapshots(), tuple(self.alerts.active()), time.time(), storage)
+        self.published = view
+        return view
+
+    async def _record_delivery(self, d: Delivery) -> None:
+        await self.alert_persistence.store.record_delivery(
+            d.channel, d.event, ok=d.ok, attempts=d.attempts, error=d.error
+        )
+
+    async def _publish_forever(self) -> None:
+        while True:
+            self.publish()
+            await asyncio.sleep(self._publish_every_s)
+
+    async def _validate_forever(self) -> None:
+        while True:
+            await self.validate_once()
+            await asyncio.sleep(self._validate_every_s)

@@ -1,0 +1,141 @@
+"""Settings screen: the form generated from DesktopSettings, plus secrets for the keyring.
+
+Secrets (engine token, database password) go to the OS keyring through
+perfdesk.services.support.secrets and are never written to the settings file; the fields are
+cleared after storing. Signals: settings_saved(DesktopSettings).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from perfdesk.services.support import secrets
+from perfdesk.views.components.button import Button
+from perfdesk.views.components.form_field import FormField
+from perfdesk.views.components.page_layout import page_column
+from perfdesk.views.components.scroll_column import ScrollColumn
+from perfdesk.views.forms.model_form import ModelForm
+from perfdesk.views.settings import settings_store
+from perfdesk.views.settings.settings_model import DesktopSettings
+from perfdesk.views.support import ops, style
+
+SECRETS = (
+    ("engine_token", "Engine token", "Bearer token for the engine link."),
+    ("db_password", "Database password", "Password of the external database's user."),
+)
+
+
+class SettingsView(QWidget):
+    """Edit and save DesktopSettings; store secrets in the keyring."""
+
+    settings_saved = Signal(object)
+
+    def __init__(self, store: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Page")
+        self.store = store
+        self.current = settings_store.load(store)
+        self.form = ModelForm(DesktopSettings, columns=2)
+        self.secret_fields: dict[str, FormField] = {}
+        self._build()
+        self.form.changed.connect(lambda _r: self._update_actions())
+        self.form.set_value(self.current)
+
+    def _build(self) -> None:
+        theme = style.current_theme()
+        box = page_column(self)
+        title = QLabel("Settings")
+        title.setProperty("kind", "heading")
+        box.addWidget(title)
+        scroll = ScrollColumn(
+            self.form,
+            self._secrets_box(),
+            margins=(0, 0, theme.px("spacing.semantic.md"), 0),
+            spacing=theme.px("spacing.semantic.lg"),
+        )
+        scroll.column.addStretch(1)
+        box.addWidget(scroll, 1)
+        box.addLayout(self._action_bar())
+
+    def _secrets_box(self) -> QGroupBox:
+        group = QGroupBox()
+        theme = style.current_theme()
+        outer = QVBoxLayout(group)
+        outer.setContentsMargins(*(theme.px("spacing.semantic.lg"),) * 4)
+        outer.setSpacing(theme.px("spacing.semantic.md"))
+        title = QLabel("Secrets")
+        title.setProperty("kind", "title")
+        outer.addWidget(title)
+        grid = QHBoxLayout()
+        grid.setSpacing(theme.px("spacing.semantic.xl"))
+        outer.addLayout(grid)
+        for name, label, about in SECRETS:
+            env = secrets.env_var(name)
+            field = FormField(
+                label, help_text=f"{about} Kept in the OS keyring, or set {env}.", password=True
+            )
+            self.secret_fields[name] = field
+            grid.addWidget(field, 1)
+        self.store_secrets_button = Button("Store in keyring", "secondary")
+        self.store_secrets_button.clicked.connect(self.store_secrets)
+        grid.addWidget(self.store_secrets_button, 0, Qt.AlignmentFlag.AlignTop)
+        return group
+
+    def _action_bar(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.state_label = QLabel()
+        self.state_label.setProperty("kind", "muted")
+        self.discard_button = Button("Discard changes", "secondary")
+        self.discard_button.clicked.connect(lambda: self.form.set_value(self.current))
+        self.save_button = Button("Save", "primary", shortcut="Ctrl+S")
+        self.save_button.clicked.connect(self.save)
+        row.addWidget(self.state_label, 1)
+        row.addWidget(self.discard_button)
+        row.addWidget(self.save_button)
+        return row
+
+    def _update_actions(self) -> None:
+        result = self.form.result
+        changed = result.valid and result.value != self.current
+        self.save_button.setEnabled(bool(changed))
+        self.discard_button.setEnabled(not result.valid or bool(changed))
+        if not result.valid:
+            self.state_label.setText("Fix the highlighted fields to save")
+        else:
+            self.state_label.setText("Unsaved changes" if changed else "Saved")
+
+    def save(self) -> None:
+        value = self.form.value()
+        if not isinstance(value, DesktopSettings) or not self.save_button.isEnabled():
+            return
+        restart = value.connection != self.current.connection
+        settings_store.save(self.store, value)
+        self.current = value
+        self._update_actions()
+        if restart:
+            self.state_label.setText("Saved — connection changes apply after a restart")
+        self.settings_saved.emit(value)
+
+    def store_secrets(self) -> None:
+        """Put the typed secrets into the keyring (off the GUI thread), then clear them."""
+        for name, field in self.secret_fields.items():
+            if field.text:
+                self._store_one(name, field)
+
+    def _store_one(self, name: str, field: FormField) -> None:
+        value = field.text
+
+        def store() -> None:
+            secrets.set_secret(name, value)
+
+        def failed(exc: BaseException) -> None:
+            field.set_error(f"No usable OS keyring ({exc}); set {secrets.env_var(name)} instead")
+
+        ops.run(store, owner=field, on_success=lambda _r: self._stored(field), on_failure=failed)
+
+    def _stored(self, field: FormField) -> None:
+        field.set_text("")
+        field.set_error(None)
+        field.help.setText("Stored in the OS keyring.")
+        field.help.show()
