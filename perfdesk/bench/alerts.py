@@ -78,12 +78,14 @@ async def _measure(breaches: int) -> dict[str, Any]:
 
 
 async def _start_runtime(dsn: str) -> Any:
+    from perfdesk.services.engine.source import SourceConfig
+    from perfdesk.services.engine.sources import open_source
     from perfdesk.services.runtime.local import Runtime
     from perfdesk.services.store.store import Store
 
     store = await Store.open(dsn)
     # No engine: events are handed to the pipeline directly (port 9 refuses connections).
-    runtime = Runtime(store, "ws://127.0.0.1:9")
+    runtime = Runtime(store, open_source(SourceConfig("ws://127.0.0.1:9")))
     await runtime.start()
     return runtime
 

@@ -160,11 +160,7 @@ class _StoreHandler:
     async def on_strategy(self, info: StrategyInfo) -> None:
         await self.store.upsert_strategy(info)
 
-    async def on_event(self, event: DataEvent) -> None:
-        await self.writer.put(event)
-        self._counted(1)
-
-    async def on_events(self, events: list[DataEvent]) -> None:
+    async def on_events(self, events: Sequence[DataEvent]) -> None:
         await self.writer.put_many(events)
         self._counted(len(events))
 
@@ -191,10 +187,6 @@ class _CountingPipeline(Pipeline):
     async def on_events(self, events: Sequence[DataEvent]) -> None:
         await super().on_events(events)
         self._counted(len(events))
-
-    async def on_event(self, event: DataEvent) -> None:
-        await super().on_event(event)
-        self._counted(1)
 
     def _counted(self, n: int) -> None:
         self.count += n

@@ -13,6 +13,8 @@ from typing import Any
 
 from perfdesk.bench._harness import simulator_thread, temporary_database, wait_until
 from perfdesk.services.engine.recorder import RecordingHandler
+from perfdesk.services.engine.source import SourceConfig
+from perfdesk.services.engine.sources import open_source
 from perfdesk.services.engine.ws_client import EngineClient
 from perfdesk.services.runtime.local import Runtime
 from perfdesk.services.store.store import Store
@@ -45,8 +47,8 @@ async def _baseline(events: int) -> float:
 async def _slice(events: int) -> tuple[float, int]:
     async with temporary_database() as dsn, simulator_thread(**_sim_kwargs(events)) as (_, url):
         store = await Store.open(dsn)
-        runtime = Runtime(store, url)
-        client = runtime.client
+        runtime = Runtime(store, open_source(SourceConfig(url)))
+        client = runtime.source
         assert client is not None
         t0 = time.perf_counter()
         await runtime.start()

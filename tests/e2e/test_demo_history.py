@@ -27,7 +27,7 @@ async def test_a_demo_strategy_has_its_forecast_cone(
     host = BackendHost()
     backend = await host.start(db_dsn, None, demo=True)
     try:
-        sim, client = backend.sim, backend.runtime.client
+        sim, client = backend.sim, backend.runtime.source
         assert sim is not None
         # The half-year backfill is received and stored; then time stands still.
         backfill = sim.feed(HEALTHY).last_seq

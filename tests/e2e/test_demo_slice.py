@@ -50,7 +50,7 @@ async def test_breaking_strategy_goes_critical_and_every_event_is_stored_once(
         sim = backend.sim
         assert sim is not None
         sim.pause()
-        client = backend.runtime.client
+        client = backend.runtime.source
         await until(
             lambda: all(client.last_seq(s) == sim.last_seq(s) for s in sim.strategy_ids),
             30,

@@ -15,7 +15,7 @@ async def test_no_engine_configured_opens_the_database_and_says_so(
     backend = await start_backend(db_dsn, None, data_dir=tmp_path)
     try:
         runtime = backend.runtime
-        assert runtime.client is None
+        assert runtime.source is None
         assert backend.description.startswith(NO_ENGINE)
         assert runtime.monitor.feed is FeedState.DISCONNECTED
         assert await backend.store.strategies() == []  # the database answers

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,9 +12,7 @@ import asyncpg
 import pytest
 from collector_helpers import CollectorProcess, simulator, wait_for, wait_for_async
 
-from perfdesk.bench.storage import interleaved
 from perfdesk.domain.alerts import Alert, AlertChange, AlertState, Silence
-from perfdesk.domain.events import DataEvent
 from perfdesk.domain.thresholds import DrawdownThresholds, Thresholds
 from perfdesk.services.alerts.store import AlertStore
 from perfdesk.services.collector.actions import request_action
@@ -23,14 +20,9 @@ from perfdesk.services.collector.lock import CollectorLockError, engine_key
 from perfdesk.services.collector.service import (
     Collector,
     CollectorConfig,
-    SubsetMonitor,
-    SubsetPipeline,
 )
-from perfdesk.services.live.monitor import LiveMonitor
-from perfdesk.services.live.threshold_cache import ThresholdCache
 from perfdesk.services.store.config_store import ConfigStore
 from perfdesk.services.store.store import Store
-from perfdesk.services.store.writer import StoreWriter
 
 BREAK_FP = Alert.fingerprint_of("beta-break", "drawdown")
 
@@ -97,7 +89,7 @@ async def test_collectors_split_strategies_by_subset(db_dsn: str) -> None:
             await wait_for(lambda: b.runtime.writer.stats.written > 20, "b's events")
             assert set(a.runtime.monitor.snapshots()) == {"alpha-healthy"}
             assert set(b.runtime.monitor.snapshots()) == {"beta-break"}
-            assert set(b.runtime.client.last_seqs) == {"beta-break"}
+            assert set(b.runtime.engine.last_seqs) == {"beta-break"}
         finally:
             await a.stop()
             await b.stop()
@@ -266,47 +258,3 @@ async def _count(dsn: str, sql: str) -> int:
         await conn.close()
 
 
-class _CountingWriter(StoreWriter):
-    def __init__(self, store: Store) -> None:
-        super().__init__(store)
-        self.calls = {"put": 0, "put_many": 0}
-
-    async def put(self, event: DataEvent) -> None:
-        self.calls["put"] += 1
-        await super().put(event)
-
-    async def put_many(self, events: Sequence[DataEvent]) -> None:
-        self.calls["put_many"] += 1
-        await super().put_many(events)
-
-
-async def test_a_subset_collector_keeps_the_batch_path_and_its_strategies_only(
-    store: Store,
-) -> None:
-    writer = _CountingWriter(store)
-    writer.start()
-    monitor = LiveMonitor()
-    pipeline = SubsetPipeline(monitor, writer, store, frozenset({"a"}))
-    await pipeline.on_events(list(interleaved(dict.fromkeys(["a", "b"], 0), 20)))
-    await writer.flush()
-    await writer.aclose()
-    assert await store.seqs("a") == list(range(1, 21))
-    assert await store.seqs("b") == []
-    assert set(monitor.snapshots()) == {"a"}
-    assert writer.calls == {"put": 0, "put_many": 1}  # one queue put for the frame
-
-
-def test_a_subset_monitor_takes_batches_whole_and_keeps_only_its_strategies() -> None:
-    reads: list[float] = []
-
-    def clock() -> float:
-        reads.append(1.0)
-        return 1.0
-
-    monitor = SubsetMonitor(frozenset({"a"}), ThresholdCache(pool=None))
-    monitor._clock = clock  # one read per batch, as LiveMonitor.on_events promises
-    events = list(interleaved(dict.fromkeys(["a", "b"], 0), 30))
-    monitor.on_events(events)
-    assert set(monitor.snapshots()) == {"a"}
-    assert monitor.snapshots()["a"].events == 30
-    assert len(reads) == 1

@@ -33,15 +33,9 @@ def _exactly_once(handler: RecordingHandler, sim: Simulator) -> None:
         assert handler.seqs[sid] == list(range(1, sim.last_seq(sid) + 1)), sid
 
 
-class PerEventHandler(RecordingHandler):
-    """A handler without `on_events`: batches must arrive through `on_event`."""
-
-    on_events = None  # type: ignore[assignment]
-
-
 @pytest.mark.parametrize(
     ("batch", "handler_cls"),
-    [(1, RecordingHandler), (256, RecordingHandler), (256, PerEventHandler)],
+    [(1, RecordingHandler), (256, RecordingHandler)],
 )
 async def test_subscribe_and_stream_every_event_once(batch, handler_cls):
     sim = Simulator(strategies=3, seed=11, **FAST)

@@ -36,9 +36,9 @@ class GatedHandler(RecordingHandler):
         super().__init__()
         self.gate = asyncio.Event()
 
-    async def on_event(self, event):
+    async def on_events(self, events):
         await self.gate.wait()
-        await super().on_event(event)
+        await super().on_events(events)
 
 
 def _client(url, handler, **kw) -> EngineClient:

@@ -13,6 +13,8 @@ from perfdesk.domain.events import EquityEvent, StrategyInfo
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import StrategyState
 from perfdesk.domain.thresholds import Thresholds
+from perfdesk.services.engine.source import SourceConfig
+from perfdesk.services.engine.sources import open_source
 from perfdesk.services.host.backend_host import BackendHost, HostedConfig
 from perfdesk.services.host.bootstrap import Backend
 from perfdesk.services.runtime.local import Runtime
@@ -41,7 +43,7 @@ def stale_limit(runtime: Runtime, sid: str) -> float | None:
 
 async def _up(dsn: str, spool: Path | None = None) -> Backend:
     store = await Store.open(dsn)
-    runtime = Runtime(store, DEAD_ENGINE, spool_dir=spool)
+    runtime = Runtime(store, open_source(SourceConfig(DEAD_ENGINE)), spool_dir=spool)
     await runtime.start()
     for sid in ("s1", "s2"):
         runtime.monitor.on_strategy(

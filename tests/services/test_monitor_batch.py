@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -160,39 +159,3 @@ def test_a_failing_event_does_not_stop_the_rest_of_the_batch() -> None:
     for sid, snap in reference.snapshots().items():
         assert monitor.snapshots()[sid].equity == snap.equity
         assert monitor.snapshots()[sid].chart_equity.tolist() == snap.chart_equity.tolist()
-
-
-class OnlyA(LiveMonitor):
-    def on_event(self, event: DataEvent) -> None:
-        if event.strategy_id == "a":
-            super().on_event(event)
-
-
-def test_on_events_calls_a_subclass_on_event_for_each_event() -> None:
-    monitor = OnlyA()
-    events = _frames(300, seed=5)
-    monitor.on_events(events)
-    assert set(monitor.snapshots()) == {"a"}
-    assert monitor.snapshots()["a"].events == sum(e.strategy_id == "a" for e in events)
-
-
-class OnlyABatched(OnlyA):
-    """Filters per event and per batch: the batch path stays the monitor's."""
-
-    def on_events(self, events: Sequence[DataEvent]) -> None:
-        super().on_events([e for e in events if e.strategy_id == "a"])
-
-
-def test_a_subclass_that_also_filters_batches_keeps_one_clock_read() -> None:
-    reads: list[float] = []
-
-    def clock() -> float:
-        reads.append(1.0)
-        return 1.0
-
-    monitor = OnlyABatched(clock=clock)
-    events = _frames(300, seed=6)
-    monitor.on_events(events)
-    assert set(monitor.snapshots()) == {"a"}
-    assert monitor.snapshots()["a"].events == sum(e.strategy_id == "a" for e in events)
-    assert len(reads) == 1

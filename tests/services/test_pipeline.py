@@ -11,6 +11,7 @@ from perfdesk.bench._harness import wait_until
 from perfdesk.bench.storage import interleaved
 from perfdesk.domain.events import DataEvent
 from perfdesk.services.engine.backoff import Backoff
+from perfdesk.services.engine.source import SubsetSink
 from perfdesk.services.engine.ws_client import EngineClient
 from perfdesk.services.live.monitor import LiveMonitor
 from perfdesk.services.live.pipeline import Pipeline
@@ -59,10 +60,12 @@ async def test_batch_frames_reach_monitor_and_database_through_on_events(store: 
 
 
 class FailingMonitor(LiveMonitor):
-    def on_event(self, event: DataEvent) -> None:
-        if event.seq == 5:
+    """Fails on seq 5 after feeding the rest (as LiveMonitor does with a bad event)."""
+
+    def on_events(self, events: Sequence[DataEvent]) -> None:
+        super().on_events([e for e in events if e.seq != 5])
+        if any(e.seq == 5 for e in events):
             raise RuntimeError("monitor bug")
-        super().on_event(event)
 
 
 async def test_a_failing_monitor_never_costs_storage(store: Store) -> None:
@@ -74,7 +77,7 @@ async def test_a_failing_monitor_never_costs_storage(store: Store) -> None:
     with pytest.raises(RuntimeError, match="monitor bug"):
         await pipeline.on_events(events)
     with pytest.raises(RuntimeError, match="monitor bug"):
-        await pipeline.on_event(next(interleaved({"c": 4}, 5)))
+        await pipeline.on_events([next(interleaved({"c": 4}, 5))])
     await writer.flush()
     await writer.aclose()
     assert await store.seqs("a") == await store.seqs("b") == list(range(1, 11))
@@ -82,30 +85,19 @@ async def test_a_failing_monitor_never_costs_storage(store: Store) -> None:
     assert monitor.snapshots()["a"].events == 9  # all but seq 5
 
 
-class OnlyA(Pipeline):
-    """A subclass that filters per event (like the collector's strategy subset)."""
-
-    async def on_event(self, event: DataEvent) -> None:
-        if event.strategy_id == "a":
-            await super().on_event(event)
-
-
-async def test_on_events_honours_a_subclass_filter(store: Store) -> None:
-    writer = StoreWriter(store)
+async def test_a_subset_source_sends_one_batch_of_its_strategies(store: Store) -> None:
+    """The strategy subset is filtered once, at the source: the pipeline still gets one
+    `on_events` (one writer `put_many`) per message, of the subset's events only."""
+    writer = CountingWriter(store)
     writer.start()
-    pipeline = OnlyA(LiveMonitor(), writer, store)
-    await pipeline.on_events(list(interleaved(dict.fromkeys(["a", "b"], 0), 20)))
+    sink = SubsetSink(Pipeline(LiveMonitor(), writer, store), frozenset({"a"}))
+    await sink.on_events(list(interleaved(dict.fromkeys(["a", "b"], 0), 20)))
+    await sink.on_events(list(interleaved({"b": 20}, 5)))  # nothing of ours: no call
     await writer.flush()
     await writer.aclose()
+    assert writer.calls == {"put": 0, "put_many": 1}
     assert await store.seqs("a") == list(range(1, 21))
     assert await store.seqs("b") == []
-
-
-class OnlyABatched(OnlyA):
-    """Filters per event and per batch (then the batch path is its responsibility)."""
-
-    async def on_events(self, events: Sequence[DataEvent]) -> None:
-        await super().on_events([e for e in events if e.strategy_id == "a"])
 
 
 class CountingWriter(StoreWriter):
@@ -120,21 +112,3 @@ class CountingWriter(StoreWriter):
     async def put_many(self, events: Sequence[DataEvent]) -> None:
         self.calls["put_many"] += 1
         await super().put_many(events)
-
-
-@pytest.mark.parametrize(
-    ("cls", "calls"),
-    [(OnlyA, {"put": 20, "put_many": 0}), (OnlyABatched, {"put": 0, "put_many": 1})],
-)
-async def test_the_batch_path_is_kept_only_by_subclasses_that_batch(
-    store: Store, cls: type[Pipeline], calls: dict[str, int]
-) -> None:
-    writer = CountingWriter(store)
-    writer.start()
-    pipeline = cls(LiveMonitor(), writer, store)
-    await pipeline.on_events(list(interleaved(dict.fromkeys(["a", "b"], 0), 20)))
-    await writer.flush()
-    await writer.aclose()
-    assert writer.calls == calls
-    assert await store.seqs("a") == list(range(1, 21))
-    assert await store.seqs("b") == []

@@ -74,3 +74,17 @@ async def test_warm_up_of_an_empty_database_is_a_no_op(store: Store) -> None:
     monitor = LiveMonitor()
     assert await warm_up(monitor, store) == 0
     assert monitor.snapshots() == {}
+
+
+async def test_warm_up_of_a_subset_reads_only_its_strategies(store: Store) -> None:
+    """A subset collector warms up only the strategies it watches (the rest of the
+    shared store belongs to other collectors)."""
+    for sid in ("mine", "theirs"):
+        await store.upsert_strategy(
+            StrategyInfo(strategy_id=sid, name=sid, status=StrategyState.ACTIVE)
+        )
+        await store.write_events(list(synthetic_events(sid, 500, start=START, step_s=STEP_S)))
+    monitor = LiveMonitor()
+    fed = await warm_up(monitor, store, frozenset({"mine"}))
+    assert fed > 0
+    assert set(monitor.snapshots()) == {"mine"}

@@ -14,6 +14,8 @@ from websockets.asyncio.client import connect
 
 from perfdesk.analytics.streaming import TradeStats
 from perfdesk.domain.events import Batch, DataEvent, parse_frame
+from perfdesk.services.engine.source import SourceConfig
+from perfdesk.services.engine.sources import open_source
 from perfdesk.services.runtime.local import Runtime
 from perfdesk.services.store.store import Store
 from perfdesk.sim import Archetype, Simulator, default_strategies
@@ -187,7 +189,7 @@ async def _collect(store: Store, sim: Simulator, past: dict[str, int]) -> None:
     """Run a Runtime against `sim` until it has stored everything the sim made (which
     goes at least 100 seqs past `past`)."""
     url = await sim.start()
-    runtime = Runtime(store, url)
+    runtime = Runtime(store, open_source(SourceConfig(url)))
     try:
         await runtime.start()
         if past:  # warmed up from the stored past: months of days before any new event
@@ -199,7 +201,7 @@ async def _collect(store: Store, sim: Simulator, past: dict[str, int]) -> None:
             "live events past the stored ones",
         )
         sim.pause()
-        client = runtime.client
+        client = runtime.source
         await _until(
             lambda: all(client.last_seq(s) == sim.last_seq(s) for s in sim.strategy_ids),
             "the client to receive everything",

@@ -17,11 +17,9 @@ See docs/collector.md and packaging/grafana-dashboard.json.
 from __future__ import annotations
 
 import logging
-import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prometheus_client import start_http_server
 from prometheus_client.core import (
@@ -33,9 +31,6 @@ from prometheus_client.core import (
 from prometheus_client.registry import CollectorRegistry
 
 from perfdesk.domain.status import FeedState
-
-if TYPE_CHECKING:
-    from perfdesk.services.collector.service import Collector
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +135,6 @@ class MetricsExporter:
         self._server: Any = None
         self.port: int | None = None
 
-    @classmethod
-    def for_collector(cls, collector: Collector) -> MetricsExporter:
-        return cls(lambda: collector_snapshot(collector))
-
     def start(self, port: int, host: str = "127.0.0.1") -> int:
         """Listen on host:port (0 = any free port); returns the bound port."""
         server, _thread = start_http_server(port, addr=host, registry=self.registry)
@@ -157,22 +148,3 @@ class MetricsExporter:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-
-
-def collector_snapshot(collector: Collector) -> MetricsSnapshot:
-    """Read a running collector's stats (called on the exporter's thread)."""
-    runtime = collector.runtime
-    feed, writer, cycles = runtime.client.stats, runtime.writer.stats, runtime.cycles
-    alerts = Counter((a.state.value, a.severity.value) for a in runtime.alerts.published)
-    age = None if feed.last_frame_at is None else time.monotonic() - feed.last_frame_at
-    return MetricsSnapshot(
-        events=feed.events, frames=feed.frames, written=writer.written,
-        events_per_s=collector.events_per_s, reconnects=feed.reconnects,
-        dead_letters=feed.dead_letters, gaps=feed.gaps, duplicates=feed.duplicates,
-        last_frame_age_s=age, pending=writer.pending, spooled=writer.spooled,
-        db_available=writer.db_available, feed_state=str(runtime.client.state),
-        cycles=cycles.count, cycle_total_s=cycles.total_s, cycle_last_s=cycles.last_s,
-        alerts=dict(alerts), actions_applied=collector.actions.stats.applied,
-        alert_settings_version=runtime.alert_settings.current.version,
-        silences=len(runtime.alerts.published_silences),
-    )  # fmt: skip

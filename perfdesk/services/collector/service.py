@@ -22,7 +22,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Sequence
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,16 +30,12 @@ from typing import Any
 
 import asyncpg
 
-from perfdesk.domain.events import DataEvent, StrategyInfo
-from perfdesk.domain.expectations import Expectations
-from perfdesk.domain.snapshot import FloatArray
 from perfdesk.domain.verdict import Verdict
 from perfdesk.services.collector.actions import ActionApplier, SilenceSync
 from perfdesk.services.collector.lock import ALL, EngineLock
-from perfdesk.services.collector.metrics_exporter import MetricsExporter
-from perfdesk.services.engine.ws_client import EngineClient
-from perfdesk.services.live.monitor import LiveMonitor
-from perfdesk.services.live.pipeline import Pipeline
+from perfdesk.services.collector.metrics_exporter import MetricsExporter, MetricsSnapshot
+from perfdesk.services.engine.source import EngineSource, SourceConfig
+from perfdesk.services.engine.sources import open_source
 from perfdesk.services.live.threshold_cache import ThresholdCache
 from perfdesk.services.reports.render import headless_renderers
 from perfdesk.services.reports.scheduler import ReportScheduler, start_report_scheduler
@@ -107,100 +103,32 @@ class CycleStats:
         self.recent = [*self.recent[-199:], seconds]
 
 
-class SubsetPipeline(Pipeline):
-    """The pipeline, ignoring strategies outside the collector's subset (None = all).
-
-    The engine announces every strategy (`strategy` frames) even to a subscriber of a
-    few; another collector owns the rest, so this one must not monitor or alert on them.
-    """
-
-    def __init__(
-        self, monitor: LiveMonitor, writer: Any, store: Store, subset: frozenset[str] | None
-    ) -> None:
-        super().__init__(monitor, writer, store)
-        self._subset = subset
-
-    async def on_strategy(self, info: StrategyInfo) -> None:
-        if self._subset is None or info.strategy_id in self._subset:
-            await super().on_strategy(info)
-
-    async def on_event(self, event: DataEvent) -> None:
-        if self._subset is None or event.strategy_id in self._subset:
-            await super().on_event(event)
-
-    async def on_events(self, events: Sequence[DataEvent]) -> None:
-        """A batch frame: keep the batch path (one queue put), filtered to the subset."""
-        if self._subset is None:
-            await super().on_events(events)
-        else:
-            await super().on_events([e for e in events if e.strategy_id in self._subset])
-
-
-class SubsetMonitor(LiveMonitor):
-    """The live monitor of a subset collector: other collectors' strategies are ignored,
-    whether they come from the engine or from the warm-up that reads the whole store."""
-
-    def __init__(self, subset: frozenset[str], thresholds: ThresholdCache) -> None:
-        super().__init__(thresholds_for=thresholds.thresholds_for)
-        self._subset = subset
-
-    def on_strategy(self, info: StrategyInfo) -> None:
-        if info.strategy_id in self._subset:
-            super().on_strategy(info)
-
-    def on_event(self, event: DataEvent) -> None:
-        if event.strategy_id in self._subset:
-            super().on_event(event)
-
-    def on_events(self, events: Sequence[DataEvent]) -> None:
-        super().on_events([e for e in events if e.strategy_id in self._subset])
-
-    def warm(self, strategy_id: str, t: FloatArray, equity: FloatArray) -> None:
-        if strategy_id in self._subset:
-            super().warm(strategy_id, t, equity)
-
-    def warm_fill(self, strategy_id: str, *args: Any, **kwargs: Any) -> None:
-        if strategy_id in self._subset:
-            super().warm_fill(strategy_id, *args, **kwargs)
-
-    def set_expectations(self, strategy_id: str, expectations: Expectations) -> None:
-        if strategy_id in self._subset:
-            super().set_expectations(strategy_id, expectations)
-
-
 class CollectorRuntime(Runtime):
-    """The Runtime with the collector's options: a strategy subset, a disk spool, timed
-    validation cycles (monitor/pipeline/client rebuilt from their public constructors)."""
+    """The Runtime with the collector's options: the engine source of its strategy
+    subset (filtered at the source), a disk spool and timed validation cycles."""
 
     def __init__(self, store: Store, config: CollectorConfig) -> None:
+        source = SourceConfig(
+            config.engine_url,
+            token=config.token,
+            ca_file=config.ca_file,
+            strategies=config.strategies,
+        )
         super().__init__(
             store,
-            config.engine_url,
-            token=config.token,
+            open_source(source),
+            subset=source.subset,
             validate_every_s=config.validate_every_s,
             spool_dir=config.spool_dir,
-            ca_file=config.ca_file,
-        )
-        self._subset = None if ALL in config.strategies else frozenset(config.strategies)
-        if self._subset is not None:
-            self.monitor = SubsetMonitor(self._subset, self.thresholds)
-            self.pipeline = SubsetPipeline(self.monitor, self.writer, store, self._subset)
-        self.client: EngineClient = EngineClient(
-            config.engine_url,
-            self.pipeline,
-            token=config.token,
-            resume=self._resume_points,
-            strategies=config.strategies,
-            ca_file=config.ca_file,
         )
         self.cycles = CycleStats()
 
-    async def _resume_points(self) -> dict[str, int]:
-        """Resume seqs (stored or spooled) of this collector's strategies only."""
-        seqs = await super()._resume_points()
-        if self._subset is None:
-            return seqs
-        return {sid: seq for sid, seq in seqs.items() if sid in self._subset}
+    @property
+    def engine(self) -> EngineSource:
+        """The collector's engine source (a collector always has one)."""
+        if self.source is None:
+            raise RuntimeError("a collector runs with an engine source")
+        return self.source
 
     async def validate_once(self, now: datetime | None = None) -> list[Verdict]:
         started = time.perf_counter()
@@ -269,7 +197,7 @@ class Collector:
         self._tasks.spawn(self._beat_forever(), "collector-heartbeat")
         self._tasks.spawn(self._watch_lock(), "collector-lock-watch")
         if self.config.metrics_port is not None:
-            self.exporter = MetricsExporter.for_collector(self)
+            self.exporter = MetricsExporter(self.metrics_snapshot)
             self.exporter.start(self.config.metrics_port, self.config.metrics_host)
         log.info("collector started", extra=self._identity())
 
@@ -299,7 +227,7 @@ class Collector:
         finally:
             await self._close_resources()
         counts = {
-            "events_received": self.runtime.client.stats.events,
+            "events_received": self.runtime.engine.stats.events,
             "events_written": self.runtime.writer.stats.written,
             "events_spooled": self.runtime.writer.stats.spooled,
         }
@@ -328,12 +256,12 @@ class Collector:
         c = self.config
         await self.store.pool.execute(
             _BEAT, c.collector_id, self.lock.engine, list(c.strategies), socket.gethostname(),
-            os.getpid(), self.lock.db_pid, self.started_at, str(self.runtime.client.state),
+            os.getpid(), self.lock.db_pid, self.started_at, str(self.runtime.engine.state),
             json.dumps(self.status()),
         )  # fmt: skip
 
     def _update_rate(self) -> None:
-        now, events = time.monotonic(), self.runtime.client.stats.events
+        now, events = time.monotonic(), self.runtime.engine.stats.events
         then, before = self._rate_mark
         if now > then:
             self.events_per_s = (events - before) / (now - then)
@@ -341,7 +269,7 @@ class Collector:
 
     def status(self) -> dict[str, Any]:
         """Counters published in the heartbeat row (and the final log line)."""
-        feed = self.runtime.client.stats
+        feed = self.runtime.engine.stats
         writer = self.runtime.writer.stats
         return {
             "events": feed.events,
@@ -388,3 +316,21 @@ class Collector:
             "engine": self.lock.engine,
             "strategies": list(self.config.strategies),
         }
+
+    def metrics_snapshot(self) -> MetricsSnapshot:
+        """This collector's stats for the exporter (called on the exporter's thread)."""
+        runtime = self.runtime
+        feed, writer, cycles = runtime.engine.stats, runtime.writer.stats, runtime.cycles
+        alerts = Counter((a.state.value, a.severity.value) for a in runtime.alerts.published)
+        age = None if feed.last_frame_at is None else time.monotonic() - feed.last_frame_at
+        return MetricsSnapshot(
+            events=feed.events, frames=feed.frames, written=writer.written,
+            events_per_s=self.events_per_s, reconnects=feed.reconnects,
+            dead_letters=feed.dead_letters, gaps=feed.gaps, duplicates=feed.duplicates,
+            last_frame_age_s=age, pending=writer.pending, spooled=writer.spooled,
+            db_available=writer.db_available, feed_state=str(runtime.engine.state),
+            cycles=cycles.count, cycle_total_s=cycles.total_s, cycle_last_s=cycles.last_s,
+            alerts=dict(alerts), actions_applied=self.actions.stats.applied,
+            alert_settings_version=runtime.alert_settings.current.version,
+            silences=len(runtime.alerts.published_silences),
+        )  # fmt: skip

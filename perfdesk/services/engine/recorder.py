@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from perfdesk.domain.events import DataEvent, StrategyInfo
 from perfdesk.domain.status import FeedState
@@ -30,13 +30,7 @@ class RecordingHandler:
         self.strategies[info.strategy_id] = info
         self.changed.set()
 
-    async def on_event(self, event: DataEvent) -> None:
-        if self._keep:
-            self.events.append(event)
-        self.seqs[event.strategy_id].append(event.seq)
-        self.changed.set()
-
-    async def on_events(self, events: list[DataEvent]) -> None:
+    async def on_events(self, events: Sequence[DataEvent]) -> None:
         if self._keep:
             self.events.extend(events)
         seqs = self.seqs

@@ -15,8 +15,7 @@ import contextlib
 import logging
 import ssl as ssl_lib
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Sequence
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
@@ -28,13 +27,13 @@ from perfdesk.domain.events import (
     Frame,
     FrameError,
     Hello,
-    StrategyInfo,
     Subscribe,
     parse_frame,
 )
 from perfdesk.domain.status import FeedState
 from perfdesk.services.engine.backoff import Backoff
 from perfdesk.services.engine.batch import split_batch
+from perfdesk.services.engine.source import EventSink, Resume
 from perfdesk.services.engine.stats import FeedStats
 
 log = logging.getLogger(__name__)
@@ -48,24 +47,8 @@ PROTOCOL_ERROR_CLOSE = 1002
 _YIELD_EVENTS = 256
 """Events delivered between two turns given to the loop's other tasks."""
 
-Resume = Callable[[], Awaitable[dict[str, int]]]
-
-
-class EngineHandler(Protocol):
-    """What the client calls. Coroutines are awaited in frame order (backpressure).
-
-    Optional: `async def on_events(self, events: list[DataEvent])`. If a handler has
-    it, the fresh events of a batch frame arrive in one call (in seq order per
-    strategy) instead of one `on_event` each — the fast path for a store writer.
-    """
-
-    async def on_strategy(self, info: StrategyInfo) -> None: ...
-
-    async def on_event(self, event: DataEvent) -> None: ...
-
-    async def on_dead_letter(self, raw: str | bytes, reason: str) -> None: ...
-
-    def on_state(self, state: FeedState) -> None: ...
+EngineHandler = EventSink
+"""What the client calls (see engine/source.py)."""
 
 
 class EngineClient:
@@ -305,10 +288,10 @@ class EngineClient:
     async def _deliver(self, event: DataEvent) -> None:
         if self._accept(event):
             self.stats.events += 1
-            await self._call(self.handler.on_event(event))
+            await self._call(self.handler.on_events((event,)))
 
     async def _deliver_many(self, events: Sequence[DataEvent]) -> None:
-        """A batch's fresh events: one `on_events` call if the handler has it."""
+        """A batch's fresh events, in one `on_events` call."""
         last = self._last
         fresh: list[DataEvent] = []
         for event in events:  # the usual case inline: the next seq of its strategy
@@ -319,14 +302,8 @@ class EngineClient:
             elif self._accept(event):  # duplicates and gaps are counted there
                 fresh.append(event)
         self.stats.events += len(fresh)
-        if not fresh:
-            return
-        on_events = getattr(self.handler, "on_events", None)
-        if on_events is not None:
-            await self._call(on_events(fresh))
-            return
-        for event in fresh:
-            await self._call(self.handler.on_event(event))
+        if fresh:
+            await self._call(self.handler.on_events(fresh))
 
     async def _dead_letter(self, raw: str | bytes, reason: str) -> None:
         self.stats.dead_letters += 1

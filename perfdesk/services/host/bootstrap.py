@@ -19,6 +19,8 @@ from pathlib import Path
 import asyncpg
 import platformdirs
 
+from perfdesk.services.engine.source import SourceConfig
+from perfdesk.services.engine.sources import open_source
 from perfdesk.services.runtime.local import Runtime
 from perfdesk.services.store.dsn import password_kwargs, redacted, with_database
 from perfdesk.services.store.embedded_db import EmbeddedPostgres
@@ -94,13 +96,12 @@ async def start_backend(
             sim = demo_simulator(datetime.now(UTC))
             engine_url = await sim_thread.acall(sim.start())
         store = await Store.open(dsn, **({} if embedded else password_kwargs(dsn)))
-        runtime = Runtime(
-            store,
-            engine_url,
-            token=token,
-            spool_dir=spool_directory(data_dir, dsn, fresh=demo),
-            ca_file=ca_file,
+        source = (
+            None
+            if engine_url is None
+            else open_source(SourceConfig(engine_url, token=token, ca_file=ca_file))
         )
+        runtime = Runtime(store, source, spool_dir=spool_directory(data_dir, dsn, fresh=demo))
         try:
             await runtime.start()
         except BaseException:

@@ -1,7 +1,7 @@
 """LiveMonitor: per-strategy live state, O(1) per event, validated on demand.
 
-Runs on the event-loop thread (the GUI thread under qasync): `on_events` is called
-with each batch frame's events (`on_event` with a single frame's) and does constant
+Runs on the backend's event-loop thread (never the GUI thread): `on_events` is called
+with each message's fresh events and does constant
 work per event; views read `snapshots()` on their repaint timer, which rebuilds only
 the strategies that changed since the last read.
 """
@@ -65,28 +65,13 @@ class LiveMonitor:
         live.version += 1
 
     def on_event(self, event: DataEvent) -> None:
+        """One event: `on_events((event,))`."""
         self._feed((event,))
 
     def on_events(self, events: Sequence[DataEvent]) -> None:
-        """A batch frame's events: the same as `on_event` on each, in order, with one
-        clock read (they arrived together). An event that fails does not stop the
-        others; the first error is raised once all were fed.
-
-        A subclass that overrides `on_event` (e.g. to filter) but not `on_events` gets
-        `on_event` called per event.
-        """
-        cls = type(self)
-        if cls.on_event is LiveMonitor.on_event or cls.on_events is not LiveMonitor.on_events:
-            self._feed(events)
-            return
-        failed: Exception | None = None
-        for event in events:
-            try:
-                self.on_event(event)
-            except Exception as exc:  # noqa: BLE001 (raised after the batch)
-                failed = failed or exc
-        if failed is not None:
-            raise failed
+        """Events that arrived together, in order, with one clock read. An event that
+        fails does not stop the others; the first error is raised once all were fed."""
+        self._feed(events)
 
     def _feed(self, events: Sequence[DataEvent]) -> None:
         """Events that arrived together (O(1) each; see `on_events` for errors)."""

@@ -1,11 +1,11 @@
-"""Pipeline: the engine client's handler, fanning each event to the monitor and the writer.
+"""Pipeline: the engine source's sink, fanning each event to the monitor and the writer.
 
-The engine client delivers each (strategy_id, seq) at most once per process (it drops
-replayed duplicates), and the store is idempotent on it across restarts. Batch frames
-arrive through `on_events` (the monitor gets the whole list in one `on_events`, the
-writer in one `put_many`). A monitor that fails on an event never costs its storage: the
-event is still queued for the database and the error is raised afterwards (the client
-logs and counts it).
+The engine source delivers each (strategy_id, seq) at most once per process (it drops
+replayed duplicates), and the store is idempotent on it across restarts. Every message's
+fresh events arrive through `on_events` (the monitor gets the whole list in one
+`on_events`, the writer in one `put_many`). A monitor that fails on an event never
+costs its storage: the event is still queued for the database and the error is raised
+afterwards (the source logs and counts it).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 GC_THRESHOLDS = (20_000, 20, 20)
 """Generation-0 threshold 20,000 allocations instead of 700: each validated event
-allocates a few tracked objects (the pydantic model and its dicts) that wait in the
+allocates a few tracked objects (the event and the lists that carry it) that wait in the
 writer's buffer long enough to be promoted, so with the default thresholds the
 collector ran full passes over the whole heap every few ten thousand events (measured
 3-5 us of CPU per event, a third of the ingest process). A generation-0 pass over
@@ -50,19 +50,8 @@ class Pipeline:
         self._monitor.on_strategy(info)
         await self._store.upsert_strategy(info)
 
-    async def on_event(self, event: DataEvent) -> None:
-        try:
-            self._monitor.on_event(event)
-        finally:
-            await self._writer.put(event)
-
     async def on_events(self, events: Sequence[DataEvent]) -> None:
-        """A batch frame's fresh events (seq order per strategy): monitor each, store all."""
-        cls = type(self)
-        if cls.on_event is not Pipeline.on_event and cls.on_events is Pipeline.on_events:
-            for event in events:  # a subclass that decides per event (e.g. a subset)
-                await self.on_event(event)
-            return
+        """One message's fresh events (seq order per strategy): monitor each, store all."""
         failed: Exception | None = None
         try:
             self._monitor.on_events(events)  # feeds every event even if one fails

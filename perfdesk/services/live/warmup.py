@@ -33,10 +33,15 @@ FROM fills WHERE strategy_id = $1 ORDER BY ts, seq
 """
 
 
-async def warm_up(monitor: LiveMonitor, store: Store) -> int:
-    """Feed every stored strategy's history into `monitor`; returns the samples fed."""
+async def warm_up(
+    monitor: LiveMonitor, store: Store, subset: frozenset[str] | None = None
+) -> int:
+    """Feed every stored strategy's history (of `subset` only, if given) into `monitor`;
+    returns the samples fed."""
     fed = 0
     for info in await store.strategies():
+        if subset is not None and info.strategy_id not in subset:
+            continue
         monitor.on_strategy(info)
         fed += await _warm_equity(monitor, store, info.strategy_id)
         await _warm_fills(monitor, store, info.strategy_id)

@@ -21,7 +21,7 @@ from perfdesk.domain.verdict import Verdict
 from perfdesk.services.alerts.channels import ChannelDispatcher, Delivery
 from perfdesk.services.alerts.manager import AlertManager
 from perfdesk.services.alerts.store import AlertPersistence, LiveAlertSettings
-from perfdesk.services.engine.ws_client import EngineClient
+from perfdesk.services.engine.source import EngineSource, SourceFactory
 from perfdesk.services.live.monitor import LiveMonitor
 from perfdesk.services.live.pipeline import Pipeline
 from perfdesk.services.live.threshold_cache import ThresholdCache
@@ -38,14 +38,17 @@ class Runtime:
     def __init__(
         self,
         store: Store,
-        engine_url: str | None,
+        source: SourceFactory | None,
         *,
-        token: str | None = None,
+        subset: frozenset[str] | None = None,
         validate_every_s: float = 0.25,
         publish_every_s: float = 0.05,
         spool_dir: Path | None = None,
-        ca_file: str | None = None,
     ) -> None:
+        """`source` builds the engine link (engine/sources.py `open_source`); None runs
+        without an engine (stored history, thresholds and reports still work). `subset`
+        limits the warm-up from the store to the strategies this runtime watches (the
+        source filters the live stream itself)."""
         self.store = store
         self.thresholds = ThresholdCache(store.pool)
         """The saved threshold sets the validator applies (reloaded when one is saved)."""
@@ -59,14 +62,11 @@ class Runtime:
         """Events wait here on disk while the database is unreachable (None: in memory)."""
         self.writer = StoreWriter(store, spool=self.spool)
         self.pipeline = Pipeline(self.monitor, self.writer, store)
-        self.client: EngineClient | None = (
-            None
-            if engine_url is None
-            else EngineClient(
-                engine_url, self.pipeline, token=token, resume=self._resume_points, ca_file=ca_file
-            )
+        self.source: EngineSource | None = (
+            None if source is None else source(self.pipeline, self._resume_points)
         )
         """None when no engine is configured: stored history, thresholds and reports work."""
+        self._subset = subset
         self._known_seqs: dict[str, int] = {}
         self._validate_every_s = validate_every_s
         self._publish_every_s = publish_every_s
@@ -76,13 +76,14 @@ class Runtime:
 
     async def start(self) -> None:
         await self.thresholds.reload_all()
-        await warm_up(self.monitor, self.store)  # resume the live state before new events
+        # resume the live state before new events
+        await warm_up(self.monitor, self.store, self._subset)
         await self.alert_settings.start()  # stored AlertSettings in force before the first cycle
         await self.alert_persistence.start(self.alerts)  # load alert state before validating
         self.alert_channels.start(self.alerts)
         self._tasks.spawn(self.writer.run(), "store-writer")
-        if self.client is not None:
-            self._tasks.spawn(self.client.run(), "engine-client")
+        if self.source is not None:
+            self._tasks.spawn(self.source.run(), "engine-source")
         else:
             self.monitor.set_feed(FeedState.DISCONNECTED)
         self._tasks.spawn(self._validate_forever(), "validator")
@@ -90,8 +91,8 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop reading, flush what was read, then stop the rest."""
-        if self.client is not None:
-            await self.client.stop()
+        if self.source is not None:
+            await self.source.stop()
         await self.writer.flush()
         await self.writer.aclose()
         await self._tasks.cancel_all()
@@ -104,7 +105,7 @@ class Runtime:
         """Per strategy, the last seq stored or durably spooled: the engine replays the rest.
 
         While the database is away the last map read from it stands in (the engine
-        client drops whatever it replays twice)."""
+        source drops whatever it replays twice)."""
         try:
             self._known_seqs = await self.store.last_seqs()
         except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
