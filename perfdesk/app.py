@@ -21,6 +21,7 @@ import qasync
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from perfdesk.desktop_settings import Connection
 from perfdesk.domain.alerts import Alert
 from perfdesk.domain.snapshot import StorageState, StrategySnapshot
 from perfdesk.services.client.mode import start_client_backend
@@ -30,7 +31,6 @@ from perfdesk.services.support.secrets import get_secret
 from perfdesk.views.history.history_view import HistoryView
 from perfdesk.views.reports.report_view import ReportsView
 from perfdesk.views.settings import settings_store
-from perfdesk.views.settings.settings_model import Connection
 from perfdesk.views.shell.alert_controller import AlertController
 from perfdesk.views.shell.main_window import MainWindow
 from perfdesk.views.support.gc_policy import collect_on_the_gui_thread

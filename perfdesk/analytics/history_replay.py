@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from perfdesk.analytics.history_returns import daily_returns
 from perfdesk.analytics.history_types import (
     FiredAlert,
     FloatArray,
@@ -84,8 +85,6 @@ def replay_threshold_sets(
     data: HistoryInput, threshold_sets: list[Thresholds | None]
 ) -> ThresholdTest:
     """Replay each threshold set over the same history (daily returns from its bars)."""
-    from perfdesk.analytics.history_analysis import daily_returns
-
     r = daily_returns(data.daily)
     days = data.daily.day[: r.size]
     summaries = tuple(replay_history(days, r, data.expectations, th) for th in threshold_sets)

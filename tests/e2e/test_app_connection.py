@@ -4,7 +4,7 @@ unless the command line or the environment says otherwise."""
 from __future__ import annotations
 
 from perfdesk.app import AppConfig, with_saved_connection
-from perfdesk.views.settings.settings_model import Connection
+from perfdesk.desktop_settings import Connection
 
 SAVED = Connection(
     engine_url="wss://engine.example:8443/v1",

@@ -22,7 +22,7 @@ from typing import Any
 
 from perfdesk.analytics import metrics
 from perfdesk.analytics.analysis import finite, rule_json
-from perfdesk.analytics.history_analysis import daily_returns
+from perfdesk.analytics.history_returns import daily_returns
 from perfdesk.analytics.history_gap import decompose
 from perfdesk.analytics.history_replay import without_fill_rules
 from perfdesk.analytics.replay import replay, transitions

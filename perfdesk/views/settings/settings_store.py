@@ -10,8 +10,8 @@ import logging
 
 from PySide6.QtCore import QSettings
 
+from perfdesk.desktop_settings import DesktopSettings
 from perfdesk.views.forms import model_schema as schema
-from perfdesk.views.settings.settings_model import DesktopSettings
 
 log = logging.getLogger(__name__)
 PREFIX = "settings/"

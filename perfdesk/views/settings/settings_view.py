@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from perfdesk.desktop_settings import DesktopSettings
 from perfdesk.services.support import secrets
 from perfdesk.views.components.button import Button
 from perfdesk.views.components.form_field import FormField
@@ -17,7 +18,6 @@ from perfdesk.views.components.page_layout import page_column
 from perfdesk.views.components.scroll_column import ScrollColumn
 from perfdesk.views.forms.model_form import ModelForm
 from perfdesk.views.settings import settings_store
-from perfdesk.views.settings.settings_model import DesktopSettings
 from perfdesk.views.support import ops, style
 
 SECRETS = (

@@ -30,13 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 import perfdesk
+from perfdesk.desktop_settings import DesktopSettings
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.views.components.alert_banner import AlertBanner
 from perfdesk.views.components.data_card import set_text
 from perfdesk.views.components.storage_indicator import StorageIndicator
 from perfdesk.views.dashboard.dashboard_view import DashboardView
 from perfdesk.views.settings import settings_store
-from perfdesk.views.settings.settings_model import DesktopSettings
 from perfdesk.views.settings.settings_view import SettingsView
 from perfdesk.views.shell import window_state
 from perfdesk.views.strategy_setup.strategy_setup_view import StrategySetupView

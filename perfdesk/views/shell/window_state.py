@@ -9,15 +9,27 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QSplitter
 
 from perfdesk.views.components.data_table import DataTable
 
-if TYPE_CHECKING:
-    from perfdesk.views.shell.main_window import MainWindow
+
+class MainWindow(Protocol):
+    """What the layout is read from and applied to (the shell's main window)."""
+
+    verification: Any
+    thresholds: Any
+    pages: Any
+
+    def saveGeometry(self) -> QByteArray: ...
+    def saveState(self, version: int = ...) -> QByteArray: ...
+    def restoreGeometry(self, geometry: QByteArray | bytes) -> bool: ...
+    def restoreState(self, state: QByteArray | bytes, version: int = ...) -> bool: ...
+    def current_page(self) -> str: ...
+    def show_page(self, key: str) -> None: ...
 
 log = logging.getLogger(__name__)
 

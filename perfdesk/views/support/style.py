@@ -18,10 +18,10 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QWidget
 
+from perfdesk.desktop_settings import Appearance
 from perfdesk.theme import paths, qss
 from perfdesk.theme.theme import Theme, load_theme
 from perfdesk.theme.tokens import PnlConvention
-from perfdesk.views.settings.settings_model import Appearance
 
 log = logging.getLogger(__name__)
 SYSTEM = "system"
