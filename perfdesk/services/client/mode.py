@@ -24,9 +24,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from perfdesk.domain.alerts import Alert
+from perfdesk.domain.alerts import Alert, AlertHistoryEntry
 from perfdesk.domain.snapshot import LiveView
 from perfdesk.domain.status import FeedState
 from perfdesk.services.alerts.store import AlertStore, LiveAlertSettings
@@ -67,10 +67,13 @@ class CollectorStatus:
 
 
 class _Persistence:
-    """What the alert log view reads (`runtime.alert_persistence.store.history`)."""
+    """An alert's stored lifecycle, read from the shared database (no writer here)."""
 
     def __init__(self, pool: Any) -> None:
         self.store = AlertStore(pool)
+
+    async def history(self, fingerprint: str) -> list[AlertHistoryEntry]:
+        return await self.store.history(fingerprint)
 
 
 class ClientRuntime:
@@ -120,6 +123,16 @@ class ClientRuntime:
         await self._tasks.cancel_all()
 
     # --- what the window shows --------------------------------------------------------
+
+    @property
+    def local_alerts(self) -> None:
+        """None: the collectors own the alerts (DeskRuntime)."""
+        return None
+
+    @property
+    def expectation_sink(self) -> None:
+        """None: the collectors' validators read saved expectations (DeskRuntime)."""
+        return None
 
     def collector_online(self) -> bool:
         """True when at least one collector beats and none is missing."""
@@ -281,6 +294,4 @@ async def start_client_backend(dsn: str | None, *, offline_after_s: float = 5.0)
         raise
     description = f"Client mode · shared database: {redacted(dsn)}"
     log.info("client backend up: %s", description)
-    # The window and the alert UI use only `published`, `alerts` and `alert_persistence`
-    # of the runtime, which ClientRuntime provides (see the module docstring).
-    return Backend(cast(Any, runtime), store, description)
+    return Backend(runtime, store, description)

@@ -105,7 +105,7 @@ class HostedConfig:
             backend = await self._host.wait_ready()
             runtime = backend.runtime
             self._live = LiveConfig(
-                ConfigStore(backend.store), runtime.thresholds, getattr(runtime, "monitor", None)
+                ConfigStore(backend.store), runtime.thresholds, runtime.expectation_sink
             )
         return self._live
 

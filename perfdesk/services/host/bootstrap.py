@@ -21,6 +21,7 @@ import platformdirs
 
 from perfdesk.services.engine.source import SourceConfig
 from perfdesk.services.engine.sources import open_source
+from perfdesk.services.runtime.desk import DeskRuntime
 from perfdesk.services.runtime.local import Runtime
 from perfdesk.services.store.dsn import password_kwargs, redacted, with_database
 from perfdesk.services.store.embedded_db import EmbeddedPostgres
@@ -50,7 +51,9 @@ class BackendError(RuntimeError):
 
 @dataclass
 class Backend:
-    runtime: Runtime
+    """A started backend: what the desktop uses of it is `runtime` (a DeskRuntime)."""
+
+    runtime: DeskRuntime
     store: Store
     description: str
     user: str = field(default_factory=getpass.getuser)

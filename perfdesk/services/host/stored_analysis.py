@@ -22,9 +22,9 @@ from typing import Any
 
 from perfdesk.analytics import metrics
 from perfdesk.analytics.analysis import finite, rule_json
-from perfdesk.analytics.history_returns import daily_returns
 from perfdesk.analytics.history_gap import decompose
 from perfdesk.analytics.history_replay import without_fill_rules
+from perfdesk.analytics.history_returns import daily_returns
 from perfdesk.analytics.replay import replay, transitions
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.services.history.service import HistoryError, HistoryRequest, HistoryService

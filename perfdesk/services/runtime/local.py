@@ -125,6 +125,16 @@ class Runtime:
                 await self.store.save_verdict(verdict)
         return verdicts
 
+    @property
+    def local_alerts(self) -> AlertManager:
+        """This process's alert manager (DeskRuntime)."""
+        return self.alerts
+
+    @property
+    def expectation_sink(self) -> LiveMonitor:
+        """Saved expectations apply to the live monitor at once (DeskRuntime)."""
+        return self.monitor
+
     def publish(self) -> LiveView:
         """Replace `published` with the current state (snapshots are rebuilt only if changed)."""
         w = self.writer.stats

@@ -86,9 +86,8 @@ class LiveSettingsStore:
     @classmethod
     def for_host(cls, host: Any) -> LiveSettingsStore | None:
         """The running backend's settings (None until it has started, or without them)."""
-        runtime = getattr(host.backend, "runtime", None)
-        live = getattr(runtime, "alert_settings", None)
-        return cls(live, run=host.run) if live is not None else None
+        backend = host.backend
+        return None if backend is None else cls(backend.runtime.alert_settings, run=host.run)
 
 
 def change_summary(

@@ -7,7 +7,6 @@ from typing import Any
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 
-from perfdesk.services.alerts.manager import AlertManager
 from perfdesk.services.host.backend_host import BackendHost
 from perfdesk.services.reports.render import csv_renderer, html_renderer
 from perfdesk.services.reports.scheduler import ReportScheduler, start_report_scheduler
@@ -27,9 +26,7 @@ class ReportsView(QWidget):
         backend = host.backend
         if backend is None:
             raise RuntimeError("ReportsView.for_host needs a started backend")
-        alerts = getattr(getattr(backend, "runtime", None), "alerts", None)
-        if not isinstance(alerts, AlertManager):  # client mode: alerts are the collector's
-            alerts = None
+        alerts = backend.runtime.local_alerts  # None in client mode: the collector's
         renderers = {"pdf": pdf_renderer, "html": html_renderer, "csv": csv_renderer}
         scheduler = await host.run(start_report_scheduler(backend.store, alerts, renderers))
         view = cls(SchedulerSource(scheduler, run=host.run))

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import QObject, QSettings
 
 from perfdesk.domain.alerts import Alert
-from perfdesk.services.alerts.manager import AlertManager
 from perfdesk.services.host.backend_host import BackendHost
+from perfdesk.services.runtime.desk import AlertActions
 from perfdesk.views.alerts.alert_log_view import AlertLogView, HistoryLoader
 from perfdesk.views.alerts.alert_settings_view import LiveSettingsStore
 from perfdesk.views.shell.main_window import MainWindow
@@ -32,7 +32,7 @@ class AlertController(QObject):
         self,
         window: MainWindow,
         call: Call,
-        manager: Callable[[], AlertManager | None],
+        manager: Callable[[], AlertActions | None],
         *,
         history: HistoryLoader | None = None,
         settings: QSettings | None = None,
@@ -59,17 +59,13 @@ class AlertController(QObject):
     ) -> AlertController:
         """The app's controller: the manager and the alert store of `host`'s backend."""
 
-        def manager() -> AlertManager | None:
+        def manager() -> AlertActions | None:
             return host.backend.runtime.alerts if host.backend else None
 
         def history(fingerprint: str):  # type: ignore[no-untyped-def]
             if host.backend is None:
                 raise RuntimeError("the backend is not running")
-            persistence = host.backend.runtime.alert_persistence
-            # AlertPersistence.history flushes pending writes first; a client-mode
-            # runtime (no writer of its own) offers only the store.
-            load = getattr(persistence, "history", None) or persistence.store.history
-            return host.run(load(fingerprint))
+            return host.run(host.backend.runtime.alert_persistence.history(fingerprint))
 
         controller = cls(window, host.call, manager, history=history, settings=settings)
         # Timing settings live on the backend (stored, applied live); resolved when opened,

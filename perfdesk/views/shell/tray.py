@@ -24,7 +24,8 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from perfdesk.domain.alerts import Alert
 from perfdesk.domain.status import Status
-from perfdesk.services.alerts.manager import AlertManager, Notice
+from perfdesk.services.alerts.manager import Notice
+from perfdesk.services.runtime.desk import AlertActions
 from perfdesk.views.support import style
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class ManagerFeed:
     Reads only the manager's immutable published tuples: safe from the GUI thread.
     """
 
-    def __init__(self, get: Callable[[], AlertManager | None]) -> None:
+    def __init__(self, get: Callable[[], AlertActions | None]) -> None:
         self._get = get
 
     def notices_after(self, seq: int) -> Sequence[Notice]:
