@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 
+from perfdesk.desktop_settings import DesktopSettings
 from perfdesk.theme.tokens import PnlConvention
 from perfdesk.views.settings import settings_store
-from perfdesk.desktop_settings import DesktopSettings
 from perfdesk.views.settings.settings_view import SettingsView
 from perfdesk.views.support.style import apply_appearance, current_theme
 

@@ -11,6 +11,8 @@ on, whatever the engine gives it:
   the `Resume` callback (an engine with a cursor of its own maps that to its cursor);
 - a message that does not validate goes to `on_dead_letter` with its reason and never
   stops the stream;
+- it runs every event through an `EventGuard` first (far-future times, seq jumps,
+  strategies beyond the cap are dead-lettered, never accepted);
 - it reports its `FeedState` through `on_state`.
 
 The runtime never builds a source itself: it receives a `SourceFactory`, chosen by
@@ -20,11 +22,12 @@ configuration through `engine.sources.open_source` (the URL's scheme picks the a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from perfdesk.domain.events import DataEvent, StrategyInfo
 from perfdesk.domain.status import FeedState
+from perfdesk.services.engine.guard import EventGuard, GuardConfig
 from perfdesk.services.engine.stats import FeedStats
 
 Resume = Callable[[], Awaitable[dict[str, int]]]
@@ -50,6 +53,8 @@ class EngineSource(Protocol):
 
     state: FeedState
     stats: FeedStats
+    guard: EventGuard
+    """Refuses valid-but-hostile events before they are accepted (engine/guard.py)."""
 
     async def run(self) -> None: ...
 
@@ -80,6 +85,8 @@ class SourceConfig:
     ca_file: str | None = None
     strategies: tuple[str, ...] = ("*",)
     insecure: bool = False
+    guard: GuardConfig = field(default_factory=GuardConfig)
+    """Limits on valid-but-hostile input (time window, seq jumps, strategies per engine)."""
 
     @property
     def subset(self) -> frozenset[str] | None:

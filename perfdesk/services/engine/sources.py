@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from perfdesk.services.engine.guard import EventGuard
 from perfdesk.services.engine.source import (
     EngineSource,
     EventSink,
@@ -26,6 +27,7 @@ def _protocol_v1(config: SourceConfig, sink: EventSink, resume: Resume) -> Engin
         resume=resume,
         strategies=config.strategies,
         ca_file=config.ca_file,
+        guard=EventGuard(config.guard),
     )
 
 

@@ -22,6 +22,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 from perfdesk.domain.events import (
+    DATA_EVENT,
     DataEvent,
     EngineError,
     Frame,
@@ -33,6 +34,7 @@ from perfdesk.domain.events import (
 from perfdesk.domain.status import FeedState
 from perfdesk.services.engine.backoff import Backoff
 from perfdesk.services.engine.batch import split_batch
+from perfdesk.services.engine.guard import EventGuard
 from perfdesk.services.engine.source import EventSink, Resume
 from perfdesk.services.engine.stats import FeedStats
 
@@ -76,6 +78,7 @@ class EngineClient:
         max_message_bytes: int = MAX_MESSAGE_BYTES,
         backoff: Backoff | None = None,
         open_timeout_s: float = 10.0,
+        guard: EventGuard | None = None,
     ) -> None:
         self.url, self.handler, self.stale_after_s = url, handler, stale_after_s
         self._token, self._resume, self._strategies = token, resume, list(strategies)
@@ -85,6 +88,8 @@ class EngineClient:
         self._open_timeout = open_timeout_s
         self.state = FeedState.DISCONNECTED
         self.stats = FeedStats()
+        self.guard = guard or EventGuard()
+        """Refuses valid-but-hostile events (far-future times, seq jumps, beyond the cap)."""
         self.engine_id: str | None = None
         self._last: dict[str, int] = {}
         self._stopping = asyncio.Event()
@@ -171,6 +176,7 @@ class EngineClient:
     async def _subscribe(self, ws: ClientConnection) -> None:
         for sid, seq in (await self._stored_seqs()).items():
             self._last[sid] = max(self._last.get(sid, 0), seq)
+            self.guard.admit(sid)
         wanted = set(self._strategies)
         resume = {s: q for s, q in self._last.items() if "*" in wanted or s in wanted}
         sub = Subscribe(strategies=self._strategies, resume=resume, batch=self._batch)
@@ -252,7 +258,11 @@ class EngineClient:
             case "batch":
                 await self._deliver_many(frame.frames)
             case "strategy":
-                await self._call(self.handler.on_strategy(frame))
+                if self.guard.admit(frame.strategy_id):
+                    await self._call(self.handler.on_strategy(frame))
+                else:
+                    await self._dead_letter(raw, f"strategy {frame.strategy_id}: beyond the cap "
+                                            f"of {self.guard.config.max_strategies} per engine")
             case "hello":
                 self._hello(frame)
             case "error":
@@ -270,14 +280,17 @@ class EngineClient:
             else:
                 await self._deliver_many([item])
 
-    def _accept(self, event: DataEvent) -> bool:
-        """Seq bookkeeping: False for a duplicate; counts gaps (the caller counts the
-        accepted events). Loop thread only."""
+    def _accept(self, event: DataEvent) -> bool | str:
+        """Seq bookkeeping: False for a duplicate, the reason for an event the guard
+        refuses; counts gaps (the caller counts the accepted events). Loop thread only."""
         sid, seq = event.strategy_id, event.seq
         last = self._last.get(sid, 0)
         if seq <= last:
             self.stats.duplicates += 1
             return False
+        refused = self.guard.refuse(event, last)
+        if refused is not None:
+            return refused
         if seq > last + 1:
             self.stats.gaps += 1
             self.stats.missing += seq - last - 1
@@ -286,21 +299,33 @@ class EngineClient:
         return True
 
     async def _deliver(self, event: DataEvent) -> None:
-        if self._accept(event):
+        verdict = self._accept(event)
+        if verdict is True:
             self.stats.events += 1
             await self._call(self.handler.on_events((event,)))
+        elif verdict:
+            await self._dead_letter(DATA_EVENT.dump_json(event), str(verdict))
 
     async def _deliver_many(self, events: Sequence[DataEvent]) -> None:
         """A batch's fresh events, in one `on_events` call."""
         last = self._last
         fresh: list[DataEvent] = []
-        for event in events:  # the usual case inline: the next seq of its strategy
+        refused: list[tuple[DataEvent, str]] = []
+        latest, earliest = self.guard.window()
+        for event in events:  # the usual case inline: the next seq of a known strategy
             sid, seq = event.strategy_id, event.seq
-            if seq == last.get(sid, 0) + 1:
+            prev = last.get(sid)
+            if prev is not None and seq == prev + 1 and earliest < event.ts <= latest:
                 last[sid] = seq
                 fresh.append(event)
-            elif self._accept(event):  # duplicates and gaps are counted there
+                continue
+            verdict = self._accept(event)  # duplicates, gaps and refusals
+            if verdict is True:
                 fresh.append(event)
+            elif verdict:
+                refused.append((event, verdict))
+        for event, reason in refused:
+            await self._dead_letter(DATA_EVENT.dump_json(event), reason)
         self.stats.events += len(fresh)
         if fresh:
             await self._call(self.handler.on_events(fresh))

@@ -8,6 +8,7 @@ the strategies that changed since the last read.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,10 +23,27 @@ from perfdesk.analytics.validator import validate
 from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StatusEvent, StrategyInfo
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.snapshot import FloatArray, StrategySnapshot
-from perfdesk.domain.status import FeedState, StrategyState
+from perfdesk.domain.status import FeedState, Status, StrategyState
 from perfdesk.domain.thresholds import Thresholds
-from perfdesk.domain.verdict import Verdict
+from perfdesk.domain.verdict import RuleResult, Verdict
 from perfdesk.services.live.chart_buffer import ChartBuffer
+
+log = logging.getLogger(__name__)
+
+JUDGE_FAILED = "judge_failed"
+"""The rule of a strategy perfdesk could not judge (its reason in the message)."""
+
+
+def judge_failed(strategy_id: str, now: datetime, reason: str) -> Verdict:
+    """The verdict of a strategy whose rules raised: critical, saying why, so nobody
+    mistakes silence for health."""
+    result = RuleResult(
+        rule=JUDGE_FAILED,
+        status=Status.CRITICAL,
+        message=f"perfdesk could not judge this strategy ({reason}); the others are judged",
+        evidence={"error": reason},
+    )
+    return Verdict(strategy_id=strategy_id, ts=now, rules=(result,))
 
 
 @dataclass
@@ -42,6 +60,7 @@ class _Live:
     version: int = 0
     received_at: float | None = None  # wall-clock time of the last event (time.time())
     verdict: Verdict | None = None
+    judge_error: str | None = None  # why it could not be judged (None: it could)
 
 
 class LiveMonitor:
@@ -143,24 +162,38 @@ class LiveMonitor:
 
     def validate(self, now: datetime | None = None) -> list[Verdict]:
         """Re-evaluate every strategy's rules, with false-discovery control across them."""
-        wall = (now or datetime.now(UTC)).timestamp()
+        when = now or datetime.now(UTC)
+        wall = when.timestamp()
         lives = list(self._live.values())
-        raw = [
-            validate(
+        raw = [self._judge(live, wall, when) for live in lives]
+        try:
+            verdicts = fdr.adjust_verdicts(raw, self.false_discovery_rate)
+        except Exception:  # the unadjusted verdicts are still sound, only less strict
+            log.exception("false-discovery adjustment failed; verdicts left unadjusted")
+            verdicts = raw
+        for live, verdict in zip(lives, verdicts, strict=True):
+            if live.verdict is None or _changed(live.verdict, verdict):
+                live.version += 1
+            live.verdict = verdict
+        return verdicts
+
+    def _judge(self, live: _Live, wall: float, now: datetime) -> Verdict:
+        """One strategy's verdict; a failure judging it marks it, never the others."""
+        try:
+            verdict = validate(
                 live.strategy_id,
                 live.stats,
                 live.expectations,
                 self._thresholds_for(live.strategy_id),
                 _event_clock(live, wall),
             )
-            for live in lives
-        ]
-        verdicts = fdr.adjust_verdicts(raw, self.false_discovery_rate)
-        for live, verdict in zip(lives, verdicts, strict=True):
-            if live.verdict is None or _changed(live.verdict, verdict):
-                live.version += 1
-            live.verdict = verdict
-        return verdicts
+        except Exception as exc:
+            if live.judge_error is None:
+                log.exception("judging %s failed", live.strategy_id)
+            live.judge_error = f"{type(exc).__name__}: {exc}"
+            return judge_failed(live.strategy_id, now, live.judge_error)
+        live.judge_error = None
+        return verdict
 
     def snapshots(self) -> dict[str, StrategySnapshot]:
         """Immutable snapshots of every strategy, rebuilt only where changed."""

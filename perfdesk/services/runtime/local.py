@@ -8,6 +8,7 @@ LiveView replaced every `publish_every_s`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from datetime import UTC, datetime
@@ -26,10 +27,12 @@ from perfdesk.services.live.monitor import LiveMonitor
 from perfdesk.services.live.pipeline import Pipeline
 from perfdesk.services.live.threshold_cache import ThresholdCache
 from perfdesk.services.live.warmup import warm_up
+from perfdesk.services.runtime.health import Vitals, stalled_after, system_verdict
+from perfdesk.services.runtime.verdict_writer import VerdictWriter
 from perfdesk.services.store.spool import Spool, merge_resume
 from perfdesk.services.store.store import Store
 from perfdesk.services.store.writer import StoreWriter
-from perfdesk.services.support.tasks import TaskSet
+from perfdesk.services.support.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +75,14 @@ class Runtime:
         self._publish_every_s = publish_every_s
         self.published = LiveView()
         self._saved_status: dict[str, Status] = {}
-        self._tasks = TaskSet()
+        self.verdicts = VerdictWriter(store)
+        """Verdict changes on their way to the database (kept while it is away)."""
+        self.supervisor = Supervisor()
+        """Every long-running task below; a failed one is restarted and raises a system
+        alert, as does a validator that stops completing cycles (the watchdog)."""
+        self.last_cycle_at = time.monotonic()
+        """monotonic() when the last validation cycle completed (start counts as one)."""
+        self.stalled_after_s = stalled_after(validate_every_s)
 
     async def start(self) -> None:
         await self.thresholds.reload_all()
@@ -81,21 +91,28 @@ class Runtime:
         await self.alert_settings.start()  # stored AlertSettings in force before the first cycle
         await self.alert_persistence.start(self.alerts)  # load alert state before validating
         self.alert_channels.start(self.alerts)
-        self._tasks.spawn(self.writer.run(), "store-writer")
+        supervise = self.supervisor.supervise
+        supervise("store-writer", self.writer.run)
+        supervise("verdict-writer", self.verdicts.run)
         if self.source is not None:
-            self._tasks.spawn(self.source.run(), "engine-source")
+            supervise("engine-source", self.source.run)
         else:
             self.monitor.set_feed(FeedState.DISCONNECTED)
-        self._tasks.spawn(self._validate_forever(), "validator")
-        self._tasks.spawn(self._publish_forever(), "publisher")
+        self.last_cycle_at = time.monotonic()
+        supervise("validator", self._validate_forever)
+        supervise("publisher", self._publish_forever)
+        supervise("watchdog", self._watch_forever)
 
     async def stop(self) -> None:
         """Stop reading, flush what was read, then stop the rest."""
+        self.supervisor.begin_stop()
         if self.source is not None:
             await self.source.stop()
         await self.writer.flush()
         await self.writer.aclose()
-        await self._tasks.cancel_all()
+        await self.supervisor.stop()
+        with contextlib.suppress(Exception):  # best effort: the database may be away
+            await asyncio.wait_for(self.verdicts.drain(), timeout=2.0)
         await self.alert_channels.aclose()
         await self.alert_persistence.aclose()
         if self.spool is not None:
@@ -116,14 +133,37 @@ class Runtime:
         return merge_resume(self._known_seqs, spooled)
 
     async def validate_once(self, now: datetime | None = None) -> list[Verdict]:
+        """Judge every strategy, update the alerts, queue verdict changes for storage.
+        Never waits on the database (an outage cannot stall judging)."""
         now = now or datetime.now(UTC)
         verdicts = self.monitor.validate(now)
         self.alerts.process(verdicts, now)
         for verdict in verdicts:
             if self._saved_status.get(verdict.strategy_id) != verdict.status:
                 self._saved_status[verdict.strategy_id] = verdict.status
-                await self.store.save_verdict(verdict)
+                self.verdicts.put(verdict)
+        self.last_cycle_at = time.monotonic()
         return verdicts
+
+    def vitals(self) -> Vitals:
+        """What the watchdog judges perfdesk itself by (see runtime/health.py)."""
+        guard = None if self.source is None else self.source.guard
+        return Vitals(
+            tasks=self.supervisor.health(),
+            failing=self.supervisor.failing(),
+            cycle_age_s=time.monotonic() - self.last_cycle_at,
+            validate_every_s=self._validate_every_s,
+            stalled_after_s=self.stalled_after_s,
+            refused_strategies=len(guard.stats.refused_ids) if guard else 0,
+            strategy_cap=guard.config.max_strategies if guard else 0,
+        )
+
+    def check_health(self, now: datetime | None = None) -> Verdict:
+        """One watchdog cycle: the system verdict, applied to the alerts."""
+        now = now or datetime.now(UTC)
+        verdict = system_verdict(self.vitals(), now)
+        self.alerts.process([verdict], now)
+        return verdict
 
     @property
     def local_alerts(self) -> AlertManager:
@@ -157,3 +197,10 @@ class Runtime:
         while True:
             await self.validate_once()
             await asyncio.sleep(self._validate_every_s)
+
+    async def _watch_forever(self) -> None:
+        """Runs beside the validator, so a validator that died or hangs is still seen."""
+        period = min(0.5, self._validate_every_s)
+        while True:
+            await asyncio.sleep(period)
+            self.check_health()

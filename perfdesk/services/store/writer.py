@@ -133,6 +133,10 @@ class _Buffer:
         self.stopping = True
         self._not_empty.set()
 
+    def nudge(self) -> None:
+        """Wake a waiting `wait` with nothing new (the writer has spooled work to retry)."""
+        self._not_empty.set()
+
     async def wait(self, limit_s: float | None) -> bool:
         """Wait until there is something to take (or stop); False on timeout."""
         if self._len or self.stopping:
@@ -326,8 +330,12 @@ class StoreWriter:
             assert self._spool is not None
             await self._spool.append(batch)
             await self._try_drain()
+            self._buffer.nudge()  # the run loop may be waiting for new events only
             return False
-        return await self._write_with_retry(batch)
+        stored = await self._write_with_retry(batch)
+        if not stored:
+            self._buffer.nudge()
+        return stored
 
     async def _write_with_retry(self, batch: list[DataEvent]) -> bool:
         while True:
