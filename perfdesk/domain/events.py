@@ -9,10 +9,12 @@ person can act on; it never raises anything else.
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -37,6 +39,29 @@ Seq = Annotated[int, Strict(), Field(ge=1, le=2**62)]
 """Strict: `true`, `2.0` or `"3"` are not seqs."""
 Money = Annotated[float, Strict(), Field(ge=-1e15, le=1e15)]
 """Strict: a JSON number (int or float), never a bool or a numeric string."""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_PROSE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _refuse(pattern: re.Pattern[str]) -> Any:
+    def check(value: str) -> str:
+        if (bad := pattern.search(value)) is not None:
+            raise ValueError(
+                f"control character {bad.group()!r} at position {bad.start()} is not allowed"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+Label = Annotated[str, _refuse(_CONTROL)]
+"""Text shown as a name or key (names, symbols, ids): no control characters at all (NUL
+breaks PostgreSQL text, others break tables, logs and CSV exports)."""
+Prose = Annotated[str, _refuse(_CONTROL_IN_PROSE)]
+"""Free text (reasons, messages): tab and line breaks allowed, other control characters
+(NUL above all) refused."""
 
 
 def _to_utc(ts: datetime) -> datetime:
@@ -80,14 +105,14 @@ class _Frame(BaseModel):
 class Hello(_Frame):
     type: Literal["hello"] = "hello"
     protocol: Annotated[Literal[1], BeforeValidator(_not_a_bool)] = 1
-    engine_id: str = Field(min_length=1, max_length=128)
+    engine_id: Label = Field(min_length=1, max_length=128)
     server_time: UtcTime
 
 
 class StrategyInfo(_Frame):
     type: Literal["strategy"] = "strategy"
     strategy_id: StrategyId
-    name: str = Field(min_length=1, max_length=200)
+    name: Label = Field(min_length=1, max_length=200)
     status: StrategyState
     expectations: Expectations | None = None
 
@@ -122,8 +147,8 @@ class FillEvent:
     strategy_id: StrategyId
     seq: Seq
     ts: UtcTime
-    order_id: Annotated[str, Field(min_length=1, max_length=128)]
-    symbol: Annotated[str, Field(min_length=1, max_length=64)]
+    order_id: Annotated[Label, Field(min_length=1, max_length=128)]
+    symbol: Annotated[Label, Field(min_length=1, max_length=64)]
     side: Literal["buy", "sell"]
     qty: Annotated[float, Strict(), Field(gt=0, le=1e12)]
     price: Annotated[float, Strict(), Field(gt=0, le=1e12)]
@@ -146,7 +171,7 @@ class StatusEvent:
     seq: Seq
     ts: UtcTime
     status: StrategyState
-    reason: Annotated[str, Field(max_length=1000)] | None = None
+    reason: Annotated[Prose, Field(max_length=1000)] | None = None
 
 
 class Heartbeat(_Frame):
@@ -156,8 +181,8 @@ class Heartbeat(_Frame):
 
 class EngineError(_Frame):
     type: Literal["error"] = "error"
-    code: str = Field(max_length=64)
-    message: str = Field(max_length=2000)
+    code: Label = Field(max_length=64)
+    message: Prose = Field(max_length=2000)
 
 
 DataEvent = EquityEvent | FillEvent | StatusEvent

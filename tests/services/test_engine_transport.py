@@ -159,9 +159,9 @@ def test_the_insecure_flag_of_gui_and_collect_allows_it(monkeypatch) -> None:
 
     monkeypatch.delenv(transport.INSECURE_ENV, raising=False)
     url = "ws://engine.example:9000/feed"
-    assert EngineClient(url, RecordingHandler(), token=TOKEN).transport.refused
+    assert EngineClient(url, RecordingHandler(), token=TOKEN).transport_check().refused
     parser = argparse.ArgumentParser()
     add_connection_arguments(parser)
     assert parser.parse_args(["--insecure"]).insecure is True
     client = EngineClient(url, RecordingHandler(), token=TOKEN)
-    assert client.transport == transport.TransportCheck(insecure=True)
+    assert client.transport_check() == transport.TransportCheck(insecure=True)

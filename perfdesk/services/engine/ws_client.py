@@ -98,10 +98,7 @@ class EngineClient:
         insecure: bool | None = None,
     ) -> None:
         self.url, self.handler, self.stale_after_s = url, handler, stale_after_s
-        self.shown_url = url_secrets.redact(url)
-        """The URL as logs and messages show it (passwords and tokens as ***)."""
-        allow = transport.insecure_allowed() if insecure is None else insecure
-        self.transport = transport.check(url, has_token=bool(token), insecure=allow)
+        self._insecure = insecure
         self._token, self._resume, self._strategies = token, resume, list(strategies)
         self._batch, self._queue_size, self._max_bytes = batch, queue_size, max_message_bytes
         self._ssl = ssl_context or _ssl_for(url, ca_file)
@@ -118,6 +115,16 @@ class EngineClient:
         self._done.set()
 
     # -- public --------------------------------------------------------------------
+    @property
+    def shown_url(self) -> str:
+        """The URL as logs and messages show it (passwords and tokens as ***)."""
+        return url_secrets.redact(self.url)
+
+    def transport_check(self) -> transport.TransportCheck:
+        """May the credentials go to `url`? (`insecure` None: PERFDESK_INSECURE decides)"""
+        allow = transport.insecure_allowed() if self._insecure is None else self._insecure
+        return transport.check(self.url, has_token=bool(self._token), insecure=allow)
+
     def last_seq(self, strategy_id: str) -> int:
         """Highest seq delivered to the handler for the strategy (0 if none)."""
         return self._last.get(strategy_id, 0)
@@ -204,13 +211,14 @@ class EngineClient:
 
     def _refuse_insecure(self) -> bool:
         """True (and say why) when the credential must not go over this link."""
-        self.stats.insecure = self.transport.insecure
-        if self.transport.refused:
-            self.stats.last_error = self.transport.refused
+        check = self.transport_check()
+        self.stats.insecure = check.insecure
+        if check.refused:
+            self.stats.last_error = check.refused
             self._set_state(FeedState.DISCONNECTED)
-            log.error("engine at %s: %s", self.shown_url, self.transport.refused)
+            log.error("engine at %s: %s", self.shown_url, check.refused)
             return True
-        if self.transport.insecure:
+        if check.insecure:
             log.warning(
                 "engine at %s: sending the token unencrypted (ws:// to another host), "
                 "as --insecure allows",
