@@ -33,3 +33,6 @@ class FeedStats:
     last_frame_at: float | None = None
     connected_at: float | None = None
     insecure: bool = False
+    security: str | None = None
+    """For the status bar: why the token was not sent (refused over ws://), or that it
+    goes unencrypted (`--insecure`); None on an encrypted or token-less link."""

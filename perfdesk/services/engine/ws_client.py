@@ -213,6 +213,9 @@ class EngineClient:
         """True (and say why) when the credential must not go over this link."""
         check = self.transport_check()
         self.stats.insecure = check.insecure
+        self.stats.security = check.refused or (
+            "engine token sent unencrypted (ws://, --insecure)" if check.insecure else None
+        )
         if check.refused:
             self.stats.last_error = check.refused
             self._set_state(FeedState.DISCONNECTED)
