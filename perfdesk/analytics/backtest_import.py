@@ -114,7 +114,7 @@ def parse_csv(
     max_gap_days: float = 10.0,
     ts_format: TsFormat | None = None,
 ) -> DailySeries:
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = _read_rows(text, source)
     kind = _header(rows, source)
     ts, values = _rows(rows, kind, source, ts_format)
     lines = [i for i, r in enumerate(rows[1:], start=2) if r and any(c.strip() for c in r)]
@@ -133,6 +133,18 @@ def parse_csv(
             ],
         )
     return DailySeries(dates, returns, kind, len(rows) - 1)
+
+
+def _read_rows(text: str, source: str) -> list[list[str]]:
+    """The CSV's rows; a row the csv module cannot split (a field over its 128 KiB limit)
+    is a BacktestImportError at that line."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise BacktestImportError(
+            source, [Issue(reader.line_num, "-", f"unreadable CSV row: {exc}")]
+        ) from None
 
 
 def _header(rows: list[list[str]], source: str) -> Kind:

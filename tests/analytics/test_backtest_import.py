@@ -159,3 +159,11 @@ def test_a_flat_backtest_is_refused() -> None:
         min_days=30,
     )
     assert require_varying(varying, "ok.csv") is varying
+
+
+def test_a_row_the_csv_module_cannot_read_is_located() -> None:
+    text = "ts,return\n2024-01-01,0.01\n2024-01-02," + "1" * 200_000 + "\n"
+    with pytest.raises(BacktestImportError) as err:
+        parse_csv(text, min_days=1)
+    assert err.value.issues[0].line == 3
+    assert "unreadable CSV row: field larger than field limit" in err.value.issues[0].message
