@@ -108,13 +108,22 @@ def test_timestamp_and_value_problems_of_one_row_are_both_reported() -> None:
 
 
 def test_epoch_files_at_the_edges(tmp_path) -> None:
+    def read(name: str, body: str, **kw):
+        path = tmp_path / name
+        path.write_text("ts,return\n" + body)
+        return read_csv(path, **kw)
+
     ms = [str(1_700_000_000_000 + i * 86_400_000) for i in range(40)]
-    series = parse_csv("ts,return\n" + "".join(f"{t},0.001\n" for t in ms), min_days=30)
+    series = read("ms.csv", "".join(f"{t},0.001\n" for t in ms), min_days=30)
     assert str(series.dates[0]) == "2023-11-14"
-    early = parse_csv("ts,return\n0,0.001\n86400,0.002\n", min_days=2, ts_format="epoch_s")
+    early = read("1970.csv", "0,0.001\n86400,0.002\n", min_days=2, ts_format="epoch_s")
     assert [str(d) for d in early.dates] == ["1970-01-01", "1970-01-02"]
-    late = parse_csv("ts,return\n9999-12-30,0.001\n9999-12-31T23:59:59Z,0.002\n", min_days=2)
+    late = read("9999.csv", "9999-12-30,0.001\n9999-12-31T23:59:59Z,0.002\n", min_days=2)
     assert [str(d) for d in late.dates] == ["9999-12-30", "9999-12-31"]
+    ymd = read("ymd1970.csv", "19700101,0.001\n19700102,0.002\n", min_days=2)
+    assert str(ymd.dates[0]) == "1970-01-01"
+    with pytest.raises(BacktestImportError, match=r"line 3, column 'ts'.*one format"):
+        read("mixed.csv", "2024-01-01,0.001\n20240102,0.002\n", min_days=1)
 
 
 def test_a_latin1_file_is_refused_with_its_line_and_column(tmp_path) -> None:
