@@ -178,6 +178,8 @@ SELECT perfdesk_grant_roles();',
                               perfdesk_save_expectations(text, text, jsonb, text)
         TO perfdesk_risk;
     GRANT INSERT ON alert_settings_versions TO perfdesk_risk;
+    -- both edit report schedules (the Reports screen)
+    GRANT INSERT, UPDATE, DELETE ON report_schedules TO perfdesk_trader, perfdesk_risk;
     -- collector: the live data, alerts, heartbeats, report runs; expectations an engine
     -- declares (through the function); never thresholds or their audit
     FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
