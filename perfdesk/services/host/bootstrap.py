@@ -19,6 +19,7 @@ from pathlib import Path
 import asyncpg
 import platformdirs
 
+from perfdesk.domain import url_secrets
 from perfdesk.services.runtime.local import Runtime
 from perfdesk.services.store.dsn import password_kwargs, redacted, with_database
 from perfdesk.services.store.embedded_db import EmbeddedPostgres
@@ -116,7 +117,7 @@ async def start_backend(
             await asyncio.to_thread(embedded.stop)
         raise
     where = "embedded PostgreSQL" if embedded else redacted(dsn)
-    engine = f"Engine {engine_url}" if engine_url else NO_ENGINE
+    engine = f"Engine {url_secrets.redact(engine_url)}" if engine_url else NO_ENGINE
     description = f"{engine} · database: {where}"
     log.info("backend up: %s", description)
     return Backend(runtime, store, description, embedded=embedded, sim_thread=sim_thread, sim=sim)
