@@ -203,8 +203,3 @@ def _epoch(text: str, fmt: TsFormat) -> _Cell | str:
 
 def _seconds(when: datetime) -> float:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
-
-
-def describe(fmt: TsFormat) -> str:
-    """The format in words, for messages ('epoch milliseconds')."""
-    return _NAMES[fmt]

@@ -24,6 +24,8 @@ from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from perfdesk.analytics.timestamps import FORMATS
+
     parser.add_argument(
         "--expect",
         type=Path,
@@ -44,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--ts-format",
-        choices=("iso", "yyyymmdd", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns"),
+        choices=FORMATS,
         help="the ts format of both CSV files when it cannot be told from the values "
         "(default: detected; ambiguous columns are refused)",
     )
