@@ -76,6 +76,19 @@ async def test_a_trader_cannot_change_thresholds_but_can_acknowledge(logins) -> 
         await conn.close()
 
 
+async def test_a_viewer_reads_but_cannot_acknowledge(logins) -> None:
+    conn = await asyncpg.connect(logins["viewer"])
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM alerts") == 0
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await conn.execute(
+                "INSERT INTO client_actions (actor, action, fingerprint, strategy_id)"
+                " VALUES ('vic', 'ack', 'fp', 's')"
+            )
+    finally:
+        await conn.close()
+
+
 async def test_config_store_as_a_trader_says_permission_denied(logins) -> None:
     trader = await _open(logins["trader"])
     try:

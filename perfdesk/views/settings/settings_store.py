@@ -72,6 +72,7 @@ def scrub(store: QSettings) -> None:
     """Take every secret out of the stored URLs: into the keyring when one is usable, and
     out of the file in any case (the log says which variable to set; never the value).
     Runs on the caller's thread: only a file that holds a secret touches the keyring."""
+    changed = False
     for key, entry in URL_SECRETS.items():
         raw = store.value(PREFIX + key)
         if raw is None or not url_secrets.has_secrets(str(raw)):
@@ -89,4 +90,6 @@ def scrub(store: QSettings) -> None:
                 secrets.env_var(entry),
             )
         store.setValue(PREFIX + key, clean)
-    store.sync()
+        changed = True
+    if changed:
+        store.sync()
