@@ -84,6 +84,11 @@ class RuntimeSource:
         backend = self._host.backend
         return backend.runtime.published.storage if backend else StorageState()
 
+    def engine_security(self) -> str | None:
+        """The engine link's security warning (token refused over ws://, or --insecure)."""
+        backend = self._host.backend
+        return getattr(backend.runtime.published, "engine_security", None) if backend else None
+
 
 def install_error_hooks(loop: asyncio.AbstractEventLoop) -> None:
     """Route uncaught errors from Python, threads and the loop to the log (one place)."""

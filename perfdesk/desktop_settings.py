@@ -2,7 +2,8 @@
 
 The engine token and the database password are never part of these settings: they
 live in the OS keyring or the environment (perfdesk.services.support.secrets). A DSN with a
-password in it is refused with a message saying where the password goes instead.
+password (userinfo or `?password=`) or an engine URL with a password or token in it is
+refused with a message saying where the secret goes instead.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from perfdesk.domain import url_secrets
 
 
 class _Group(BaseModel):
@@ -82,6 +85,11 @@ class Connection(_Group):
     def _websocket_url(cls, value: str) -> str:
         if value and urlsplit(value).scheme not in ("ws", "wss"):
             raise ValueError("must start with ws:// or wss://")
+        if value and url_secrets.has_secrets(value):
+            raise ValueError(
+                "holds a secret (a password or token): 'Store in keyring' moves it to the "
+                "OS keyring as the engine token (or set PERFDESK_ENGINE_TOKEN)"
+            )
         return value
 
     @field_validator("dsn")
@@ -92,9 +100,10 @@ class Connection(_Group):
         parts = urlsplit(value)
         if parts.scheme not in ("postgresql", "postgres"):
             raise ValueError("must start with postgresql://")
-        if parts.password:
+        if url_secrets.has_secrets(value):
             raise ValueError(
-                "remove the password: store it in the keyring (or PERFDESK_DB_PASSWORD)"
+                "remove the password: 'Store in keyring' moves it to the OS keyring "
+                "(or set PERFDESK_DB_PASSWORD)"
             )
         return value
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from memory_keyring import memory_keyring, no_keyring  # noqa: F401 - shared fixtures
 from pg_settings import TEST_SETTINGS
 
 from perfdesk.services.store.embedded_db import EmbeddedPostgres

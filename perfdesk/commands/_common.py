@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import Any
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,3 +19,21 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("PERFDESK_ENGINE_URL"),
         help="execution engine WebSocket URL, ws:// or wss:// (default: $PERFDESK_ENGINE_URL)",
     )
+    parser.add_argument(
+        "--insecure",
+        action=_AllowInsecure,
+        nargs=0,
+        help="send the engine token over plain ws:// to another host (refused otherwise; "
+        "the status says the link is unencrypted). Same as PERFDESK_INSECURE=1",
+    )
+
+
+class _AllowInsecure(argparse.Action):
+    """`--insecure` sets PERFDESK_INSECURE=1, which every engine client of the process
+    reads (services/engine/transport.py): one switch, whichever command builds the link."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        from perfdesk.services.engine.transport import INSECURE_ENV
+
+        os.environ[INSECURE_ENV] = "1"
+        setattr(namespace, self.dest, True)

@@ -18,11 +18,14 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from perfdesk.analytics.timestamps import FORMATS
+
     parser.add_argument(
         "--expect",
         type=Path,
@@ -40,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="FILE",
         help="thresholds as YAML or JSON (default: the built-in defaults)",
+    )
+    parser.add_argument(
+        "--ts-format",
+        choices=FORMATS,
+        help="the ts format of both CSV files when it cannot be told from the values "
+        "(default: detected; ambiguous columns are refused)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
@@ -68,18 +77,45 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     from perfdesk.analytics.analysis import analyze
-    from perfdesk.analytics.backtest_import import BacktestImportError, read_csv
 
     try:
         thresholds = _thresholds(args.thresholds)
-        backtest = read_csv(args.expect, min_days=30)
-        live = read_csv(args.live, min_days=1)
-    except (BacktestImportError, ValueError, OSError) as exc:
+        backtest, live = _read_files(args)
+        result = _checked(
+            args.expect, lambda: analyze(backtest, live, thresholds, with_transitions=args.replay)
+        )
+    except (ValueError, OSError) as exc:
         print(f"perfdesk analyze: {exc}", file=sys.stderr)
         return 2
-    result = analyze(backtest, live, thresholds, with_transitions=args.replay)
     _print(result, args)
     return 0
+
+
+def _read_files(args: argparse.Namespace) -> tuple[Any, Any]:
+    """(backtest, live) daily series; BacktestImportError (a ValueError) says where not."""
+    from perfdesk.analytics.backtest_import import read_csv, require_varying
+
+    fmt = args.ts_format
+    backtest = read_csv(args.expect, min_days=30, ts_format=fmt)
+    live = read_csv(args.live, min_days=1, ts_format=fmt)
+    return require_varying(backtest, str(args.expect)), live
+
+
+def _checked(backtest: Path, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`work()`, with a backtest whose profile is out of range reported as a bad input."""
+    from pydantic import ValidationError
+
+    try:
+        return work()
+    except ValidationError as exc:
+        if exc.title != "Expectations":
+            raise
+        err = exc.errors()[0]
+        raise ValueError(
+            f"{backtest}: the backtest gives an expectation out of range: "
+            f"{'.'.join(map(str, err['loc']))} = {err.get('input')!r} ({err['msg']}); "
+            "check the file's units"
+        ) from None
 
 
 def _run_db(args: argparse.Namespace) -> int:
@@ -118,7 +154,7 @@ def _thresholds(path: Path | None) -> Any:
 
     if path is None:
         return Thresholds()
-    text = path.read_text(encoding="utf-8")
+    text = _text_of(path)
     try:
         if path.suffix.lower() == ".json":
             return Thresholds.model_validate_json(text)
@@ -127,6 +163,16 @@ def _thresholds(path: Path | None) -> Any:
         raise ValueError(f"{path}: invalid thresholds:\n{exc}") from exc
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _text_of(path: Path) -> str:
+    from perfdesk.analytics.backtest_import import not_utf8
+
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: {not_utf8(data, exc)}") from None
 
 
 _SHOWN = (

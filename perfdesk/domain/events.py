@@ -9,6 +9,7 @@ person can act on; it never raises anything else.
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -37,6 +38,21 @@ Seq = Annotated[int, Strict(), Field(ge=1, le=2**62)]
 """Strict: `true`, `2.0` or `"3"` are not seqs."""
 Money = Annotated[float, Strict(), Field(ge=-1e15, le=1e15)]
 """Strict: a JSON number (int or float), never a bool or a numeric string."""
+
+
+_LABEL_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+_PROSE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+_CONTROL = {_LABEL_PATTERN: re.compile(r"[\x00-\x1f\x7f-\x9f]"),
+            _PROSE_PATTERN: re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")}  # fmt: skip
+"""The character classes the two patterns refuse, to say which character and where."""
+
+Label = Annotated[str, Field(pattern=_LABEL_PATTERN)]
+"""Text shown as a name or key (names, symbols, ids): no control characters at all (NUL
+breaks PostgreSQL text, others break tables, logs and CSV exports). A pattern, checked
+in pydantic-core (no Python call per field)."""
+Prose = Annotated[str, Field(pattern=_PROSE_PATTERN)]
+"""Free text (reasons, messages): tab and line breaks allowed, other control characters
+(NUL above all) refused."""
 
 
 def _to_utc(ts: datetime) -> datetime:
@@ -80,14 +96,14 @@ class _Frame(BaseModel):
 class Hello(_Frame):
     type: Literal["hello"] = "hello"
     protocol: Annotated[Literal[1], BeforeValidator(_not_a_bool)] = 1
-    engine_id: str = Field(min_length=1, max_length=128)
+    engine_id: Label = Field(min_length=1, max_length=128)
     server_time: UtcTime
 
 
 class StrategyInfo(_Frame):
     type: Literal["strategy"] = "strategy"
     strategy_id: StrategyId
-    name: str = Field(min_length=1, max_length=200)
+    name: Label = Field(min_length=1, max_length=200)
     status: StrategyState
     expectations: Expectations | None = None
 
@@ -122,8 +138,8 @@ class FillEvent:
     strategy_id: StrategyId
     seq: Seq
     ts: UtcTime
-    order_id: Annotated[str, Field(min_length=1, max_length=128)]
-    symbol: Annotated[str, Field(min_length=1, max_length=64)]
+    order_id: Annotated[Label, Field(min_length=1, max_length=128)]
+    symbol: Annotated[Label, Field(min_length=1, max_length=64)]
     side: Literal["buy", "sell"]
     qty: Annotated[float, Strict(), Field(gt=0, le=1e12)]
     price: Annotated[float, Strict(), Field(gt=0, le=1e12)]
@@ -146,7 +162,7 @@ class StatusEvent:
     seq: Seq
     ts: UtcTime
     status: StrategyState
-    reason: Annotated[str, Field(max_length=1000)] | None = None
+    reason: Annotated[Prose, Field(max_length=1000)] | None = None
 
 
 class Heartbeat(_Frame):
@@ -156,8 +172,8 @@ class Heartbeat(_Frame):
 
 class EngineError(_Frame):
     type: Literal["error"] = "error"
-    code: str = Field(max_length=64)
-    message: str = Field(max_length=2000)
+    code: Label = Field(max_length=64)
+    message: Prose = Field(max_length=2000)
 
 
 DataEvent = EquityEvent | FillEvent | StatusEvent
@@ -271,6 +287,14 @@ def parse_client_frame(raw: str | bytes) -> Subscribe | Ping:
         raise FrameError(f"not valid JSON: {exc}") from None
 
 
+def _message(err: Any) -> str:
+    """pydantic's message, or for a control character which one and where."""
+    control = _CONTROL.get((err.get("ctx") or {}).get("pattern", ""))
+    if control is not None and (bad := control.search(str(err.get("input")))) is not None:
+        return f"control character {bad.group()!r} at position {bad.start()} is not allowed"
+    return str(err["msg"])
+
+
 def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:
     """One line per problem: `field.path: message (got ...)`, at most `limit` lines.
 
@@ -281,7 +305,7 @@ def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:
         path = [str(p) for p in err["loc"] if p not in (_UTC_BRANCH, _OFFSET_BRANCH)]
         got = repr(err.get("input"))
         got = got if len(got) <= 40 else got[:37] + "..."
-        line = f"{'.'.join(path) or 'frame'}: {err['msg']} (got {got})"
+        line = f"{'.'.join(path) or 'frame'}: {_message(err)} (got {got})"
         if line not in lines:
             lines.append(line)
     more = len(lines) - limit

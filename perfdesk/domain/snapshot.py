@@ -69,3 +69,5 @@ class LiveView:
     alerts: tuple[Alert, ...] = ()
     published_at: float = 0.0
     storage: StorageState = field(default_factory=StorageState)
+    engine_security: str | None = None
+    """The engine link's security warning for the status bar (FeedStats.security)."""

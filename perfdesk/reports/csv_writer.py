@@ -1,28 +1,25 @@
 """CSV of the report's tables: one file per table (and per strategy), raw values.
 
 Numbers are written unformatted (fractions, not percentages; full precision) so a
-spreadsheet can compute with them; text cells as printed. Files are named
+spreadsheet can compute with them; text cells as printed, except that text a
+spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a leading
+`'` (reports/csv_safe.py). Files are named
 `<stem>-<strategy>-<table>.csv` (`<stem>-<table>.csv` for desk-wide tables).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
+from perfdesk.reports import csv_safe
 from perfdesk.reports.model import Report
 from perfdesk.reports.paths import resolve_output, safe_name, write_text
 from perfdesk.reports.tables import Table, changes_table, desk_table, strategy_tables
 
 
 def table_csv(table: Table) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow(["" if c.raw is None else c.raw for c in row])
-    return buf.getvalue()
+    """The table as CSV; text a spreadsheet would run as a formula is escaped (csv_safe)."""
+    return csv_safe.text([table.columns, *([c.raw for c in row] for row in table.rows)])
 
 
 def report_tables(report: Report) -> list[tuple[str, Table]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import Path
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -58,9 +59,17 @@ def write_text(path: Path, text: str, *, overwrite: bool = False) -> Path:
 
 
 def write_bytes(path: Path, data: bytes, *, overwrite: bool = False) -> Path:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
+    """See `write_text`. The temp file is created exclusively with an unpredictable name
+    (mkstemp: O_CREAT | O_EXCL, never through a planted symlink) in the target folder,
+    with the permissions a plain new file would get."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
     try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -71,3 +80,14 @@ def write_bytes(path: Path, data: bytes, *, overwrite: bool = False) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def _umask() -> int:
+    """The process umask, read without changing it (os.umask would, racing threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022

@@ -59,3 +59,56 @@ def test_csv_writes_every_table_with_raw_numbers(tmp_path: Path, desk_report: Re
     )
     with pytest.raises(OutputPathError):  # second export with the same stem: refused, all
         write_csv(desk_report, tmp_path, "desk")
+
+
+def test_a_planted_symlink_at_the_old_temp_name_is_not_followed(tmp_path: Path) -> None:
+    import os
+
+    folder, outside = tmp_path / "reports", tmp_path / "outside"
+    folder.mkdir()
+    outside.mkdir()
+    victim = outside / "victim.txt"
+    victim.write_text("precious")
+    dangling = outside / "created.txt"
+    for pid in (os.getpid(), *range(1, 50)):  # the names the old writer used
+        (folder / f".desk.html.{pid}.tmp").symlink_to(victim)
+    (folder / ".desk.csv.tmp").symlink_to(dangling)
+    target = resolve_output(folder, "desk.html")
+    write_text(target, "<html>report</html>")
+    assert victim.read_text() == "precious" and not dangling.exists()
+    assert target.read_text() == "<html>report</html>" and not target.is_symlink()
+    assert (folder / f".desk.html.{os.getpid()}.tmp").is_symlink()  # left as it was
+    temp_files = [p for p in folder.iterdir() if not p.is_symlink() and p.name != "desk.html"]
+    assert temp_files == []
+
+
+def test_a_report_file_gets_the_permissions_of_a_plain_new_file(tmp_path: Path) -> None:
+    import os
+
+    before = os.umask(0o027)
+    try:
+        path = write_text(resolve_output(tmp_path, "r.html"), "x")
+    finally:
+        os.umask(before)
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_escaped_numbers_stay_numbers(
+    tmp_path: Path,
+) -> None:
+    from perfdesk.reports.csv_writer import table_csv
+    from perfdesk.reports.tables import Cell, Table
+
+    hostile = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)",
+               "\tx", "\r=1", "=", "-"]  # fmt: skip
+    plain = ["Trend", "-0.05", "+12", "1e-05", "a=b", " =1", "two\r\nlines", ""]
+    numbers = [-0.0512, -3, 1e-05, 0, float("nan")]
+    values = [*hostile, *plain, *numbers, None, True]
+    table = Table("t", "T", ("value",), tuple((Cell("", v),) for v in values))
+    path = tmp_path / "t.csv"
+    path.write_text(table_csv(table), newline="")
+    with path.open(newline="") as fh:
+        got = [r[0] for r in csv.reader(fh)][1:]
+    assert got[: len(hostile)] == ["'" + h for h in hostile]
+    assert got[len(hostile) : len(hostile) + len(plain)] == plain
+    assert got[len(hostile) + len(plain) :] == ["-0.0512", "-3", "1e-05", "0", "nan", "", "True"]

@@ -30,3 +30,17 @@ def test_spool_directories_differ_per_database_and_hide_the_password(tmp_path: P
     c = spool_directory(tmp_path, "postgresql://u@db2/perfdesk")
     assert a == b != c  # keyed by the address, never the password
     assert "secret" not in str(a)
+
+
+async def test_the_backend_description_and_log_hide_url_secrets(
+    db_dsn: str, tmp_path: Path, caplog
+) -> None:
+    import logging
+
+    url = "ws://desk:pw-9f8e7d@127.0.0.1:9/feed?token=tok-5a4b3c"
+    with caplog.at_level(logging.INFO):
+        backend = await start_backend(db_dsn, url, data_dir=tmp_path)
+        await backend.stop()
+    assert backend.description.startswith("Engine ws://desk:***@127.0.0.1:9/feed?token=***")
+    for secret in ("pw-9f8e7d", "tok-5a4b3c"):
+        assert secret not in backend.description and secret not in caplog.text

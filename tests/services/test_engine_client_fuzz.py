@@ -138,6 +138,25 @@ def bad_timestamp(draw):
     return _encode({"type": kind, **BASE[kind], "ts": bad})
 
 
+LABELS = [("hello", "engine_id"), ("strategy", "name"), ("fill", "symbol"), ("fill", "order_id")]
+PROSE = [("status", "reason"), ("error", "message")]
+
+
+@st.composite
+def control_character(draw):
+    """A text field with NUL or another control character (prose may keep \t \n \r)."""
+    kind, field = draw(st.sampled_from(LABELS + PROSE))
+    allowed = {"\t", "\n", "\r"} if (kind, field) in PROSE else set()
+    bad = draw(
+        st.characters(min_codepoint=0, max_codepoint=0x9F).filter(
+            lambda c: (ord(c) < 0x20 or ord(c) >= 0x7F) and c not in allowed
+        )
+    )
+    text = draw(utf8_text.filter(lambda t: all(ord(c) >= 0x20 for c in t)))[:30]
+    at = draw(st.integers(0, len(text)))
+    return _encode({"type": kind, **BASE[kind], field: text[:at] + bad + text[at:] or bad})
+
+
 unknown_type = utf8_text.filter(lambda t: t not in KNOWN).map(
     lambda t: _encode({"type": t, "strategy_id": "s", "seq": 1})
 )
@@ -159,6 +178,7 @@ hostile_frame = st.one_of(
     wrong_value(),
     out_of_range(),
     bad_timestamp(),
+    control_character(),
     unknown_type,
     deep_json,
     not_json,

@@ -89,3 +89,22 @@ def test_an_existing_file_is_never_overwritten(desk_pdf: tuple[Path, int]) -> No
     with pytest.raises(OutputPathError):
         render_pdf(sample_report(days=40), path)
     assert path.read_bytes() == before
+
+
+def test_a_symlink_planted_at_the_pdf_name_is_never_written_through(
+    tmp_path: Path, qapp: object
+) -> None:
+    from perfdesk.reports.paths import OutputPathError
+
+    report = sample_report((("trend-healthy", False),), days=30)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "desk.pdf").symlink_to(outside / "created.pdf")  # dangling: exists() is False
+    with pytest.raises(OutputPathError, match="exists already"):
+        render_pdf(report, folder / "desk.pdf")
+    assert not (outside / "created.pdf").exists()
+    pages = render_pdf(report, folder / "fresh.pdf")
+    assert pages >= 1 and (folder / "fresh.pdf").read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in folder.iterdir()) == ["desk.pdf", "fresh.pdf"]

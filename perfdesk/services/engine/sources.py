@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from perfdesk.domain import url_secrets
 from perfdesk.services.engine.guard import EventGuard
 from perfdesk.services.engine.source import (
     EngineSource,
@@ -28,6 +29,7 @@ def _protocol_v1(config: SourceConfig, sink: EventSink, resume: Resume) -> Engin
         strategies=config.strategies,
         ca_file=config.ca_file,
         guard=EventGuard(config.guard),
+        insecure=config.insecure or None,  # None: PERFDESK_INSECURE (--insecure) decides
     )
 
 
@@ -46,7 +48,8 @@ def open_source(config: SourceConfig) -> SourceFactory:
     builder = BUILDERS.get(scheme)
     if builder is None:
         known = ", ".join(f"{s}://" for s in sorted(BUILDERS))
-        raise SourceError(f"no engine source for {config.url!r}; known: {known}")
+        where = url_secrets.redact(config.url)
+        raise SourceError(f"no engine source for {where!r}; known: {known}")
     subset = config.subset
 
     def factory(sink: EventSink, resume: Resume) -> EngineSource:

@@ -14,7 +14,8 @@ class FeedStats:
     `last_frame_at` is `time.monotonic()` of the last frame of any kind (None before).
     `protocol_errors` counts connections ended because the engine broke the protocol
     (an invalid `hello`); `last_error` says why the link last failed (None once an
-    engine has said a valid `hello` again).
+    engine has said a valid `hello` again). `insecure` is True while a token goes over
+    plain ws:// to another host because the user allowed it (`--insecure`).
     """
 
     frames: int = 0
@@ -31,3 +32,7 @@ class FeedStats:
     last_error: str | None = None
     last_frame_at: float | None = None
     connected_at: float | None = None
+    insecure: bool = False
+    security: str | None = None
+    """For the status bar: why the token was not sent (refused over ws://), or that it
+    goes unencrypted (`--insecure`); None on an encrypted or token-less link."""

@@ -21,6 +21,7 @@ import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
+from perfdesk.domain import url_secrets
 from perfdesk.domain.events import (
     DATA_EVENT,
     DataEvent,
@@ -32,6 +33,7 @@ from perfdesk.domain.events import (
     parse_frame,
 )
 from perfdesk.domain.status import FeedState
+from perfdesk.services.engine import transport
 from perfdesk.services.engine.backoff import Backoff
 from perfdesk.services.engine.batch import split_batch
 from perfdesk.services.engine.guard import EventGuard
@@ -79,8 +81,10 @@ class EngineClient:
         backoff: Backoff | None = None,
         open_timeout_s: float = 10.0,
         guard: EventGuard | None = None,
+        insecure: bool | None = None,
     ) -> None:
         self.url, self.handler, self.stale_after_s = url, handler, stale_after_s
+        self._insecure = insecure
         self._token, self._resume, self._strategies = token, resume, list(strategies)
         self._batch, self._queue_size, self._max_bytes = batch, queue_size, max_message_bytes
         self._ssl = ssl_context or _ssl_for(url, ca_file)
@@ -99,6 +103,16 @@ class EngineClient:
         self._done.set()
 
     # -- public --------------------------------------------------------------------
+    @property
+    def shown_url(self) -> str:
+        """The URL as logs and messages show it (passwords and tokens as ***)."""
+        return url_secrets.redact(self.url)
+
+    def transport_check(self) -> transport.TransportCheck:
+        """May the credentials go to `url`? (`insecure` None: PERFDESK_INSECURE decides)"""
+        allow = transport.insecure_allowed() if self._insecure is None else self._insecure
+        return transport.check(self.url, has_token=bool(self._token), insecure=allow)
+
     def last_seq(self, strategy_id: str) -> int:
         """Highest seq delivered to the handler for the strategy (0 if none)."""
         return self._last.get(strategy_id, 0)
@@ -113,9 +127,16 @@ class EngineClient:
         return self.stats.last_error
 
     async def run(self) -> None:
-        """Connect, stream and reconnect forever until `stop()`."""
+        """Connect, stream and reconnect forever until `stop()`.
+
+        A token that must not travel unencrypted (see `transport`) means no connection at
+        all: the state stays disconnected with `last_error` saying why, until `stop()`."""
         self._stopping.clear()
         self._done.clear()
+        if self._refuse_insecure():
+            await self._stopping.wait()
+            self._done.set()
+            return
         watchdog = asyncio.create_task(self._watch_stale(), name="engine-stale-watchdog")
         try:
             while not self._stopping.is_set():
@@ -157,18 +178,44 @@ class EngineClient:
                 self.stats.connected_at = time.monotonic()
                 await self._stream(ws)
         except _ProtocolViolation as exc:
-            log.error("engine at %s: %s; disconnected", self.url, exc)
+            log.error("engine at %s: %s; disconnected", self.shown_url, exc)
         except InvalidStatus as exc:
             self.stats.last_error = f"refused the connection: HTTP {exc.response.status_code}"
-            log.error("engine at %s %s", self.url, self.stats.last_error)
+            log.error("engine at %s %s", self.shown_url, self.stats.last_error)
         except (OSError, TimeoutError, WebSocketException) as exc:
-            self.stats.last_error = f"link lost: {exc or type(exc).__name__}"
-            log.warning("engine link to %s lost: %s", self.url, exc or type(exc).__name__)
+            why = url_secrets.scrub(str(exc) or type(exc).__name__, self.url)
+            self.stats.last_error = f"link lost: {why}"
+            log.warning("engine link to %s lost: %s", self.shown_url, why)
         except Exception as exc:  # a bug must not end the link for good: log it, reconnect
-            self.stats.last_error = f"failed unexpectedly: {exc!r}"
-            log.exception("engine link to %s failed unexpectedly; reconnecting", self.url)
+            self.stats.last_error = url_secrets.scrub(f"failed unexpectedly: {exc!r}", self.url)
+            log.error(
+                "engine link to %s failed unexpectedly; reconnecting: %s",
+                self.shown_url,
+                self.stats.last_error,
+                exc_info=not url_secrets.has_secrets(self.url),
+            )
         finally:
             self._ws = None
+
+    def _refuse_insecure(self) -> bool:
+        """True (and say why) when the credential must not go over this link."""
+        check = self.transport_check()
+        self.stats.insecure = check.insecure
+        self.stats.security = check.refused or (
+            "engine token sent unencrypted (ws://, --insecure)" if check.insecure else None
+        )
+        if check.refused:
+            self.stats.last_error = check.refused
+            self._set_state(FeedState.DISCONNECTED)
+            log.error("engine at %s: %s", self.shown_url, check.refused)
+            return True
+        if check.insecure:
+            log.warning(
+                "engine at %s: sending the token unencrypted (ws:// to another host), "
+                "as --insecure allows",
+                self.shown_url,
+            )
+        return False
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"} if self._token else {}

@@ -19,6 +19,7 @@ from pathlib import Path
 import asyncpg
 import platformdirs
 
+from perfdesk.domain import url_secrets
 from perfdesk.services.engine.source import SourceConfig
 from perfdesk.services.engine.sources import open_source
 from perfdesk.services.runtime.desk import DeskRuntime
@@ -120,7 +121,7 @@ async def start_backend(
             await asyncio.to_thread(embedded.stop)
         raise
     where = "embedded PostgreSQL" if embedded else redacted(dsn)
-    engine = f"Engine {engine_url}" if engine_url else NO_ENGINE
+    engine = f"Engine {url_secrets.redact(engine_url)}" if engine_url else NO_ENGINE
     description = f"{engine} · database: {where}"
     log.info("backend up: %s", description)
     return Backend(runtime, store, description, embedded=embedded, sim_thread=sim_thread, sim=sim)

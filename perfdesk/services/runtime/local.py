@@ -179,7 +179,10 @@ class Runtime:
         """Replace `published` with the current state (snapshots are rebuilt only if changed)."""
         w = self.writer.stats
         storage = StorageState(w.db_available, w.spooled, w.pending, w.last_error)
-        view = LiveView(self.monitor.snapshots(), tuple(self.alerts.active()), time.time(), storage)
+        security = self.source.stats.security if self.source is not None else None
+        view = LiveView(
+            self.monitor.snapshots(), tuple(self.alerts.active()), time.time(), storage, security
+        )
         self.published = view
         return view
 

@@ -3,7 +3,9 @@
 `ConfigStore(store)` implements the views' `ThresholdRepository` and
 `ExpectationRepository` protocols (perfdesk/views/support/repositories.py) structurally:
 `strategy_id=None` is the global defaults (stored as scope '*'). Every save is a new
-version and an audit row (who, when, old -> new); nothing is updated in place.
+version and an audit row (who, when, old -> new); nothing is updated in place. The
+database writes the audit row and the login (`db_user`) itself and checks the role
+(migration 0800_roles_audit, docs/storage.md "Roles and the audit trail").
 `AlertSettingsStore(pool)` keeps the alert settings (one global set) the same way:
 every save a new version with who/when/why. Coroutines run on the store's event loop.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import asyncpg
 from pydantic import ValidationError
 
 from perfdesk.domain.alerts import AlertSettings
@@ -54,6 +57,9 @@ class ThresholdAudit:
     old: dict[str, Any] | None
     new: dict[str, Any]
     comment: str | None
+    db_user: str | None = None
+    """The database login that made the change (recorded by the database, migration
+    0800); `actor` is the name the desk gave."""
 
 
 def scope_of(strategy_id: str | None) -> str:
@@ -93,31 +99,21 @@ class ConfigStore:
         action: Action = "save",
         comment: str | None = None,
     ) -> SavedThresholds:
-        """Store a new version and its audit row in one transaction; returns it."""
-        scope = scope_of(strategy_id)
-        new = thresholds.model_dump_json()
-        async with self._pool.acquire() as conn, conn.transaction():
-            # Serialise savers of one scope so versions stay gap-free and the audit's
-            # "old" is really the previous version.
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", scope)
-            prev = await conn.fetchrow(
-                "SELECT version, settings FROM threshold_versions WHERE scope = $1"
-                " ORDER BY version DESC LIMIT 1",
-                scope,
-            )
-            version = 1 if prev is None else prev["version"] + 1
-            row = await conn.fetchrow(
-                "INSERT INTO threshold_versions (scope, version, settings, created_by, comment)"
-                " VALUES ($1, $2, $3::jsonb, $4, $5) RETURNING *",
-                scope, version, new, who, comment,
-            )  # fmt: skip
-            await conn.execute(
-                "INSERT INTO threshold_audit (scope, version, action, actor, old_settings,"
-                " new_settings, comment) VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)",
-                scope, version, action, who, None if prev is None else prev["settings"], new,
-                comment,
-            )  # fmt: skip
+        """Store a new version; the database writes its audit row and records the login
+        (`db_user`) itself (perfdesk_save_thresholds, migration 0800). `who` is the name
+        the desk gives its user (shown in the UI); PermissionError if this login's role
+        may not change thresholds."""
+        row = await self._call(
+            "SELECT * FROM perfdesk_save_thresholds($1, $2::jsonb, $3, $4, $5)",
+            scope_of(strategy_id), thresholds.model_dump_json(), who, action, comment,
+        )  # fmt: skip
         return _saved(row)
+
+    async def _call(self, sql: str, *args: Any) -> Any:
+        try:
+            return await self._pool.fetchrow(sql, *args)
+        except asyncpg.InsufficientPrivilegeError as exc:
+            raise PermissionError(f"the database refused: {exc}") from exc
 
     async def revert(self, strategy_id: str | None, version: int, who: str) -> SavedThresholds:
         """Make an older version current again (as a new version, audited as a revert)."""
@@ -166,6 +162,7 @@ class ConfigStore:
                 old=json.loads(r["old_settings"]) if r["old_settings"] else None,
                 new=json.loads(r["new_settings"]),
                 comment=r["comment"],
+                db_user=r["db_user"],
             )
             for r in rows
         ]
@@ -186,22 +183,13 @@ class ConfigStore:
         *,
         source: Literal["declared", "backtest", "engine"] = "declared",
     ) -> int:
-        """Store a new expectation version (and mirror it on `strategies`); returns it."""
-        profile = expectations.model_dump_json()
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 8))", strategy_id)
-            version: int = await conn.fetchval(
-                "INSERT INTO expectations (strategy_id, version, source, profile, created_by)"
-                " SELECT $1, coalesce(max(version), 0) + 1, $2, $3::jsonb, $4"
-                " FROM expectations WHERE strategy_id = $1 RETURNING version",
-                strategy_id, source, profile, who,
-            )  # fmt: skip
-            await conn.execute(
-                "UPDATE strategies SET expectations = $2::jsonb, updated_at = now()"
-                " WHERE strategy_id = $1",
-                strategy_id,
-                profile,
-            )
+        """Store a new expectation version (and mirror it on `strategies`); returns it.
+        Through perfdesk_save_expectations (migration 0800): the login is recorded."""
+        row = await self._call(
+            "SELECT perfdesk_save_expectations($1, $2, $3::jsonb, $4) AS version",
+            strategy_id, source, expectations.model_dump_json(), who,
+        )  # fmt: skip
+        version: int = row["version"]
         return version
 
 

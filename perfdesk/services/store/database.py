@@ -93,11 +93,14 @@ async def _migrate(conn: Any, upto: int | None) -> list[int]:
     wanted = [m for m in load_migrations() if upto is None or m.version <= upto]
     await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
     try:
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
-            " name text NOT NULL, checksum text NOT NULL,"
-            " applied_at timestamptz NOT NULL DEFAULT now())"
-        )
+        # A login without CREATE on the schema (a perfdesk_viewer/trader desk, migration
+        # 0800) opens an up-to-date database too: create the table only when missing.
+        if not await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
+                " name text NOT NULL, checksum text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
         applied = {r["version"]: r for r in await conn.fetch("SELECT * FROM schema_migrations")}
         _check_applied(applied, load_migrations())
         done = []

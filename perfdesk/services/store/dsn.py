@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from perfdesk.domain import url_secrets
+
+_KEY_VALUE_SECRET = re.compile(r"((?:^|\s)(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.I)
 
 
 def with_database(dsn: str, database: str) -> str:
@@ -13,12 +18,20 @@ def with_database(dsn: str, database: str) -> str:
 
 
 def redacted(dsn: str) -> str:
-    """`dsn` with any password replaced by ***, safe for logs and error messages."""
-    parts = urlsplit(dsn)
-    if parts.password is None:
-        return dsn
-    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    """`dsn` with every password replaced by ***, safe for logs and error messages: the
+    userinfo password, query parameters such as `?password=`/`?sslpassword=`, and
+    `password=` in a libpq key=value string."""
+    if "://" not in dsn:
+        return _KEY_VALUE_SECRET.sub(lambda m: f"{m[1]}{url_secrets.REDACTED}", dsn)
+    return url_secrets.redact(dsn)
+
+
+def split_password(dsn: str) -> tuple[str, str | None]:
+    """(the DSN without any password, the password or None) — to move it to the keyring."""
+    parts = url_secrets.split(dsn)
+    found = parts.secrets
+    password = found.get(url_secrets.USERINFO) or found.get("password") or found.get("pwd")
+    return parts.clean, password
 
 
 def password_kwargs(dsn: str) -> dict[str, Any]:
@@ -26,7 +39,7 @@ def password_kwargs(dsn: str) -> dict[str, Any]:
     the OS keyring (entry "db_password"); empty when the DSN has one or none is stored.
 
     libpq's own $PGPASSWORD and ~/.pgpass keep working too (asyncpg reads them)."""
-    if urlsplit(dsn).password is not None:
+    if url_secrets.split(dsn).secrets:
         return {}
     from perfdesk.services.support.secrets import get_secret
 

@@ -112,9 +112,16 @@ def _wheel_install() -> Path:
 
 
 def _binaries_work(install: Path, who: _RunAs) -> bool:
-    """Can `who` run the binaries (and load their libraries) from `install`?"""
+    """Can `who` run the binaries (and load their libraries) from `install`?
+
+    A binary `who` may not even execute (a venv under root's 0700 home) makes the exec
+    fail with PermissionError, which `_run` reports as EmbeddedDbError: that is a "no"
+    here too, so the caller falls back to a copy `who` can run."""
     for name in ("initdb", "pg_ctl", "postgres"):
-        probe = _run([str(install / "bin" / name), "--version"], who, timeout=30, check=False)
+        try:
+            probe = _run([str(install / "bin" / name), "--version"], who, timeout=30, check=False)
+        except EmbeddedDbError:
+            return False
         if probe.returncode != 0:
             return False
     return True

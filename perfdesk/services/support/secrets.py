@@ -1,9 +1,10 @@
 """Secrets (engine token, database password): environment first, then the OS keyring.
 
 Never from a settings file, never logged: callers get the value and nothing here
-prints it. The environment variable for a name is `PERFDESK_<NAME>` (upper case),
-e.g. `get_secret("engine_token")` reads `PERFDESK_ENGINE_TOKEN`, then the keyring
-entry (service "perfdesk", user "engine_token").
+prints it; `move_url_secret` takes one out of a URL (a DSN's `?password=`, an engine
+URL's `user:secret@` or `?token=`). The environment variable for a name is
+`PERFDESK_<NAME>` (upper case), e.g. `get_secret("engine_token")` reads
+`PERFDESK_ENGINE_TOKEN`, then the keyring entry (service "perfdesk", user "engine_token").
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+
+from perfdesk.domain import url_secrets
 
 log = logging.getLogger(__name__)
 SERVICE = "perfdesk"
@@ -46,6 +49,24 @@ def delete_secret(name: str) -> None:
         keyring.delete_password(SERVICE, _checked(name))
     except PasswordDeleteError:
         log.debug("secret %s was not in the keyring", name)
+
+
+def move_url_secret(url: str, name: str) -> str:
+    """`url` without its secret, after storing that secret in the keyring as `name`.
+
+    For a DSN's password (`name` "db_password") or an engine URL's password/token
+    ("engine_token"). Raises ValueError when the URL holds different secrets (only one
+    fits the entry) and keyring.errors.KeyringError when no keyring is usable; the URL is
+    returned unchanged when it holds none."""
+    parts = url_secrets.split(url)
+    values = set(parts.secrets.values()) - {""}
+    if len(values) > 1:
+        names = ", ".join(sorted(parts.secrets))
+        raise ValueError(f"the URL holds {len(values)} different secrets ({names}); keep one")
+    if values:
+        set_secret(name, values.pop())
+        log.info("moved a secret out of a URL into the keyring entry %s", name)
+    return parts.clean
 
 
 def _keyring_get(name: str) -> str | None:

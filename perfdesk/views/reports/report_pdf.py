@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QMarginsF, QRectF, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -29,7 +29,7 @@ from perfdesk.reports import fmt
 from perfdesk.reports.charts import desk_chart, strategy_charts
 from perfdesk.reports.html_render import KEY_FIGURES, _headline
 from perfdesk.reports.model import Report, StrategyReport
-from perfdesk.reports.paths import OutputPathError
+from perfdesk.reports.paths import OutputPathError, write_bytes
 from perfdesk.reports.style import ReportStyle, default_style
 from perfdesk.reports.svg import Svg, paint
 from perfdesk.reports.tables import Cell, Table, changes_table, desk_table, strategy_tables
@@ -281,11 +281,16 @@ def render_pdf(
     style: ReportStyle | None = None,
     progress: Progress | None = None,
 ) -> int:
-    """Write the report to `path` (a new file; see reports.paths); returns the page count."""
+    """Write the report to `path` (a new file; see reports.paths); returns the page count.
+
+    Rendered in memory, then written by reports.paths.write_bytes (an exclusive temp file
+    linked into place): the PDF never goes through a symlink planted at `path`."""
     style = style or default_style()
-    if path.exists():
+    if path.exists() or path.is_symlink():
         raise OutputPathError(f"{path} exists already")
-    writer = QPdfWriter(str(path))
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
     writer.setResolution(DPI)
     writer.setTitle(report.title)
     writer.setCreator("perfdesk")
@@ -309,6 +314,7 @@ def render_pdf(
             _strategy(flow, part, first=i == 0 and not report.is_desk)
     finally:
         flow.finish()
+    write_bytes(path, bytes(buffer.data().data()))
     return flow.page
 
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from perfdesk.desktop_settings import DesktopSettings
+from perfdesk.domain import url_secrets
 from perfdesk.services.support import secrets
 from perfdesk.views.components.button import Button
 from perfdesk.views.components.form_field import FormField
@@ -122,6 +123,28 @@ class SettingsView(QWidget):
         for name, field in self.secret_fields.items():
             if field.text:
                 self._store_one(name, field)
+        for key, entry in settings_store.URL_SECRETS.items():
+            if url_secrets.has_secrets(self.form.fields[key].text):
+                self._move_url_secret(entry, self.form.fields[key])
+
+    def _move_url_secret(self, entry: str, field: FormField) -> None:
+        """Take the password/token out of a URL field into the keyring; keep the rest."""
+        url = field.text
+
+        def moved(clean: str) -> None:
+            field.set_text(clean)
+            field.help.setText("Its secret was moved to the OS keyring.")
+            field.help.show()
+
+        def failed(exc: BaseException) -> None:
+            field.set_error(f"Not moved ({exc}); set {secrets.env_var(entry)} instead")
+
+        ops.run(
+            lambda: secrets.move_url_secret(url, entry),
+            owner=field,
+            on_success=moved,
+            on_failure=failed,
+        )
 
     def _store_one(self, name: str, field: FormField) -> None:
         value = field.text

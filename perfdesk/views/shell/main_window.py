@@ -307,7 +307,9 @@ class MainWindow(QMainWindow):
         self.banner.set_alerts(alerts)
         if storage is not None:
             self.storage.set_state(storage)
-        set_text(self.status_label, status_text(snaps, len(alerts)))
+        security = getattr(self.source, "engine_security", lambda: None)()
+        text = status_text(snaps, len(alerts))
+        set_text(self.status_label, f"{text} · ⚠ {security}" if security else text)
 
     def _sync_strategy_names(self, snaps: Mapping[str, StrategySnapshot]) -> None:
         if snaps.keys() == self._strategy_names.keys():

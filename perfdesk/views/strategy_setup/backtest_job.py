@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from perfdesk.analytics.backtest_import import DailySeries, parse_csv
+from perfdesk.analytics.backtest_import import DailySeries, decode, parse_csv, require_varying
 from perfdesk.analytics.profile import expectations_from_backtest
 from perfdesk.domain.expectations import Expectations
 
@@ -52,12 +52,7 @@ def read_text(path: Path, progress: Progress) -> str:
             chunks.append(chunk)
             done += len(chunk)
             progress(0.4 * done / size, f"Reading {done / 1e6:.1f} of {size / 1e6:.1f} MB…")
-    raw = b"".join(chunks)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ValueError(f"{path.name}: line {line} is not UTF-8 text (byte {exc.start})") from None
+    return decode(b"".join(chunks), path.name)
 
 
 def run_import(
@@ -66,7 +61,7 @@ def run_import(
     """Read, check and profile a backtest file; `declared` values override derived ones."""
     text = read_text(path, progress)
     progress(0.45, "Checking rows…")
-    series = parse_csv(text, source=path.name)
+    series = require_varying(parse_csv(text, source=path.name), path.name)
     progress(0.6, f"Profiling {series.returns.size} daily returns (model fit, simulations)…")
     overrides: dict[str, Any] = dict(declared)
     expectations = expectations_from_backtest(series.returns, series.dates, **overrides)

@@ -1,0 +1,52 @@
+"""The status bar says when the engine token was refused over plain ws:// (or is sent
+unencrypted under --insecure): the engine client's FeedStats.security, as published."""
+
+from __future__ import annotations
+
+import asyncio
+
+from views_factories import FakeSource, make_snapshot, until
+
+from perfdesk.services.engine.recorder import RecordingHandler
+from perfdesk.services.engine.ws_client import EngineClient
+from perfdesk.views.shell.main_window import MainWindow
+
+
+class LinkSource(FakeSource):
+    """A source that also reports the engine link's security, like RuntimeSource."""
+
+    def __init__(self, client: EngineClient) -> None:
+        super().__init__()
+        self.client = client
+
+    def engine_security(self) -> str | None:
+        return self.client.stats.security
+
+
+async def test_a_refused_token_and_an_insecure_link_show_in_the_status_bar(qtbot) -> None:
+    url = "ws://engine.example:9000/feed"
+    refused = EngineClient(url, RecordingHandler(), token="t0k", insecure=False)
+    source = LinkSource(refused)
+    source.snaps = {"s1": make_snapshot("s1")}
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    window.timer.stop()
+    window.refresh()
+    assert "⚠" not in window.status_label.text()
+    task = asyncio.create_task(refused.run())
+    try:
+        await until(lambda: refused.stats.security is not None)
+        window.refresh()
+        text = window.status_label.text()
+        assert text.startswith("1 strategy · 1 live feed")
+        assert "⚠ refused to send the engine token over unencrypted ws:// to engine.example" in text
+    finally:
+        await refused.stop()
+        await task
+    allowed = EngineClient(url, RecordingHandler(), token="t0k", insecure=True)
+    assert allowed._refuse_insecure() is False
+    source.client = allowed
+    window.refresh()
+    assert window.status_label.text().endswith(
+        "⚠ engine token sent unencrypted (ws://, --insecure)"
+    )
