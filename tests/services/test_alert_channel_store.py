@@ -19,6 +19,7 @@ from perfdesk.services.alerts.channels.store import ChannelConfigStore, SecretNo
 from perfdesk.services.alerts.store import AlertPersistence
 from perfdesk.services.store.store import Store
 from tests.services.channel_servers import HttpTarget, manager, verdict
+from tests.services.collector_helpers import wait_for
 
 T0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 
@@ -132,6 +133,7 @@ async def test_stored_channels_deliver_and_the_log_says_how_they_went(
         [],
         retries=0,
         source=stored_channels(store.pool),
+        watch_every_s=0.05,
         on_delivery=lambda d: persistence.store.record_delivery(
             d.channel, d.event, ok=d.ok, attempts=d.attempts, error=d.error
         ),
@@ -150,5 +152,9 @@ async def test_stored_channels_deliver_and_the_log_says_how_they_went(
     await channels.set_enabled(ok.id, False, "ann")
     await dispatcher.reload()
     assert [c.name for c in dispatcher.channels] == ["failing"]
+    await channels.save(config("added elsewhere"), target.url("/new"), "bob")
+    await wait_for(  # the watcher notices the change in the table
+        lambda: "added elsewhere" in [c.name for c in dispatcher.channels], "reload", 10
+    )
     await dispatcher.aclose()
     await persistence.aclose()

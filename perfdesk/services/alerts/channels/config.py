@@ -144,30 +144,47 @@ def environment_channels() -> list[AlertChannel]:
     return found
 
 
-def stored_channels(pool: Any) -> ChannelSource:
-    """A ChannelSource over the `alert_channels` table (enabled rows with a URL)."""
-    from perfdesk.services.alerts.channels.store import ChannelConfigStore
+class StoredChannels:
+    """The ChannelSource over the `alert_channels` table: enabled rows with a URL."""
 
-    store = ChannelConfigStore(pool)
+    def __init__(self, pool: Any) -> None:
+        from perfdesk.services.alerts.channels.store import ChannelConfigStore
 
-    async def load() -> Sequence[AlertChannel]:
+        self._pool = pool
+        self._store = ChannelConfigStore(pool)
+
+    async def version(self) -> object:
+        row = await self._pool.fetchrow(
+            "SELECT count(*) AS n, max(updated_at) AS at FROM alert_channels"
+        )
+        return (row["n"], row["at"])
+
+    async def load(self) -> Sequence[AlertChannel]:
         channels: list[AlertChannel] = []
-        for config in await store.list():
-            if not config.enabled:
-                continue
-            url = await asyncio.to_thread(get_secret, config.secret_name)
-            if not url:
-                log.warning(
-                    "alert channel %r has no URL here: store it in Settings › Notifications "
-                    "or set PERFDESK_%s",
-                    config.name,
-                    config.secret_name.upper(),
-                )
-                continue
-            try:
-                channels.append(build_channel(config, url))
-            except ValueError as exc:
-                log.error("alert channel %r not used: %s", config.name, exc)
+        for config in await self._store.list():
+            if config.enabled:
+                channel = await self._build(config)
+                if channel is not None:
+                    channels.append(channel)
         return channels
 
-    return load
+    @staticmethod
+    async def _build(config: ChannelConfig) -> AlertChannel | None:
+        url = await asyncio.to_thread(get_secret, config.secret_name)
+        if not url:
+            log.warning(
+                "alert channel %r has no URL here: store it in Settings › Notifications "
+                "or set PERFDESK_%s",
+                config.name,
+                config.secret_name.upper(),
+            )
+            return None
+        try:
+            return build_channel(config, url)
+        except ValueError as exc:
+            log.error("alert channel %r not used: %s", config.name, exc)
+            return None
+
+
+def stored_channels(pool: Any) -> ChannelSource:
+    return StoredChannels(pool)

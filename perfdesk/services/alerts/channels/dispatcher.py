@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Protocol
 
 import httpx
 
@@ -37,8 +38,15 @@ from perfdesk.services.alerts.manager import AlertManager, Change
 log = logging.getLogger(__name__)
 
 OnDelivery = Callable[[Delivery], Awaitable[None]]
-ChannelSource = Callable[[], Awaitable[Sequence[AlertChannel]]]
-"""Loads the configured channels (Settings › Notifications) on the backend loop."""
+
+
+class ChannelSource(Protocol):
+    """The configured channels (Settings › Notifications), read on the backend loop."""
+
+    async def load(self) -> Sequence[AlertChannel]: ...
+
+    async def version(self) -> object:
+        """Changes whenever the configuration does (polled every `watch_every_s`)."""
 
 
 @dataclass
@@ -95,6 +103,7 @@ class ChannelDispatcher:
         on_delivery: OnDelivery | None = None,
         source: ChannelSource | None = None,
         ca_file: str | None = None,
+        watch_every_s: float = 30.0,
     ) -> None:
         self._fixed = list(channels)
         self._lanes: list[Lane] = []
@@ -103,12 +112,15 @@ class ChannelDispatcher:
         self._queue_size = queue_size
         self._on_delivery = on_delivery
         self._source = source
+        self._watch_every_s = watch_every_s
+        self._version: object = None
         self._ca_file = ca_file
         self._http: httpx.AsyncClient | None = None
         self._manager: AlertManager | None = None
         self._early: list[Notification] | None = None
         """Messages decided while the configured channels load (replayed to them)."""
         self._loader: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
         redact.install()
 
     @classmethod
@@ -143,15 +155,16 @@ class ChannelDispatcher:
             self._add_lane(channel, manager)
         if self._source is not None:
             self._early = []
-            self._loader = asyncio.get_running_loop().create_task(
-                self._load_configured(), name="alert-channels-load"
-            )
+            loop = asyncio.get_running_loop()
+            self._loader = loop.create_task(self._load_configured(), name="alert-channels-load")
+            self._watcher = loop.create_task(self._watch(), name="alert-channels-watch")
 
     async def reload(self) -> None:
         """Re-read the configured channels (after Settings › Notifications saved)."""
         if self._source is None or self._manager is None:
             return
-        channels = await self._source()
+        self._version = await self._source.version()
+        channels = await self._source.load()
         keep = {id(c) for c in self._fixed}
         old = [lane for lane in self._lanes if id(lane.channel) not in keep]
         opened = {lane.channel.name: lane.open for lane in old}
@@ -165,7 +178,8 @@ class ChannelDispatcher:
     async def _load_configured(self) -> None:
         assert self._source is not None and self._manager is not None
         try:
-            channels = await self._source()
+            self._version = await self._source.version()
+            channels = await self._source.load()
         except Exception:  # the fixed channels keep working; the log says why
             log.exception("loading the configured alert channels failed")
             channels = []
@@ -176,6 +190,18 @@ class ChannelDispatcher:
                 admitted = lane.admit(note)
                 if admitted is not None:
                     lane.put(admitted)
+
+    async def _watch(self) -> None:
+        """Reload when the stored configuration changed (another desktop saved it)."""
+        assert self._source is not None
+        while True:
+            await asyncio.sleep(self._watch_every_s)
+            try:
+                if await self._source.version() != self._version:
+                    log.info("alert channels changed in the database; reloading")
+                    await self.reload()
+            except Exception:  # the database may be away: try again next time
+                log.warning("checking the alert channels for changes failed", exc_info=True)
 
     def _add_lane(self, channel: AlertChannel, manager: AlertManager) -> Lane:
         lane = Lane(channel, asyncio.Queue(self._queue_size))
@@ -195,9 +221,10 @@ class ChannelDispatcher:
             await lane.queue.join()
 
     async def aclose(self) -> None:
-        if self._loader is not None:
-            self._loader.cancel()
-            await asyncio.gather(self._loader, return_exceptions=True)
+        for task in (self._loader, self._watcher):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         for lane in self._lanes:
             await self._stop_lane(lane)
         if self._http is not None:
