@@ -18,6 +18,7 @@ from perfdesk.services.alerts.manager import AlertManager
 from perfdesk.services.host.backend_host import BackendHost
 from perfdesk.views.alerts.alert_log_view import AlertLogView, HistoryLoader
 from perfdesk.views.alerts.alert_settings_view import LiveSettingsStore
+from perfdesk.views.alerts.notifications_view import HostedNotifications
 from perfdesk.views.shell.main_window import MainWindow
 from perfdesk.views.shell.tray import AlertTray, ManagerFeed
 
@@ -75,6 +76,7 @@ class AlertController(QObject):
         # Timing settings live on the backend (stored, applied live); resolved when opened,
         # since the backend starts after the window.
         controller.log_view.timing_store = lambda: LiveSettingsStore.for_host(host)
+        controller.log_view.notifications_backend = lambda: HostedNotifications.for_host(host)
         return controller
 
     def _connect(self) -> None:

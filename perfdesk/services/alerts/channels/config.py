@@ -144,6 +144,33 @@ def environment_channels() -> list[AlertChannel]:
     return found
 
 
+def channel_from_secret(config: ChannelConfig) -> AlertChannel | None:
+    """The channel with its URL from the keyring/environment; None (logged) without one.
+
+    Blocking (the keyring may ask D-Bus): run it in a thread. The URL stays inside: it is
+    never a thread's result or argument, which executors may log.
+    """
+    url = get_secret(config.secret_name)
+    if not url:
+        log.warning(
+            "alert channel %r has no URL here: store it in Settings › Notifications "
+            "or set PERFDESK_%s",
+            config.name,
+            config.secret_name.upper(),
+        )
+        return None
+    try:
+        return build_channel(config, url)
+    except ValueError as exc:
+        log.error("alert channel %r not used: %s", config.name, exc)
+        return None
+
+
+def has_secret(name: str) -> bool:
+    """Whether secret `name` is set here (blocking; the value never leaves)."""
+    return bool(get_secret(name))
+
+
 class StoredChannels:
     """The ChannelSource over the `alert_channels` table: enabled rows with a URL."""
 
@@ -163,27 +190,10 @@ class StoredChannels:
         channels: list[AlertChannel] = []
         for config in await self._store.list():
             if config.enabled:
-                channel = await self._build(config)
+                channel = await asyncio.to_thread(channel_from_secret, config)
                 if channel is not None:
                     channels.append(channel)
         return channels
-
-    @staticmethod
-    async def _build(config: ChannelConfig) -> AlertChannel | None:
-        url = await asyncio.to_thread(get_secret, config.secret_name)
-        if not url:
-            log.warning(
-                "alert channel %r has no URL here: store it in Settings › Notifications "
-                "or set PERFDESK_%s",
-                config.name,
-                config.secret_name.upper(),
-            )
-            return None
-        try:
-            return build_channel(config, url)
-        except ValueError as exc:
-            log.error("alert channel %r not used: %s", config.name, exc)
-            return None
 
 
 def stored_channels(pool: Any) -> ChannelSource:

@@ -22,6 +22,8 @@ LOGGERS = (
     "httpcore.http11",
     "apprise",
     "urllib3.connectionpool",
+    "qasync._QThreadWorker",
+    "qasync.QThreadExecutor",
     "perfdesk.services.alerts.channels.dispatcher",
 )
 """A logger's filters see only records logged on it (not its children): named one by one."""

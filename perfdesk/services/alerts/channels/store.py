@@ -108,7 +108,8 @@ class ChannelConfigStore:
 
 async def _store_url(name: str, url: str) -> None:
     try:
-        await asyncio.to_thread(secrets.set_secret, name, url)
+        # A closure, not arguments: executors may log their callables' arguments.
+        await asyncio.to_thread(lambda: secrets.set_secret(name, url))
     except Exception as exc:  # keyring backends raise their own errors; none mention the URL
         raise SecretNotStoredError(
             f"saved, but the URL could not go to the OS keyring ({type(exc).__name__}); "
