@@ -18,6 +18,7 @@ from perfdesk.services.alerts.manager import AlertManager
 from perfdesk.services.host.backend_host import BackendHost
 from perfdesk.views.alerts.alert_log_view import AlertLogView, HistoryLoader
 from perfdesk.views.alerts.alert_settings_view import LiveSettingsStore
+from perfdesk.views.alerts.alert_sound import SoundingNotifier
 from perfdesk.views.alerts.notifications_view import HostedNotifications
 from perfdesk.views.shell.main_window import MainWindow
 from perfdesk.views.shell.tray import AlertTray, ManagerFeed
@@ -47,6 +48,9 @@ class AlertController(QObject):
         self.feed = ManagerFeed(manager)
         self.tray = AlertTray(
             self.feed, window, announce=window.show_notice, settings=settings, use_tray=use_tray
+        )
+        self.tray.notifier = SoundingNotifier(  # optional bell with critical popups
+            self.tray.notifier, lambda: window.settings_view.current.notifications.sound_on_critical
         )
         self.log_view = AlertLogView(self.feed.alerts, history)
         self.log_view.timing_user = lambda: self.user or "unknown"
