@@ -66,6 +66,8 @@ def annotations_of(note: Notification, desk: str) -> dict[str, str]:
         found["value"] = f"{result.value:.6g}"
     if result is not None and result.limit is not None:
         found["limit"] = f"{result.limit:.6g}"
+    if note.ack_url:
+        found["ack_url"] = note.ack_url
     if result is not None and result.evidence:
         found["evidence"] = json.dumps(result.evidence, default=str, sort_keys=True)
     return found

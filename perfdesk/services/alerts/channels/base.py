@@ -43,6 +43,8 @@ class Notification:
     """The rule's value, limit and evidence at the breach (None: not known here)."""
     resend: bool = False
     """A periodic re-send of a firing alert (Alertmanager expects them)."""
+    ack_url: str | None = None
+    """A signed link that acknowledges this alert episode (when ack links are set up)."""
 
     @property
     def alert(self) -> Alert:

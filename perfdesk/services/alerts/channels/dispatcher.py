@@ -24,6 +24,7 @@ import httpx
 
 from perfdesk.domain.alerts import AlertChange, AlertEvent, AlertState
 from perfdesk.services.alerts.channels import redact
+from perfdesk.services.alerts.channels.ack_link import AckLinks
 from perfdesk.services.alerts.channels.base import (
     AlertChannel,
     ChannelError,
@@ -104,6 +105,7 @@ class ChannelDispatcher:
         source: ChannelSource | None = None,
         ca_file: str | None = None,
         watch_every_s: float = 30.0,
+        ack_links: AckLinks | None = None,
     ) -> None:
         self._fixed = list(channels)
         self._lanes: list[Lane] = []
@@ -113,6 +115,7 @@ class ChannelDispatcher:
         self._on_delivery = on_delivery
         self._source = source
         self._watch_every_s = watch_every_s
+        self._ack_links = ack_links
         self._version: object = None
         self._ca_file = ca_file
         self._http: httpx.AsyncClient | None = None
@@ -131,7 +134,14 @@ class ChannelDispatcher:
         from perfdesk.services.alerts.channels import config
 
         source = config.stored_channels(pool) if pool is not None else None
-        return cls(config.environment_channels(), on_delivery=on_delivery, source=source)
+        try:
+            links = AckLinks.from_environment()
+        except ValueError as exc:  # alerting goes on without links; the log says why
+            log.error("acknowledgement links off: %s", exc)
+            links = None
+        return cls(
+            config.environment_channels(), on_delivery=on_delivery, source=source, ack_links=links
+        )
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -151,6 +161,7 @@ class ChannelDispatcher:
         self._manager = manager
         self._http = make_client(self._ca_file)
         manager.add_listener(self)
+        self._start_ack_links(manager)
         for channel in self._fixed:
             self._add_lane(channel, manager)
         if self._source is not None:
@@ -158,6 +169,16 @@ class ChannelDispatcher:
             loop = asyncio.get_running_loop()
             self._loader = loop.create_task(self._load_configured(), name="alert-channels-load")
             self._watcher = loop.create_task(self._watch(), name="alert-channels-watch")
+
+    def _start_ack_links(self, manager: AlertManager) -> None:
+        if self._ack_links is None:
+            return
+        try:
+            self._ack_links.start(manager)
+        except OSError as exc:  # e.g. the port is taken: no links rather than dead ones
+            log.error("acknowledgement links off: cannot listen on %s: %s",
+                      self._ack_links.listen, exc)  # fmt: skip
+            self._ack_links = None
 
     async def reload(self) -> None:
         """Re-read the configured channels (after Settings › Notifications saved)."""
@@ -230,6 +251,8 @@ class ChannelDispatcher:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+        if self._ack_links is not None:
+            await asyncio.to_thread(self._ack_links.stop)
 
     @staticmethod
     async def _stop_lane(lane: Lane) -> None:
@@ -264,7 +287,11 @@ class ChannelDispatcher:
         result = self._manager.applying if self._manager is not None else None
         if result is not None and result.rule != change.alert.rule:
             result = None
-        return Notification(change, kind, result)
+        links, alert = self._ack_links, change.alert
+        ack_url = (
+            links.url_for(alert.fingerprint, alert.episode) if links and change.notify else None
+        )
+        return Notification(change, kind, result, ack_url=ack_url)
 
     # --- sending -------------------------------------------------------------------------
 

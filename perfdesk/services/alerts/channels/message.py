@@ -81,6 +81,8 @@ def body(note: Notification, desk: str) -> str:
         lines.append(f"Value: {shown}")
     lines += [f"Detail: {a.message}", f"Since: {since(note)}", f"Desk: {desk}"]
     if note.kind is Kind.FIRING:
+        if note.ack_url:
+            lines.append(f"Acknowledge: {note.ack_url}")
         lines.append(ACK_HINT.format(fp=a.fingerprint))
     return "\n".join(lines)
 

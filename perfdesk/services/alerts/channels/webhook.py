@@ -41,6 +41,7 @@ def payload(note: Notification, desk: str) -> dict[str, object]:
         "fired_at": a.fired_at.isoformat() if a.fired_at else None,
         "episode": a.episode,
         "desk": desk,
+        "ack_url": note.ack_url,
         "body": message.body(note, desk),
     }
 
