@@ -181,20 +181,28 @@ class ChannelDispatcher:
             self._ack_links = None
 
     async def reload(self) -> None:
-        """Re-read the configured channels (after Settings › Notifications saved)."""
+        """Re-read the configured channels (after Settings › Notifications saved).
+
+        The new lanes replace the old ones in one step (no event in between goes astray)
+        and take over, by channel name, what the old ones knew and still had queued.
+        """
         if self._source is None or self._manager is None:
             return
         self._version = await self._source.version()
         channels = await self._source.load()
-        keep = {id(c) for c in self._fixed}
-        old = [lane for lane in self._lanes if id(lane.channel) not in keep]
-        opened = {lane.channel.name: lane.open for lane in old}
-        self._lanes = [lane for lane in self._lanes if id(lane.channel) in keep]
-        for lane in old:
-            await self._stop_lane(lane)
+        fixed = {id(c) for c in self._fixed}
+        old = {lane.channel.name: lane for lane in self._lanes if id(lane.channel) not in fixed}
+        self._lanes = [lane for lane in self._lanes if id(lane.channel) in fixed]
         for channel in channels:
             lane = self._add_lane(channel, self._manager)
-            lane.open.update(opened.get(channel.name, {}))
+            before = old.get(channel.name)
+            if before is not None:
+                lane.open.update(before.open)
+                while not before.queue.empty():
+                    lane.put(before.queue.get_nowait())
+                    before.queue.task_done()
+        for lane in old.values():
+            await self._stop_lane(lane)
 
     async def _load_configured(self) -> None:
         assert self._source is not None and self._manager is not None
