@@ -102,11 +102,14 @@ class AlertLogView(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         box = page_column(self)
-        box.addLayout(self._filter_bar())
+        title_row, filter_row = self._filter_bar()
+        box.addLayout(title_row)
+        box.addLayout(filter_row)
         box.addWidget(self.splitter, 1)
 
-    def _filter_bar(self) -> QHBoxLayout:
-        bar = QHBoxLayout()
+    def _filter_bar(self) -> tuple[QHBoxLayout, QHBoxLayout]:
+        """The title with the settings buttons, then the filters (two rows: fits 1024 px)."""
+        head, bar = QHBoxLayout(), QHBoxLayout()
         title = QLabel("Alerts")
         title.setProperty("kind", "heading")
         self.strategy_combo = QComboBox()
@@ -133,14 +136,15 @@ class AlertLogView(QWidget):
             "Notifications…", "ghost", tooltip="Chat, push, e-mail, webhook and Alertmanager"
         )
         self.notifications_button.clicked.connect(self.open_notifications)
-        bar.addWidget(title)
-        bar.addWidget(self.timing_button)
-        bar.addWidget(self.notifications_button)
-        bar.addStretch(1)
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(self.timing_button)
+        head.addWidget(self.notifications_button)
         for widget in (self.strategy_combo, self.severity_combo, self.state_combo):
             bar.addWidget(widget)
         bar.addWidget(self.filter_edit, 1)  # grows up to its maximum: placeholder readable
-        return bar
+        bar.addStretch(1)
+        return head, bar
 
     def _detail(self) -> QWidget:
         pane = QWidget()
