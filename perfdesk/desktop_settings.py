@@ -131,6 +131,11 @@ class Notifications(_Group):
     mute_minutes: int = Field(
         60, title="'Mute' lasts (min)", description="Length of the tray menu's mute.", ge=1, le=1440
     )
+    sound_on_critical: bool = Field(
+        False,
+        title="Sound on critical alerts",
+        description="Ring the desktop bell with a critical popup (at most every 10 s).",
+    )
 
 
 class DesktopSettings(_Group):

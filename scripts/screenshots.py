@@ -3,9 +3,10 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--theme dark|light|both]
 
 Writes dashboard, verification, thresholds (with a "test against history" result),
-strategy-setup, alerts, alert-settings and settings[-light].png. Uses the synthetic SampleSource (no
-engine, no database), an in-memory threshold store and a synthetic replay, so the images
-are reproducible; `perfdesk demo --screenshot` shows the same window with live data.
+strategy-setup, alerts, alert-settings, notifications and settings[-light].png. Uses the
+synthetic SampleSource (no engine, no database), an in-memory threshold store and a
+synthetic replay, so the images are reproducible; `perfdesk demo --screenshot` shows the
+same window with live data.
 History and Reports: scripts/history_screenshot.py, scripts/report_page_screenshot.py
 (they need a database). Runs on the qasync loop, like the app.
 """
@@ -31,6 +32,9 @@ from perfdesk.analytics.history_types import FiredAlert, ReplaySummary, Threshol
 from perfdesk.domain.alerts import AlertChange, AlertHistoryEntry, AlertSettings, AlertState
 from perfdesk.domain.status import Status
 from perfdesk.domain.thresholds import Thresholds
+from perfdesk.services.alerts.channels.config import ChannelConfig, ChannelKind
+from perfdesk.services.alerts.channels.service import ChannelStatus
+from perfdesk.services.alerts.channels.store import ChannelLog
 from perfdesk.services.store.config_store import SavedAlertSettings
 from perfdesk.views.alerts.alert_log_view import AlertLogView
 from perfdesk.views.strategy_setup.backtest_job import run_import
@@ -147,6 +151,26 @@ class SampleAlertSettings:
         return list(reversed(self.versions))
 
 
+class SampleNotifications:
+    """A NotificationsBackend with three channels and their delivery log (no database)."""
+
+    async def channels(self) -> list[ChannelStatus]:
+        now = datetime.now(UTC)
+        chat = ChannelConfig(id=1, name="desk telegram", kind=ChannelKind.APPRISE,
+                             strategies=("strat-0*",))  # fmt: skip
+        ops = ChannelConfig(id=2, name="ops alertmanager", kind=ChannelKind.ALERTMANAGER,
+                            min_severity=Status.CRITICAL)  # fmt: skip
+        mail = ChannelConfig(id=3, name="risk mail", kind=ChannelKind.APPRISE, enabled=False)
+        ago = lambda minutes: now - timedelta(minutes=minutes)  # noqa: E731
+        return [
+            ChannelStatus(chat, ChannelLog(chat.name, ago(3), None, None, 14, 0), True),
+            ChannelStatus(
+                ops, ChannelLog(ops.name, ago(1), ago(95), "no answer within 10 s", 40, 1), True
+            ),
+            ChannelStatus(mail, ChannelLog(mail.name), False),
+        ]
+
+
 async def alert_history(fingerprint: str) -> list[AlertHistoryEntry]:
     now = datetime.now(UTC)
     rows = [
@@ -217,9 +241,19 @@ async def shoot(suffix: str, folder: Path) -> None:
     await settle(15)
     await save(dialog, f"alert-settings{suffix}.png")
     dialog.close()
+    await shoot_notifications(alerts, suffix)
     window.show_page("settings")
     await save(window, f"settings{suffix}.png")
     window.close()
+
+
+async def shoot_notifications(alerts: AlertLogView, suffix: str) -> None:
+    alerts.notifications_backend = SampleNotifications  # type: ignore[assignment]
+    channels = alerts.open_notifications()
+    await settle(15)
+    channels.panel.table.selectRow(1)
+    await save(channels, f"notifications{suffix}.png")
+    channels.close()
 
 
 async def main_async(themes: list[str]) -> None:

@@ -88,7 +88,7 @@ async def test_a_firing_alert_shows_the_banner_and_a_tray_message(desk: Desk) ->
     desk.fire(verdict(Status.CRITICAL))
     assert desk.window.banner.isVisible()
     assert desk.window.banner.current is not None and desk.window.banner.current.fingerprint == FP
-    assert isinstance(desk.ui.tray.notifier, BannerFallbackNotifier)  # offscreen: no tray
+    assert isinstance(desk.ui.tray.notifier.inner, BannerFallbackNotifier)  # offscreen: no tray
     assert desk.popups == [FP]
     popup = desk.ui.tray.notifier.shown[0]
     assert popup.severity is Status.CRITICAL and "s1" in popup.title

@@ -86,6 +86,9 @@ class AlertManager:
         self.published: tuple[Alert, ...] = ()
         self.published_silences: tuple[Silence, ...] = ()
         """The silences in force (immutable; safe to read from another thread)."""
+        self.applying: RuleResult | None = None
+        """The rule result being applied while listeners hear of its changes (its value,
+        limit and evidence for the channels); None outside `process`."""
 
     # --- setup -------------------------------------------------------------------------
 
@@ -157,7 +160,9 @@ class AlertManager:
         for verdict in verdicts:
             inhibitor = _inhibitor(verdict)
             for result in verdict.rules:
+                self.applying = result
                 self._apply(verdict.strategy_id, result, inhibitor, now)
+        self.applying = None
         self._expire(now)
         self._publish()
 

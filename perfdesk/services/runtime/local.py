@@ -19,7 +19,8 @@ import asyncpg
 from perfdesk.domain.snapshot import LiveView, StorageState
 from perfdesk.domain.status import FeedState, Status
 from perfdesk.domain.verdict import Verdict
-from perfdesk.services.alerts.channels import ChannelDispatcher, Delivery
+from perfdesk.services.alerts.channels import Delivery
+from perfdesk.services.alerts.channels.service import dispatcher_from_environment
 from perfdesk.services.alerts.manager import AlertManager
 from perfdesk.services.alerts.store import AlertPersistence, LiveAlertSettings
 from perfdesk.services.engine.source import EngineSource, SourceFactory
@@ -60,7 +61,9 @@ class Runtime:
         self.alert_settings = LiveAlertSettings(store.pool, self.alerts)
         """Alert settings from the database, applied live; the settings form saves through it."""
         self.alert_persistence = AlertPersistence(store.pool)
-        self.alert_channels = ChannelDispatcher.from_environment(self._record_delivery)
+        self.alert_channels = dispatcher_from_environment(
+            self._record_delivery, pool=store.pool
+        )
         self.spool = Spool(spool_dir) if spool_dir is not None else None
         """Events wait here on disk while the database is unreachable (None: in memory)."""
         self.writer = StoreWriter(store, spool=self.spool)

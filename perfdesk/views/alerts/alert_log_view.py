@@ -32,6 +32,7 @@ from perfdesk.domain.alerts import Alert, AlertHistoryEntry, AlertState
 from perfdesk.domain.status import Status
 from perfdesk.views.alerts.alert_log_model import AlertFilterProxy, AlertHistoryModel, AlertLogModel
 from perfdesk.views.alerts.alert_settings_view import AlertSettingsDialog, AlertSettingsStore
+from perfdesk.views.alerts.notifications_view import NotificationsBackend, NotificationsDialog
 from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_table import DataTable
 from perfdesk.views.components.page_layout import page_column
@@ -73,6 +74,9 @@ class AlertLogView(QWidget):
         """Where the alert timing settings are kept (AlertController.for_host sets it)."""
         self.timing_user: Callable[[], str] = getpass.getuser
         self.timing_dialog: AlertSettingsDialog | None = None
+        self.notifications_backend: Callable[[], NotificationsBackend | None] = lambda: None
+        """The alert channels (AlertController.for_host sets it)."""
+        self.notifications_dialog: NotificationsDialog | None = None
         self._loaded: tuple[str, datetime] | None = None  # (fingerprint, updated_at) shown
         self.model = AlertLogModel(self)
         self.proxy = AlertFilterProxy(self)
@@ -98,11 +102,14 @@ class AlertLogView(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         box = page_column(self)
-        box.addLayout(self._filter_bar())
+        title_row, filter_row = self._filter_bar()
+        box.addLayout(title_row)
+        box.addLayout(filter_row)
         box.addWidget(self.splitter, 1)
 
-    def _filter_bar(self) -> QHBoxLayout:
-        bar = QHBoxLayout()
+    def _filter_bar(self) -> tuple[QHBoxLayout, QHBoxLayout]:
+        """The title with the settings buttons, then the filters (two rows: fits 1024 px)."""
+        head, bar = QHBoxLayout(), QHBoxLayout()
         title = QLabel("Alerts")
         title.setProperty("kind", "heading")
         self.strategy_combo = QComboBox()
@@ -125,13 +132,19 @@ class AlertLogView(QWidget):
             tooltip="How long a breach must hold, keep-firing, recovery margin, quiet period",
         )
         self.timing_button.clicked.connect(self.open_timing_settings)
-        bar.addWidget(title)
-        bar.addWidget(self.timing_button)
-        bar.addStretch(1)
+        self.notifications_button = Button(
+            "Notifications…", "ghost", tooltip="Chat, push, e-mail, webhook and Alertmanager"
+        )
+        self.notifications_button.clicked.connect(self.open_notifications)
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(self.timing_button)
+        head.addWidget(self.notifications_button)
         for widget in (self.strategy_combo, self.severity_combo, self.state_combo):
             bar.addWidget(widget)
         bar.addWidget(self.filter_edit, 1)  # grows up to its maximum: placeholder readable
-        return bar
+        bar.addStretch(1)
+        return head, bar
 
     def _detail(self) -> QWidget:
         pane = QWidget()
@@ -186,6 +199,19 @@ class AlertLogView(QWidget):
         self.timing_dialog.show()
         self.timing_dialog.raise_()
         return self.timing_dialog
+
+    def open_notifications(self) -> NotificationsDialog:
+        """The alert channels in a dialog (non-modal; one at a time)."""
+        backend, who = self.notifications_backend(), self.timing_user()
+        if self.notifications_dialog is None:
+            self.notifications_dialog = NotificationsDialog(backend, who, self)
+        else:
+            self.notifications_dialog.panel.who = who
+            if backend is not None and self.notifications_dialog.panel.backend is None:
+                self.notifications_dialog.panel.set_backend(backend)
+        self.notifications_dialog.show()
+        self.notifications_dialog.raise_()
+        return self.notifications_dialog
 
     def action_buttons(self) -> list[Button]:
         return [

@@ -18,6 +18,8 @@ from perfdesk.services.host.backend_host import BackendHost
 from perfdesk.services.runtime.desk import AlertActions
 from perfdesk.views.alerts.alert_log_view import AlertLogView, HistoryLoader
 from perfdesk.views.alerts.alert_settings_view import LiveSettingsStore
+from perfdesk.views.alerts.alert_sound import SoundingNotifier
+from perfdesk.views.alerts.notifications_view import HostedNotifications
 from perfdesk.views.shell.main_window import MainWindow
 from perfdesk.views.shell.tray import AlertTray, ManagerFeed
 
@@ -47,6 +49,9 @@ class AlertController(QObject):
         self.tray = AlertTray(
             self.feed, window, announce=window.show_notice, settings=settings, use_tray=use_tray
         )
+        self.tray.notifier = SoundingNotifier(  # optional bell with critical popups
+            self.tray.notifier, lambda: window.settings_view.current.notifications.sound_on_critical
+        )
         self.log_view = AlertLogView(self.feed.alerts, history)
         self.log_view.timing_user = lambda: self.user or "unknown"
         window.add_page("alerts", "Alerts", self.log_view, "Ctrl+5")
@@ -71,6 +76,7 @@ class AlertController(QObject):
         # Timing settings live on the backend (stored, applied live); resolved when opened,
         # since the backend starts after the window.
         controller.log_view.timing_store = lambda: LiveSettingsStore.for_host(host)
+        controller.log_view.notifications_backend = lambda: HostedNotifications.for_host(host)
         return controller
 
     def _connect(self) -> None:
