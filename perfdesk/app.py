@@ -49,6 +49,7 @@ class AppConfig:
     theme: str = "dark"
     client: bool = False  # client mode: a shared database, no engine (services.client_mode)
     ca_file: str | None = None  # extra CA certificates for a wss:// engine
+    fresh: bool = False  # the demo starts over (its database is otherwise kept)
 
 
 def with_saved_connection(config: AppConfig, saved: Connection) -> AppConfig:
@@ -171,7 +172,12 @@ async def _start_backend(host: BackendHost, config: AppConfig) -> Backend:
         return host.backend
     token = get_secret("engine_token")
     return await host.start(
-        config.dsn, config.engine_url, demo=config.demo, token=token, ca_file=config.ca_file
+        config.dsn,
+        config.engine_url,
+        demo=config.demo,
+        token=token,
+        ca_file=config.ca_file,
+        fresh=config.fresh,
     )
 
 

@@ -65,10 +65,17 @@ class BackendHost:
         token: str | None = None,
         data_dir: Path | None = None,
         ca_file: str | None = None,
+        fresh: bool = False,
     ) -> Backend:
         self.backend = await self._thread.acall(
             start_backend(
-                dsn, engine_url, demo=demo, token=token, data_dir=data_dir, ca_file=ca_file
+                dsn,
+                engine_url,
+                demo=demo,
+                token=token,
+                data_dir=data_dir,
+                ca_file=ca_file,
+                fresh=fresh,
             )
         )
         return self.backend
