@@ -202,7 +202,7 @@ async def shoot(suffix: str, folder: Path) -> None:
     field.set_text("1.4")
     await save(window, f"thresholds{suffix}.png")
     window.show_page("setup")
-    window.setup.strategy_combo.setEditText("strat-01")
+    window.setup.select_strategy("strat-01")
     preview = run_import(sample_backtest(folder), {}, lambda _f, _s: None)
     window.setup.path_edit.setText(str(preview.path.name))
     window.setup._show_preview(preview)

@@ -134,6 +134,12 @@ class HostedConfig:
         live = await self._config()
         return await self._host.run(live.load_expectations(strategy_id))
 
+    async def announced_expectations(self, strategy_id: str) -> Expectations | None:
+        """The profile the strategy's engine announced (its `strategy` frame), or None."""
+        backend = await self._host.wait_ready()
+        infos = await self._host.run(backend.store.strategies())
+        return next((i.expectations for i in infos if i.strategy_id == strategy_id), None)
+
     async def save_expectations(
         self, strategy_id: str, expectations: Expectations, who: str
     ) -> int:

@@ -74,6 +74,8 @@ class MemoryThresholdRepository:
     def __init__(self) -> None:
         self._versions: dict[str | None, list[SavedThresholds]] = {}
         self._expectations: dict[str, Expectations] = {}
+        self.announced: dict[str, Expectations] = {}
+        """What each strategy's engine announced (tests set it)."""
 
     async def load(self, strategy_id: str | None) -> SavedThresholds | None:
         versions = self._versions.get(strategy_id)
@@ -97,3 +99,6 @@ class MemoryThresholdRepository:
         self, strategy_id: str, expectations: Expectations, who: str
     ) -> None:
         self._expectations[strategy_id] = expectations
+
+    async def announced_expectations(self, strategy_id: str) -> Expectations | None:
+        return self.announced.get(strategy_id)
