@@ -72,3 +72,28 @@ def test_appearance_applies_convention_and_palette(qapp) -> None:
     assert theme.color("colors.semantic.profit") == "#e69f00"
     apply_appearance(qapp, base)
     assert current_theme().color("colors.semantic.profit") == "#22c55e"
+
+
+def test_the_display_time_zone_applies_to_every_time_shown(qtbot, tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from perfdesk.views.support import fmt
+
+    store = _store(tmp_path)
+    view = SettingsView(store)
+    qtbot.addWidget(view)
+    zone = view.form.fields["appearance.time_zone"]
+    try:
+        qtbot.keyClicks(zone.input, "x")  # "localx"
+        assert "unknown time zone" in (zone.error or "") and not view.save_button.isEnabled()
+        zone.set_text("Asia/Tokyo")
+        assert zone.error is None
+        view.save()
+        moment = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)
+        assert fmt.local_time(moment) == "2026-03-02 09:30:00 JST"
+        fmt.set_display_zone("local")
+        again = SettingsView(store)  # the next start applies the saved zone
+        qtbot.addWidget(again)
+        assert fmt.local_time(moment).endswith("JST")
+    finally:
+        fmt.set_display_zone("local")

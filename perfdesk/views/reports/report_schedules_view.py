@@ -22,13 +22,13 @@ from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_table import Column, DataTable, RowTableModel
 from perfdesk.views.reports.report_schedule_dialog import ScheduleDialog
 from perfdesk.views.reports.report_source import ReportsSource
-from perfdesk.views.support import ops, style
+from perfdesk.views.support import fmt, ops, style
 
 Dialog = Callable[[ReportSchedule | None, QWidget], ReportSchedule | None]
 
 
 def _stamp(ts: datetime | None) -> str:
-    return "–" if ts is None else ts.astimezone().strftime("%Y-%m-%d %H:%M")
+    return fmt.minute_time(ts)
 
 
 def _took(run: ReportRun) -> str:
@@ -59,7 +59,7 @@ SCHEDULE_COLUMNS: list[Column[dict[str, Any]]] = [
     Column("formats", "Formats", lambda r: ", ".join(r["schedule"].formats).upper()),
     Column("period", "Period", lambda r: r["schedule"].period),
     Column("state", "State", lambda r: "Paused" if r["schedule"].paused else "Active"),
-    Column("next", "Next run (local)", lambda r: _stamp(r["next"])),
+    Column("next", "Next run", lambda r: _stamp(r["next"])),
     Column("folder", "Folder", lambda r: r["schedule"].out_dir),
 ]
 
@@ -70,7 +70,7 @@ RUN_STATUS_TOKENS = {
 """A failed or skipped run stands out in the list (ok runs in the normal text colour)."""
 
 RUN_COLUMNS: list[Column[ReportRun]] = [
-    Column("started", "Started (local)", lambda r: _stamp(r.started_at)),
+    Column("started", "Started", lambda r: _stamp(r.started_at)),
     Column("for", "Scheduled for", lambda r: _stamp(r.scheduled_for)),
     Column(
         "status",
@@ -206,7 +206,7 @@ class SchedulesView(QWidget):
         self.run_table.resizeColumnsToContents()
         self.status.setText(f"{plural(len(schedules), 'schedule')} · "
                             f"{plural(len(runs), 'run')} shown · "
-                            f"updated {datetime.now(UTC).astimezone():%H:%M:%S}"
+                            f"updated {fmt.short_time(datetime.now(UTC))}"
                             + (f" · {self._note}" if self._note else ""))  # fmt: skip
         self._update_actions()
         self.changed.emit()

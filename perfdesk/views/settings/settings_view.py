@@ -18,7 +18,7 @@ from perfdesk.views.components.scroll_column import ScrollColumn
 from perfdesk.views.forms.model_form import ModelForm
 from perfdesk.views.settings import settings_store
 from perfdesk.views.settings.settings_model import DesktopSettings
-from perfdesk.views.support import ops, style
+from perfdesk.views.support import fmt, ops, style
 
 SECRETS = (
     ("engine_token", "Engine token", "Bearer token for the engine link."),
@@ -36,6 +36,7 @@ class SettingsView(QWidget):
         self.setObjectName("Page")
         self.store = store
         self.current = settings_store.load(store)
+        fmt.set_display_zone(self.current.appearance.time_zone)  # one clock for every screen
         self.form = ModelForm(DesktopSettings, columns=2)
         self.secret_fields: dict[str, FormField] = {}
         self._build()
@@ -112,6 +113,7 @@ class SettingsView(QWidget):
         restart = value.connection != self.current.connection
         settings_store.save(self.store, value)
         self.current = value
+        fmt.set_display_zone(value.appearance.time_zone)
         self._update_actions()
         if restart:
             self.state_label.setText("Saved — connection changes apply after a restart")
