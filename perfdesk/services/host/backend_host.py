@@ -125,10 +125,15 @@ class HostedConfig:
         return await self._host.run(live.history(strategy_id))
 
     async def save(
-        self, strategy_id: str | None, thresholds: Thresholds, who: str
+        self,
+        strategy_id: str | None,
+        thresholds: Thresholds,
+        who: str,
+        *,
+        comment: str | None = None,
     ) -> SavedThresholds:
         live = await self._config()
-        return await self._host.run(live.save(strategy_id, thresholds, who))
+        return await self._host.run(live.save(strategy_id, thresholds, who, comment=comment))
 
     async def load_expectations(self, strategy_id: str) -> Expectations | None:
         live = await self._config()

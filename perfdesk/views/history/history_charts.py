@@ -118,6 +118,8 @@ class HistoryPlot(pg.PlotWidget):
             axis.setTextPen(style.pen(theme, "colors.chart.axis"))
 
     def _on_theme(self, theme: Theme) -> None:
+        if self.__dict__.get("plotItem") is None:  # closed: pyqtgraph dropped its plot item
+            return
         self.style_plot(theme)
         self.repen(theme)
 
