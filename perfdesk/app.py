@@ -155,6 +155,8 @@ async def _main(app: QApplication, config: AppConfig) -> int:
     window.add_page("reports", "Reports", reports_page, "Ctrl+7")
     window.verification.strategy_selected.connect(reports_page.set_current_strategy)
     window.statusBar().showMessage(backend.description)
+    client = getattr(backend.runtime, "client", None)  # the engine URL in use, in Settings
+    window.settings_view.show_connection(getattr(client, "url", None), demo=config.demo)
     QTimer.singleShot(1000, collect_on_the_gui_thread)  # GC policy: views/gc_policy.py
     if config.screenshot is not None:
         _schedule_screenshot(window, config.screenshot, config.screenshot_after_s)

@@ -97,3 +97,37 @@ def test_the_display_time_zone_applies_to_every_time_shown(qtbot, tmp_path) -> N
         assert fmt.local_time(moment).endswith("JST")
     finally:
         fmt.set_display_zone("local")
+
+
+async def test_a_keyring_failure_reads_as_one_plain_sentence(qtbot, tmp_path, monkeypatch) -> None:
+    from views_factories import until
+
+    from perfdesk.services.support import secrets
+
+    def no_keyring(_name: str, _value: str) -> None:
+        raise RuntimeError(
+            "No recommended backend was available. Install a recommended 3rd party backend "
+            "package; or, install the keyrings.alt package ... https://pypi.org/project/keyring"
+        )
+
+    monkeypatch.setattr(secrets, "set_secret", no_keyring)
+    view = SettingsView(_store(tmp_path))
+    qtbot.addWidget(view)
+    field = view.secret_fields["engine_token"]
+    field.set_text("s3cret")
+    view.store_secrets()
+    await until(lambda: field.error is not None)
+    assert field.error is not None
+    assert "pypi" not in field.error and "backend" not in field.error
+    assert field.error.startswith("This computer has no usable keyring")
+    assert secrets.env_var("engine_token") in field.error
+
+
+def test_the_engine_in_use_shows_in_the_engine_url_field(qtbot, tmp_path) -> None:
+    view = SettingsView(_store(tmp_path))
+    qtbot.addWidget(view)
+    view.show_connection("ws://127.0.0.1:40123", demo=True)
+    field = view.form.fields["connection.engine_url"]
+    assert field.text == ""  # nothing is saved: the demo uses its own engine
+    assert field.input.placeholderText().startswith("ws://127.0.0.1:40123")
+    assert "demo" in field.input.placeholderText()

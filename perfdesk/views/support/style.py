@@ -264,10 +264,15 @@ def make_palette(theme: Theme) -> QPalette:
 
 
 def set_style_property(widget: QWidget, name: str, value: str) -> None:
-    """Set a dynamic property used by QSS selectors; re-polish only when it changed."""
+    """Set a dynamic property used by QSS selectors; re-polish only when it changed.
+
+    The children are re-polished too: a rule such as `QFrame[severity="warning"] QLabel`
+    styles them by their parent's property (the banner's label would otherwise keep the
+    colour of the severity it showed before)."""
     if widget.property(name) == value:
         return
     widget.setProperty(name, value)
     style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
+    for target in (widget, *widget.findChildren(QWidget)):
+        style.unpolish(target)
+        style.polish(target)
