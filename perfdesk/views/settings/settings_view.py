@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from perfdesk.services.support import secrets
 from perfdesk.views.components.button import Button
@@ -154,7 +154,7 @@ class SettingsView(QWidget):
         """The engine actually connected now (e.g. the demo's built-in one), shown in the
         Engine URL field while no URL is saved there."""
         field = self.form.fields["connection.engine_url"]
-        if not engine_url or field.text:
+        if not engine_url or field.text or not isinstance(field.input, QLineEdit):
             return
         what = "the demo's built-in engine" if demo else "from the command line"
         field.input.setPlaceholderText(f"{engine_url}  ({what}, connected now)")
