@@ -65,3 +65,10 @@ def test_times_show_date_time_and_zone_in_the_chosen_display_zone() -> None:
         assert Appearance(time_zone="UTC").time_zone == "UTC"
     finally:
         fmt.set_display_zone("local")
+
+
+def test_a_drawdown_reads_the_same_whatever_its_sign_convention() -> None:
+    from perfdesk.views.support import fmt
+
+    assert fmt.depth(0.183) == fmt.depth(-0.183) == "18.3%"
+    assert fmt.depth(None) == fmt.DASH

@@ -60,6 +60,14 @@ async def test_first_strategy_loads_and_every_part_is_shown(qtbot, store: Store)
     assert metrics_table.sizeHintForColumn(live) <= metrics_table.columnWidth(live)
     assert overview.equity.live.xData.size == result.t.size
     assert overview.kpis.cards["total"].value.text().endswith("%")
+    # The range's Sharpe says which days it covers (a card's Live Sharpe covers all days);
+    # the max drawdown is a positive depth, as everywhere else.
+    result = view.results[0] if getattr(view, "results", None) else None
+    days = result.n_days if result is not None else None
+    sharpe_title = overview.kpis.cards["sharpe"].title.text()
+    assert sharpe_title.startswith("SHARPE (") and sharpe_title.endswith(" DAYS)")
+    assert days is None or str(days) in sharpe_title
+    assert not overview.kpis.cards["maxdd"].value.text().startswith("\u2212")
     assert overview.gap.steps()[-1][2] == result.gap.live_return
     assert not view.progress.busy
     assert "1-minute bars" in view.progress.message.text()
@@ -174,7 +182,8 @@ def test_top_drawdowns_list_the_deepest_first(qtbot) -> None:  # type: ignore[no
     table = page.drawdowns_table
     depth = page.drawdowns.column_of("depth")
     shown = [table.proxy.index(r, depth).data() for r in range(table.proxy.rowCount())]
-    assert shown[0] == "−14.5%" and shown[-1] == "−1.3%"
+    # Deepest first, each as a positive depth (as on the cards and Verification).
+    assert shown[0] == "14.5%" and shown[-1] == "1.3%"
 
 
 async def test_an_empty_database_says_so(qtbot, store: Store) -> None:

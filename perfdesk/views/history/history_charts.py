@@ -292,7 +292,7 @@ class RollingChart(HistoryPlot):
         values = rolling.sharpe if self.what == "sharpe" else rolling.volatility
         self.curve.setData(rolling.day, values)
         self.title = f"{'Rolling Sharpe' if self.what == 'sharpe' else 'Rolling volatility'}" + (
-            f" ({rolling.window} d)"
+            f" ({rolling.window} days)"
         )
         enough = bool(np.isfinite(np.asarray(values, dtype=float)).any())
         self.set_note(

@@ -82,6 +82,14 @@ def percent(fraction: float | None, decimals: int = 1, signed: bool = False) -> 
     return f"{_number(fraction * 100, decimals, signed)}%"
 
 
+def depth(fraction: float | None, decimals: int = 1) -> str:
+    """A drawdown as its depth below the peak, always positive: "18.3%" (the same figure
+    whether the source counts it as 0.183 or −0.183; one sign on every screen)."""
+    if fraction is None or not math.isfinite(fraction):
+        return DASH
+    return percent(abs(fraction), decimals)
+
+
 def ratio(value: float | None, decimals: int = 2) -> str:
     if value is None or not math.isfinite(value):
         return DASH

@@ -107,7 +107,7 @@ BASE_COLUMNS: tuple[Column[VerificationRow], ...] = (
         align=RIGHT,
         pnl=True,
     ),
-    _column("drawdown", "Current\nDD", lambda r: r.drawdown, 74, fmt=fmt.percent, align=RIGHT),
+    _column("drawdown", "Current\nDD", lambda r: r.drawdown, 74, fmt=fmt.depth, align=RIGHT),
     _column("sharpe", "Sharpe", lambda r: r.sharpe, 66, fmt=fmt.ratio, align=RIGHT),
     _column("events", "Events", lambda r: r.events, 90, fmt=fmt.count, align=RIGHT),
     _column("state", "State", lambda r: r.state.value.capitalize(), 78),
