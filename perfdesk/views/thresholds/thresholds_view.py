@@ -164,7 +164,7 @@ class ThresholdsView(QWidget):
         )
         self.discard_button = Button("Discard changes", "secondary")
         self.reason_edit = QLineEdit()
-        self.reason_edit.setPlaceholderText("Reason for this change (kept in the audit trail)")
+        self.reason_edit.setPlaceholderText("Reason for the change")
         self.reason_edit.setToolTip(
             "Why the limits change: saved with the version and shown in the audit trail"
         )
