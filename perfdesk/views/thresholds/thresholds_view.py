@@ -168,7 +168,7 @@ class ThresholdsView(QWidget):
         self.reason_edit.setToolTip(
             "Why the limits change: saved with the version and shown in the audit trail"
         )
-        self.reason_edit.setMinimumWidth(160)
+        self.reason_edit.setMinimumWidth(40)  # grows with the window (stretch)
         self.reason_edit.returnPressed.connect(self.save)
         self.save_button = Button(
             "Save", "primary", tooltip="Save as a new version", shortcut="Ctrl+S"
