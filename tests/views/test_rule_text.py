@@ -53,6 +53,8 @@ def test_titles_replace_rule_ids_in_the_evidence_text() -> None:
         "Page–Hinkley 55.24 (warning 38.44, critical 42.49) over 12 days"
     )
     assert rt.rule_title("page_hinkley") == "Page–Hinkley"
+    loss_day = "today's return -0.42%, P(a day this bad) = 0.21"
+    assert rt.plain(loss_day).startswith("Today's return \u22120.42%")  # as the value shows it
     assert rt.rule_title("some_new_rule") == "Some new rule"  # never snake_case
 
 

@@ -134,6 +134,7 @@ def plain(text: str) -> str:
     text = _RULE_IDS.sub(lambda m: rule_title(m.group(1)), text)
     text = _SNAKE.sub(lambda m: m.group(1).replace("_", " "), text)
     text = re.sub(r"\bwarn\b", "warning", text)
+    text = re.sub(r"(?<![\w.])-(?=\d)", fmt.MINUS, text)  # the minus of the value column
     return text[:1].upper() + text[1:]
 
 
