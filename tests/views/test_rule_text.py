@@ -67,11 +67,18 @@ def test_value_and_limits_share_units_and_one_sign() -> None:
     assert rt.limit_text(GAIN_DAY) == "\u22122.00% · \u22124.00%"
     assert rt.limit_text(SHARPE) == "p ≤ 0.05 · ≤ 0.01"  # not the backtest Sharpe
     assert rt.statistic_text(SHARPE) == "PSR 0.031 · MinTRL 120 days"
+    assert rt.statistic_text(PAGE_HINKLEY) == "highest 60.1"
+    judged = GAIN_DAY.model_copy(update={"evidence": {
+        "value": -0.0041, "limit": None, "p_value": 0.62, "warning_loss": None,
+        "critical_loss": None, "warning_prob": 0.001, "critical_prob": 1e-06}})  # fmt: skip
+    assert rt.limit_text(judged) == "P(day) ≤ 0.001 · ≤ 1e-06"
 
 
 def test_each_statistic_has_one_plain_sentence_about_this_strategy() -> None:
     assert rt.explain(SHARPE).startswith("PSR: how likely the strategy still has its backtest")
     assert "3.1%" in rt.explain(SHARPE) and "MinTRL" in rt.explain(SHARPE)
+    strict = SHARPE.model_copy(update={"evidence": {**SHARPE.evidence, "warning_p": 0.0002}})
+    assert "warning below 0.02%" in rt.explain(strict)
     assert "120 (it has 45)" in rt.explain(SHARPE)
     assert rt.explain(CUSUM).startswith("CUSUM adds up")
     assert "6.10 now" in rt.explain(CUSUM) and "8.0%" in rt.explain(CUSUM)

@@ -81,6 +81,9 @@ def limit_text(r: RuleResult) -> str:
     if _finite(ev.get("warning_loss")) and _finite(ev.get("critical_loss")):
         warn, crit = -ev["warning_loss"], -ev["critical_loss"]  # as returns, like the value
         return f"{fmt.percent(warn, 2, signed=True)} · {fmt.percent(crit, 2, signed=True)}"
+    if _finite(ev.get("warning_prob")) and _finite(ev.get("critical_prob")):
+        # judged by the backtest model: how rare a day this bad is
+        return f"P(day) ≤ {ev['warning_prob']:g} · ≤ {ev['critical_prob']:g}"
     if _finite(ev.get("warning_p")) and _finite(ev.get("critical_p")):
         return f"p ≤ {ev['warning_p']:g} · ≤ {ev['critical_p']:g}"
     if _finite(ev.get("limit_s")):
@@ -93,7 +96,8 @@ def limit_text(r: RuleResult) -> str:
 LIMIT_TIP = (
     "Warning limit · critical limit, in the value's unit. For the tests "
     "(Sharpe, Distribution, Win rate, Trade frequency) the limits are on the p-value: "
-    "the chance of a result this far off if nothing had changed."
+    "the chance of a result this far off if nothing had changed; for Daily loss judged "
+    "by the backtest model, on the chance of a day this bad."
 )
 
 STATISTIC_LABELS = (
@@ -117,8 +121,8 @@ def statistic_text(r: RuleResult) -> str:
         if _finite(value):
             number = f"{value:,.0f}" if unit == " days" else f"{value:.3g}"
             parts.append(f"{label} {number}{unit}")
-    if not parts and _finite(ev.get("statistic")) and r.unit != "ks":
-        parts.append(f"statistic {fmt.number(ev['statistic'])}")
+    if not parts and _finite(ev.get("max")):
+        parts.append(f"highest {fmt.number(ev['max'])}")  # a drift statistic's peak
     return " · ".join(parts) or fmt.DASH
 
 
@@ -139,7 +143,12 @@ def plain(text: str) -> str:
 
 
 def _pct(p: Any) -> str:
-    return f"{p:.1%}" if p < 0.1 else f"{p:.0%}"
+    """A probability as a percentage a trader reads: 62%, 3.1%, 0.02%."""
+    if p >= 0.1:
+        return f"{p:.0%}"
+    if p >= 0.001:
+        return f"{p:.1%}"
+    return f"{p * 100:.1g}%"
 
 
 def explain(r: RuleResult) -> str:

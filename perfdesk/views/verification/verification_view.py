@@ -164,7 +164,7 @@ class VerificationView(QWidget):
         others = sum(
             self.table.columnWidth(c) for c in range(last) if c not in wanted
         )  # fmt: skip
-        failing = self._title_width(last)
+        failing = max(self._title_width(last), self.model.columns[last].width or 0)
         room = self.table.viewport().width() - others - failing
         excess = sum(w for _least, w in wanted.values()) - room
         for column, (least, width) in sorted(wanted.items(), key=lambda kv: kv[1][0] - kv[1][1]):
