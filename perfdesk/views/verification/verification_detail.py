@@ -51,7 +51,15 @@ EVIDENCE_COLUMNS: tuple[Column[RuleResult], ...] = (
         extra={"tip": lambda r: f"{LIMIT_TIP}\n{rule_title(r.rule)}: {limit_text(r)}"},
     ),
     Column("statistic", "Statistic", statistic_text, width=180, extra={"tip": _explained}),
-    Column("since", "Since", lambda r: r.since, fmt=fmt.local_time, width=200),
+    Column(
+        "since",
+        "Since",
+        lambda r: r.since,
+        fmt=fmt.local_time,
+        width=200,
+        tooltip="When the current condition began, in the data's own time (the engine's "
+        "timestamps), shown in the display zone set in Settings",
+    ),
     Column("message", "Evidence", lambda r: plain(r.message), extra={"tip": _explained}),
 )
 HISTORY_COLUMNS: tuple[Column[HistoryEntry], ...] = (

@@ -79,7 +79,8 @@ COLUMN_TIPS = {
     "pnl": "Today's profit and loss",
     "drawdown": "Current drawdown from the equity peak",
     "events": "Events received from the engine",
-    "checked": "When the verdict was computed (today, in the zone set in Settings)",
+    "checked": "The time of the data the verdict judged (the engine's timestamps), in the "
+    "zone set in Settings; hover a cell for its date and zone",
     "failing": "Rules at warning or critical, worst first",
 }
 
@@ -118,7 +119,7 @@ BASE_COLUMNS: tuple[Column[VerificationRow], ...] = (
         lambda r: r.checked_at,
         82,
         fmt=fmt.clock_time,
-        extra={"tip": lambda r: f"Verdict computed {fmt.local_time(r.checked_at)}"},
+        extra={"tip": lambda r: f"Judged the data up to {fmt.local_time(r.checked_at)}"},
     ),
     _column("failing", "Failing", lambda r: r.failing(), 72, extra={"tip": _failing_tip}),
 )
