@@ -49,6 +49,7 @@ class AppConfig:
     theme: str = "dark"
     client: bool = False  # client mode: a shared database, no engine (services.client_mode)
     ca_file: str | None = None  # extra CA certificates for a wss:// engine
+    fresh: bool = False  # the demo starts over (its database is otherwise kept)
 
 
 def with_saved_connection(config: AppConfig, saved: Connection) -> AppConfig:
@@ -159,6 +160,8 @@ async def _main(app: QApplication, config: AppConfig) -> int:
     window.add_page("reports", "Reports", reports_page, "Ctrl+7")
     window.verification.strategy_selected.connect(reports_page.set_current_strategy)
     window.statusBar().showMessage(backend.description)
+    client = getattr(backend.runtime, "client", None)  # the engine URL in use, in Settings
+    window.settings_view.show_connection(getattr(client, "url", None), demo=config.demo)
     QTimer.singleShot(1000, collect_on_the_gui_thread)  # GC policy: views/gc_policy.py
     if config.screenshot is not None:
         _schedule_screenshot(window, config.screenshot, config.screenshot_after_s)
@@ -176,7 +179,12 @@ async def _start_backend(host: BackendHost, config: AppConfig) -> Backend:
         return host.backend
     token = get_secret("engine_token")
     return await host.start(
-        config.dsn, config.engine_url, demo=config.demo, token=token, ca_file=config.ca_file
+        config.dsn,
+        config.engine_url,
+        demo=config.demo,
+        token=token,
+        ca_file=config.ca_file,
+        fresh=config.fresh,
     )
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from perfdesk.domain import url_secrets
+from perfdesk.domain.time_zones import zone_for
 
 
 class _Group(BaseModel):
@@ -50,6 +51,18 @@ class Appearance(_Group):
         ge=5,
         le=30,
     )
+    time_zone: str = Field(
+        "local",
+        title="Show times in",
+        description="local (this computer's zone), UTC, or a zone such as America/New_York; "
+        "every screen shows times in it, with its name.",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone_for(value)  # ValueError names the zone and what is accepted
+        return value.strip() or "local"
 
 
 class Connection(_Group):

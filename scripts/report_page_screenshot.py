@@ -24,6 +24,8 @@ from perfdesk.views.support.style import apply_theme
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 NOW = datetime(2026, 11, 25, 7, 3, tzinfo=UTC)
+NAMES = {"trend-healthy": "Trend follower", "meanrev-decay": "Mean reversion",
+         "carry-break": "FX carry", "fx-carry": "FX carry G10", "vol-arb": "Vol arb"}  # fmt: skip
 
 
 class MemorySource:
@@ -45,6 +47,12 @@ class MemorySource:
 
     async def schedules(self) -> list[ReportSchedule]:
         return self.items
+
+    async def data_end(self, _strategies: tuple[str, ...]) -> datetime | None:
+        return NOW.replace(hour=0, minute=0) + timedelta(days=1)
+
+    async def run_now(self, _schedule_id: int) -> ReportRun | None:
+        return None
 
     async def next_run_times(self) -> dict[int, datetime | None]:
         tomorrow = NOW.replace(minute=0) + timedelta(days=1)
@@ -73,6 +81,7 @@ async def _shoot(app: QApplication) -> None:
     view = ReportsView(MemorySource())  # type: ignore[arg-type]
     view.resize(1280, 760)
     view.show()
+    view.set_strategy_names(NAMES)
     for _ in range(20):
         await asyncio.sleep(0.02)
     view.export.strategy_list.item(2).setCheckState(view.export.strategy_list.item(0).checkState())
@@ -85,6 +94,7 @@ async def _shoot(app: QApplication) -> None:
     for _ in range(10):
         await asyncio.sleep(0.02)
     view.schedules.table.resizeColumnsToContents()
+    view.schedules.select(1)
     view.grab().save(str(OUT / "reports-schedules.png"))
 
 

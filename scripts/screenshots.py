@@ -226,7 +226,7 @@ async def shoot(suffix: str, folder: Path) -> None:
     field.set_text("1.4")
     await save(window, f"thresholds{suffix}.png")
     window.show_page("setup")
-    window.setup.strategy_combo.setEditText("strat-01")
+    window.setup.select_strategy("strat-01")
     preview = run_import(sample_backtest(folder), {}, lambda _f, _s: None)
     window.setup.path_edit.setText(str(preview.path.name))
     window.setup._show_preview(preview)
@@ -265,9 +265,15 @@ async def main_async(themes: list[str]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    global OUT, SIZE  # noqa: PLW0603 - a script's two settings
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--theme", choices=["dark", "light", "both"], default="both")
+    parser.add_argument("--out", type=Path, default=OUT, help="folder (default: docs/screenshots)")
+    parser.add_argument("--size", default="1440x900", help="window size, e.g. 1024x700")
     args = parser.parse_args(argv)
+    OUT = args.out
+    width, height = (int(x) for x in args.size.split("x"))
+    SIZE = (width, height)
     app = QApplication.instance() or QApplication([])
     OUT.mkdir(parents=True, exist_ok=True)
     themes = ["dark", "light"] if args.theme == "both" else [args.theme]

@@ -82,8 +82,15 @@ def rolling(day: FloatArray, returns: FloatArray, ppy: int, window: int | None) 
     )
 
 
+MAX_BINS = 240
+"""Most histogram bins once the live extremes widen the range (bins stay readable)."""
+
+
 def distribution(live: FloatArray, backtest: FloatArray, bins: int = 40) -> Distribution:
-    """Densities on shared bins spanning the 0.5–99.5 % range of both samples."""
+    """Densities on shared bins: `bins` over the 0.5–99.5 % range of both samples, then
+    bins of the same width out to the live sample's worst and best days, so a live
+    outlier (the crash day behind an alert) is always on the chart (at most MAX_BINS;
+    only the backtest's own far tails fall into the outermost bins)."""
     lv, bt = live[np.isfinite(live)], backtest[np.isfinite(backtest)]
     both = np.concatenate((lv, bt))
     if both.size == 0:
@@ -92,7 +99,11 @@ def distribution(live: FloatArray, backtest: FloatArray, bins: int = 40) -> Dist
     lo, hi = np.percentile(both, [0.5, 99.5])
     if hi <= lo:
         lo, hi = lo - 1e-4, hi + 1e-4
-    edges = np.linspace(lo, hi, bins + 1)
+    width = (hi - lo) / bins
+    if lv.size:
+        lo, hi = min(lo, float(lv.min())), max(hi, float(lv.max()))
+    count = int(min(MAX_BINS, max(bins, math.ceil((hi - lo) / width - 1e-9))))
+    edges = np.linspace(lo, hi, count + 1)
     d, p = ks_2samp(lv, np.sort(bt)) if lv.size and bt.size else (math.nan, math.nan)
     return Distribution(edges, _density(lv, edges), _density(bt, edges), d, p)
 

@@ -43,5 +43,6 @@ def run(args: argparse.Namespace, *, demo: bool = False) -> int:
         screenshot_after_s=args.after,
         theme=args.theme,
         client=getattr(args, "client", False),
+        fresh=getattr(args, "fresh", False),
     )
     return run_app(config)

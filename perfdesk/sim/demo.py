@@ -87,13 +87,17 @@ def demo_strategies() -> list[StrategySpec]:
     return [replace(s, backtest_profile=True) for s in specs]
 
 
-def demo_simulator(now: datetime | None = None, *, seed: int = DEMO_SEED) -> Simulator:
+def demo_simulator(
+    now: datetime | None = None, *, seed: int = DEMO_SEED, epoch: datetime | None = None
+) -> Simulator:
     """The demo's engine: live time starts on the Monday about two months before `now`
-    (so timestamps read as recent market time), with its backfill before that."""
+    (so timestamps read as recent market time), with its backfill before that. A given
+    `epoch` (a kept demo's) replaces that Monday: the same epoch and seed give the same
+    stream, frame for frame."""
     return Simulator(
         strategies=demo_strategies(),
         seed=seed,
-        epoch=recent_epoch(now or datetime.now(UTC)),
+        epoch=epoch or recent_epoch(now or datetime.now(UTC)),
         backfill_days=DEMO_BACKFILL_DAYS,
         backfill_step_s=DEMO_BACKFILL_STEP_S,
     )

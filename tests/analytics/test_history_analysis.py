@@ -133,7 +133,8 @@ def test_analyze_whole_result() -> None:
     assert result.backtest_t[-1] == D0  # the backtest ends where live begins
     assert result.backtest_equity[-1] == pytest.approx(result.equity[0])
     assert result.rolling.window == 45 and np.isfinite(result.rolling.sharpe[-1])
-    assert result.distribution.live.size == 40 and 0 <= result.distribution.ks_p_value <= 1
+    assert 40 <= result.distribution.live.size <= ha.MAX_BINS
+    assert 0 <= result.distribution.ks_p_value <= 1
     assert set(result.monthly) == {2026} and 2026 in result.yearly
     assert result.cone is not None and result.gap is not None and result.replay is not None
     assert result.notes == ()
@@ -161,3 +162,16 @@ def test_threshold_sets_are_replayed_over_one_history() -> None:
     assert strict_run.alert_count > default_run.alert_count
     assert test.months == ("2026-01", "2026-02", "2026-03")
     assert test.t is data.t
+
+
+def test_the_histogram_shows_a_live_crash_day_far_outside_the_backtest() -> None:
+    rng = np.random.default_rng(4)
+    backtest = rng.normal(5e-4, 0.006, 750)
+    live = np.append(rng.normal(5e-4, 0.006, 60), -0.16)  # the crash day behind the alert
+    d = ha.distribution(live, backtest)
+    assert d.edges[0] <= -0.16 < d.edges[1]  # on the chart, in the first bin
+    assert d.live[0] > 0 and d.edges.size - 1 <= ha.MAX_BINS
+    body = ha.distribution(live[:-1], backtest)  # without it: about 40 bins
+    assert 40 <= body.edges.size - 1 < 50  # the live days widen it a little at most
+    width = body.edges[1] - body.edges[0]
+    assert (d.edges[1] - d.edges[0]) == pytest.approx(width, rel=0.5)  # same resolution

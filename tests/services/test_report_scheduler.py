@@ -4,6 +4,7 @@ closed (runs once, late), overlapping runs, failures (recorded + alert), manual 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -223,7 +224,7 @@ async def test_report_lists_alerts_of_the_period_with_acks(filled: Store, tmp_pa
     )
     assert [s.change for s in entry.steps][-1] == "acked"
     later = await ReportBuilder(filled).build(
-        ReportRequest(("alpha",), DATA_START + timedelta(days=30), DATA_START + timedelta(days=40))
+        ReportRequest(("alpha",), DATA_START + timedelta(days=12), DATA_START + timedelta(days=15))
     )  # the alert is still open, so it shows, but none of its steps fall in this period
     assert later.strategies[0].alerts[0].steps == ()
 
@@ -276,3 +277,43 @@ async def test_a_strategy_without_data_is_left_out_of_a_desk_report(filled: Stor
     assert "silent left out" in render_html(report)
     with pytest.raises(HistoryError):  # asked for by name: an error, not a silent gap
         await ReportBuilder(filled).build(ReportRequest(("silent",), DATA_START, end))
+
+
+async def test_a_schedule_period_ends_at_the_last_stored_data(
+    filled: Store, tmp_path: Path
+) -> None:
+    # Two months after the data ends (as in the demo, whose market time runs behind the
+    # wall clock): the 1M report covers the data's last month, not an empty month.
+    clock = Clock(DATA_START + timedelta(days=80))
+    scheduler = _scheduler(filled, tmp_path, clock)
+    s = await _created(filled, _daily(tmp_path, strategies=("alpha",)), clock.now)
+    try:
+        run = await scheduler.fire(s, clock.now)
+        assert run is not None and run.status == "ok", run and run.error
+        assert await scheduler.builder.data_end(("alpha",)) == DATA_START + timedelta(days=20)
+        html = next(p for p in run.files if p.endswith(".html"))
+        text = await asyncio.to_thread(Path(html).read_text, encoding="utf-8")
+        assert "to 2026-03-21 (end exclusive" in text
+    finally:
+        await scheduler.stop()
+
+
+async def test_a_report_of_an_empty_period_is_a_failed_run_with_the_reason(
+    filled: Store, tmp_path: Path
+) -> None:
+    from perfdesk.services.reports.builder import EmptyPeriodError
+
+    clock = Clock(DATA_START + timedelta(days=80))
+    scheduler = _scheduler(filled, tmp_path, clock)
+    later = ReportRequest(("alpha",), DATA_START + timedelta(days=40), clock.now, None, ("html",))
+    try:
+        reason = re.escape("no data in 2026-04-10 .. 2026-05-19; its data ends on 2026-03-20")
+        with pytest.raises(RuntimeError, match=reason):
+            await scheduler.export(later, tmp_path / "out", "empty")
+        (run,) = [r for r in await scheduler.store.runs() if r.trigger == "export"]
+        assert run.status == "failed" and "no data in" in (run.error or "") and run.files == ()
+        assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+        with pytest.raises(EmptyPeriodError):
+            await scheduler.builder.build(later)
+    finally:
+        await scheduler.stop()

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from perfdesk.views.settings.settings_model import DesktopSettings
 from PySide6.QtCore import QSettings
 
+from perfdesk.desktop_settings import DesktopSettings
 from perfdesk.domain.alerts import AlertSettings
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult, Verdict

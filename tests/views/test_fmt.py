@@ -37,3 +37,38 @@ def test_form_inputs_show_small_numbers_without_exponents() -> None:
     assert format_value(spec, 2e-05) == "0.00002"
     assert format_value(spec, 0.0002) == "0.0002"
     assert format_value(spec, 1.5) == "1.5"
+
+
+def test_times_show_date_time_and_zone_in_the_chosen_display_zone() -> None:
+    from datetime import UTC, datetime
+
+    import pytest
+    from pydantic import ValidationError
+
+    from perfdesk.desktop_settings import Appearance
+    from perfdesk.views.support import fmt
+
+    moment = datetime(2026, 1, 15, 14, 2, 5, tzinfo=UTC)
+    try:
+        fmt.set_display_zone("UTC")
+        assert fmt.local_time(moment) == "2026-01-15 14:02:05 UTC"
+        assert fmt.short_time(moment) == "Jan 15 14:02 UTC"  # another day: date and zone
+        fmt.set_display_zone("America/New_York")
+        assert fmt.local_time(moment) == "2026-01-15 09:02:05 EST"
+        assert fmt.minute_time(moment) == "2026-01-15 09:02 EST"
+        now = datetime.now(UTC)
+        assert fmt.short_time(now).endswith(" EST") or fmt.short_time(now).endswith(" EDT")
+        with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
+            fmt.set_display_zone("Mars/Olympus")
+        with pytest.raises(ValidationError, match="unknown time zone"):
+            Appearance(time_zone="Mars/Olympus")
+        assert Appearance(time_zone="UTC").time_zone == "UTC"
+    finally:
+        fmt.set_display_zone("local")
+
+
+def test_a_drawdown_reads_the_same_whatever_its_sign_convention() -> None:
+    from perfdesk.views.support import fmt
+
+    assert fmt.depth(0.183) == fmt.depth(-0.183) == "18.3%"
+    assert fmt.depth(None) == fmt.DASH

@@ -34,6 +34,7 @@ async def test_draft_and_saved_rules_are_replayed(qtbot, store: Store) -> None:
     assert draft.alert_count >= saved.alert_count
     assert len(widget.chart.markers.data) == draft.alert_count
     assert widget.summary.text().startswith(f"Draft: {draft.alert_count} alert")
+    assert " over 6 months" in widget.summary.text()  # the 6M preset, not calendar months
     assert "Saved rules:" in widget.summary.text()
     assert widget.per_month.months == list(got[0].months)
 
@@ -46,14 +47,28 @@ async def test_an_invalid_draft_is_not_tested(qtbot, store: Store) -> None:
     assert widget.summary.text() == "Cannot test: fix the draft's errors first."
 
 
-async def test_without_a_source_yet_it_says_so(qtbot) -> None:
+async def test_without_a_source_yet_it_says_so_then_that_it_is_ready(qtbot, store: Store) -> None:
+    await seed(store, "alpha")
     widget = ThresholdBacktest(None, draft=lambda: STRICT)
     qtbot.addWidget(widget)
     widget.show()
-    assert "once the database is connected" in widget.summary.text()
+    assert widget.summary.text() == "Waiting for the database to start…"
     widget.set_strategy("alpha")
     widget.run()
-    assert widget.summary.text() == "Cannot test: the database is not connected yet."
+    assert widget.summary.text() == "Cannot test yet: waiting for the database to start…"
+    # The backend comes up (as after a restart): the panel no longer says it is waiting.
+    widget.set_source(ServiceHistorySource(HistoryService(store)))
+    await until(lambda: "waiting" not in widget.summary.text(), limit_s=30)
+    assert widget.summary.text() == "Pick a strategy and a range, then test the draft."
+
+
+def test_a_preset_range_is_summarised_as_its_own_months() -> None:
+    from perfdesk.views.thresholds.threshold_backtest import months_text, span_months
+
+    assert months_text(span_months("6M", [0.0, 200 * 86_400.0])) == "6 months"  # not 7
+    assert months_text(span_months("1M", [])) == "1 month"
+    assert months_text(span_months("ALL", [0.0, 365.25 * 86_400.0])) == "12 months"
+    assert months_text(span_months("YTD", [0.0, 45 * 86_400.0])) == "1.5 months"
 
 
 def test_alerts_per_month_without_alerts_shows_zero_to_one(qtbot) -> None:

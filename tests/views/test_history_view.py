@@ -60,6 +60,14 @@ async def test_first_strategy_loads_and_every_part_is_shown(qtbot, store: Store)
     assert metrics_table.sizeHintForColumn(live) <= metrics_table.columnWidth(live)
     assert overview.equity.live.xData.size == result.t.size
     assert overview.kpis.cards["total"].value.text().endswith("%")
+    # The range's Sharpe says which days it covers (a card's Live Sharpe covers all days);
+    # the max drawdown is a positive depth, as everywhere else.
+    result = view.results[0] if getattr(view, "results", None) else None
+    days = result.n_days if result is not None else None
+    sharpe_title = overview.kpis.cards["sharpe"].title.text()
+    assert sharpe_title.startswith("SHARPE (") and sharpe_title.endswith(" DAYS)")
+    assert days is None or str(days) in sharpe_title
+    assert not overview.kpis.cards["maxdd"].value.text().startswith("\u2212")
     assert overview.gap.steps()[-1][2] == result.gap.live_return
     assert not view.progress.busy
     assert "1-minute bars" in view.progress.message.text()
@@ -174,7 +182,8 @@ def test_top_drawdowns_list_the_deepest_first(qtbot) -> None:  # type: ignore[no
     table = page.drawdowns_table
     depth = page.drawdowns.column_of("depth")
     shown = [table.proxy.index(r, depth).data() for r in range(table.proxy.rowCount())]
-    assert shown[0] == "−14.5%" and shown[-1] == "−1.3%"
+    # Deepest first, each as a positive depth (as on the cards and Verification).
+    assert shown[0] == "14.5%" and shown[-1] == "1.3%"
 
 
 async def test_an_empty_database_says_so(qtbot, store: Store) -> None:
@@ -211,3 +220,80 @@ async def test_a_strategy_live_for_hours_only_loads_without_errors(qtbot, store:
     assert failures == []
     assert view.overview.metrics.rowCount() == len(METRICS)  # the page was filled to the end
     assert "1-minute bars" in view.progress.message.text()
+
+
+def _wheel(widget, steps: int, page=None, ctrl: bool = False) -> bool:  # type: ignore[no-untyped-def]
+    """A wheel turn over `widget`; True if it took it. Qt hands an ignored *spontaneous*
+    wheel event on to the parents; a synthetic one stops, so an ignored turn is handed
+    to `page` here as Qt would."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    def turn(target):  # type: ignore[no-untyped-def]
+        at = QPointF(target.width() / 2, target.height() / 2)
+        return QWheelEvent(at, target.mapToGlobal(at), QPoint(0, 0), QPoint(0, 120 * steps),
+                           Qt.MouseButton.NoButton, mods, Qt.ScrollPhase.NoScrollPhase,
+                           False)  # fmt: skip
+
+    mods = Qt.KeyboardModifier.ControlModifier if ctrl else Qt.KeyboardModifier.NoModifier
+
+    event = turn(widget)
+    QApplication.sendEvent(widget.viewport(), event)
+    if not event.isAccepted() and page is not None:
+        QApplication.sendEvent(page.viewport(), turn(page))
+    return event.isAccepted()
+
+
+def test_the_wheel_scrolls_the_page_until_the_chart_is_clicked(qtbot) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+    from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
+
+    from perfdesk.views.history.history_charts import HistoryPlot
+
+    page = QScrollArea()
+    body = QWidget()
+    column = QVBoxLayout(body)
+    column.addSpacing(200)
+    plot = HistoryPlot("equity")
+    plot.setFixedHeight(300)
+    plot.plot(np.arange(100.0) * 86400, np.linspace(1, 2, 100))
+    column.addWidget(plot)
+    column.addSpacing(2000)
+    page.setWidget(body)
+    page.setWidgetResizable(True)
+    page.resize(800, 600)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    plot.reset_zoom()
+    before = plot.getPlotItem().getViewBox().viewRange()[0]
+    assert not _wheel(plot, -3, page)  # left to the page
+    assert page.verticalScrollBar().value() > 0  # the page scrolled
+    assert plot.getPlotItem().getViewBox().viewRange()[0] == before  # the chart did not zoom
+    assert not plot.reset_button.isVisible()
+    scrolled = page.verticalScrollBar().value()
+    _wheel(plot, 3, page, ctrl=True)  # with Ctrl (or once clicked: focus) the wheel zooms
+    assert page.verticalScrollBar().value() == scrolled
+    zoomed = plot.getPlotItem().getViewBox().viewRange()[0]
+    assert zoomed[1] - zoomed[0] < before[1] - before[0]  # focused: the wheel zooms
+    assert plot.reset_button.isVisible()  # and Reset zoom shows
+    qtbot.mouseClick(plot.reset_button, Qt.MouseButton.LeftButton)
+    assert not plot.reset_button.isVisible()
+
+
+def test_the_active_range_button_is_highlighted(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from perfdesk.views.history.history_toolbar import RangeBar
+
+    bar = RangeBar("6M")
+    qtbot.addWidget(bar)
+    bar.show()
+    qtbot.waitExposed(bar)
+
+    def background(preset: str):  # type: ignore[no-untyped-def]
+        button = bar.buttons[preset]
+        return button.grab().toImage().pixelColor(3, button.height() // 2).name()
+
+    assert background("6M") != background("1M")  # the chosen one stands out
+    qtbot.mouseClick(bar.buttons["1M"], Qt.MouseButton.LeftButton)
+    assert bar.preset == "1M" and background("1M") != background("6M")

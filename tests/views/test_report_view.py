@@ -41,6 +41,10 @@ async def _page(qtbot, store: Store, **kw) -> tuple[ReportsView, ReportScheduler
     return view, scheduler
 
 
+def _runs(sv):  # type: ignore[no-untyped-def]
+    return [sv.runs.row_at(i) for i in range(sv.runs.rowCount())]
+
+
 async def _settle(view: ReportsView) -> None:
     """Let the page's last refresh finish before the database goes away."""
     import asyncio
@@ -57,6 +61,17 @@ async def test_export_writes_pdf_and_html_without_blocking(
     try:
         panel = view.export
         assert panel.selected() == ["alpha"]  # the first strategy until one is current
+        # The preset ends where the stored data ends (30 days from Feb 1), not today.
+        await until(lambda: panel.last_day is not None, limit_s=30)
+        assert panel.last_day == START.date() + timedelta(days=29)
+        assert panel.end.date() == QDate(2026, 3, 2) and panel.start.date() == QDate(2026, 1, 31)
+        assert "data until 2026-03-02" in panel.data_hint.text()
+        panel.range.setCurrentText("Custom")
+        panel.start.setDate(QDate(2026, 3, 5))
+        panel.end.setDate(QDate(2026, 4, 5))
+        assert not panel.export_button.isEnabled()  # a period after the data: refused
+        assert "No stored data in this period" in panel.message.text()
+        assert "2026-03-02" in panel.message.text()
         view.set_current_strategy("beta")  # e.g. selected on the Verification page
         assert panel.selected() == ["beta"]
         view.set_strategy_names({"alpha": "Alpha trend", "beta": "Beta carry"})
@@ -88,6 +103,12 @@ async def test_export_writes_pdf_and_html_without_blocking(
         names = sorted(Path(p).name for p in got[0])
         assert names == ["alpha-20260201-20260302.html", "alpha-20260201-20260302.pdf"]
         assert "Written:" in panel.message.text()
+        opened: list[str] = []
+        panel.open_url = lambda url: opened.append(url.toLocalFile()) or True
+        assert panel.open_file_button.isVisible() and panel.open_folder_button.isVisible()
+        qtbot.mouseClick(panel.open_file_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(panel.open_folder_button, Qt.MouseButton.LeftButton)
+        assert opened == [str(tmp_path / "alpha-20260201-20260302.pdf"), str(tmp_path)]
         await until(lambda: view.schedules.runs.rowCount() == 1, limit_s=30)
         # Exporting again with the same name is refused, not overwritten.
         failures: list[str] = []
@@ -114,8 +135,19 @@ async def test_schedules_can_be_created_paused_and_deleted(
                                   confirm=lambda _p, text: asked.append(text) or True)  # fmt: skip
     try:
         sv = view.schedules
+        actions = (sv.edit_button, sv.pause_button, sv.run_button, sv.delete_button)
+        assert not any(b.isEnabled() for b in actions)  # nothing selected yet
         qtbot.mouseClick(sv.new_button, Qt.MouseButton.LeftButton)
         await until(lambda: sv.schedules.rowCount() == 1, limit_s=30)
+        assert sv.status.text().startswith("1 schedule · ")
+        assert not any(b.isEnabled() for b in actions)
+        sv.select(sv.schedules.row_at(0)["id"])
+        assert all(b.isEnabled() for b in actions)
+        qtbot.mouseClick(sv.run_button, Qt.MouseButton.LeftButton)  # Run now
+        await until(lambda: any(r.trigger == "manual" for r in _runs(sv)), limit_s=120)
+        (manual,) = [r for r in _runs(sv) if r.trigger == "manual"]
+        assert manual.status == "ok" and manual.files, manual.error
+        assert "Run now: 1 file written" in sv.status.text()
         row = sv.schedules.row_at(0)
         assert row["next"] is not None and "daily at 07:00 (Europe/Paris)" in sv.schedules.data(
             sv.schedules.index(0, 1))  # fmt: skip
@@ -151,6 +183,28 @@ def test_schedule_dialog_validates_at_the_field(qtbot) -> None:  # type: ignore[
     again = ScheduleDialog(s)
     qtbot.addWidget(again)
     assert again.weekday.currentIndex() == 4 and again.name.text() == "weekly desk"
+
+
+def test_schedule_dialog_picks_strategies_by_name_and_refuses_unknown_ids(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    known = {"alpha": "Alpha trend", "beta": "Beta carry"}
+    old = ReportSchedule("desk", "0 7 * * *", "UTC", "/tmp/r", strategies=("alpha", "gone"))
+    dialog = ScheduleDialog(old, known=known)
+    qtbot.addWidget(dialog)
+    picker = dialog.strategies
+    texts = [picker.item(i).text() for i in range(picker.count())]
+    assert texts == ["Alpha trend", "Beta carry", "gone (unknown)"]
+    assert picker.item(0).toolTip() == "alpha"
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert not ok.isEnabled() and "unknown strategy gone" in dialog.error.text()
+    picker.item(2).setCheckState(Qt.CheckState.Unchecked)
+    assert ok.isEnabled() and dialog.schedule().strategies == ("alpha",)
+    picker.item(0).setCheckState(Qt.CheckState.Unchecked)
+    assert dialog.schedule().strategies == ()  # none ticked: every strategy
+    assert replace(old, strategies=()).strategies == dialog.schedule().strategies
 
 
 def test_models_pass_the_model_tester(qtmodeltester) -> None:  # type: ignore[no-untyped-def]

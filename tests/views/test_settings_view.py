@@ -72,3 +72,62 @@ def test_appearance_applies_convention_and_palette(qapp) -> None:
     assert theme.color("colors.semantic.profit") == "#e69f00"
     apply_appearance(qapp, base)
     assert current_theme().color("colors.semantic.profit") == "#22c55e"
+
+
+def test_the_display_time_zone_applies_to_every_time_shown(qtbot, tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from perfdesk.views.support import fmt
+
+    store = _store(tmp_path)
+    view = SettingsView(store)
+    qtbot.addWidget(view)
+    zone = view.form.fields["appearance.time_zone"]
+    try:
+        qtbot.keyClicks(zone.input, "x")  # "localx"
+        assert "unknown time zone" in (zone.error or "") and not view.save_button.isEnabled()
+        zone.set_text("Asia/Tokyo")
+        assert zone.error is None
+        view.save()
+        moment = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)
+        assert fmt.local_time(moment) == "2026-03-02 09:30:00 JST"
+        fmt.set_display_zone("local")
+        again = SettingsView(store)  # the next start applies the saved zone
+        qtbot.addWidget(again)
+        assert fmt.local_time(moment).endswith("JST")
+    finally:
+        fmt.set_display_zone("local")
+
+
+async def test_a_keyring_failure_reads_as_one_plain_sentence(qtbot, tmp_path, monkeypatch) -> None:
+    from views_factories import until
+
+    from perfdesk.services.support import secrets
+
+    def no_keyring(_name: str, _value: str) -> None:
+        raise RuntimeError(
+            "No recommended backend was available. Install a recommended 3rd party backend "
+            "package; or, install the keyrings.alt package ... https://pypi.org/project/keyring"
+        )
+
+    monkeypatch.setattr(secrets, "set_secret", no_keyring)
+    view = SettingsView(_store(tmp_path))
+    qtbot.addWidget(view)
+    field = view.secret_fields["engine_token"]
+    field.set_text("s3cret")
+    view.store_secrets()
+    await until(lambda: field.error is not None)
+    assert field.error is not None
+    assert "pypi" not in field.error and "backend" not in field.error
+    assert field.error.startswith("This computer has no usable keyring")
+    assert secrets.env_var("engine_token") in field.error
+
+
+def test_the_engine_in_use_shows_in_the_engine_url_field(qtbot, tmp_path) -> None:
+    view = SettingsView(_store(tmp_path))
+    qtbot.addWidget(view)
+    view.show_connection("ws://127.0.0.1:40123", demo=True)
+    field = view.form.fields["connection.engine_url"]
+    assert field.text == ""  # nothing is saved: the demo uses its own engine
+    assert field.input.placeholderText().startswith("ws://127.0.0.1:40123")
+    assert "demo" in field.input.placeholderText()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import numpy as np
+from PySide6.QtCore import Qt
 from views_factories import until
 
 from perfdesk.views.strategy_setup.strategy_setup_view import StrategySetupView
@@ -30,7 +31,7 @@ async def test_import_shows_progress_then_profile_and_saves(qtbot, tmp_path) -> 
     _write_backtest(csv)
     seen: list[float] = []
     view.relay.progressed.connect(lambda f, _s: seen.append(f))
-    view.strategy_combo.setEditText("s1")
+    view.set_strategies({"s1": "Momentum"})
     view.start_import(csv)
     await until(lambda: view.preview is not None, limit_s=60)
     assert seen and seen[-1] == 1.0 and seen == sorted(seen)
@@ -59,10 +60,65 @@ async def test_bad_row_is_listed_with_line_and_column(qtbot, tmp_path) -> None:
     assert view.preview is None
 
 
+async def test_import_errors_are_listed_in_line_order(qtbot, tmp_path) -> None:
+    view = StrategySetupView(MemoryThresholdRepository(), who="ann")
+    qtbot.addWidget(view)
+    view.show()
+    csv = tmp_path / "bad.csv"
+    _write_backtest(csv)
+    lines = csv.read_text().splitlines()
+    for n in (3, 9, 12, 40):  # file lines (1-based; line 1 is the header)
+        lines[n - 1] = lines[n - 1].split(",")[0] + ",n/a"
+    csv.write_text("\n".join(lines) + "\n")
+    view.start_import(csv)
+    await until(view.issues_table.isVisible, limit_s=30)
+    proxy = view.issues_table.proxy
+    shown = [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
+    assert [int(x) for x in shown] == [3, 9, 12, 40]
+
+
+def test_only_known_strategies_can_be_picked_by_name(qtbot) -> None:
+    view = StrategySetupView(MemoryThresholdRepository(), who="ann")
+    qtbot.addWidget(view)
+    assert view.strategy_id == "" and not view.strategy_combo.isEditable()
+    view.set_strategies({"carry-break": "FX carry", "trend-healthy": "Trend follower"})
+    combo = view.strategy_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == ["FX carry", "Trend follower"]
+    assert combo.itemData(0, Qt.ItemDataRole.ToolTipRole) == "carry-break"
+    assert view.strategy_id == "carry-break"
+    assert not view.select_strategy("phantom") and view.strategy_id == "carry-break"
+    assert view.select_strategy("trend-healthy") and view.strategy_id == "trend-healthy"
+
+
+async def test_a_strategy_judged_by_its_announced_profile_says_so(qtbot, tmp_path) -> None:
+    repo = MemoryThresholdRepository()
+    announced = await _import_and_save(qtbot, repo, tmp_path / "bt.csv", "tmp")
+    assert announced is not None
+    repo.announced["carry-break"] = announced  # sent by its engine, nothing saved here
+    view = StrategySetupView(repo, who="bob")
+    qtbot.addWidget(view)
+    view.show()
+    view.set_strategies({"carry-break": "FX carry"})
+    view.load_stored()
+    await until(lambda: view.stored is not None)
+    text = view.stage_label.text()
+    assert "Nothing stored" not in text
+    assert text.startswith("FX carry (carry-break) is judged by the backtest profile its engine")
+    view.declared.fields["slippage_bps"].set_text("2")
+    assert "announced by the engine" in view.state_label.text()
+    view.save()
+    await until(lambda: view.state_label.text() == "Saved expectations for carry-break")
+    saved = await repo.load_expectations("carry-break")
+    assert saved is not None and saved.profile == announced.profile  # kept, not dropped
+    assert saved.slippage_bps == 2.0
+
+
 def test_declared_only_expectations_validate_at_field(qtbot) -> None:
     view = StrategySetupView(MemoryThresholdRepository(), who="ann")
     qtbot.addWidget(view)
-    view.strategy_combo.setEditText("s2")
+    view.set_strategies({"s2": "Carry"})
+    assert not view.save_button.isEnabled()  # nothing entered yet
+    assert "declare a value" in view.state_label.text()
     field = view.declared.fields["max_drawdown"]
     qtbot.keyClicks(field.input, "1.5")
     assert field.error == "Must be less than or equal to 1"
@@ -77,7 +133,7 @@ async def _import_and_save(qtbot, repo, csv, strategy_id: str):  # type: ignore[
     first = StrategySetupView(repo, who="ann")
     qtbot.addWidget(first)
     _write_backtest(csv)
-    first.strategy_combo.setEditText(strategy_id)
+    first.set_strategies({strategy_id: strategy_id.upper()})
     first.start_import(csv)
     await until(lambda: first.preview is not None, limit_s=60)
     first.save()
@@ -102,8 +158,9 @@ async def test_declaring_a_value_later_keeps_the_stored_backtest_profile(qtbot, 
     assert view.stage_label.text().startswith("Stored for Momentum (s1): a backtest profile of")
     sharpe = view.declared.fields["sharpe"]
     assert sharpe.text == "" and "stored" in sharpe.input.placeholderText()
-    assert "stored backtest profile (kept)" in view.state_label.text()
+    assert not view.save_button.isEnabled()  # nothing entered yet
     view.declared.fields["slippage_bps"].set_text("2")
+    assert "stored backtest profile (kept)" in view.state_label.text()
     view.save()
     await until(lambda: view.state_label.text() == "Saved expectations for s1")
     after = await repo.load_expectations("s1")

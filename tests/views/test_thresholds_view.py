@@ -39,9 +39,11 @@ async def test_invalid_value_shows_message_at_field_and_disables_save(qtbot) -> 
     repo = MemoryThresholdRepository()
     view = await _open(qtbot, repo)
     field = view.form.fields["drawdown.warning_ratio"]
+    hint = field.help.text()
     _type(qtbot, view, "drawdown.warning_ratio", "abc")
     assert field.error == "'abc' is not a number"
     assert field.error_label.isVisible()
+    assert field.help.isVisible() and field.help.text() == hint  # both: error and range
     assert not view.save_button.isEnabled()
     _type(qtbot, view, "drawdown.warning_ratio", "-2")
     assert field.error == "Must be greater than 0"
@@ -70,9 +72,15 @@ async def test_fix_then_save_creates_new_version_with_audit(qtbot) -> None:
     assert view.save_button.isEnabled()
     saved: list[tuple[object, int]] = []
     view.saved.connect(lambda scope, version: saved.append((scope, version)))
+    qtbot.keyClicks(view.reason_edit, "desk review: fewer false alarms")
     qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
     await until(lambda: view.versions.rowCount() == 1)
     assert saved == [(None, 1)]
+    first = view.versions.row_at(0)
+    # The first save says what changed from the defaults, with the reason given.
+    assert first.summary == "from the defaults: Drawdown › Warning at 0.8 → 0.9"
+    assert first.saved.comment == "desk review: fewer false alarms"
+    assert view.reason_edit.text() == ""  # the reason went with that version
     stored = await repo.load(None)
     assert (
         stored is not None

@@ -65,10 +65,17 @@ class BackendHost:
         token: str | None = None,
         data_dir: Path | None = None,
         ca_file: str | None = None,
+        fresh: bool = False,
     ) -> Backend:
         self.backend = await self._thread.acall(
             start_backend(
-                dsn, engine_url, demo=demo, token=token, data_dir=data_dir, ca_file=ca_file
+                dsn,
+                engine_url,
+                demo=demo,
+                token=token,
+                data_dir=data_dir,
+                ca_file=ca_file,
+                fresh=fresh,
             )
         )
         return self.backend
@@ -118,14 +125,25 @@ class HostedConfig:
         return await self._host.run(live.history(strategy_id))
 
     async def save(
-        self, strategy_id: str | None, thresholds: Thresholds, who: str
+        self,
+        strategy_id: str | None,
+        thresholds: Thresholds,
+        who: str,
+        *,
+        comment: str | None = None,
     ) -> SavedThresholds:
         live = await self._config()
-        return await self._host.run(live.save(strategy_id, thresholds, who))
+        return await self._host.run(live.save(strategy_id, thresholds, who, comment=comment))
 
     async def load_expectations(self, strategy_id: str) -> Expectations | None:
         live = await self._config()
         return await self._host.run(live.load_expectations(strategy_id))
+
+    async def announced_expectations(self, strategy_id: str) -> Expectations | None:
+        """The profile the strategy's engine announced (its `strategy` frame), or None."""
+        backend = await self._host.wait_ready()
+        infos = await self._host.run(backend.store.strategies())
+        return next((i.expectations for i in infos if i.strategy_id == strategy_id), None)
 
     async def save_expectations(
         self, strategy_id: str, expectations: Expectations, who: str

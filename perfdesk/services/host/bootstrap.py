@@ -13,7 +13,6 @@ import logging
 import re
 import shutil
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -22,13 +21,13 @@ import platformdirs
 from perfdesk.domain import url_secrets
 from perfdesk.services.engine.source import SourceConfig
 from perfdesk.services.engine.sources import open_source
+from perfdesk.services.host.demo_desk import demo_engine
 from perfdesk.services.runtime.desk import DeskRuntime
 from perfdesk.services.runtime.local import Runtime
 from perfdesk.services.store.dsn import password_kwargs, redacted, with_database
 from perfdesk.services.store.embedded_db import EmbeddedPostgres
 from perfdesk.services.store.store import Store
 from perfdesk.services.support.loop_thread import LoopThread
-from perfdesk.sim.demo import demo_simulator
 from perfdesk.sim.server import Simulator
 
 log = logging.getLogger(__name__)
@@ -83,29 +82,41 @@ async def start_backend(
     token: str | None = None,
     data_dir: Path | None = None,
     ca_file: str | None = None,
+    fresh: bool = False,
 ) -> Backend:
+    """`fresh` (the demo's --fresh) drops the demo database and its spool first; without
+    it the demo keeps its database and its simulator resumes where that ends."""
     data_dir = data_dir or default_data_dir()
     embedded = None
     if dsn is None:
         embedded = EmbeddedPostgres(data_dir / "db")
         admin_dsn = await asyncio.to_thread(embedded.start)
     sim_thread = sim = None
+    demo_note = ""
+    fresh = demo and fresh
     try:
         if embedded is not None:
-            dsn = await ensure_database(admin_dsn, DEMO_DATABASE if demo else APP_DATABASE, demo)
+            name = DEMO_DATABASE if demo else APP_DATABASE
+            dsn = await ensure_database(admin_dsn, name, fresh)
         assert dsn is not None
-        if demo and engine_url is None:
-            sim_thread = LoopThread("perfdesk-sim")
-            # Six strategies with half a year of past; live time starts two months back.
-            sim = demo_simulator(datetime.now(UTC))
-            engine_url = await sim_thread.acall(sim.start())
         store = await Store.open(dsn, **({} if embedded else password_kwargs(dsn)))
-        source = (
-            None
-            if engine_url is None
-            else open_source(SourceConfig(engine_url, token=token, ca_file=ca_file))
-        )
-        runtime = Runtime(store, source, spool_dir=spool_directory(data_dir, dsn, fresh=demo))
+        try:
+            if demo and engine_url is None:
+                sim_thread = LoopThread("perfdesk-sim")
+                # Six strategies with half a year of past; live time starts two months
+                # back (on a kept database: where the stored events end).
+                stored = await store.last_seqs()
+                sim, demo_note = await asyncio.to_thread(demo_engine, data_dir, dsn, stored)
+                engine_url = await sim_thread.acall(sim.start())
+            source = (
+                None
+                if engine_url is None
+                else open_source(SourceConfig(engine_url, token=token, ca_file=ca_file))
+            )
+            runtime = Runtime(store, source, spool_dir=spool_directory(data_dir, dsn, fresh=fresh))
+        except BaseException:
+            await store.close()
+            raise
         try:
             await runtime.start()
         except BaseException:
@@ -123,6 +134,8 @@ async def start_backend(
     where = "embedded PostgreSQL" if embedded else redacted(dsn)
     engine = f"Engine {url_secrets.redact(engine_url)}" if engine_url else NO_ENGINE
     description = f"{engine} · database: {where}"
+    if demo_note:
+        description += f" · {demo_note}"
     log.info("backend up: %s", description)
     return Backend(runtime, store, description, embedded=embedded, sim_thread=sim_thread, sim=sim)
 
@@ -131,7 +144,7 @@ def spool_directory(data_dir: Path, dsn: str, *, fresh: bool = False) -> Path:
     """The disk spool for one database: events wait there while it is unreachable.
 
     Keyed by the database's address (never its password), so two databases never
-    share a spool; `fresh` (the demo, whose database is recreated) empties it first.
+    share a spool; `fresh` (the demo's --fresh, whose database is recreated) empties it.
     """
     key = hashlib.sha256(redacted(dsn).encode()).hexdigest()[:16]
     path = data_dir / "spool" / key

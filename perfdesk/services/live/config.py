@@ -42,9 +42,15 @@ class LiveConfig:
         return await self._config.history(strategy_id)
 
     async def save(
-        self, strategy_id: str | None, thresholds: Thresholds, who: str
+        self,
+        strategy_id: str | None,
+        thresholds: Thresholds,
+        who: str,
+        *,
+        comment: str | None = None,
     ) -> SavedThresholds:
-        saved = await self._config.save(strategy_id, thresholds, who)
+        """Store a new version (with the reason, `comment`, in its audit row); live at once."""
+        saved = await self._config.save(strategy_id, thresholds, who, comment=comment)
         await self._thresholds.reload([scope_of(strategy_id)])
         return saved
 

@@ -47,6 +47,10 @@ class ReportRequest:
     formats: tuple[str, ...] = field(default=("pdf",))
 
 
+class EmptyPeriodError(HistoryError):
+    """The report's period holds no stored data: a report of nothing is not written."""
+
+
 def period_for(preset: str, end: datetime) -> tuple[datetime | None, datetime]:
     """[start, end) of a schedule's period ending at `end` (start None = all history)."""
     end = end.astimezone(UTC)
@@ -71,6 +75,20 @@ class ReportBuilder:
     async def strategy_ids(self) -> list[str]:
         return [sid for sid, _ in await self._history.strategies()]
 
+    async def data_end(self, ids: tuple[str, ...] = ()) -> datetime | None:
+        """The end of the last stored day of `ids` (all when empty): the next midnight UTC
+        after their newest data; None when none of them has any."""
+        ids = ids or tuple(await self.strategy_ids())
+        spans = [await history_queries.data_span(self._store.pool, sid) for sid in ids]
+        lasts = [span[1] for span in spans if span is not None]
+        return default_end(max(lasts)) if lasts else None
+
+    async def period_end(self, ids: tuple[str, ...], wanted: datetime) -> datetime:
+        """`wanted`, or the end of the stored data when that comes earlier: a period ends
+        at the last stored data (the demo's market time runs behind the wall clock)."""
+        last = await self.data_end(ids)
+        return wanted if last is None else min(wanted, last)
+
     async def build(self, request: ReportRequest, progress: Progress | None = None) -> Report:
         """The Report for `request` (HistoryError if a strategy has no data at all)."""
         ids = request.strategies or tuple(await self.strategy_ids())
@@ -84,13 +102,18 @@ class ReportBuilder:
         for i, sid in enumerate(ids):
             step = _scaled(progress, i, len(ids))
             try:
-                parts.append(await self._strategy(sid, request, audit, step, notes))
+                part = await self._strategy(sid, request, audit, step, notes)
+            except EmptyPeriodError as exc:
+                notes.append(f"{sid} left out: {exc}")
+                continue
             except HistoryError as exc:
                 if request.strategies:  # asked for by name: the caller must hear it
                     raise
                 notes.append(f"{sid} left out: {exc}")  # "every strategy": skip the empty one
+                continue
+            parts.append(part)
         if not parts:
-            raise HistoryError(f"no stored data to report on ({'; '.join(notes)})")
+            raise EmptyPeriodError(f"no stored data to report on ({'; '.join(notes)})")
         title = request.title or _title(parts)
         globals_ = tuple(_change(a) for a in audit if a.scope == "*")
         assert request.start is not None
@@ -101,6 +124,10 @@ class ReportBuilder:
                         progress: Progress | None, notes: list[str]) -> StrategyReport:  # fmt: skip
         hreq = HistoryRequest(sid, preset=None, start=request.start, end=request.end)
         data = await self._history.load(hreq, progress)
+        if data.t.size == 0:
+            last = await self.data_end((sid,))
+            ends = f"; its data ends on {last - timedelta(days=1):%Y-%m-%d}" if last else ""
+            raise EmptyPeriodError(f"no data in {_period_text(request)}{ends}")
         thresholds = await self._thresholds(sid)
         # The day-by-day replay is done once, below, for the verdict (reports do not show
         # the per-day replay summary), so the analysis skips its own.
@@ -148,6 +175,11 @@ def _change(a: ThresholdAudit) -> ThresholdChange:
         a.at, a.scope, a.version, action=a.action, actor=a.actor, comment=a.comment,
         old=a.old, new=a.new,
     )  # fmt: skip
+
+
+def _period_text(request: ReportRequest) -> str:
+    start = f"{request.start:%Y-%m-%d}" if request.start else "the start"
+    return f"{start} .. {request.end - timedelta(days=1):%Y-%m-%d}"
 
 
 def _title(parts: list[StrategyReport]) -> str:

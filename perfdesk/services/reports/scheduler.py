@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -178,15 +178,25 @@ class ReportScheduler:
                 runs.append(run)
         return runs
 
+    async def run_now(self, schedule_id: int) -> ReportRun | None:
+        """Run a schedule at once (the *Run now* button), recorded as a 'manual' run."""
+        schedule = await self.store.get(schedule_id)
+        if schedule is None:
+            raise LookupError(f"no report schedule {schedule_id}")
+        return await self.fire(schedule, self._clock(), manual=True)
+
     async def fire(self, schedule: ReportSchedule, scheduled_for: datetime, *,
-                   late: bool = False) -> ReportRun | None:  # fmt: skip
+                   late: bool = False, manual: bool = False) -> ReportRun | None:  # fmt: skip
         """Run one occurrence; None if it was already claimed. Overlap -> 'skipped' run."""
         assert schedule.id is not None
-        late = late or (self._clock() - scheduled_for).total_seconds() > self._grace_s
+        late = not manual and (
+            late or (self._clock() - scheduled_for).total_seconds() > self._grace_s
+        )
         busy = self._running.get(schedule.id)
         if busy is not None and not busy.done():
             return await self._skip(schedule, scheduled_for, late)
-        task = asyncio.ensure_future(self._run(schedule, scheduled_for, late))
+        trigger = "manual" if manual else "catch_up" if late else "schedule"
+        task = asyncio.ensure_future(self._run(schedule, scheduled_for, late, trigger))
         self._running[schedule.id] = task
         return await asyncio.shield(task)
 
@@ -200,21 +210,30 @@ class ReportScheduler:
         return await self.store.finish(run_id, finished_at=self._clock(), status="skipped",
                                        files=[], error="previous run still running")  # fmt: skip
 
-    async def _run(self, s: ReportSchedule, when: datetime, late: bool) -> ReportRun | None:
+    async def _run(self, s: ReportSchedule, when: datetime, late: bool,
+                   trigger: str) -> ReportRun | None:  # fmt: skip
         run_id = await self.store.claim(s.id, when, started_at=self._clock(), late=late,
-                                        trigger="catch_up" if late else "schedule",
+                                        trigger=trigger,
                                         strategies=s.strategies, formats=s.formats)  # fmt: skip
         if run_id is None:
             return None
-        start, end = period_for(s.period, when)
-        request = ReportRequest(s.strategies, start, end, s.title, s.formats)
+        request = ReportRequest(s.strategies, None, when, s.title, s.formats)
         stem = f"{safe_name(s.name)}-{when.astimezone(UTC):%Y%m%d-%H%M}"
         return await self._execute(run_id, request, Path(s.out_dir), stem, schedule=s)
+
+    async def _period(self, request: ReportRequest, preset: str) -> ReportRequest:
+        """A schedule's period ends at its occurrence or at the last stored data, the
+        earlier (so the demo's 1M report covers its last month, not an empty one)."""
+        end = await self.builder.period_end(request.strategies, request.end)
+        start, end = period_for(preset, end)
+        return replace(request, start=start, end=end)
 
     async def _execute(self, run_id: int, request: ReportRequest, folder: Path, stem: str, *,
                        schedule: ReportSchedule | None,
                        progress: Progress | None = None) -> ReportRun:  # fmt: skip
         try:
+            if schedule is not None:
+                request = await self._period(request, schedule.period)
             report = await self.builder.build(request, progress)
             job = RenderJob(report, request, folder, stem, progress=progress)
             files = await render(job, request.formats, self.renderers)

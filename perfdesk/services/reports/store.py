@@ -202,9 +202,12 @@ class ReportStore:
         return [_run(r) for r in rows]
 
     async def last_occurrence(self, schedule_id: int) -> datetime | None:
-        """The latest scheduled time that has a run row (any status)."""
+        """The latest scheduled time that has a run row (any status; a manual *Run now*
+        is no occurrence of the schedule, so it does not hide a missed one)."""
         value: datetime | None = await self._pool.fetchval(
-            "SELECT max(scheduled_for) FROM report_runs WHERE schedule_id = $1", schedule_id
+            "SELECT max(scheduled_for) FROM report_runs WHERE schedule_id = $1"
+            " AND trigger <> 'manual'",
+            schedule_id,
         )
         return value
 

@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -227,6 +227,11 @@ def as_status(value: Any) -> Status | None:
 
 class BadgeDelegate(QStyledItemDelegate):
     """Paints a status pill for cells whose BADGE_ROLE is a Status; others as usual."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        if index.data(Qt.ItemDataRole.ForegroundRole) is not None:  # P&L stays on selection
+            option.palette.setBrush(QPalette.ColorRole.HighlightedText, option.palette.text())
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         status = as_status(index.data(BADGE_ROLE))

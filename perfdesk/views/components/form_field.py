@@ -108,7 +108,7 @@ class FormField(QWidget):
         self._error = message or None
         self.error_label.setText(message or "")
         self.error_label.setVisible(bool(message))
-        self.help.setVisible(not message and bool(self.help.text()))
+        self.help.setVisible(bool(self.help.text()))  # the hint stays beside the error
         style.set_style_property(self.input, "invalid", "true" if message else "false")
         if was_valid != self.is_valid:
             self.validity_changed.emit(self.is_valid)

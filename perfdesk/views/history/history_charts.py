@@ -3,6 +3,9 @@
 Every chart re-pens itself from design tokens when the theme changes; big series rely on
 clip-to-view + peak downsampling and cosmetic 1-px pens. X values are POSIX seconds
 (date axis) except the cone's, which counts days since the range start.
+
+The scroll wheel scrolls the page; it zooms a chart only once the chart has been clicked
+(focus) or with Ctrl held. A zoomed or panned chart shows *Reset zoom* in its corner.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtGui import QResizeEvent, QWheelEvent
+from PySide6.QtWidgets import QLabel, QToolButton, QWidget
 
 from perfdesk.analytics.history_types import HistoryAnalysis, ReplaySummary
 from perfdesk.domain.status import Status
@@ -64,11 +67,38 @@ class HistoryPlot(pg.PlotWidget):
         item.setDownsampling(auto=True, mode="peak")
         self.setMouseEnabled(x=True, y=False)
         self.setMinimumHeight(150)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # click, then the wheel zooms
         self._legend: pg.LegendItem | None = None
         self._note: QLabel | None = None
         self.follow_x = False  # True when the x range is linked to another plot
+        self.reset_button = QToolButton(self)
+        self.reset_button.setText("Reset zoom")
+        self.reset_button.setToolTip("Show all the data again")
+        self.reset_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.reset_button.clicked.connect(self.reset_zoom)
+        self.reset_button.hide()
+        item.getViewBox().sigRangeChangedManually.connect(lambda *_: self._zoomed())
+        self.setToolTip("Click the chart (or hold Ctrl) to zoom with the wheel; drag to pan")
         self.style_plot(style.current_theme())
         style.theme_manager().changed.connect(self._on_theme)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """The page scrolls unless this chart has focus or Ctrl is held (then: zoom)."""
+        if self.hasFocus() or event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+    def _zoomed(self) -> None:
+        self.reset_button.adjustSize()
+        self._place_note()
+        self.reset_button.show()
+        self.reset_button.raise_()
+
+    def reset_zoom(self) -> None:
+        """Fit the data again and hide *Reset zoom*."""
+        self.autorange()
+        self.reset_button.hide()
 
     def legend(self) -> pg.LegendItem:
         if self._legend is None:
@@ -88,6 +118,8 @@ class HistoryPlot(pg.PlotWidget):
             axis.setTextPen(style.pen(theme, "colors.chart.axis"))
 
     def _on_theme(self, theme: Theme) -> None:
+        if self.__dict__.get("plotItem") is None:  # closed: pyqtgraph dropped its plot item
+            return
         self.style_plot(theme)
         self.repen(theme)
 
@@ -107,10 +139,15 @@ class HistoryPlot(pg.PlotWidget):
         self._place_note()
 
     def _place_note(self) -> None:
+        pad = style.current_theme().px("spacing.semantic.lg")
         note = self.__dict__.get("_note")  # pyqtgraph resizes before __init__ has set it
         if note is not None:
-            pad = style.current_theme().px("spacing.semantic.lg")
             note.setGeometry(self.rect().adjusted(pad, pad, -pad, -pad))
+        button = self.__dict__.get("reset_button")
+        if button is not None:
+            size = button.sizeHint()
+            button.setGeometry(self.width() - size.width() - pad, pad // 2, size.width(),
+                               size.height())  # fmt: skip
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -255,7 +292,7 @@ class RollingChart(HistoryPlot):
         values = rolling.sharpe if self.what == "sharpe" else rolling.volatility
         self.curve.setData(rolling.day, values)
         self.title = f"{'Rolling Sharpe' if self.what == 'sharpe' else 'Rolling volatility'}" + (
-            f" ({rolling.window} d)"
+            f" ({rolling.window} days)"
         )
         enough = bool(np.isfinite(np.asarray(values, dtype=float)).any())
         self.set_note(

@@ -28,6 +28,11 @@ def _ratio(v: Any) -> str:
     return fmt.ratio(v) if isinstance(v, float) else fmt.DASH
 
 
+def _depth(v: Any) -> str:
+    """Drawdowns as positive depths ("18.3%"), as on the cards and Verification."""
+    return fmt.depth(v) if isinstance(v, float) else fmt.DASH
+
+
 def _days(v: Any) -> str:
     return f"{v:,.0f} d" if isinstance(v, float) else fmt.DASH
 
@@ -51,12 +56,12 @@ METRICS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     ("smart_sortino", "Smart Sortino", _ratio),
     ("omega_ratio", "Omega", _ratio),
     ("calmar_ratio", "Calmar", _ratio),
-    ("max_drawdown", "Max DD (daily)", _pct),
-    ("max_drawdown_intraday", "Max DD (intraday)", _pct),
+    ("max_drawdown", "Max DD (daily)", _depth),
+    ("max_drawdown_intraday", "Max DD (intraday)", _depth),
     ("max_drawdown_start", "Max DD start", _text),
     ("max_drawdown_end", "Max DD end", _text),
     ("longest_drawdown_days", "Longest drawdown", _days),
-    ("average_drawdown", "Average drawdown", _pct),
+    ("average_drawdown", "Average drawdown", _depth),
     ("ulcer_index", "Ulcer index", _ratio),
     ("ulcer_performance_index", "Ulcer perf. index", _ratio),
     ("recovery_factor", "Recovery factor", _ratio),
@@ -136,7 +141,7 @@ def drawdowns_model(
     """Deepest first; `compact` leaves out the valley date (for the overview)."""
     columns = [
         Column[DrawdownRow]("depth", "Depth", lambda r: r.depth,
-                            fmt=lambda v: fmt.percent(v, 1), align=RIGHT, pnl=True, width=78),
+                            fmt=fmt.depth, align=RIGHT, pnl=True, width=78),
         Column[DrawdownRow]("start", "Started", lambda r: r.start_ts, fmt=_day, width=100),
         Column[DrawdownRow]("valley", "Valley", lambda r: r.valley_ts, fmt=_day, width=100),
         Column[DrawdownRow]("end", "Recovered", lambda r: r.end_ts or 0.0,

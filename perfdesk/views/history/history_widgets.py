@@ -288,12 +288,27 @@ class KpiStrip(QWidget):
         }  # fmt: skip
         for key, (value, ref, kind) in pairs.items():
             show = _percent_fmt(signed=key == "total") if kind == "pct" else fmt.ratio
+            if key == "maxdd":
+                show = fmt.depth  # a positive depth, as on the cards and Verification
             pnl = fmt.pnl_kind(value) if key in ("total", "sharpe") else "flat"
             if key == "maxdd":
                 pnl = "loss" if _deeper(value, ref) else "flat"
             label = "expected" if key == "total" else "backtest"
             self.cards[key].set(show(value), f"{label} {show(ref)}" if ref is not None else "", pnl)
+        self._label_sharpe(result)
         self._alerts(result)
+
+    def _label_sharpe(self, result: HistoryAnalysis) -> None:
+        """This Sharpe is the range's, not the card's (which covers every finished day the
+        monitor holds): say which days it covers, so the two figures are not confused."""
+        days = result.n_days
+        card = self.cards["sharpe"]
+        card.title.setText(f"SHARPE ({days} DAYS)")
+        card.setToolTip(
+            f"Annualised Sharpe of the {days} daily returns in the chosen range. A dashboard "
+            "card's Live Sharpe covers every finished day of the strategy, so it differs "
+            "when the range is shorter."
+        )
 
     def _alerts(self, result: HistoryAnalysis) -> None:
         replay = result.replay

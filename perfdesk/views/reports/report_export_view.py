@@ -1,7 +1,11 @@
 """Export a report now: strategies (current or a selection), date range, formats, folder.
 
 Generation runs on the backend (ReportsSource); progress comes back through a queued
-signal and the GUI stays responsive. Signals: exported(list[str] paths), failed(str).
+signal and the GUI stays responsive. The period presets end on the last day of stored
+data of the ticked strategies (not today: the demo's market time runs behind the wall
+clock), and a period after that day is refused before export. After writing, *Open
+file* and *Open folder* open the result with the desktop's own application
+(`open_url`, injectable). Signals: exported(list[str] paths), failed(str).
 """
 
 from __future__ import annotations
@@ -9,8 +13,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QObject, Qt, Signal
-from PySide6.QtGui import QPaintEvent
+from PySide6.QtCore import QDate, QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -72,6 +76,10 @@ class ExportPanel(QWidget):
     def __init__(self, source: ReportsSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.source = source
+        self.open_url = QDesktopServices.openUrl
+        self.last_day: date | None = None
+        """The last day with stored data of the ticked strategies (None: unknown/none)."""
+        self.written: list[Path] = []
         self.relay = _Relay(self)
         self.relay.progress.connect(self._on_progress)
         self._build()
@@ -106,8 +114,17 @@ class ExportPanel(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.data_hint = QLabel()
+        self.data_hint.setProperty("kind", "caption")
+        self.open_file_button = Button("Open file")
+        self.open_folder_button = Button("Open folder")
+        self.open_file_button.clicked.connect(self.open_file)
+        self.open_folder_button.clicked.connect(self.open_folder)
+        for b in (self.open_file_button, self.open_folder_button):
+            b.setVisible(False)
         self._layout(browse)
         self.strategy_list.itemChanged.connect(self.validate)
+        self.strategy_list.itemChanged.connect(self.read_data_end)
         self.folder.textChanged.connect(self.validate)
         for box in self.formats.values():
             box.toggled.connect(self.validate)
@@ -119,6 +136,7 @@ class ExportPanel(QWidget):
         dates.setSpacing(gap)
         for w in (self.range, QLabel("from"), self.start, QLabel("to (inclusive)"), self.end):
             dates.addWidget(w)
+        dates.addWidget(self.data_hint)
         dates.addStretch(1)
         formats = QHBoxLayout()
         formats.setSpacing(style.current_theme().px("spacing.semantic.lg"))
@@ -148,6 +166,11 @@ class ExportPanel(QWidget):
         form.addRow("", row)  # the action lines up with the inputs
         layout.addLayout(form)
         layout.addWidget(self.message)
+        opens = QHBoxLayout()
+        opens.addWidget(self.open_file_button)
+        opens.addWidget(self.open_folder_button)
+        opens.addStretch(1)
+        layout.addLayout(opens)
         layout.addStretch(1)
 
     # --- inputs -------------------------------------------------------------------------
@@ -165,6 +188,7 @@ class ExportPanel(QWidget):
             self.strategy_list.addItem(item)
         self.strategy_list.blockSignals(False)
         self.validate()
+        self.read_data_end()
 
     def check_only(self, strategy_id: str) -> None:
         """Tick `strategy_id` alone (if listed): "the current strategy"."""
@@ -172,6 +196,21 @@ class ExportPanel(QWidget):
             item = self.strategy_list.item(i)
             on = item.data(Qt.ItemDataRole.UserRole) == strategy_id
             item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def read_data_end(self, *_: object) -> None:
+        """Ask where the ticked strategies' stored data ends (then move the preset there)."""
+        if not self.selected():
+            return
+        ops.run(self.source.data_end(tuple(self.selected())), owner=self,
+                on_success=self._set_data_end, group="report-data-end")  # fmt: skip
+
+    def _set_data_end(self, end: datetime | None) -> None:
+        self.last_day = None if end is None else (end - timedelta(days=1)).date()
+        self.data_hint.setText(
+            "no stored data" if self.last_day is None else f"data until {self.last_day}"
+        )
+        self.set_range(self.range.currentText())
+        self.validate()
 
     def selected(self) -> list[str]:
         items = (self.strategy_list.item(i) for i in range(self.strategy_list.count()))
@@ -190,11 +229,12 @@ class ExportPanel(QWidget):
             item.setText(self._names.get(sid, sid))
 
     def set_range(self, key: str) -> None:
+        """A preset: the last `key` ending on the last day of stored data (else today)."""
         if key not in RANGES:
             return
-        today = datetime.now(UTC).date()
-        self.end.setDate(_qdate(today))
-        self.start.setDate(_qdate(today - timedelta(days=RANGES[key])))
+        last = self.last_day or datetime.now(UTC).date()
+        self.end.setDate(_qdate(last))
+        self.start.setDate(_qdate(last - timedelta(days=RANGES[key])))
 
     def _browse(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Export to folder", self.folder.text())
@@ -223,6 +263,11 @@ class ExportPanel(QWidget):
             return "Choose at least one format."
         if self.start.date() > self.end.date():
             return "The period starts after it ends."
+        if self.last_day is not None and _day(self.start.date()).date() > self.last_day:
+            return (
+                f"No stored data in this period: the data of the ticked strategies ends on "
+                f"{self.last_day}. Choose an earlier period."
+            )
         if not self.folder.text().strip():
             return "Choose the folder to write to."
         return None
@@ -245,6 +290,7 @@ class ExportPanel(QWidget):
         self.export_button.setEnabled(False)
         self.message.setProperty("result", "0")
         self.message.setText("Generating…")
+        self._show_opens([])
         work = self.source.export(self.request(), Path(self.folder.text()).expanduser(),
                                   self.stem(), self.relay.progress.emit)  # fmt: skip
         ops.run(work, owner=self, on_success=self._done, on_failure=self._failed,
@@ -263,7 +309,29 @@ class ExportPanel(QWidget):
     def _done(self, result: ExportResult) -> None:
         paths = [str(p) for p in result.files]
         self._finish("Written:\n" + "\n".join(paths))
+        self._show_opens(list(result.files))
         self.exported.emit(paths)
+
+    def _show_opens(self, files: list[Path]) -> None:
+        self.written = files
+        self.open_file_button.setVisible(bool(files))
+        self.open_folder_button.setVisible(bool(files))
+        if files:
+            self.open_file_button.setToolTip(str(self._main_file()))
+            self.open_folder_button.setToolTip(str(files[0].parent))
+
+    def _main_file(self) -> Path:
+        """The file to open: the PDF if one was written, else the first."""
+        pdfs = [f for f in self.written if f.suffix == ".pdf"]
+        return (pdfs or self.written)[0]
+
+    def open_file(self) -> None:
+        if self.written:
+            self.open_url(QUrl.fromLocalFile(str(self._main_file())))
+
+    def open_folder(self) -> None:
+        if self.written:
+            self.open_url(QUrl.fromLocalFile(str(self.written[0].parent)))
 
     def _failed(self, exc: BaseException) -> None:
         self._finish(f"Export failed: {exc}")

@@ -1,17 +1,21 @@
 """Create or edit a report schedule: daily / weekly / monthly at a time, in a time zone.
 
 The rule is validated as the user edits (ScheduleError names the field); OK stays
-disabled while anything is invalid. Signals: none (a modal dialog; read `schedule()`).
+disabled while anything is invalid. Strategies are ticked in the list of known ones
+(by name; the id in the tooltip); none ticked means all, and an id no longer known
+(an older schedule's) is shown ticked and refused until it is unticked. Signals: none
+(a modal dialog; read `schedule()`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from zoneinfo import available_timezones
 
-from PySide6.QtCore import QTime
+from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,6 +26,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QTimeEdit,
@@ -55,12 +61,60 @@ def local_zone() -> str:
     return name if name in available_timezones() else "UTC"
 
 
+class StrategyPicker(QListWidget):
+    """Known strategies to tick, by name (id in the tooltip); none ticked = all."""
+
+    def __init__(self, known: Mapping[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.known = dict(known)
+        self.setMaximumHeight(120)
+        for sid, name in sorted(self.known.items(), key=lambda kv: kv[1].lower()):
+            self._add(sid, name)
+
+    def _add(self, sid: str, text: str) -> QListWidgetItem:
+        item = QListWidgetItem(text)
+        item.setData(Qt.ItemDataRole.UserRole, sid)
+        item.setToolTip(sid)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Unchecked)
+        self.addItem(item)
+        return item
+
+    def _items(self) -> list[QListWidgetItem]:
+        return [self.item(i) for i in range(self.count())]
+
+    def set_checked(self, ids: tuple[str, ...]) -> None:
+        listed = {it.data(Qt.ItemDataRole.UserRole) for it in self._items()}
+        for sid in ids:
+            if sid not in listed:
+                self._add(sid, f"{sid} (unknown)")
+        for item in self._items():
+            on = item.data(Qt.ItemDataRole.UserRole) in ids
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def checked(self) -> tuple[str, ...]:
+        return tuple(
+            it.data(Qt.ItemDataRole.UserRole)
+            for it in self._items()
+            if it.checkState() == Qt.CheckState.Checked
+        )
+
+    def unknown(self) -> list[str]:
+        return [sid for sid in self.checked() if sid not in self.known]
+
+
 class ScheduleDialog(QDialog):
-    def __init__(self, schedule: ReportSchedule | None = None, parent: QWidget | None = None,
-                 default_folder: str = "") -> None:  # fmt: skip
+    def __init__(
+        self,
+        schedule: ReportSchedule | None = None,
+        parent: QWidget | None = None,
+        default_folder: str = "",
+        known: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Edit report schedule" if schedule else "New report schedule")
         self._original = schedule
+        self._known = dict(known or {})
         self._build(default_folder)
         if schedule is not None:
             self._load(schedule)
@@ -81,8 +135,8 @@ class ScheduleDialog(QDialog):
         self.zone.setEditable(True)
         self.zone.addItems(sorted(available_timezones()))
         self.zone.setCurrentText(local_zone())
-        self.strategies = QLineEdit()
-        self.strategies.setPlaceholderText("all strategies (or: id1, id2)")
+        self.strategies = StrategyPicker(self._known)
+        self.strategies.setToolTip("Tick the strategies to report on; none ticked = all")
         self.period = QComboBox()
         self.period.addItems(PERIODS)
         self.formats = {f: QCheckBox(f.upper()) for f in FORMATS}
@@ -120,7 +174,7 @@ class ScheduleDialog(QDialog):
         for signal in (self.name.textChanged, self.kind.currentIndexChanged,
                        self.time.timeChanged, self.weekday.currentIndexChanged,
                        self.day.valueChanged, self.zone.currentTextChanged,
-                       self.strategies.textChanged, self.period.currentIndexChanged,
+                       self.strategies.itemChanged, self.period.currentIndexChanged,
                        self.folder.textChanged, self.title.textChanged):  # fmt: skip
             signal.connect(self.validate)
         for box in self.formats.values():
@@ -134,7 +188,7 @@ class ScheduleDialog(QDialog):
         self.weekday.setCurrentIndex(rule.weekday)
         self.day.setValue(rule.day)
         self.zone.setCurrentText(s.timezone)
-        self.strategies.setText(", ".join(s.strategies))
+        self.strategies.set_checked(s.strategies)
         self.period.setCurrentText(s.period)
         for f, box in self.formats.items():
             box.setChecked(f in s.formats)
@@ -152,7 +206,13 @@ class ScheduleDialog(QDialog):
         t = self.time.time()
         rule = SimpleRule(kind, t.hour(), t.minute(), weekday=self.weekday.currentIndex(),
                           day=self.day.value())  # fmt: skip
-        ids = tuple(x.strip() for x in self.strategies.text().split(",") if x.strip())
+        unknown = self.strategies.unknown()
+        if unknown:
+            raise ScheduleError(
+                f"strategies: unknown strategy {', '.join(unknown)}; untick it or pick one "
+                "from the list (strategies appear once the engine has sent their data)"
+            )
+        ids = self.strategies.checked()
         base = self._original or ReportSchedule("", "", "", "")
         return replace(
             base, name=self.name.text().strip(), cron=rule.cron,

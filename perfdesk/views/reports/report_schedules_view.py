@@ -2,7 +2,8 @@
 
 Tables are RowTableModels updated in place by key. Every change goes through the
 ReportsSource (backend loop) and the lists are re-read afterwards. `confirm` (injected,
-a QMessageBox by default) asks before deleting. Signals: changed().
+a QMessageBox by default) asks before deleting. Edit, Pause, Delete and Run now act on
+the selected schedule and are disabled while none is selected. Signals: changed().
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_table import Column, DataTable, RowTableModel
 from perfdesk.views.reports.report_schedule_dialog import ScheduleDialog
 from perfdesk.views.reports.report_source import ReportsSource
-from perfdesk.views.support import ops, style
+from perfdesk.views.support import fmt, ops, style
 
 Dialog = Callable[[ReportSchedule | None, QWidget], ReportSchedule | None]
 
 
 def _stamp(ts: datetime | None) -> str:
-    return "–" if ts is None else ts.astimezone().strftime("%Y-%m-%d %H:%M")
+    return fmt.minute_time(ts)
 
 
 def _took(run: ReportRun) -> str:
@@ -36,18 +37,29 @@ def _took(run: ReportRun) -> str:
     return f"{(run.finished_at - run.started_at).total_seconds():.1f} s"
 
 
-def _row(s: ReportSchedule, nxt: datetime | None) -> dict[str, Any]:
-    return {"id": s.id, "schedule": s, "next": nxt}
+def _row(s: ReportSchedule, nxt: datetime | None, names: dict[str, str]) -> dict[str, Any]:
+    shown = ", ".join(names.get(sid, f"{sid} (unknown)") for sid in s.strategies)
+    return {"id": s.id, "schedule": s, "next": nxt, "strategies": shown or "all"}
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 schedule`, `2 schedules`, `0 runs`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 SCHEDULE_COLUMNS: list[Column[dict[str, Any]]] = [
     Column("name", "Name", lambda r: r["schedule"].name),
     Column("when", "When", lambda r: describe(r["schedule"])),
-    Column("strategies", "Strategies", lambda r: ", ".join(r["schedule"].strategies) or "all"),
+    Column(
+        "strategies",
+        "Strategies",
+        lambda r: r["strategies"],
+        extra={"tip": lambda r: ", ".join(r["schedule"].strategies) or "all strategies"},
+    ),
     Column("formats", "Formats", lambda r: ", ".join(r["schedule"].formats).upper()),
     Column("period", "Period", lambda r: r["schedule"].period),
     Column("state", "State", lambda r: "Paused" if r["schedule"].paused else "Active"),
-    Column("next", "Next run (local)", lambda r: _stamp(r["next"])),
+    Column("next", "Next run", lambda r: _stamp(r["next"])),
     Column("folder", "Folder", lambda r: r["schedule"].out_dir),
 ]
 
@@ -58,7 +70,7 @@ RUN_STATUS_TOKENS = {
 """A failed or skipped run stands out in the list (ok runs in the normal text colour)."""
 
 RUN_COLUMNS: list[Column[ReportRun]] = [
-    Column("started", "Started (local)", lambda r: _stamp(r.started_at)),
+    Column("started", "Started", lambda r: _stamp(r.started_at)),
     Column("for", "Scheduled for", lambda r: _stamp(r.scheduled_for)),
     Column(
         "status",
@@ -83,7 +95,8 @@ RUN_COLUMNS: list[Column[ReportRun]] = [
 
 
 def _edit_dialog(schedule: ReportSchedule | None, parent: QWidget) -> ReportSchedule | None:
-    dialog = ScheduleDialog(schedule, parent)
+    known = getattr(parent, "known", {})
+    dialog = ScheduleDialog(schedule, parent, known=known)
     return dialog.schedule() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
@@ -100,6 +113,9 @@ class SchedulesView(QWidget):
                  confirm: Callable[[QWidget, str], bool] = _confirm) -> None:  # fmt: skip
         super().__init__(parent)
         self.source, self._dialog, self._confirm = source, dialog, confirm
+        self._note = ""  # the outcome of the last Run now, shown in the status line
+        self.known: dict[str, str] = {}
+        """strategy_id -> name of the strategies with stored data (the dialog's list)."""
         self.schedules = RowTableModel(SCHEDULE_COLUMNS, key=lambda r: str(r["id"]))
         self.runs = RowTableModel(RUN_COLUMNS, key=lambda r: str(r.id))
         self.last_refresh: asyncio.Future[Any] | None = None
@@ -114,10 +130,13 @@ class SchedulesView(QWidget):
         self.edit_button = Button("Edit…")
         self.pause_button = Button("Pause / resume")
         self.delete_button = Button("Delete", variant="danger")
+        self.run_button = Button("Run now")
+        self.run_button.setToolTip("Write the selected schedule's report now (a manual run)")
         self.refresh_button = Button("Refresh", variant="ghost")
         self.status = QLabel()
         buttons = QHBoxLayout()
-        for b in (self.new_button, self.edit_button, self.pause_button, self.delete_button):
+        for b in (self.new_button, self.edit_button, self.pause_button, self.run_button,
+                  self.delete_button):  # fmt: skip
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.refresh_button)
@@ -136,11 +155,25 @@ class SchedulesView(QWidget):
         self.edit_button.clicked.connect(lambda: self.edit(self.current()))
         self.pause_button.clicked.connect(self.toggle_pause)
         self.delete_button.clicked.connect(self.delete)
+        self.run_button.clicked.connect(self.run_now)
         self.refresh_button.clicked.connect(self.refresh)
+        self.table.selectionModel().selectionChanged.connect(self._update_actions)
+        self.schedules.modelReset.connect(self._update_actions)
+        self.schedules.rowsRemoved.connect(self._update_actions)
+        self._update_actions()
+
+    def _update_actions(self, *_: object) -> None:
+        chosen = self.current() is not None
+        for b in (self.edit_button, self.pause_button, self.run_button, self.delete_button):
+            b.setEnabled(chosen)
+
+    def set_strategy_names(self, names: dict[str, str]) -> None:
+        """strategy_id -> name: the dialog's list and the Strategies column show names."""
+        self.known = dict(names)
 
     def current(self) -> ReportSchedule | None:
         index = self.table.currentIndex()
-        if not index.isValid():
+        if not index.isValid() or not self.table.selectionModel().hasSelection():
             return None
         row = self.table.proxy.mapToSource(index).row()
         schedule: ReportSchedule = self.schedules.row_at(row)["schedule"]
@@ -167,12 +200,15 @@ class SchedulesView(QWidget):
         schedules, nxt, runs = data
         keep = {str(s.id) for s in schedules}
         self.schedules.remove([k for k in self.schedules.row_keys() if k not in keep])
-        self.schedules.upsert([_row(s, nxt.get(s.id or 0)) for s in schedules])
+        self.schedules.upsert([_row(s, nxt.get(s.id or 0), self.known) for s in schedules])
         self.runs.upsert(runs)
         self.table.resizeColumnsToContents()
         self.run_table.resizeColumnsToContents()
-        self.status.setText(f"{len(schedules)} schedules · {len(runs)} runs shown · "
-                            f"updated {datetime.now(UTC).astimezone():%H:%M:%S}")  # fmt: skip
+        self.status.setText(f"{plural(len(schedules), 'schedule')} · "
+                            f"{plural(len(runs), 'run')} shown · "
+                            f"updated {fmt.short_time(datetime.now(UTC))}"
+                            + (f" · {self._note}" if self._note else ""))  # fmt: skip
+        self._update_actions()
         self.changed.emit()
 
     def _error(self, exc: BaseException) -> None:
@@ -192,6 +228,24 @@ class SchedulesView(QWidget):
         s = self.current()
         if s is not None and s.id is not None:
             self._apply(self.source.set_paused(s.id, not s.paused))
+
+    def run_now(self) -> None:
+        s = self.current()
+        if s is None or s.id is None:
+            return
+        self.status.setText(f"Running {s.name!r} now…")
+        self.run_button.setEnabled(False)
+        ops.run(self.source.run_now(s.id), owner=self, on_success=self._ran,
+                on_failure=self._error, group="report-run-now")  # fmt: skip
+
+    def _ran(self, run: ReportRun | None) -> None:
+        if run is None:
+            self._note = "Run now: that occurrence was already running"
+        elif run.status == "ok":
+            self._note = f"Run now: {plural(len(run.files), 'file')} written"
+        else:
+            self._note = f"Run now {run.status}: {run.error}"
+        self.refresh()
 
     def delete(self) -> None:
         s = self.current()

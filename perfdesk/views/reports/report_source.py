@@ -33,6 +33,8 @@ class ReportsSource(Protocol):
     def delete(self, schedule_id: int) -> Awaitable[bool]: ...
     def runs(self) -> Awaitable[list[ReportRun]]: ...
     def next_run_times(self) -> Awaitable[dict[int, datetime | None]]: ...
+    def run_now(self, schedule_id: int) -> Awaitable[ReportRun | None]: ...
+    def data_end(self, strategies: tuple[str, ...]) -> Awaitable[datetime | None]: ...
 
 
 class SchedulerSource:
@@ -66,6 +68,13 @@ class SchedulerSource:
 
     def runs(self) -> Awaitable[list[ReportRun]]:
         return self._hop(self.scheduler.store.runs())
+
+    def run_now(self, schedule_id: int) -> Awaitable[ReportRun | None]:
+        return self._hop(self.scheduler.run_now(schedule_id))
+
+    def data_end(self, strategies: tuple[str, ...]) -> Awaitable[datetime | None]:
+        """End of the last stored day of `strategies` (all when empty), None if no data."""
+        return self._hop(self.scheduler.builder.data_end(strategies))
 
     def next_run_times(self) -> Awaitable[dict[int, datetime | None]]:
         async def read() -> dict[int, datetime | None]:

@@ -72,6 +72,7 @@ class ReportsView(QWidget):
     def set_strategy_names(self, names: dict[str, str]) -> None:
         """strategy_id -> display name (from the window): the export list shows names."""
         self.export.set_strategy_names(names)
+        self.schedules.set_strategy_names(names)
 
     def set_current_strategy(self, strategy_id: str) -> None:
         """Slot: the strategy the user is looking at elsewhere becomes the export's default."""

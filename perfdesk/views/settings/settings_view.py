@@ -7,8 +7,10 @@ cleared after storing. Signals: settings_saved(DesktopSettings).
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from perfdesk.desktop_settings import DesktopSettings
 from perfdesk.domain import url_secrets
@@ -19,7 +21,18 @@ from perfdesk.views.components.page_layout import page_column
 from perfdesk.views.components.scroll_column import ScrollColumn
 from perfdesk.views.forms.model_form import ModelForm
 from perfdesk.views.settings import settings_store
-from perfdesk.views.support import ops, style
+from perfdesk.views.support import fmt, ops, style
+
+log = logging.getLogger(__name__)
+
+
+def keyring_message(env_var: str) -> str:
+    """What to do when the OS keyring cannot take a secret, in one plain sentence."""
+    return (
+        "This computer has no usable keyring to keep the secret (on Linux, install and "
+        f"unlock GNOME Keyring or KWallet); set {env_var} in the environment instead."
+    )
+
 
 SECRETS = (
     ("engine_token", "Engine token", "Bearer token for the engine link."),
@@ -37,6 +50,7 @@ class SettingsView(QWidget):
         self.setObjectName("Page")
         self.store = store
         self.current = settings_store.load(store)
+        fmt.set_display_zone(self.current.appearance.time_zone)  # one clock for every screen
         self.form = ModelForm(DesktopSettings, columns=2)
         self.secret_fields: dict[str, FormField] = {}
         self._build()
@@ -113,6 +127,7 @@ class SettingsView(QWidget):
         restart = value.connection != self.current.connection
         settings_store.save(self.store, value)
         self.current = value
+        fmt.set_display_zone(value.appearance.time_zone)
         self._update_actions()
         if restart:
             self.state_label.setText("Saved — connection changes apply after a restart")
@@ -153,9 +168,23 @@ class SettingsView(QWidget):
             secrets.set_secret(name, value)
 
         def failed(exc: BaseException) -> None:
-            field.set_error(f"No usable OS keyring ({exc}); set {secrets.env_var(name)} instead")
+            log.warning("keyring: could not store %s: %s", name, exc)  # the library's text
+            field.set_error(keyring_message(secrets.env_var(name)))
 
         ops.run(store, owner=field, on_success=lambda _r: self._stored(field), on_failure=failed)
+
+    def show_connection(self, engine_url: str | None, *, demo: bool = False) -> None:
+        """The engine actually connected now (e.g. the demo's built-in one), shown in the
+        Engine URL field while no URL is saved there."""
+        field = self.form.fields["connection.engine_url"]
+        if not engine_url or field.text or not isinstance(field.input, QLineEdit):
+            return
+        what = "the demo's built-in engine" if demo else "from the command line"
+        field.input.setPlaceholderText(f"{engine_url}  ({what}, connected now)")
+        field.input.setToolTip(
+            f"Connected now to {engine_url} ({what}). A URL saved here applies to a normal "
+            "start; the demo always uses its own engine."
+        )
 
     def _stored(self, field: FormField) -> None:
         field.set_text("")

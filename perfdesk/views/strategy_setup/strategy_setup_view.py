@@ -72,7 +72,7 @@ class _ProgressRelay(QObject):
     progressed = Signal(float, str)
 
 
-def _stored_summary(sid: str, stored: Expectations | None) -> str:
+def _stored_summary(sid: str, stored: Expectations | None, announced: bool = False) -> str:
     if stored is None:
         return f"Nothing stored for {sid} yet: import a backtest or declare values."
     profile = stored.profile
@@ -81,10 +81,29 @@ def _stored_summary(sid: str, stored: Expectations | None) -> str:
         if profile is not None
         else "declared values only (no backtest profile)"
     )
+    if announced:
+        return (
+            f"{sid} is judged by the backtest profile its engine announced ({what[2:]}); "
+            "nothing saved here. Declared values are added to it; importing a backtest "
+            "replaces it."
+        )
     return (
         f"Stored for {sid}: {what}. Empty fields keep the stored values (shown in grey); "
         "importing a backtest replaces the profile."
     )
+
+
+async def current_expectations(
+    repository: ExpectationRepository, sid: str
+) -> tuple[Expectations | None, bool]:
+    """What the strategy is judged by: the saved expectations, else those its engine
+    announced (True), else None."""
+    saved = await repository.load_expectations(sid)
+    if saved is not None:
+        return saved, False
+    announced = getattr(repository, "announced_expectations", None)
+    found = await announced(sid) if callable(announced) else None
+    return (found, True) if isinstance(found, Expectations) else (None, False)
 
 
 class StrategySetupView(QWidget):
@@ -103,6 +122,8 @@ class StrategySetupView(QWidget):
         self._names: dict[str, str] = {}
         self.stored: Expectations | None = None
         """What is stored for the selected strategy (None: nothing, or not loaded yet)."""
+        self.announced = False
+        """`stored` is the profile the strategy's engine announced (nothing saved here)."""
         self._stored_for: str | None = None
         self.relay = _ProgressRelay(self)
         self.relay.progressed.connect(self._show_progress)
@@ -136,7 +157,7 @@ class StrategySetupView(QWidget):
         box.addWidget(self.progress)
         box.addWidget(self.stage_label)
         self.issues_table = DataTable(self.issues)
-        self.issues_table.setSortingEnabled(False)
+        self.issues_table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # file order
         self.issues_table.hide()
         self.issues_table.setMinimumHeight(160)
         box.addWidget(self.issues_table, 1)
@@ -151,19 +172,18 @@ class StrategySetupView(QWidget):
         row = QHBoxLayout()
         title = QLabel("Strategy setup")
         title.setProperty("kind", "heading")
-        self.strategy_combo = QComboBox()
-        self.strategy_combo.setEditable(True)
+        self.strategy_combo = QComboBox()  # known strategies only: no phantom ids
         self.strategy_combo.setMinimumWidth(220)
-        editor = self.strategy_combo.lineEdit()
-        if editor is not None:
-            editor.setPlaceholderText("strategy id")
-        self.strategy_combo.currentTextChanged.connect(lambda _t: self._update_actions())
-        # Picking a strategy (or finishing typing one) shows what is stored for it.
+        self.strategy_combo.setPlaceholderText("no strategy yet")
+        self.strategy_combo.setToolTip(
+            "Strategies appear here once their engine has sent data (the id is in each "
+            "entry's tooltip)"
+        )
+        self.strategy_combo.currentIndexChanged.connect(lambda _i: self._update_actions())
+        # Picking a strategy shows what is stored for it.
         self.strategy_combo.currentIndexChanged.connect(
             lambda _i: self.load_stored() if self.isVisible() else None
         )
-        if editor is not None:
-            editor.editingFinished.connect(self.load_stored)
         row.addWidget(title)
         row.addStretch(1)
         row.addWidget(QLabel("Strategy"))
@@ -223,15 +243,26 @@ class StrategySetupView(QWidget):
         return row
 
     def set_strategies(self, names: dict[str, str]) -> None:
-        """Live strategies (id -> name): ids in the (editable) box, the name in its tooltip."""
+        """Live strategies (id -> name): listed by name, the id in the tooltip. Only these
+        can be picked: expectations for an unknown id would create a phantom strategy."""
         self._names.update(names)
-        known = {self.strategy_combo.itemData(i) for i in range(self.strategy_combo.count())}
-        for sid, name in sorted(names.items()):
-            if sid not in known:
-                self.strategy_combo.addItem(sid, sid)
-                self.strategy_combo.setItemData(
-                    self.strategy_combo.count() - 1, name, Qt.ItemDataRole.ToolTipRole
-                )
+        combo = self.strategy_combo
+        listed = {combo.itemData(i): i for i in range(combo.count())}
+        for sid, name in sorted(names.items(), key=lambda kv: (kv[1] or kv[0]).lower()):
+            if sid in listed:
+                combo.setItemText(listed[sid], name or sid)
+                continue
+            combo.addItem(name or sid, sid)
+            combo.setItemData(combo.count() - 1, sid, Qt.ItemDataRole.ToolTipRole)
+        if combo.currentIndex() < 0 and combo.count():
+            combo.setCurrentIndex(0)
+
+    def select_strategy(self, strategy_id: str) -> bool:
+        """Pick a known strategy by id (False if it is not listed)."""
+        index = self.strategy_combo.findData(strategy_id)
+        if index >= 0:
+            self.strategy_combo.setCurrentIndex(index)
+        return index >= 0
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -244,18 +275,19 @@ class StrategySetupView(QWidget):
             return
         self._stored_for = sid
         self.stored = None
+        self.announced = False
         self.state_label.setText(f"Loading what is stored for {sid}…")
         ops.run(
-            self.repository.load_expectations(sid),
+            current_expectations(self.repository, sid),
             owner=self,
-            on_success=lambda exp: self._show_stored(sid, exp),
+            on_success=lambda found: self._show_stored(sid, *found),
             group=f"expectations-load:{id(self)}",
         )
 
-    def _show_stored(self, sid: str, stored: Expectations | None) -> None:
+    def _show_stored(self, sid: str, stored: Expectations | None, announced: bool = False) -> None:
         if sid != self.strategy_id:
             return
-        self.stored = stored
+        self.stored, self.announced = stored, announced
         # The form holds what you DECLARE; a stored value shows as the empty field's
         # placeholder ("1.25 · stored") and is kept unless you type another.
         ppy = stored.periods_per_year if stored else Expectations().periods_per_year
@@ -267,12 +299,14 @@ class StrategySetupView(QWidget):
                 field.input.setPlaceholderText("off" if value is None else f"{value:g} · stored")
         if self.preview is None:
             name = self._names.get(sid)
-            self.stage_label.setText(_stored_summary(f"{name} ({sid})" if name else sid, stored))
+            label = f"{name} ({sid})" if name else sid
+            self.stage_label.setText(_stored_summary(label, stored, announced))
         self._update_actions()
 
     @property
     def strategy_id(self) -> str:
-        return self.strategy_combo.currentText().strip()
+        sid = self.strategy_combo.currentData()
+        return sid if isinstance(sid, str) else ""
 
     def start_import(self, path: Path) -> None:
         """Read, check and profile `path` in a worker thread; the newest import wins."""
@@ -311,7 +345,7 @@ class StrategySetupView(QWidget):
         self.progress.hide()
         self.import_button.setEnabled(True)
         if isinstance(exc, BacktestImportError):
-            self.issues.upsert(exc.issues)
+            self.issues.upsert(sorted(exc.issues, key=lambda i: (i.line, i.column)))
             self.issues_table.show()
             n = len(exc.issues)
             self.stage_label.setText(
@@ -368,18 +402,26 @@ class StrategySetupView(QWidget):
         self.histogram.getPlotItem().setLabel("bottom", "daily return (%)")
         self.histogram.getPlotItem().setLabel("left", "days")
 
+    def _entered(self) -> bool:
+        """Something to save: an imported backtest or at least one declared value."""
+        return self.preview is not None or bool(self._declared_values())
+
     def _update_actions(self) -> None:
         declared_ok = self.declared.result.valid
-        self.save_button.setEnabled(bool(self.strategy_id) and declared_ok)
+        entered = self._entered()
+        self.save_button.setEnabled(bool(self.strategy_id) and declared_ok and entered)
         if not self.strategy_id:
             self.state_label.setText("Choose the strategy these expectations belong to")
         elif not declared_ok:
             self.state_label.setText("Fix the highlighted declared values")
+        elif not entered:
+            self.state_label.setText("Import a backtest or declare a value to save")
         else:
             if self.preview:
                 source = "the imported backtest's profile + declared values"
             elif self.stored is not None and self.stored.profile is not None:
-                source = "the stored backtest profile (kept) + declared values"
+                kept = "announced by the engine" if self.announced else "stored"
+                source = f"the {kept} backtest profile (kept) + declared values"
             else:
                 source = "declared values only (no backtest profile)"
             self.state_label.setText(f"Ready to save: {source}")
@@ -400,7 +442,10 @@ class StrategySetupView(QWidget):
     def save(self) -> None:
         declared = self.declared.value()
         sid = self.strategy_id
-        if not isinstance(declared, Expectations) or not sid:
+        if not isinstance(declared, Expectations) or not sid or not self._entered():
+            return
+        if sid not in self._names:
+            self.state_label.setText(f"Not saved: {sid} is not a known strategy")
             return
         self.save_button.setEnabled(False)
         self.state_label.setText("Saving…")
@@ -421,7 +466,10 @@ class StrategySetupView(QWidget):
         """Declared values onto the imported backtest, else onto what is stored NOW (read
         here, not from the page: a stored profile is never dropped, even when the page had
         not loaded it yet)."""
-        base = preview.expectations if preview else await self.repository.load_expectations(sid)
+        if preview is not None:
+            base: Expectations | None = preview.expectations
+        else:
+            base, _announced = await current_expectations(self.repository, sid)
         value = (
             base.model_copy(update=values | {"periods_per_year": declared.periods_per_year})
             if base is not None

@@ -1,9 +1,32 @@
-"""Number and time formatting for the views (one place, so every screen agrees)."""
+"""Number and time formatting for the views (one place, so every screen agrees).
+
+Times are shown in one display zone, with its name: the computer's own ("local", the
+default), UTC, or a named IANA zone, chosen in Settings › Appearance (`set_display_zone`).
+"""
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+
+from perfdesk.domain.time_zones import zone_for
+
+_display_zone: tzinfo | None = None  # None: the computer's local zone
+
+
+def set_display_zone(name: str) -> None:
+    """Show every time in zone `name` from now on (see `zone_for`)."""
+    global _display_zone  # noqa: PLW0603 - one display preference, like the theme
+    _display_zone = zone_for(name)
+
+
+def in_display_zone(ts: datetime) -> datetime:
+    return ts.astimezone(_display_zone) if _display_zone is not None else ts.astimezone()
+
+
+def _zone_name(ts: datetime) -> str:
+    return ts.tzname() or "UTC"
+
 
 DASH = "—"
 
@@ -41,6 +64,14 @@ def percent(fraction: float | None, decimals: int = 1, signed: bool = False) -> 
     if fraction is None or not math.isfinite(fraction):
         return DASH
     return f"{_number(fraction * 100, decimals, signed)}%"
+
+
+def depth(fraction: float | None, decimals: int = 1) -> str:
+    """A drawdown as its depth below the peak, always positive: "18.3%" (the same figure
+    whether the source counts it as 0.183 or −0.183; one sign on every screen)."""
+    if fraction is None or not math.isfinite(fraction):
+        return DASH
+    return percent(abs(fraction), decimals)
 
 
 def ratio(value: float | None, decimals: int = 2) -> str:
@@ -85,14 +116,37 @@ def age(ts: datetime | float | None, now: datetime | None = None) -> str:
 
 
 def short_time(ts: datetime | None) -> str:
-    """Local "HH:MM:SS" today, "MM-DD HH:MM" on another day."""
+    """ "HH:MM:SS CET" today, "Dec 06 14:02 CET" on another day (display zone)."""
     if ts is None:
         return DASH
-    local = ts.astimezone()
-    if local.date() == datetime.now().astimezone().date():
-        return local.strftime("%H:%M:%S")
-    return local.strftime("%m-%d %H:%M")
+    shown = in_display_zone(ts)
+    if shown.date() == in_display_zone(datetime.now(UTC)).date():
+        return f"{shown:%H:%M:%S} {_zone_name(shown)}"
+    return f"{shown:%b %d %H:%M} {_zone_name(shown)}"
+
+
+def clock_time(ts: datetime | None) -> str:
+    """ "HH:MM:SS" today, "Dec 06 14:02" on another day (display zone; the zone's name is
+    in the column's tooltip): for narrow columns of recent times."""
+    if ts is None:
+        return DASH
+    shown = in_display_zone(ts)
+    if shown.date() == in_display_zone(datetime.now(UTC)).date():
+        return f"{shown:%H:%M:%S}"
+    return f"{shown:%b %d %H:%M}"
 
 
 def local_time(ts: datetime | None) -> str:
-    return DASH if ts is None else ts.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    """ "2026-12-07 14:02:05 CET": date, time and zone (display zone)."""
+    if ts is None:
+        return DASH
+    shown = in_display_zone(ts)
+    return f"{shown:%Y-%m-%d %H:%M:%S} {_zone_name(shown)}"
+
+
+def minute_time(ts: datetime | None) -> str:
+    """ "2026-12-07 14:02 CET" (display zone): schedules and runs."""
+    if ts is None:
+        return DASH
+    shown = in_display_zone(ts)
+    return f"{shown:%Y-%m-%d %H:%M} {_zone_name(shown)}"

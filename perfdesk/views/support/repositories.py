@@ -38,9 +38,15 @@ class ThresholdRepository(Protocol):
         ...
 
     async def save(
-        self, strategy_id: str | None, thresholds: Thresholds, who: str
+        self,
+        strategy_id: str | None,
+        thresholds: Thresholds,
+        who: str,
+        *,
+        comment: str | None = None,
     ) -> ThresholdVersion:
-        """Store a new version; returns it. Reverting = saving an older version's values."""
+        """Store a new version with the reason given (`comment`, kept in the audit trail);
+        returns it. Reverting = saving an older version's values."""
         ...
 
     async def history(self, strategy_id: str | None) -> Sequence[ThresholdVersion]:
@@ -66,6 +72,7 @@ class SavedThresholds:
     thresholds: Thresholds
     who: str
     at: datetime
+    comment: str | None = None
 
 
 class MemoryThresholdRepository:
@@ -74,16 +81,23 @@ class MemoryThresholdRepository:
     def __init__(self) -> None:
         self._versions: dict[str | None, list[SavedThresholds]] = {}
         self._expectations: dict[str, Expectations] = {}
+        self.announced: dict[str, Expectations] = {}
+        """What each strategy's engine announced (tests set it)."""
 
     async def load(self, strategy_id: str | None) -> SavedThresholds | None:
         versions = self._versions.get(strategy_id)
         return versions[-1] if versions else None
 
     async def save(
-        self, strategy_id: str | None, thresholds: Thresholds, who: str
+        self,
+        strategy_id: str | None,
+        thresholds: Thresholds,
+        who: str,
+        *,
+        comment: str | None = None,
     ) -> SavedThresholds:
         versions = self._versions.setdefault(strategy_id, [])
-        saved = SavedThresholds(len(versions) + 1, thresholds, who, datetime.now(UTC))
+        saved = SavedThresholds(len(versions) + 1, thresholds, who, datetime.now(UTC), comment)
         versions.append(saved)
         return saved
 
@@ -97,3 +111,6 @@ class MemoryThresholdRepository:
         self, strategy_id: str, expectations: Expectations, who: str
     ) -> None:
         self._expectations[strategy_id] = expectations
+
+    async def announced_expectations(self, strategy_id: str) -> Expectations | None:
+        return self.announced.get(strategy_id)

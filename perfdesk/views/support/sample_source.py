@@ -128,30 +128,40 @@ class SampleSource:
         ks_p = "0.0021" if warn else "0.41"
         # Every rule of the validator, in its order: (rule, status, message, value, limit,
         # unit, evidence).
-        table: list[tuple[str, Status, str, float, float, str, dict[str, float]]] = [
+        table: list[tuple[str, Status, str, float, float | None, str, dict[str, float]]] = [
             ("drawdown", drawdown_status, f"Max drawdown {dd:.1%} vs expected 8.0%", dd,
-             0.08 * (1.2 if drawdown_status is Status.CRITICAL else 0.8), "fraction", {}),
-            ("sharpe", w if warn else ok, "PSR of live Sharpe vs backtest Sharpe 1.8", psr, 0.5,
-             "", {"psr": psr, "statistic": -0.49}),
+             0.08 * (1.2 if drawdown_status is Status.CRITICAL else 0.8), "fraction",
+             {"warning_limit": 0.064, "critical_limit": 0.096}),
+            ("sharpe", w if warn else ok, "live Sharpe 0.95 vs backtest 1.80 (p=0.31)"
+             if warn else "live Sharpe 1.62 vs backtest 1.80 (p=0.82)", 0.95 if warn else 1.62,
+             1.8, "sharpe", {"psr": psr, "p_value": psr, "min_trl_days": 118.0, "n_days": 64,
+                             "warning_p": 0.05, "critical_p": 0.01}),
             ("distribution", w if warn else ok,
-             f"KS distance {ks:.3f} to the backtest (p={ks_p}, 64 days)", ks, 0.15, "",
-             {"ks": ks}),
-            ("cusum", ok, "No drift in standardised returns", 1.7, 5.0, "", {"cusum": 1.7}),
-            ("page_hinkley", ok, "Page–Hinkley 2.10 (warn 8.00, critical 12.00) over 64 days",
-             2.1, 8.0, "", {}),
+             f"KS distance {ks:.3f} to the backtest (p={ks_p}, 64 days)", ks, None, "ks",
+             {"statistic": ks, "p_value": float(ks_p), "n_days": 64, "warning_p": 0.01,
+              "critical_p": 0.001}),
+            ("cusum", ok, "cusum 1.70 (warn 5.00, critical 7.20) over 64 days", 1.7, 5.0,
+             "llr", {"warning_limit": 5.0, "critical_limit": 7.2, "n_days": 64,
+                     "warning_false_alarm": 0.08, "critical_false_alarm": 0.008}),
+            ("page_hinkley", ok, "page_hinkley 2.10 (warn 8.00, critical 12.00) over 64 days",
+             2.1, 8.0, "sd", {"warning_limit": 8.0, "critical_limit": 12.0, "n_days": 64,
+                              "warning_false_alarm": 0.005, "critical_false_alarm": 0.002}),
             ("daily_loss", ok,
              "today's return -0.42%, P(a day this bad) = 0.21 under the backtest model",
-             0.0042, 0.03, "fraction", {}),
-            ("win_rate", nd if stale else ok, "Win rate 54% vs expected 55% (binomial)", 54.0,
-             48.0, "%", {"p_value": 0.41}),
-            ("slippage", ok, "Slippage 1.2 bps vs expected 1.5 bps", 1.2, 3.0, "bps", {}),
+             0.0042, 0.03, "fraction", {"p_value": 0.21, "warning_loss": 0.03,
+                                        "critical_loss": 0.05}),
+            ("win_rate", nd if stale else ok, "win rate 54.0% vs expected 55.0% over 212 "
+             "trades (p=0.41)", 0.54, 0.55, "fraction", {"p_value": 0.41, "warning_p": 0.01,
+                                                         "critical_p": 0.001}),
+            ("slippage", ok, "slippage 1.2 bps vs expected 1.5 bps over 212 fills", 1.2, 3.0,
+             "bps", {"warning_limit": 3.0, "critical_limit": 4.5}),
             ("trade_frequency", nd if stale else ok,
              "0.40 of 2 days observed" if stale
              else "212 fills in 9.0 trading days, 204.0 expected (p=0.62)",
-             212.0, 204.0, "fills", {}),
+             212.0, 204.0, "fills", {"p_value": 0.62, "warning_p": 0.01, "critical_p": 0.001}),
             ("stale", w if stale else ok,
              "No data for 42 s (limit 10 s)" if stale else "Feed live",
-             42.0 if stale else 0.4, 10.0, "s", {}),
+             42.0 if stale else 0.4, 10.0, "s", {"limit_s": 10.0}),
         ]  # fmt: skip
         fields = ("rule", "status", "message", "value", "limit", "unit", "evidence")
         s.rules = tuple(

@@ -137,6 +137,11 @@ _CHEVRON = (
     '<path d="M1.5 3.5 L5 7 L8.5 3.5" fill="none" stroke="{color}" stroke-width="1.6" '
     'stroke-linecap="round" stroke-linejoin="round"/></svg>'
 )
+_CHEVRON_UP = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" viewBox="0 0 10 10">'
+    '<path d="M1.5 6.5 L5 3 L8.5 6.5" fill="none" stroke="{color}" stroke-width="1.6" '
+    'stroke-linecap="round" stroke-linejoin="round"/></svg>'
+)
 _CHECK = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="14" height="14" viewBox="0 0 14 14">'
     '<path d="M3 7.2 L5.8 10 L11 4" fill="none" stroke="{color}" stroke-width="2" '
@@ -156,9 +161,11 @@ def _icon_file(template: str, color: str) -> str:
 
 
 def icon_rules(theme: Theme) -> str:
-    """QSS for the combo-box chevron and the check mark, in this theme's colours."""
+    """QSS for the combo-box chevron, the spin-box arrows and the check mark, in this
+    theme's colours (a spin box's arrows get a column of their own: never clipped)."""
     try:
         chevron = _icon_file(_CHEVRON, theme.color("colors.text.secondary"))
+        chevron_up = _icon_file(_CHEVRON_UP, theme.color("colors.text.secondary"))
         check = _icon_file(_CHECK, theme.color("colors.text.on_accent"))
     except OSError as exc:  # no writable temp folder: Qt's own arrow / a filled box
         log.warning("could not write the style's icons: %s", exc)
@@ -168,7 +175,25 @@ def icon_rules(theme: Theme) -> str:
         f"{{ image: url({chevron}); width: 10px; height: 10px; }}\n"
         f"QToolButton::menu-indicator {{ image: url({chevron}); width: 10px; height: 10px; }}\n"
         "QCheckBox::indicator:checked, QAbstractItemView::indicator:checked "
-        f"{{ image: url({check}); }}\n"
+        f"{{ image: url({check}); }}\n" + _spin_rules(theme, chevron, chevron_up)
+    )
+
+
+def _spin_rules(theme: Theme, down: str, up: str) -> str:
+    border = theme.color("colors.border.default")
+    button = (
+        "subcontrol-origin: border; width: 18px; border: none; "
+        f"border-left: 1px solid {border}; background: transparent;"
+    )
+    return (
+        "QAbstractSpinBox { padding-right: 22px; }\n"
+        f"QAbstractSpinBox::up-button {{ subcontrol-position: top right; {button} }}\n"
+        f"QAbstractSpinBox::down-button {{ subcontrol-position: bottom right; {button} }}\n"
+        f"QAbstractSpinBox::up-arrow {{ image: url({up}); width: 8px; height: 8px; }}\n"
+        f"QAbstractSpinBox::down-arrow {{ image: url({down}); width: 8px; height: 8px; }}\n"
+        "QAbstractSpinBox::up-arrow:disabled, QAbstractSpinBox::down-arrow:disabled "
+        "{ image: none; }\n"
+        'QDateTimeEdit[calendarPopup="true"] { padding-right: 4px; }\n'
     )
 
 
@@ -239,10 +264,15 @@ def make_palette(theme: Theme) -> QPalette:
 
 
 def set_style_property(widget: QWidget, name: str, value: str) -> None:
-    """Set a dynamic property used by QSS selectors; re-polish only when it changed."""
+    """Set a dynamic property used by QSS selectors; re-polish only when it changed.
+
+    The children are re-polished too: a rule such as `QFrame[severity="warning"] QLabel`
+    styles them by their parent's property (the banner's label would otherwise keep the
+    colour of the severity it showed before)."""
     if widget.property(name) == value:
         return
     widget.setProperty(name, value)
     style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
+    for target in (widget, *widget.findChildren(QWidget)):
+        style.unpolish(target)
+        style.polish(target)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
@@ -29,11 +30,35 @@ from perfdesk.views.history.history_charts import AlertsPerMonthChart, EquityCha
 from perfdesk.views.history.history_source import HistorySource
 from perfdesk.views.history.history_widgets import Panel
 from perfdesk.views.support import ops, style
+from perfdesk.views.verification.rule_text import rule_title
 
 Draft = Callable[[], Thresholds | None]
 
 
-def describe(summary: ReplaySummary, months: int) -> str:
+PRESET_MONTHS = {"1M": 1, "3M": 3, "6M": 6, "1Y": 12}
+DAYS_PER_MONTH = 365.25 / 12
+WAITING = "Waiting for the database to start…"
+READY = "Pick a strategy and a range, then test the draft."
+
+
+def span_months(preset: str, t: Any) -> float:
+    """The months a test covers: the preset's own (6M is 6, though it touches 7 calendar
+    months), else the days between its first and last day."""
+    if preset in PRESET_MONTHS:
+        return float(PRESET_MONTHS[preset])
+    if len(t) < 2:
+        return 0.0
+    return (float(t[-1]) - float(t[0])) / 86_400.0 / DAYS_PER_MONTH
+
+
+def months_text(months: float) -> str:
+    whole = round(months)
+    if abs(months - whole) < 0.05:
+        return f"{whole} month{'s' if whole != 1 else ''}"
+    return f"{months:.1f} months"
+
+
+def describe(summary: ReplaySummary, months: float) -> str:
     """ "4 alerts (1 critical), 0.7 a month" for one replayed set."""
     n = summary.alert_count
     crit = sum(1 for a in summary.fired if a.severity is Status.CRITICAL)
@@ -46,7 +71,7 @@ def first_alert(summary: ReplaySummary) -> str:
         return ""
     a = summary.fired[0]
     day = datetime.fromtimestamp(a.ts, UTC).strftime("%Y-%m-%d")
-    return f"first on {day}: {a.rule} {a.severity.value}"
+    return f"first on {day}: {rule_title(a.rule)} {a.severity.value}"
 
 
 class ThresholdBacktest(QWidget):
@@ -94,7 +119,7 @@ class ThresholdBacktest(QWidget):
         row.addWidget(self.range)
         row.addWidget(self.run_button)
         box.addLayout(row)
-        self.summary = QLabel("Pick a strategy and a range, then test the draft.")
+        self.summary = QLabel(READY)
         self.summary.setProperty("kind", "muted")
         self.summary.setWordWrap(True)
         box.addWidget(self.summary)
@@ -137,13 +162,15 @@ class ThresholdBacktest(QWidget):
 
     def refresh_strategies(self) -> None:
         if self.source is None:
-            self.summary.setText("History is available once the database is connected.")
+            self.summary.setText(WAITING)  # the backend is still starting
             return
         self._strategies_loaded = True
         ops.run(self.source.strategies(), owner=self, on_success=self._set_strategies,
                 group=f"threshold-backtest-strategies-{id(self)}")  # fmt: skip
 
     def _set_strategies(self, items: list[tuple[str, str]]) -> None:
+        if "waiting for the database" in self.summary.text().lower():  # connected now
+            self.summary.setText(READY)
         current = self.strategy.currentData()
         self.strategy.clear()
         for sid, name in items:
@@ -166,7 +193,7 @@ class ThresholdBacktest(QWidget):
         sid = self.strategy.currentData()
         draft = self.draft()
         if self.source is None:
-            self.summary.setText("Cannot test: the database is not connected yet.")
+            self.summary.setText(f"Cannot test yet: {WAITING[0].lower()}{WAITING[1:]}")
             return
         if sid is None or draft is None:
             why = "pick a strategy" if sid is None else "fix the draft's errors first"
@@ -191,8 +218,8 @@ class ThresholdBacktest(QWidget):
         chart, per_month = self._charts()
         chart.show_series(result.t, result.equity, draft)
         per_month.show_replay(draft, list(result.months))
-        months = len(result.months)
-        text = f"Draft: {describe(draft, months)} over {months} months"
+        months = span_months(self.range.currentText(), result.t)
+        text = f"Draft: {describe(draft, months)} over {months_text(months)}"
         if first := first_alert(draft):
             text += f" — {first}"
         if len(result.summaries) > 1:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -46,9 +47,11 @@ GLOBAL = "Global defaults"
 
 
 def change_summary(specs: list[schema.GroupSpec], old: Thresholds | None, new: Thresholds) -> str:
-    """ "Drawdown › Warning at 0.8 → 0.9; ..." (empty for the first version)."""
+    """ "Drawdown › Warning at 0.8 → 0.9; ..."; the first version is compared with the
+    defaults it replaces ("from the defaults: …")."""
     if old is None:
-        return "first version"
+        changes = change_summary(specs, Thresholds(), new)
+        return "the defaults" if changes == "no change" else f"from the defaults: {changes}"
     titles = {".".join(g.path): g.title for g in specs}
     parts = [
         f"{titles.get('.'.join(s.path[:-1]), '')} › {s.title} {show_value(a)} → {show_value(b)}"
@@ -74,7 +77,7 @@ class ThresholdsView(QWidget):
         self._loaded_once = False
         self.stored: Thresholds | None = None
         self.form = ModelForm(Thresholds, titles=RULE_TITLES)
-        self.versions = RowTableModel(version_columns(), key=row_key)
+        self.versions = RowTableModel(version_columns(comment=True), key=row_key)
         self._build()
         self.form.changed.connect(lambda _r: self._update_actions())
 
@@ -160,6 +163,13 @@ class ThresholdsView(QWidget):
             "Export…", "ghost", tooltip="Write these thresholds to a YAML or JSON file"
         )
         self.discard_button = Button("Discard changes", "secondary")
+        self.reason_edit = QLineEdit()
+        self.reason_edit.setPlaceholderText("Reason for the change")
+        self.reason_edit.setToolTip(
+            "Why the limits change: saved with the version and shown in the audit trail"
+        )
+        self.reason_edit.setMinimumWidth(40)  # grows with the window (stretch)
+        self.reason_edit.returnPressed.connect(self.save)
         self.save_button = Button(
             "Save", "primary", tooltip="Save as a new version", shortcut="Ctrl+S"
         )
@@ -170,13 +180,10 @@ class ThresholdsView(QWidget):
         )
         self.save_button.clicked.connect(self.save)
         row.addWidget(self.state_label, 1)
-        for button in (
-            self.import_button,
-            self.export_button,
-            self.discard_button,
-            self.save_button,
-        ):
+        for button in (self.import_button, self.export_button, self.discard_button):
             row.addWidget(button)
+        row.addWidget(self.reason_edit, 1)
+        row.addWidget(self.save_button)
         return row
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -259,19 +266,26 @@ class ThresholdsView(QWidget):
         self.save_button.setEnabled(False)
         self.state_label.setText("Saving…")
         scope = self.scope
+        reason = self.reason_edit.text().strip() or None
         ops.run(
-            self._save(scope, value),
+            self._save(scope, value, reason),
             owner=self,
-            on_success=self._show_loaded,
+            on_success=self._saved_ok,
             on_failure=self._save_failed,
         )
 
     async def _save(
-        self, scope: str | None, value: Thresholds
+        self, scope: str | None, value: Thresholds, reason: str | None = None
     ) -> tuple[str | None, ThresholdVersion | None, Sequence[ThresholdVersion]]:
-        saved = await self.repository.save(scope, value, self.who)
+        saved = await self.repository.save(scope, value, self.who, comment=reason)
         self.saved.emit(scope, saved.version)
         return scope, saved, await self.repository.history(scope)
+
+    def _saved_ok(
+        self, loaded: tuple[str | None, ThresholdVersion | None, Sequence[ThresholdVersion]]
+    ) -> None:
+        self.reason_edit.clear()  # the reason went with that version
+        self._show_loaded(loaded)
 
     def _save_failed(self, exc: BaseException) -> None:
         ops.report_failure("Saving thresholds failed", exc)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import Verdict
-from perfdesk.views.verification.verification_model import RULE_TITLES
+from perfdesk.views.verification.rule_text import rule_title
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,7 @@ class VerdictHistory:
             return False
         self._last[verdict.strategy_id] = signature
         bad = [
-            f"{RULE_TITLES.get(r.rule, r.rule)} {r.status.value}"
+            f"{rule_title(r.rule)} {r.status.value}"
             for r in verdict.rules
             if r.status.severity >= 2
         ]

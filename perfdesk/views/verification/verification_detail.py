@@ -2,66 +2,68 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult
 from perfdesk.views.components.data_table import RIGHT, Column, DataTable, RowTableModel
-from perfdesk.views.components.status_badge import StatusBadge
+from perfdesk.views.components.status_badge import LABELS, StatusBadge
 from perfdesk.views.support import fmt, style
+from perfdesk.views.verification.rule_text import (
+    LIMIT_TIP,
+    limit_text,
+    plain,
+    rule_title,
+    shown_value,
+    statistic_text,
+    tooltip,
+    value_text,
+)
 from perfdesk.views.verification.verdict_history import HistoryEntry, VerdictHistory
-from perfdesk.views.verification.verification_model import RULE_TITLES, VerificationRow
-
-STATISTIC_KEYS = ("statistic", "p_value", "z", "psr", "min_trl_days", "cusum", "ph")
+from perfdesk.views.verification.verification_model import VerificationRow
 
 
-def _number(value: Any, unit: str = "") -> str:
-    if unit == "fraction" and isinstance(value, float) and math.isfinite(value):
-        return fmt.percent(value, 2)
-    if isinstance(value, float) and math.isfinite(value):
-        text = fmt.number(value)
-    elif value is None:
-        return fmt.DASH
-    else:
-        text = str(value)
-    return f"{text}%" if unit == "%" else f"{text} {unit}".strip()
-
-
-def statistic_of(result: RuleResult) -> str:
-    """The test statistic / p-value from the rule's evidence, as "name = value"."""
-    parts = [f"{k} = {_number(result.evidence[k])}" for k in STATISTIC_KEYS if k in result.evidence]
-    return ", ".join(parts) or fmt.DASH
+def _explained(r: RuleResult) -> str:
+    return tooltip(r, LABELS[r.status])
 
 
 EVIDENCE_COLUMNS: tuple[Column[RuleResult], ...] = (
-    Column("rule", "Rule", lambda r: RULE_TITLES.get(r.rule, r.rule), width=120),
+    Column("rule", "Rule", lambda r: rule_title(r.rule), width=120, extra={"tip": _explained}),
     Column("status", "Status", lambda r: r.status, badge=True, width=100),
     Column(
         "value",
         "Value",
-        lambda r: r.value,
+        shown_value,
         align=RIGHT,
-        width=100,
-        display=lambda r: _number(r.value, r.unit),
+        width=130,
+        display=value_text,
+        extra={"tip": _explained},
     ),
     Column(
         "limit",
-        "Limit",
+        "Limits (warning · critical)",
         lambda r: r.limit,
         align=RIGHT,
-        width=100,
-        display=lambda r: _number(r.limit, r.unit),
+        width=230,
+        display=limit_text,
+        tooltip=LIMIT_TIP,
+        extra={"tip": lambda r: f"{LIMIT_TIP}\n{rule_title(r.rule)}: {limit_text(r)}"},
     ),
-    Column("statistic", "Statistic", statistic_of, width=200, extra={"tip": statistic_of}),
-    Column("since", "Since", lambda r: r.since, fmt=fmt.local_time, width=160),
-    Column("message", "Evidence", lambda r: r.message, extra={"tip": lambda r: r.message}),
+    Column("statistic", "Statistic", statistic_text, width=180, extra={"tip": _explained}),
+    Column(
+        "since",
+        "Since",
+        lambda r: r.since,
+        fmt=fmt.local_time,
+        width=200,
+        tooltip="When the current condition began, in the data's own time (the engine's "
+        "timestamps), shown in the display zone set in Settings",
+    ),
+    Column("message", "Evidence", lambda r: plain(r.message), extra={"tip": _explained}),
 )
 HISTORY_COLUMNS: tuple[Column[HistoryEntry], ...] = (
-    Column("ts", "When", lambda e: e.ts, fmt=fmt.local_time, width=160),
+    Column("ts", "When", lambda e: e.ts, fmt=fmt.local_time, width=200),
     Column("status", "Verdict", lambda e: e.status, badge=True, width=100),
     Column("summary", "Rules", lambda e: e.summary),
 )
@@ -101,14 +103,11 @@ class VerificationDetail(QWidget):
             "No verdict changes for the selected strategy in this session yet."
         )
         self.history_table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        for caption, table, stretch in (
-            ("Rule evidence", self.evidence_table, 3),
-            ("Verdict history (this session)", self.history_table, 2),
-        ):
-            label = QLabel(caption.upper())
-            label.setProperty("kind", "caption")
-            box.addWidget(label)
-            box.addWidget(table, stretch)
+        # Evidence and history share the pane as tabs: all ten rules fit without scrolling.
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.evidence_table, "Rule evidence")
+        self.tabs.addTab(self.history_table, "Verdict history (this session)")
+        box.addWidget(self.tabs, 1)
 
     def show_row(self, row: VerificationRow | None) -> None:
         """Show `row` (None clears). Evidence rows update in place by rule name."""

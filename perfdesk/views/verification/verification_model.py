@@ -18,21 +18,9 @@ from perfdesk.domain.verdict import RuleResult, Verdict
 from perfdesk.views.components.data_table import RIGHT, Column, RowTableModel
 from perfdesk.views.components.status_badge import LABELS
 from perfdesk.views.support import fmt
+from perfdesk.views.verification.rule_text import RULE_TITLES, rule_title, tooltip
 
-RULE_TITLES = {
-    "drawdown": "Drawdown",
-    "sharpe": "Sharpe (PSR)",
-    "psr": "Sharpe (PSR)",
-    "distribution": "Distribution",
-    "cusum": "CUSUM drift",
-    "page_hinkley": "Page–Hinkley",
-    "win_rate": "Win rate",
-    "slippage": "Slippage",
-    "trade_frequency": "Trade freq.",
-    "daily_loss": "Daily loss",
-    "stale_feed": "Feed",
-    "stale": "Stale feed",
-}
+__all__ = ["RULE_TITLES", "VerificationModel", "VerificationRow", "rule_column", "rule_title"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +63,7 @@ class VerificationRow:
         bad = sorted(
             (r for r in self.rules if r.status.severity >= 2), key=lambda r: -r.status.severity
         )
-        return ", ".join(RULE_TITLES.get(r.rule, r.rule) for r in bad)
+        return ", ".join(rule_title(r.rule) for r in bad)
 
 
 def _name_tip(row: VerificationRow) -> str:
@@ -91,7 +79,8 @@ COLUMN_TIPS = {
     "pnl": "Today's profit and loss",
     "drawdown": "Current drawdown from the equity peak",
     "events": "Events received from the engine",
-    "checked": "When the verdict was computed",
+    "checked": "The time of the data the verdict judged (the engine's timestamps), in the "
+    "zone set in Settings; hover a cell for its date and zone",
     "failing": "Rules at warning or critical, worst first",
 }
 
@@ -119,12 +108,19 @@ BASE_COLUMNS: tuple[Column[VerificationRow], ...] = (
         align=RIGHT,
         pnl=True,
     ),
-    _column("drawdown", "Current\nDD", lambda r: r.drawdown, 74, fmt=fmt.percent, align=RIGHT),
+    _column("drawdown", "Current\nDD", lambda r: r.drawdown, 74, fmt=fmt.depth, align=RIGHT),
     _column("sharpe", "Sharpe", lambda r: r.sharpe, 66, fmt=fmt.ratio, align=RIGHT),
     _column("events", "Events", lambda r: r.events, 90, fmt=fmt.count, align=RIGHT),
     _column("state", "State", lambda r: r.state.value.capitalize(), 78),
     _column("feed", "Feed", lambda r: r.feed.value.capitalize(), 112),
-    _column("checked", "Checked", lambda r: r.checked_at, 82, fmt=fmt.short_time),
+    _column(
+        "checked",
+        "Checked",
+        lambda r: r.checked_at,
+        82,
+        fmt=fmt.clock_time,
+        extra={"tip": lambda r: f"Judged the data up to {fmt.local_time(r.checked_at)}"},
+    ),
     _column("failing", "Failing", lambda r: r.failing(), 72, extra={"tip": _failing_tip}),
 )
 RULES_AT = 2
@@ -138,13 +134,13 @@ def rule_column(rule: str) -> Column[VerificationRow]:
         result = row.rule(rule)
         return result.status if result else None
 
-    title = RULE_TITLES.get(rule, rule.replace("_", " ").capitalize())
+    title = rule_title(rule)
 
     def tip(row: VerificationRow) -> Any:
         result = row.rule(rule)
         if result is None:
             return f"{title}: not evaluated"
-        return f"{title} \u2014 {LABELS[result.status]}: {result.message}"
+        return tooltip(result, LABELS[result.status])
 
     return Column(
         f"rule:{rule}",

@@ -6,10 +6,18 @@ Signals: strategy_selected(str strategy_id).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFontMetrics, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -23,6 +31,7 @@ from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import Status
 from perfdesk.views.components.data_table import DataTable, FilterProxy
 from perfdesk.views.components.page_layout import page_column
+from perfdesk.views.support import style
 from perfdesk.views.verification.verdict_history import VerdictHistory
 from perfdesk.views.verification.verification_detail import VerificationDetail
 from perfdesk.views.verification.verification_model import VerificationModel
@@ -87,8 +96,11 @@ class VerificationView(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        # Room for the tall rule header and eight strategies at 1440 x 900; the evidence below.
-        self.splitter.setSizes([350, 350])
+        # Room for the tall rule header and eight strategies at 1440 x 900; below, the
+        # evidence of all ten rules without scrolling.
+        self.splitter.setSizes([330, 420])
+        self._fitted_keys: tuple[str, ...] = ()
+        self.table.viewport().installEventFilter(self)
         box = page_column(self)
         box.addLayout(self._filter_bar())
         box.addWidget(self.splitter, 1)
@@ -129,6 +141,50 @@ class VerificationView(QWidget):
             self.model.show_snapshots(self._pending)
             self._pending = None
             self._refresh_detail()
+            keys = tuple(self.model.row_keys())
+            if keys != self._fitted_keys:  # new strategies (names): fit the text columns
+                self._fitted_keys = keys
+                self.fit_columns()
+
+    FITTED: ClassVar[dict[str, tuple[int, int]]] = {
+        "name": (118, 260),
+        "feed": (64, 140),
+        "checked": (82, 240),
+    }
+    """Text columns sized to their contents within (least, most) px: no name or time is
+    cut off while the table has room; Failing (the last column) takes what is left."""
+
+    def fit_columns(self) -> None:
+        wanted: dict[int, tuple[int, int]] = {}
+        for key, (least, most) in self.FITTED.items():
+            column = self.model.column_of(key)
+            cells = self.table.sizeHintForColumn(column)  # the least is the title's
+            wanted[column] = (least, max(least, min(most, cells)))
+        last = self.model.columnCount() - 1
+        others = sum(
+            self.table.columnWidth(c) for c in range(last) if c not in wanted
+        )  # fmt: skip
+        failing = max(self._title_width(last), self.model.columns[last].width or 0)
+        room = self.table.viewport().width() - others - failing
+        excess = sum(w for _least, w in wanted.values()) - room
+        for column, (least, width) in sorted(wanted.items(), key=lambda kv: kv[1][0] - kv[1][1]):
+            cut = min(max(0, excess), width - least)  # the roomiest column gives first
+            excess -= cut
+            self.table.setColumnWidth(column, width - cut)
+
+    def _title_width(self, column: int) -> int:
+        """What the column's title needs (caption font, one line, padded)."""
+        theme = style.current_theme()
+        caption = QFontMetrics(style.typography_font(theme, "typography.semantic.caption"))
+        title = self.model.columns[column].title.upper()
+        pad = theme.px("spacing.semantic.sm")
+        return max(caption.horizontalAdvance(line) for line in title.splitlines()) + 2 * pad
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The table's viewport was resized: fit the text columns to its new width."""
+        if event.type() == QEvent.Type.Resize and self.model.rowCount():
+            self.fit_columns()
+        return super().eventFilter(watched, event)
 
     def showEvent(self, event: QShowEvent) -> None:
         self._apply_pending()  # catch up with what arrived while another page was shown
