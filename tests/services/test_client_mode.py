@@ -9,6 +9,7 @@ collector for the same engine is refused.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -197,3 +198,39 @@ def stored_silenced_by(c: ClientRuntime) -> str | None:
     """The alert row as the collector wrote it (before this desktop's overlay)."""
     row = c.alerts._rows.get(BREAK_FP)
     return None if row is None else row.silenced_by
+
+
+async def test_a_beating_collector_whose_validator_stalled_is_shown_as_not_judging(
+    db_dsn: str,
+) -> None:
+    """A collector that beats but no longer completes validation cycles is not healthy:
+    desktops show it like a missing heartbeat, with the reason (never blind)."""
+    import json
+
+    import asyncpg
+
+    async with client(db_dsn) as c:
+        conn = await asyncpg.connect(db_dsn)
+        try:
+            beat = (
+                "INSERT INTO collector_heartbeats (collector_id, engine, strategies, host, pid,"
+                " db_pid, started_at, beat_at, feed_state, stats)"
+                " VALUES ('desk-1', 'ws://e', '{*}', 'h', 1, 1, now(), now(), 'live', $1::jsonb)"
+                " ON CONFLICT (collector_id) DO UPDATE SET beat_at = now(), stats = EXCLUDED.stats"
+            )
+            stalled = {"validator_ok": False, "validation_age_s": 12.5, "failing_tasks": []}
+            await conn.execute(beat, json.dumps(stalled))
+            def not_judging() -> list[str]:
+                return [a.message for a in banner(c) if "not judging" in a.message]
+
+            await wait_for(lambda: bool(not_judging()), "the stalled collector shown", 10)
+            assert "desk-1" in not_judging()[0] and "12.5" in not_judging()[0]
+            healthy = {"validator_ok": True, "validation_age_s": 0.1, "failing_tasks": []}
+            for _ in range(20):  # keep beating, healthy again
+                await conn.execute(beat, json.dumps(healthy))
+                if not offline_shown(c):
+                    break
+                await asyncio.sleep(0.2)
+            assert not offline_shown(c)
+        finally:
+            await conn.close()

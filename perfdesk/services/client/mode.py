@@ -65,6 +65,21 @@ class CollectorStatus:
     def online(self, now: float, offline_after_s: float) -> bool:
         return not self.stopped and now - self.seen_at <= offline_after_s
 
+    def not_judging(self) -> str | None:
+        """Why a beating collector is not judging (stalled validator, failing tasks)."""
+        failing = [str(t) for t in self.stats.get("failing_tasks") or []]
+        if self.stats.get("validator_ok", True) and not failing:
+            return None
+        age = self.stats.get("validation_age_s")
+        parts = (
+            []
+            if self.stats.get("validator_ok", True)
+            else [f"no validation cycle for {age} s" if age is not None else "validator stalled"]
+        )
+        if failing:
+            parts.append("failing: " + ", ".join(failing))
+        return f"collector {self.collector_id} is not judging ({'; '.join(parts)})"
+
 
 class _Persistence:
     """An alert's stored lifecycle, read from the shared database (no writer here)."""
@@ -250,8 +265,13 @@ class ClientRuntime:
             state = c.feed_state if online else FeedState.DISCONNECTED
             for sid in c.strategies:
                 feed[sid] = state
-            if online:
+            problem = c.not_judging() if online else None
+            if online and problem is None:
                 self._offline_since.pop(cid, None)
+                continue
+            if problem is not None:
+                since = self._offline_since.setdefault(cid, now_wall)
+                extra.append(offline_alert(cid, problem, since))
                 continue
             since = self._offline_since.setdefault(cid, now_wall)
             extra.append(offline_alert(cid, self._offline_message(c, now), since))

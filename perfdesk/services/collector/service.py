@@ -281,6 +281,11 @@ class Collector:
             "spooled": writer.spooled,
             "db_available": writer.db_available,
             "actions_applied": self.actions.stats.applied,
+            # A collector whose validator stopped is not healthy, however well it beats.
+            "validation_age_s": round(time.monotonic() - self.runtime.last_cycle_at, 3),
+            "validator_ok": time.monotonic() - self.runtime.last_cycle_at
+            <= self.runtime.stalled_after_s,
+            "failing_tasks": [h.name for h in self.runtime.supervisor.failing()],
         }
 
     async def _watch_lock(self) -> None:
