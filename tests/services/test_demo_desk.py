@@ -48,7 +48,7 @@ def test_catch_up_regenerates_the_same_stream_frame_for_frame() -> None:
 
 
 async def _received_live(backend: Backend, beyond: dict[str, int]) -> bool:
-    client = backend.runtime.client
+    client = backend.runtime.source
     assert client is not None
     return all(client.last_seq(sid) > seq for sid, seq in beyond.items())
 
@@ -57,7 +57,7 @@ async def _stop_after_flush(backend: Backend) -> dict[str, int]:
     sim = backend.sim
     assert sim is not None
     sim.pause()
-    client = backend.runtime.client
+    client = backend.runtime.source
     assert client is not None
 
     async def caught_up() -> bool:
