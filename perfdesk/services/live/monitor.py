@@ -16,9 +16,8 @@ from typing import Literal
 
 from pydantic_core import TzInfo
 
-from perfdesk.analytics import fdr
+from perfdesk.analytics import validator
 from perfdesk.analytics.streaming import EquityStats
-from perfdesk.analytics.validator import validate
 from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StatusEvent, StrategyInfo
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.snapshot import FloatArray, StrategySnapshot
@@ -157,11 +156,13 @@ class LiveMonitor:
                 live.version += 1
 
     def validate(self, now: datetime | None = None) -> list[Verdict]:
-        """Re-evaluate every strategy's rules, with false-discovery control across them."""
-        wall = (now or datetime.now(UTC)).timestamp()
+        """Re-evaluate every strategy's rules, with false-discovery control across them
+        (`validator.validate_many`, each strategy at `now` on its own event clock)."""
+        now = now or datetime.now(UTC)
+        wall = now.timestamp()
         lives = list(self._live.values())
-        raw = [
-            validate(
+        items = [
+            validator.Item(
                 live.strategy_id,
                 live.stats,
                 live.expectations,
@@ -170,7 +171,7 @@ class LiveMonitor:
             )
             for live in lives
         ]
-        verdicts = fdr.adjust_verdicts(raw, self.false_discovery_rate)
+        verdicts = validator.validate_many(items, now, self.false_discovery_rate)
         for live, verdict in zip(lives, verdicts, strict=True):
             if live.verdict is None or _changed(live.verdict, verdict):
                 live.version += 1

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from perfdesk.analytics.rules import registry
 from perfdesk.domain.alerts import Alert, AlertState
 from perfdesk.domain.snapshot import StorageState, StrategySnapshot
 from perfdesk.domain.status import FeedState, Status, StrategyState
@@ -126,38 +127,35 @@ class SampleSource:
         ok, nd, w = Status.OK, Status.INSUFFICIENT_DATA, Status.WARNING
         psr, ks = (0.31, 0.184) if warn else (0.82, 0.071)
         ks_p = "0.0021" if warn else "0.41"
-        # Every rule of the validator, in its order: (rule, status, message, value, limit,
-        # unit, evidence).
+        # Sample results by rule: (rule, status, message, value, limit, unit, evidence).
         table: list[tuple[str, Status, str, float, float, str, dict[str, float]]] = [
             ("drawdown", drawdown_status, f"Max drawdown {dd:.1%} vs expected 8.0%", dd,
              0.08 * (1.2 if drawdown_status is Status.CRITICAL else 0.8), "fraction", {}),
             ("sharpe", w if warn else ok, "PSR of live Sharpe vs backtest Sharpe 1.8", psr, 0.5,
-             "", {"psr": psr, "statistic": -0.49}),
+             "", {"psr": psr, "p_value": 0.31 if warn else 0.82, "min_trl_days": 129.0}),
             ("distribution", w if warn else ok,
              f"KS distance {ks:.3f} to the backtest (p={ks_p}, 64 days)", ks, 0.15, "",
-             {"ks": ks}),
-            ("cusum", ok, "No drift in standardised returns", 1.7, 5.0, "", {"cusum": 1.7}),
+             {"statistic": ks, "p_value": float(ks_p)}),
+            ("cusum", ok, "No drift in standardised returns", 1.7, 5.0, "",
+             {"statistic": 1.7, "max": 2.4}),
             ("page_hinkley", ok, "Page–Hinkley 2.10 (warn 8.00, critical 12.00) over 64 days",
-             2.1, 8.0, "", {}),
+             2.1, 8.0, "", {"statistic": 2.1, "max": 3.0}),
             ("daily_loss", ok,
              "today's return -0.42%, P(a day this bad) = 0.21 under the backtest model",
-             0.0042, 0.03, "fraction", {}),
+             0.0042, 0.03, "fraction", {"p_value": 0.21}),
             ("win_rate", nd if stale else ok, "Win rate 54% vs expected 55% (binomial)", 54.0,
-             48.0, "%", {"p_value": 0.41}),
-            ("slippage", ok, "Slippage 1.2 bps vs expected 1.5 bps", 1.2, 3.0, "bps", {}),
+             48.0, "%", {"p_value": 0.41, "wins": 54, "trades": 100}),
+            ("slippage", ok, "Slippage 1.2 bps vs expected 1.5 bps", 1.2, 3.0, "bps",
+             {"n_fills": 212, "std_bps": 0.8}),
             ("trade_frequency", nd if stale else ok,
              "0.40 of 2 days observed" if stale
              else "212 fills in 9.0 trading days, 204.0 expected (p=0.62)",
-             212.0, 204.0, "fills", {}),
+             212.0, 204.0, "fills", {} if stale else {"p_value": 0.62, "expected": 204.0}),
             ("stale", w if stale else ok,
              "No data for 42 s (limit 10 s)" if stale else "Feed live",
-             42.0 if stale else 0.4, 10.0, "s", {}),
+             42.0 if stale else 0.4, 10.0, "s", {"age_s": 42.0 if stale else 0.4}),
         ]  # fmt: skip
-        fields = ("rule", "status", "message", "value", "limit", "unit", "evidence")
-        s.rules = tuple(
-            RuleResult.model_validate({"since": since, **dict(zip(fields, row, strict=True))})
-            for row in table
-        )
+        s.rules = _in_registry_order(table, since)
         if s.verdict_kind in ("critical", "warning", "stale"):
             worst = next(r for r in sorted(s.rules, key=lambda r: -r.status.severity))
             self._alerts.append(
@@ -207,3 +205,20 @@ class SampleSource:
     def storage(self) -> StorageState:
         """The database is fine in the sample (the status bar shows "● Database")."""
         return StorageState(db_available=True, spooled=0, pending=12)
+
+
+_FIELDS = ("rule", "status", "message", "value", "limit", "unit", "evidence")
+
+
+def _in_registry_order(
+    table: list[tuple[str, Status, str, float, float, str, dict[str, float]]], since: datetime
+) -> tuple[RuleResult, ...]:
+    """One result per registered rule, in the validator's order: the sample row where
+    the table has one, else an OK row with the rule's own explanation."""
+    rows = {row[0]: row for row in table}
+    out = []
+    for rule in registry.RULES:
+        row = rows.get(rule.id) or (rule.id, Status.OK, rule.explanation, 0.0, 0.0, "", {})
+        fields = dict(zip(_FIELDS, row, strict=True))
+        out.append(RuleResult.model_validate({"since": since, **fields}))
+    return tuple(out)

@@ -8,15 +8,19 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from perfdesk.analytics.rules import registry
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult
 from perfdesk.views.components.data_table import RIGHT, Column, DataTable, RowTableModel
 from perfdesk.views.components.status_badge import StatusBadge
 from perfdesk.views.support import fmt, style
 from perfdesk.views.verification.verdict_history import HistoryEntry, VerdictHistory
-from perfdesk.views.verification.verification_model import RULE_TITLES, VerificationRow
+from perfdesk.views.verification.verification_model import VerificationRow
 
-STATISTIC_KEYS = ("statistic", "p_value", "z", "psr", "min_trl_days", "cusum", "ph")
+FALLBACK_STATISTICS = tuple(
+    registry.Statistic(k, k) for k in ("statistic", "p_value", "z", "psr", "min_trl_days")
+)
+"""What an unregistered rule (e.g. from an older server) shows."""
 
 
 def _number(value: Any, unit: str = "") -> str:
@@ -32,13 +36,16 @@ def _number(value: Any, unit: str = "") -> str:
 
 
 def statistic_of(result: RuleResult) -> str:
-    """The test statistic / p-value from the rule's evidence, as "name = value"."""
-    parts = [f"{k} = {_number(result.evidence[k])}" for k in STATISTIC_KEYS if k in result.evidence]
+    """The statistics the rule declares in the registry, from its evidence, as
+    "label = value"."""
+    declared = registry.rule_statistics(result.rule) or FALLBACK_STATISTICS
+    ev = result.evidence
+    parts = [f"{s.label} = {_number(ev[s.key], s.unit)}" for s in declared if s.key in ev]
     return ", ".join(parts) or fmt.DASH
 
 
 EVIDENCE_COLUMNS: tuple[Column[RuleResult], ...] = (
-    Column("rule", "Rule", lambda r: RULE_TITLES.get(r.rule, r.rule), width=120),
+    Column("rule", "Rule", lambda r: registry.rule_title(r.rule), width=120),
     Column("status", "Status", lambda r: r.status, badge=True, width=100),
     Column(
         "value",

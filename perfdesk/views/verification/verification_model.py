@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from perfdesk.analytics.rules import registry
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import FeedState, Status, StrategyState
 from perfdesk.domain.verdict import RuleResult, Verdict
@@ -19,20 +20,9 @@ from perfdesk.views.components.data_table import RIGHT, Column, RowTableModel
 from perfdesk.views.components.status_badge import LABELS
 from perfdesk.views.support import fmt
 
-RULE_TITLES = {
-    "drawdown": "Drawdown",
-    "sharpe": "Sharpe (PSR)",
-    "psr": "Sharpe (PSR)",
-    "distribution": "Distribution",
-    "cusum": "CUSUM drift",
-    "page_hinkley": "Page–Hinkley",
-    "win_rate": "Win rate",
-    "slippage": "Slippage",
-    "trade_frequency": "Trade freq.",
-    "daily_loss": "Daily loss",
-    "stale_feed": "Feed",
-    "stale": "Stale feed",
-}
+RULE_TITLES = registry.titles()
+"""Title by rule id (and by thresholds field): read from the rule registry. New code
+calls `registry.rule_title(rule_id)`; the mapping stays for the screens that take one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +65,7 @@ class VerificationRow:
         bad = sorted(
             (r for r in self.rules if r.status.severity >= 2), key=lambda r: -r.status.severity
         )
-        return ", ".join(RULE_TITLES.get(r.rule, r.rule) for r in bad)
+        return ", ".join(registry.rule_title(r.rule) for r in bad)
 
 
 def _name_tip(row: VerificationRow) -> str:
@@ -138,7 +128,8 @@ def rule_column(rule: str) -> Column[VerificationRow]:
         result = row.rule(rule)
         return result.status if result else None
 
-    title = RULE_TITLES.get(rule, rule.replace("_", " ").capitalize())
+    title = registry.rule_title(rule)
+    legend = "\u2713 OK, ! warning, \u2715 critical, \u2013 not enough data yet"
 
     def tip(row: VerificationRow) -> Any:
         result = row.rule(rule)
@@ -152,7 +143,7 @@ def rule_column(rule: str) -> Column[VerificationRow]:
         status,
         badge=True,
         width=RULE_WIDTH,
-        tooltip=f"{title} rule: \u2713 OK, ! warning, \u2715 critical, \u2013 not enough data yet",
+        tooltip=f"{title}: {registry.rule_explanation(rule) or 'a rule'} {legend}",
         extra={"tip": tip, "rule": rule, "compact": True, "vertical_title": True},
     )
 
