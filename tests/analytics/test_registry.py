@@ -92,8 +92,6 @@ def test_validate_many_takes_each_strategys_own_clock() -> None:
     late = datetime.fromtimestamp(T0 + 60, UTC)
     on_time = datetime.fromtimestamp(T0 + 2, UTC)
     exp = Expectations(max_drawdown=0.1, periods_per_year=365)
-    fresh, stale = validate_many(
-        [Item("a", stats, exp, th, on_time), ("b", stats, exp, th)], late
-    )
+    fresh, stale = validate_many([Item("a", stats, exp, th, on_time), ("b", stats, exp, th)], late)
     assert fresh.ts == on_time and fresh.rule("stale").status is Status.OK
     assert stale.ts == late and stale.rule("stale").status is Status.WARNING
