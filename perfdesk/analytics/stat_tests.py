@@ -91,3 +91,8 @@ def t_cdf_unit(z: float, nu: float) -> float:
     """CDF of the unit-variance Student-t with nu > 2 degrees of freedom
     (`scipy.stats.t.cdf(z, nu, scale=√((nu − 2)/nu))`)."""
     return float(_special().stdtr(nu, z * math.sqrt(nu / (nu - 2.0))))
+
+
+def log_norm_cdf(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """log Φ(z), accurate far into the left tail (`scipy.special.log_ndtr`)."""
+    return np.asarray(_special().log_ndtr(z), dtype=np.float64)

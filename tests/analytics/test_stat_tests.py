@@ -59,3 +59,8 @@ def test_unit_variance_t_matches_scipy(nu: float) -> None:
         ref = stats.t.cdf(z, nu, scale=scale)
         assert st.t_cdf_unit(z, nu) == pytest.approx(ref, rel=1e-9, abs=1e-300)
     assert stats.t.var(nu, scale=scale) == pytest.approx(1.0)
+
+
+def test_log_norm_cdf_is_finite_far_in_the_left_tail() -> None:
+    z = np.array([-60.0, -5.0, 0.0, 3.0])
+    np.testing.assert_allclose(st.log_norm_cdf(z), stats.norm.logcdf(z), rtol=1e-12)
