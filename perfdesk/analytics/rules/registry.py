@@ -13,7 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from perfdesk.analytics.rules import daily_loss, distribution, drawdown, drift, sharpe, stale
+from perfdesk.analytics.rules import (
+    daily_loss,
+    distribution,
+    drawdown,
+    drift,
+    sharpe_decay,
+    stale,
+)
 from perfdesk.analytics.rules import trades as tr
 from perfdesk.analytics.rules.subject import Subject
 from perfdesk.domain.thresholds import Thresholds
@@ -58,12 +65,17 @@ RULES: tuple[RuleSpec, ...] = (
         lambda s, th: drawdown.drawdown_rule(s.stats, s.expectations, th),
     ),
     RuleSpec(
-        sharpe.NAME,
-        "Sharpe (PSR)",
-        "Is the live Sharpe ratio credibly below the backtest's (probabilistic Sharpe ratio)?",
+        sharpe_decay.NAME,
+        "Sharpe decay",
+        "Has the live Sharpe ratio fallen below the backtest's, beyond the backtest's own "
+        "estimation error?",
         "sharpe",
-        (P, Statistic("psr", "PSR"), Statistic("min_trl_days", "MinTRL", "days")),
-        lambda s, th: sharpe.sharpe_rule(s.stats, s.expectations, th),
+        (
+            Statistic("p_value", "p (over a live year)"),
+            Statistic("window_days", "over", "days"),
+            Statistic("more_days_for_edge", "edge needs", "more days"),
+        ),
+        sharpe_decay.check,
         p_value=True,
     ),
     RuleSpec(
@@ -135,8 +147,9 @@ RULES: tuple[RuleSpec, ...] = (
     ),
 )
 
-ALIASES = {"psr": sharpe.NAME, "stale_feed": stale.NAME}
-"""Rule ids older verdicts and alerts may carry, and the rule they now mean."""
+ALIASES = {"psr": sharpe_decay.NAME, "sharpe": sharpe_decay.NAME, "stale_feed": stale.NAME}
+"""Rule ids older verdicts and alerts may carry, and the rule they now mean (the PSR
+rule `sharpe` gave way to `sharpe_decay`, which reads the same thresholds)."""
 
 
 def _loss_tail(s: Subject) -> Any:
