@@ -82,10 +82,8 @@ class _PValueGroup(_Group):
 
 
 class SharpeThresholds(_PValueGroup):
-    """PSR of live daily returns against the backtest Sharpe; MinTRL says "inconclusive".
-
-    Checked every day, so the nominal p-values are stricter than a one-off test's.
-    """
+    """Sharpe decay: the live Sharpe against the backtest's, a sequential test whose
+    p-value is the chance a healthy strategy gets there in its first live year."""
 
     warning_p: float = Field(2e-4, title="Warning p-value", gt=0, lt=1)
     critical_p: float = Field(2e-5, title="Critical p-value", gt=0, lt=1)

@@ -125,10 +125,22 @@ def test_min_trl_is_evidence_not_a_gate() -> None:
     assert "a claim of edge needs" in res.message or "no edge to claim" in res.message
 
 
-def test_needs_backtest_returns_and_min_days() -> None:
+def test_a_declared_sharpe_alone_is_tested_without_backtest_error() -> None:
+    def declared(live: np.ndarray, sharpe: float) -> Subject:
+        base = subject(live, normal(756, 2))
+        exp = Expectations(sharpe=sharpe)
+        return Subject("s", base.stats, exp, Thresholds(), base.now, None)
+
+    assert sd.check(declared(normal(250, 21), 1.6), TH).status is Status.OK
+    decayed = sd.check(declared(normal(250, 22, mu=-0.3 * VOL), 1.6), TH)
+    assert decayed.status is Status.CRITICAL and decayed.limit == pytest.approx(1.6)
+    assert decayed.evidence["backtest_se"] == pytest.approx(0.0, abs=1e-3)
+
+
+def test_needs_an_expected_sharpe_and_min_days() -> None:
     bare = subject(normal(30, 1), normal(756, 2))
-    declared = Subject("s", bare.stats, Expectations(sharpe=1.0), Thresholds(), bare.now, None)
-    assert sd.check(declared, TH).evidence.get("applicable") is False
+    nothing = Subject("s", bare.stats, Expectations(), Thresholds(), bare.now, None)
+    assert sd.check(nothing, TH).evidence.get("applicable") is False
     short = sd.check(subject(normal(10, 1), normal(756, 2)), TH)
     assert short.status is Status.INSUFFICIENT_DATA and "of 20 live days" in short.message
 

@@ -71,9 +71,9 @@ RULES: tuple[RuleSpec, ...] = (
         "estimation error?",
         "sharpe",
         (
-            Statistic("p_value", "p (over a live year)"),
-            Statistic("window_days", "over", "days"),
-            Statistic("more_days_for_edge", "edge needs", "more days"),
+            P,
+            Statistic("window_days", "window", "days"),
+            Statistic("more_days_for_edge", "edge in", "days"),
         ),
         sharpe_decay.check,
         p_value=True,

@@ -27,6 +27,9 @@ A one-sided sequential test on the standardised Sharpe gap, checked every day:
   Beyond the simulated range the tail is extended as e^(−Δ log Λ) (Ville's bound for a
   likelihood ratio). Graded with the `sharpe` thresholds.
 
+With only a declared Sharpe (no backtest returns) the null uses the live volatility and
+Mertens' variance from the live skew and kurtosis, and carries no backtest error.
+
 MinTRL (Bailey & López de Prado) is evidence, not a gate: "a claim of edge needs N more
 days" — how long the live record must be before its Sharpe is significantly above 0.
 """
@@ -199,16 +202,40 @@ def healthy_year_maxima(n_backtest: int, seed: int = 0) -> np.ndarray:
     return np.sort(best)
 
 
+DECLARED_BACKTEST = 10**9
+"""A declared Sharpe carries no estimation error: an (almost) infinitely long backtest."""
+
+
+def declared_null(values: list[float], sharpe: float, periods_per_year: int) -> Null | None:
+    """The null for a declared (annualised) Sharpe without backtest returns: the live
+    volatility, the declared Sharpe, Mertens' variance from the live skew and kurtosis."""
+    r = np.asarray(values, dtype=np.float64)
+    sigma = float(r.std(ddof=1)) if r.size > 1 else 0.0
+    if not sigma > 0:
+        return None
+    sr = sharpe / math.sqrt(periods_per_year)
+    x = (r - r.mean()) / sigma
+    g3, g4 = float(np.mean(x**3)), float(np.mean(x**4))
+    mertens = max(1.0 - g3 * sr + (g4 - 1.0) / 4.0 * sr * sr, 0.5)
+    return Null(sr * sigma, sigma, sr, mertens, mertens, DECLARED_BACKTEST)
+
+
 def check(subject: Subject, th: SharpeThresholds) -> RuleResult:
     exp = subject.expectations
     prof = exp.profile if exp else None
-    null = _cached_null(prof) if prof is not None and len(prof.daily_returns) >= 10 else None
-    if exp is None or null is None:
-        why = "no backtest returns to compare the live Sharpe with"
-        return not_applicable(NAME, why, "sharpe")
+    has_returns = prof is not None and len(prof.daily_returns) >= 10
+    if exp is None or not (has_returns or exp.sharpe is not None):
+        return not_applicable(NAME, "no backtest returns or expected Sharpe", "sharpe")
     values = subject.stats.daily.values
     if len(values) < th.min_days:
         return insufficient(NAME, f"{len(values)} of {th.min_days} live days", "sharpe")
+    if prof is not None and has_returns:
+        null = _cached_null(prof)
+    else:
+        assert exp.sharpe is not None
+        null = declared_null(values, exp.sharpe, exp.periods_per_year)
+    if null is None:
+        return insufficient(NAME, "no variance to measure a Sharpe ratio with", "sharpe")
     return _grade(subject, exp, th, null, _evidence(values, null))
 
 
@@ -218,7 +245,7 @@ _EVIDENCE: dict[int, tuple[list[float], int, Null, Evidence]] = {}
 def _evidence(values: list[float], null: Null) -> Evidence:
     """`strongest_window`, once per strategy per finished day (the list only grows)."""
     hit = _EVIDENCE.get(id(values))
-    if hit is not None and hit[0] is values and hit[1] == len(values) and hit[2] is null:
+    if hit is not None and hit[0] is values and hit[1] == len(values) and hit[2] == null:
         return hit[3]
     if len(_EVIDENCE) >= 4096:
         _EVIDENCE.clear()

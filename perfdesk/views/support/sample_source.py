@@ -125,14 +125,18 @@ class SampleSource:
         )
         warn, stale = s.verdict_kind == "warning", s.verdict_kind == "stale"
         ok, nd, w = Status.OK, Status.INSUFFICIENT_DATA, Status.WARNING
-        psr, ks = (0.31, 0.184) if warn else (0.82, 0.071)
+        psr, ks = (0.004, 0.184) if warn else (0.82, 0.071)
+        sr_live = -0.84 if warn else 1.62
         ks_p = "0.0021" if warn else "0.41"
         # Sample results by rule: (rule, status, message, value, limit, unit, evidence).
         table: list[tuple[str, Status, str, float, float, str, dict[str, float]]] = [
             ("drawdown", drawdown_status, f"Max drawdown {dd:.1%} vs expected 8.0%", dd,
              0.08 * (1.2 if drawdown_status is Status.CRITICAL else 0.8), "fraction", {}),
-            ("sharpe", w if warn else ok, "PSR of live Sharpe vs backtest Sharpe 1.8", psr, 0.5,
-             "", {"psr": psr, "p_value": 0.31 if warn else 0.82, "min_trl_days": 129.0}),
+            ("sharpe_decay", w if warn else ok,
+             f"live Sharpe {sr_live:.2f} over the last 40 days vs backtest 1.80 "
+             f"(p={psr:.2g} over a live year); a claim of edge needs 129 more days",
+             sr_live, 1.8, "sharpe",
+             {"p_value": psr, "window_days": 40, "more_days_for_edge": 129.0}),
             ("distribution", w if warn else ok,
              f"KS distance {ks:.3f} to the backtest (p={ks_p}, 64 days)", ks, 0.15, "",
              {"statistic": ks, "p_value": float(ks_p)}),
