@@ -58,6 +58,8 @@ def test_validator_runs_the_registry_in_order_and_rules_report_what_they_declare
     now = datetime.fromtimestamp(stats.last_ts + 1, UTC)
     verdict = validate("s", stats, exp, Thresholds(), now)
     assert tuple(r.rule for r in verdict.rules) == registry.rule_ids()
+    decay = verdict.rule("sharpe_decay")
+    assert decay is not None and decay.evidence["standardised"] is True  # by the GARCH fit
     for result in verdict.rules:
         if result.status is Status.INSUFFICIENT_DATA:
             continue

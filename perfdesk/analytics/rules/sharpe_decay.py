@@ -27,6 +27,14 @@ A one-sided sequential test on the standardised Sharpe gap, checked every day:
   Beyond the simulated range the tail is extended as e^(−Δ log Λ) (Ville's bound for a
   likelihood ratio). Graded with the `sharpe` thresholds.
 
+With a fitted GARCH model in the profile the test runs on the returns standardised by
+the model's volatility forecast (the live ones from the drift tracker, the backtest's
+residuals): volatility clustering otherwise widens the spread of a window's Sharpe far
+beyond what the HAC variance describes on average, and a healthy strategy in a busy
+spell looks like a decay (measured on the calibration scenarios: ≈2 % of healthy
+strategies reached p ≈ 1e-6 on raw returns). The Sharpe ratios shown stay those of the
+plain returns.
+
 With only a declared Sharpe (no backtest returns) the null uses the live volatility and
 Mertens' variance from the live skew and kurtosis, and carries no backtest error.
 
@@ -113,18 +121,21 @@ def long_run_variance(psi: np.ndarray) -> float:
     return max(lrv, 0.5 * gamma0)
 
 
-_NULLS: dict[int, tuple[BacktestProfile, Null | None]] = {}
+_NULLS: dict[tuple[int, bool], tuple[BacktestProfile, Null | None]] = {}
 
 
-def _cached_null(profile: BacktestProfile) -> Null | None:
-    """`null_of` the profile's returns, once per profile object."""
-    hit = _NULLS.get(id(profile))
+def _cached_null(profile: BacktestProfile, standardised: bool = False) -> Null | None:
+    """`null_of` the profile's returns (or its model's standardised residuals), once
+    per profile object."""
+    key = (id(profile), standardised)
+    hit = _NULLS.get(key)
     if hit is not None and hit[0] is profile:
         return hit[1]
     if len(_NULLS) >= 4096:
         _NULLS.clear()
-    null = null_of(np.asarray(profile.daily_returns, dtype=np.float64))
-    _NULLS[id(profile)] = (profile, null)
+    series = profile.residuals if standardised else profile.daily_returns
+    null = null_of(np.asarray(series, dtype=np.float64))
+    _NULLS[key] = (profile, null)
     return null
 
 
@@ -236,7 +247,24 @@ def check(subject: Subject, th: SharpeThresholds) -> RuleResult:
         null = declared_null(values, exp.sharpe, exp.periods_per_year)
     if null is None:
         return insufficient(NAME, "no variance to measure a Sharpe ratio with", "sharpe")
-    return _grade(subject, exp, th, null, _evidence(values, null))
+    series, test_null = _standardised(subject, prof) or (values, null)
+    ev = _evidence(series, test_null)
+    return _grade(subject, exp, th, null, test_null=test_null, ev=ev)
+
+
+def _standardised(
+    subject: Subject, prof: BacktestProfile | None
+) -> tuple[list[float], Null] | None:
+    """The live and backtest returns standardised by the fitted GARCH model, when the
+    profile has one: volatility clustering then no longer makes a calm backtest look
+    like a decay in a busy live spell (or hide one in a calm spell)."""
+    tracker = subject.tracker
+    if prof is None or tracker is None or len(prof.residuals) < 10:
+        return None
+    if tracker.n != len(subject.stats.daily.values):
+        return None
+    null = _cached_null(prof, standardised=True)
+    return None if null is None else (tracker.z, null)
 
 
 _EVIDENCE: dict[int, tuple[list[float], int, Null, Evidence]] = {}
@@ -255,10 +283,18 @@ def _evidence(values: list[float], null: Null) -> Evidence:
 
 
 def _grade(
-    subject: Subject, exp: Expectations, th: SharpeThresholds, null: Null, ev: Evidence
+    subject: Subject,
+    exp: Expectations,
+    th: SharpeThresholds,
+    null: Null,
+    *,
+    test_null: Null,
+    ev: Evidence,
 ) -> RuleResult:
+    """Graded on the test's evidence; the Sharpe ratios shown are of the plain returns."""
     n, sr_live, g3, g4 = subject.stats.daily.shape()
-    p = year_p_value(ev.llr, null.n_backtest)
+    p = year_p_value(ev.llr, test_null.n_backtest)
+    window_sr = _sharpe(subject.stats.daily.values[-ev.window :])
     status = graded_p(p, th.warning_p, th.critical_p)
     ann = math.sqrt(exp.periods_per_year)
     need = _days_to_claim_edge(n, sr_live, g3, g4)
@@ -266,33 +302,41 @@ def _grade(
     edge = "no edge to claim yet" if math.isinf(need) else f"a claim of edge needs {need:.0f} "
     edge += "more days" if math.isfinite(need) else ""
     msg = (
-        f"live Sharpe {ev.window_sr * ann:.2f} over the last {ev.window} days vs backtest "
+        f"live Sharpe {window_sr * ann:.2f} over the last {ev.window} days vs backtest "
         f"{null.sr * ann:.2f} (p={p:.2g} over a live year); {edge}"
     )
     return make_result(
         rule=NAME,
         status=status,
         message=msg,
-        value=ev.window_sr * ann,
+        value=window_sr * ann,
         limit=null.sr * ann,
         unit="sharpe",
         since=day_start(subject.stats, since) if status.severity >= 2 else None,
         evidence={
-            "value": ev.window_sr * ann,
+            "value": window_sr * ann,
             "limit": null.sr * ann,
             "p_value": p,
             "llr": ev.llr,
             "window_days": ev.window,
             "live_sharpe": sr_live * ann if math.isfinite(sr_live) else None,
             "backtest_se": math.sqrt(null.backtest_var) * ann,
-            "mertens_var": null.mertens,
-            "lo_factor": null.lo_factor,
+            "mertens_var": test_null.mertens,
+            "lo_factor": test_null.lo_factor,
+            "standardised": test_null is not null,
             "more_days_for_edge": need,
             "n_days": n,
             "warning_p": th.warning_p,
             "critical_p": th.critical_p,
         },
     )
+
+
+def _sharpe(values: list[float]) -> float:
+    """Per-period Sharpe ratio (ddof=1) of `values`; 0 without variance."""
+    r = np.asarray(values, dtype=np.float64)
+    sd = float(r.std(ddof=1)) if r.size > 1 else 0.0
+    return float(r.mean()) / sd if sd > 0 else 0.0
 
 
 def _days_to_claim_edge(n: int, sr: float, g3: float, g4: float) -> float:
