@@ -172,7 +172,13 @@ def test_daily_loss_improbable_under_the_model() -> None:
     stats.update(T0 + 10 * DAY + 3600, stats.equity * (1 - 0.15))  # a 15-sigma day
     res = daily_loss_rule(stats, tracker, DailyLossThresholds())
     assert res.status is Status.CRITICAL
-    assert res.evidence["p_value"] < 1e-5
+    assert res.evidence["p_value"] <= DailyLossThresholds().critical_prob
+    # the fitted t has nu = 5; the tail is read with nu capped at TAIL_NU (4): heavier
+    from perfdesk.analytics.rules.daily_loss import TAIL_NU
+    from perfdesk.analytics.stat_tests import t_cdf_unit
+
+    assert res.evidence["p_value"] == pytest.approx(t_cdf_unit(-15.0, TAIL_NU), rel=1e-6)
+    assert t_cdf_unit(-15.0, TAIL_NU) > t_cdf_unit(-15.0, GARCH.nu)
     stats2, tracker2 = _tracked([0.0] * 10, prof)
     stats2.update(T0 + 10 * DAY + 3600, stats2.equity * (1 - 0.015))
     assert daily_loss_rule(stats2, tracker2, DailyLossThresholds()).status is Status.OK

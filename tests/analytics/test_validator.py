@@ -76,7 +76,7 @@ def test_profiled_strategy_runs_every_model_rule_and_catches_a_break() -> None:
     no_expectation = {"slippage", "trade_frequency"}  # no expected slippage / trades a day
     assert names == set(registry.rule_ids()) - no_expectation
     assert verdicts[-1].status is Status.CRITICAL
-    assert verdicts[100].rule("daily_loss").status is Status.CRITICAL  # the crash day
+    assert verdicts[100].rule("daily_loss").status.severity >= 2  # the crash day warns at once
     changes = transitions(verdicts)
     assert changes[-1].status is Status.CRITICAL
     assert all(c.changed for c in changes)
