@@ -82,8 +82,8 @@ class _PValueGroup(_Group):
 
 
 class SharpeThresholds(_PValueGroup):
-    """Sharpe decay: the live Sharpe against the backtest's, a sequential test whose
-    p-value is the chance a healthy strategy gets there in its first live year."""
+    """The live Sharpe against the backtest's: a sequential test whose p-value is the
+    chance a healthy strategy gets there in its first live year."""
 
     warning_p: float = Field(
         0.05,
