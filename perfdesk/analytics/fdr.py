@@ -10,14 +10,13 @@ and adjusted p-values both stay in the evidence.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 
 import numpy as np
 import numpy.typing as npt
 
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult, Verdict
-
-P_VALUE_RULES = frozenset({"sharpe", "distribution", "win_rate", "trade_frequency"})
 
 
 def benjamini_hochberg(p_values: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -34,15 +33,18 @@ def benjamini_hochberg(p_values: npt.ArrayLike) -> npt.NDArray[np.float64]:
     return out
 
 
-def adjust_verdicts(verdicts: list[Verdict], q: float = 0.05) -> list[Verdict]:
-    """Re-grade the p-value rules of all verdicts on BH-adjusted p-values, per rule.
+def adjust_verdicts(
+    verdicts: list[Verdict], p_value_rules: Collection[str], q: float = 0.05
+) -> list[Verdict]:
+    """Re-grade the p-value rules of all verdicts on BH-adjusted p-values, per rule
+    (`p_value_rules`: the registry's rules with a `p_value` in their evidence).
 
     Only flagged results (warning or critical) are rewritten; the others are unchanged.
     """
     found: dict[str, list[tuple[int, int, float]]] = {}
     for i, v in enumerate(verdicts):
         for j, r in enumerate(v.rules):
-            if r.rule in P_VALUE_RULES and (p := _p(r)) is not None:
+            if r.rule in p_value_rules and (p := _p(r)) is not None:
                 found.setdefault(r.rule, []).append((i, j, p))
     rules = [list(v.rules) for v in verdicts]
     touched: set[int] = set()

@@ -52,15 +52,15 @@ class DrawdownThresholds(_Group):
         le=10.0,
     )
     warning_percentile: float = Field(
-        0.99,
+        0.999,
         title="Warning percentile",
-        description="With a backtest profile: 0.98 = a healthy strategy crosses the warning "
-        "line (which deepens with the strategy's live age) in its first year with chance 1 %.",
+        description="With a backtest profile: 0.999 = a healthy strategy crosses the warning "
+        "line (which deepens with the strategy's live age) in its first year with chance 0.1 %.",
         gt=0.5,
         lt=1.0,
     )
     critical_percentile: float = Field(
-        0.995,
+        0.9995,
         title="Critical percentile",
         description="With a backtest profile: like the warning percentile, for critical.",
         gt=0.5,
@@ -82,13 +82,17 @@ class _PValueGroup(_Group):
 
 
 class SharpeThresholds(_PValueGroup):
-    """PSR of live daily returns against the backtest Sharpe; MinTRL says "inconclusive".
+    """The live Sharpe against the backtest's: a sequential test whose p-value is the
+    chance a healthy strategy gets there in its first live year."""
 
-    Checked every day, so the nominal p-values are stricter than a one-off test's.
-    """
-
-    warning_p: float = Field(2e-4, title="Warning p-value", gt=0, lt=1)
-    critical_p: float = Field(2e-5, title="Critical p-value", gt=0, lt=1)
+    warning_p: float = Field(
+        0.05,
+        title="Warning p-value",
+        description="Chance that a healthy strategy gets this far in its first live year.",
+        gt=0,
+        lt=1,
+    )
+    critical_p: float = Field(0.005, title="Critical p-value", gt=0, lt=1)
 
     min_days: int = Field(20, title="Minimum live days", ge=2, le=10_000)
 
@@ -96,8 +100,8 @@ class SharpeThresholds(_PValueGroup):
 class DistributionThresholds(_PValueGroup):
     """Two-sample Kolmogorov-Smirnov test, live vs backtest standardised daily returns."""
 
-    warning_p: float = Field(1e-4, title="Warning p-value", gt=0, lt=1)
-    critical_p: float = Field(1e-5, title="Critical p-value", gt=0, lt=1)
+    warning_p: float = Field(1e-5, title="Warning p-value", gt=0, lt=1)
+    critical_p: float = Field(1e-6, title="Critical p-value", gt=0, lt=1)
     min_days: int = Field(20, title="Minimum live days", ge=5, le=10_000)
 
 
@@ -161,13 +165,13 @@ class DailyLossThresholds(_Group):
     )
     critical_loss: float | None = Field(None, title="Critical daily loss", gt=0, le=1)
     warning_prob: float = Field(
-        2.5e-4,
+        6e-4,
         title="Warning probability per day",
         description="With a backtest profile: warn on a daily loss this improbable.",
         gt=0,
         lt=0.5,
     )
-    critical_prob: float = Field(1e-5, title="Critical probability per day", gt=0, lt=0.5)
+    critical_prob: float = Field(3e-5, title="Critical probability per day", gt=0, lt=0.5)
 
 
 class Thresholds(_Group):
@@ -178,12 +182,12 @@ class Thresholds(_Group):
     distribution: DistributionThresholds = Field(default_factory=DistributionThresholds)
     cusum: DriftThresholds = Field(
         default_factory=lambda: DriftThresholds(
-            warning_false_alarm=0.08, critical_false_alarm=0.008
+            warning_false_alarm=0.07, critical_false_alarm=0.008
         )
     )
     page_hinkley: DriftThresholds = Field(
         default_factory=lambda: DriftThresholds(
-            warning_false_alarm=0.005, critical_false_alarm=0.002
+            warning_false_alarm=0.0005, critical_false_alarm=0.0002
         )
     )
     win_rate: WinRateThresholds = Field(default_factory=WinRateThresholds)

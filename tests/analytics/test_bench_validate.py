@@ -31,3 +31,34 @@ def test_power_study_reports_shares_with_intervals() -> None:
     assert "power_ratio_60d" in out and (
         math.isnan(out["power_ratio_60d"]) or out["power_ratio_60d"] >= 0
     )
+
+
+def test_tuning_levels_reproduce_the_validators_statuses() -> None:
+    """Offline re-grading (perfdesk.bench.validate_tune) is only honest if, at the
+    shipped thresholds, a rule's level says exactly what the validator said."""
+    import numpy as np
+
+    from perfdesk.analytics import scenarios as sc
+    from perfdesk.analytics.profile import expectations_from_backtest
+    from perfdesk.analytics.replay import replay
+    from perfdesk.bench import validate_tune as vt
+    from perfdesk.domain.thresholds import Thresholds
+
+    rng = np.random.default_rng(7)
+    warn, crit = vt.as_levels(Thresholds())
+    checked = 0
+    for kind in ("decay", "crash"):
+        s = sc.make_scenario(kind, 1, rng)
+        exp = expectations_from_backtest(s.backtest, n_paths=200, seed=1)
+        verdicts = replay(s.live, exp)
+        levels = vt.levels(verdicts, exp)
+        for t, verdict in enumerate(verdicts):
+            for i, name in enumerate(vt.LEVEL_RULES):
+                result = verdict.rule(name)
+                if result is None or result.status.severity < 1:
+                    continue
+                lv = levels[i, t]
+                expected = 3 if lv <= crit[i] else 2 if lv <= warn[i] else 1
+                assert result.status.severity == expected, (name, t, lv)
+                checked += 1
+    assert checked > 1000

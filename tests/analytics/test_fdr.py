@@ -12,6 +12,7 @@ from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult, Verdict
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
+P_RULES = frozenset({"sharpe"})
 
 
 def test_bh_matches_scipy() -> None:
@@ -35,7 +36,7 @@ def _verdict(sid: str, p: float) -> Verdict:
 
 def test_a_lone_small_p_among_many_healthy_is_softened() -> None:
     verdicts = [_verdict("lucky", 0.004)] + [_verdict(f"s{i}", 0.3 + i / 200) for i in range(99)]
-    adjusted = adjust_verdicts(verdicts, q=0.05)
+    adjusted = adjust_verdicts(verdicts, P_RULES, q=0.05)
     lucky = adjusted[0].rule("sharpe")
     assert lucky is not None and lucky.status is Status.OK
     assert lucky.evidence["p_adjusted"] == pytest.approx(0.4)
@@ -45,5 +46,5 @@ def test_a_lone_small_p_among_many_healthy_is_softened() -> None:
 
 def test_many_small_p_values_survive() -> None:
     verdicts = [_verdict(f"s{i}", 1e-5) for i in range(10)]
-    adjusted = adjust_verdicts(verdicts)
+    adjusted = adjust_verdicts(verdicts, P_RULES)
     assert all(v.rule("sharpe").status is Status.CRITICAL for v in adjusted)

@@ -13,7 +13,6 @@ from perfdesk.analytics.rules.daily_loss import daily_loss_rule
 from perfdesk.analytics.rules.distribution import distribution_rule
 from perfdesk.analytics.rules.drawdown import drawdown_rule
 from perfdesk.analytics.rules.drift import cusum_rule, page_hinkley_rule
-from perfdesk.analytics.rules.sharpe import sharpe_rule
 from perfdesk.analytics.rules.trades import (
     elapsed_days,
     slippage_rule,
@@ -34,7 +33,6 @@ from perfdesk.domain.thresholds import (
     DistributionThresholds,
     DrawdownThresholds,
     DriftThresholds,
-    SharpeThresholds,
     SlippageThresholds,
     TradeFrequencyThresholds,
     WinRateThresholds,
@@ -76,48 +74,6 @@ def profile(**kw) -> BacktestProfile:
         drift=cal,
     )
     return BacktestProfile(**(base | kw))
-
-
-# ---- sharpe -----------------------------------------------------------------------------
-
-
-def test_sharpe_needs_min_days_then_flags_a_credible_shortfall() -> None:
-    exp = Expectations(sharpe=2.0)
-    th = SharpeThresholds(min_days=20, warning_p=0.01, critical_p=0.001)
-    few = daily_stats(np.full(10, 0.001))
-    assert sharpe_rule(few, exp, th).status is Status.INSUFFICIENT_DATA
-    rng = np.random.default_rng(3)
-    bad = daily_stats(rng.normal(-0.004, 0.01, 250))
-    res = sharpe_rule(bad, exp, th)
-    assert res.status is Status.CRITICAL
-    assert res.evidence["p_value"] <= 0.001
-    assert res.limit == pytest.approx(2.0)
-
-
-def test_sharpe_short_record_is_inconclusive_not_ok() -> None:
-    rng = np.random.default_rng(4)
-    r = rng.normal(0.0, 0.01, 31)  # the last day is still open: 30 finished days
-    r[:30] += 0.0002 - r[:30].mean()  # live Sharpe ≈ 0.3, below the expected 1.0
-    res = sharpe_rule(daily_stats(r), Expectations(sharpe=1.0), SharpeThresholds())
-    assert res.status is Status.INSUFFICIENT_DATA
-    assert "inconclusive" in res.message
-    assert res.evidence["min_trl_days"] > 30
-
-
-def test_sharpe_above_backtest_is_ok() -> None:
-    r = np.random.default_rng(5).normal(0.004, 0.01, 100)
-    res = sharpe_rule(daily_stats(r), Expectations(sharpe=0.5), SharpeThresholds())
-    assert res.status is Status.OK
-
-
-def test_sharpe_with_profile_adds_backtest_uncertainty() -> None:
-    r = np.random.default_rng(6).normal(0.0, 0.01, 120)
-    r -= r.mean()
-    declared = sharpe_rule(daily_stats(r), Expectations(sharpe=2.0), SharpeThresholds())
-    profiled = sharpe_rule(
-        daily_stats(r), Expectations(profile=profile(sharpe=2.0, n_days=250)), SharpeThresholds()
-    )
-    assert profiled.evidence["p_value"] > declared.evidence["p_value"]
 
 
 # ---- drawdown with a calibrated profile ------------------------------------------------
@@ -216,7 +172,13 @@ def test_daily_loss_improbable_under_the_model() -> None:
     stats.update(T0 + 10 * DAY + 3600, stats.equity * (1 - 0.15))  # a 15-sigma day
     res = daily_loss_rule(stats, tracker, DailyLossThresholds())
     assert res.status is Status.CRITICAL
-    assert res.evidence["p_value"] < 1e-5
+    assert res.evidence["p_value"] <= DailyLossThresholds().critical_prob
+    # the fitted t has nu = 5; the tail is read with nu capped at TAIL_NU (4): heavier
+    from perfdesk.analytics.rules.daily_loss import TAIL_NU
+    from perfdesk.analytics.stat_tests import t_cdf_unit
+
+    assert res.evidence["p_value"] == pytest.approx(t_cdf_unit(-15.0, TAIL_NU), rel=1e-6)
+    assert t_cdf_unit(-15.0, TAIL_NU) > t_cdf_unit(-15.0, GARCH.nu)
     stats2, tracker2 = _tracked([0.0] * 10, prof)
     stats2.update(T0 + 10 * DAY + 3600, stats2.equity * (1 - 0.015))
     assert daily_loss_rule(stats2, tracker2, DailyLossThresholds()).status is Status.OK
@@ -320,7 +282,6 @@ def test_rules_without_expectations_are_not_applicable() -> None:
         win_rate_rule(stats, None, WinRateThresholds()),
         slippage_rule(stats, None, SlippageThresholds()),
         trade_frequency_rule(stats, None, TradeFrequencyThresholds()),
-        sharpe_rule(stats, None, SharpeThresholds()),
     ]:
         assert res.status is Status.INSUFFICIENT_DATA
         assert res.evidence["applicable"] is False

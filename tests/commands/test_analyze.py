@@ -50,7 +50,14 @@ def test_json_output_has_status_rules_metrics(capsys, files) -> None:
     doc = json.loads(out.strip().splitlines()[-1])
     assert doc["status"] in {"ok", "insufficient_data", "warning"}
     names = {r["name"] for r in doc["rules"]}
-    assert {"drawdown", "sharpe", "distribution", "cusum", "page_hinkley", "daily_loss"} <= names
+    assert {
+        "drawdown",
+        "sharpe_decay",
+        "distribution",
+        "cusum",
+        "page_hinkley",
+        "daily_loss",
+    } <= names
     for r in doc["rules"]:
         assert set(r) >= {"name", "status", "value", "limit", "evidence"}
     assert doc["metrics"]["live"]["sharpe_ratio"] is not None

@@ -104,3 +104,22 @@ def test_hidden_table_catches_up_when_shown_but_history_is_complete(qtbot) -> No
     ]
     view.show()
     assert view.model.row_for("a").status is Status.CRITICAL
+
+
+def test_titles_tooltips_and_statistics_come_from_the_rule_registry() -> None:
+    from perfdesk.analytics.rules import registry
+    from perfdesk.domain.verdict import RuleResult
+    from perfdesk.views.verification.verification_detail import statistic_of
+
+    model = VerificationModel()
+    model.show_snapshots({"a": make_snapshot("a", status=Status.CRITICAL)})
+    tip = model.headerData(RULES_AT, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert registry.rule_explanation("drawdown") in tip
+    result = RuleResult(
+        rule="distribution",
+        status=Status.WARNING,
+        message="m",
+        evidence={"statistic": 0.25, "p_value": 0.002, "n_days": 40},
+    )
+    labels = [s.label for s in registry.rule_statistics("distribution")]
+    assert statistic_of(result) == f"{labels[0]} = 0.25, {labels[1]} = 0.002"

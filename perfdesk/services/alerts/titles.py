@@ -1,28 +1,33 @@
-"""The title a trader reads for a rule id (Qt-free, for messages that leave perfdesk).
+"""The title a trader reads for any rule id an alert can carry (Qt-free, one place).
 
-The titles match the verification table's (`views/verification/verification_model.py`
-RULE_TITLES). When the rule registry (`perfdesk/analytics/rules/registry.py`) lands,
-`rule_title` becomes one line over it; an unknown id falls back to the id itself.
+Strategy rules come from the rule registry (`analytics/rules/registry.py`); perfdesk's
+own health rules (runtime/health.py: a failed task, a stalled validator, the strategy
+cap, a strategy that could not be judged) and client mode's collector alerts are named
+here. Screens, channels and reports all call `rule_title`.
 """
 
 from __future__ import annotations
 
-_TITLES = {
-    "drawdown": "Drawdown",
-    "sharpe": "Sharpe (PSR)",
-    "psr": "Sharpe (PSR)",
-    "distribution": "Distribution",
-    "cusum": "CUSUM drift",
-    "page_hinkley": "Page–Hinkley",
-    "win_rate": "Win rate",
-    "slippage": "Slippage",
-    "trade_frequency": "Trade frequency",
-    "daily_loss": "Daily loss",
+from perfdesk.analytics.rules import registry
+
+SYSTEM_TITLES = {
+    "judge_failed": "Could not judge",
+    "validator_stalled": "Validation stalled",
+    "strategy_cap": "Too many strategies",
+    "collector": "Collector",
     "stale_feed": "Feed",
-    "stale": "Stale feed",
 }
+TASK_PREFIX = "task_failed:"
 
 
 def rule_title(rule: str) -> str:
-    """ "Drawdown" for "drawdown"; the id itself for a rule without a title."""
-    return _TITLES.get(rule, rule)
+    """ "Drawdown" for "drawdown", "Task failed: store-writer" for a task rule; an
+    unknown id reads as words."""
+    if rule.startswith(TASK_PREFIX):
+        return f"Task failed: {rule.removeprefix(TASK_PREFIX)}"
+    return SYSTEM_TITLES.get(rule) or registry.rule_title(rule)
+
+
+def titles() -> dict[str, str]:
+    """Title by rule id (and by thresholds field), for screens that take a mapping."""
+    return registry.titles() | SYSTEM_TITLES

@@ -17,33 +17,19 @@ from typing import Literal
 
 from pydantic_core import TzInfo
 
-from perfdesk.analytics import fdr
+from perfdesk.analytics import validator
 from perfdesk.analytics.streaming import EquityStats
-from perfdesk.analytics.validator import validate
 from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StatusEvent, StrategyInfo
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.snapshot import FloatArray, StrategySnapshot
-from perfdesk.domain.status import FeedState, Status, StrategyState
+from perfdesk.domain.status import FeedState, StrategyState
 from perfdesk.domain.thresholds import Thresholds
-from perfdesk.domain.verdict import RuleResult, Verdict
+from perfdesk.domain.verdict import Verdict
 from perfdesk.services.live.chart_buffer import ChartBuffer
 
 log = logging.getLogger(__name__)
 
-JUDGE_FAILED = "judge_failed"
-"""The rule of a strategy perfdesk could not judge (its reason in the message)."""
-
-
-def judge_failed(strategy_id: str, now: datetime, reason: str) -> Verdict:
-    """The verdict of a strategy whose rules raised: critical, saying why, so nobody
-    mistakes silence for health."""
-    result = RuleResult(
-        rule=JUDGE_FAILED,
-        status=Status.CRITICAL,
-        message=f"perfdesk could not judge this strategy ({reason}); the others are judged",
-        evidence={"error": reason},
-    )
-    return Verdict(strategy_id=strategy_id, ts=now, rules=(result,))
+JUDGE_FAILED = validator.JUDGE_FAILED
 
 
 @dataclass
@@ -161,39 +147,40 @@ class LiveMonitor:
                 live.version += 1
 
     def validate(self, now: datetime | None = None) -> list[Verdict]:
-        """Re-evaluate every strategy's rules, with false-discovery control across them."""
-        when = now or datetime.now(UTC)
-        wall = when.timestamp()
+        """Re-evaluate every strategy's rules, with false-discovery control across them
+        (`validator.validate_many`, each strategy at `now` on its own event clock)."""
+        now = now or datetime.now(UTC)
+        wall = now.timestamp()
         lives = list(self._live.values())
-        raw = [self._judge(live, wall, when) for live in lives]
-        try:
-            verdicts = fdr.adjust_verdicts(raw, self.false_discovery_rate)
-        except Exception:  # the unadjusted verdicts are still sound, only less strict
-            log.exception("false-discovery adjustment failed; verdicts left unadjusted")
-            verdicts = raw
-        for live, verdict in zip(lives, verdicts, strict=True):
-            if live.verdict is None or _changed(live.verdict, verdict):
-                live.version += 1
-            live.verdict = verdict
-        return verdicts
-
-    def _judge(self, live: _Live, wall: float, now: datetime) -> Verdict:
-        """One strategy's verdict; a failure judging it marks it, never the others."""
-        try:
-            verdict = validate(
+        items = [
+            validator.Item(
                 live.strategy_id,
                 live.stats,
                 live.expectations,
                 self._thresholds_for(live.strategy_id),
                 _event_clock(live, wall),
             )
-        except Exception as exc:
-            if live.judge_error is None:
-                log.exception("judging %s failed", live.strategy_id)
-            live.judge_error = f"{type(exc).__name__}: {exc}"
-            return judge_failed(live.strategy_id, now, live.judge_error)
-        live.judge_error = None
-        return verdict
+            for live in lives
+        ]
+        verdicts = validator.validate_many(
+            items, now, self.false_discovery_rate, on_error=self._judging_failed
+        )
+        for live, verdict in zip(lives, verdicts, strict=True):
+            if live.verdict is None or _changed(live.verdict, verdict):
+                live.version += 1
+            live.verdict = verdict
+            if verdict.rules[0].rule != JUDGE_FAILED:
+                live.judge_error = None
+        return verdicts
+
+    def _judging_failed(self, strategy_id: str, exc: Exception) -> None:
+        """Log a strategy that could not be judged once per episode (not every cycle)."""
+        live = self._live.get(strategy_id)
+        reason = f"{type(exc).__name__}: {exc}"
+        if live is None or live.judge_error != reason:
+            log.error("judging %s failed", strategy_id, exc_info=exc)
+        if live is not None:
+            live.judge_error = reason
 
     def snapshots(self) -> dict[str, StrategySnapshot]:
         """Immutable snapshots of every strategy, rebuilt only where changed."""

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from perfdesk.analytics.rules import registry
 from perfdesk.domain.alerts import Alert, AlertState
 from perfdesk.domain.snapshot import StorageState, StrategySnapshot
 from perfdesk.domain.status import FeedState, Status, StrategyState
@@ -124,50 +125,41 @@ class SampleSource:
         )
         warn, stale = s.verdict_kind == "warning", s.verdict_kind == "stale"
         ok, nd, w = Status.OK, Status.INSUFFICIENT_DATA, Status.WARNING
-        psr, ks = (0.31, 0.184) if warn else (0.82, 0.071)
+        psr, ks = (0.004, 0.184) if warn else (0.82, 0.071)
+        sr_live = -0.84 if warn else 1.62
         ks_p = "0.0021" if warn else "0.41"
-        # Every rule of the validator, in its order: (rule, status, message, value, limit,
-        # unit, evidence).
-        table: list[tuple[str, Status, str, float, float | None, str, dict[str, float]]] = [
+        # Sample results by rule: (rule, status, message, value, limit, unit, evidence).
+        table: list[tuple[str, Status, str, float, float, str, dict[str, float]]] = [
             ("drawdown", drawdown_status, f"Max drawdown {dd:.1%} vs expected 8.0%", dd,
-             0.08 * (1.2 if drawdown_status is Status.CRITICAL else 0.8), "fraction",
-             {"warning_limit": 0.064, "critical_limit": 0.096}),
-            ("sharpe", w if warn else ok, "live Sharpe 0.95 vs backtest 1.80 (p=0.31)"
-             if warn else "live Sharpe 1.62 vs backtest 1.80 (p=0.82)", 0.95 if warn else 1.62,
-             1.8, "sharpe", {"psr": psr, "p_value": psr, "min_trl_days": 118.0, "n_days": 64,
-                             "warning_p": 0.05, "critical_p": 0.01}),
+             0.08 * (1.2 if drawdown_status is Status.CRITICAL else 0.8), "fraction", {}),
+            ("sharpe_decay", w if warn else ok,
+             f"live Sharpe {sr_live:.2f} over the last 40 days vs backtest 1.80 "
+             f"(p={psr:.2g} over a live year); a claim of edge needs 129 more days",
+             sr_live, 1.8, "sharpe",
+             {"p_value": psr, "window_days": 40, "more_days_for_edge": 129.0}),
             ("distribution", w if warn else ok,
-             f"KS distance {ks:.3f} to the backtest (p={ks_p}, 64 days)", ks, None, "ks",
-             {"statistic": ks, "p_value": float(ks_p), "n_days": 64, "warning_p": 0.01,
-              "critical_p": 0.001}),
-            ("cusum", ok, "cusum 1.70 (warn 5.00, critical 7.20) over 64 days", 1.7, 5.0,
-             "llr", {"warning_limit": 5.0, "critical_limit": 7.2, "n_days": 64,
-                     "warning_false_alarm": 0.08, "critical_false_alarm": 0.008}),
-            ("page_hinkley", ok, "page_hinkley 2.10 (warn 8.00, critical 12.00) over 64 days",
-             2.1, 8.0, "sd", {"warning_limit": 8.0, "critical_limit": 12.0, "n_days": 64,
-                              "warning_false_alarm": 0.005, "critical_false_alarm": 0.002}),
+             f"KS distance {ks:.3f} to the backtest (p={ks_p}, 64 days)", ks, 0.15, "",
+             {"statistic": ks, "p_value": float(ks_p)}),
+            ("cusum", ok, "No drift in standardised returns", 1.7, 5.0, "",
+             {"statistic": 1.7, "max": 2.4}),
+            ("page_hinkley", ok, "Page–Hinkley 2.10 (warn 8.00, critical 12.00) over 64 days",
+             2.1, 8.0, "", {"statistic": 2.1, "max": 3.0}),
             ("daily_loss", ok,
              "today's return -0.42%, P(a day this bad) = 0.21 under the backtest model",
-             0.0042, 0.03, "fraction", {"p_value": 0.21, "warning_loss": 0.03,
-                                        "critical_loss": 0.05}),
-            ("win_rate", nd if stale else ok, "win rate 54.0% vs expected 55.0% over 212 "
-             "trades (p=0.41)", 0.54, 0.55, "fraction", {"p_value": 0.41, "warning_p": 0.01,
-                                                         "critical_p": 0.001}),
-            ("slippage", ok, "slippage 1.2 bps vs expected 1.5 bps over 212 fills", 1.2, 3.0,
-             "bps", {"warning_limit": 3.0, "critical_limit": 4.5}),
+             0.0042, 0.03, "fraction", {"p_value": 0.21}),
+            ("win_rate", nd if stale else ok, "Win rate 54% vs expected 55% (binomial)", 54.0,
+             48.0, "%", {"p_value": 0.41, "wins": 54, "trades": 100}),
+            ("slippage", ok, "Slippage 1.2 bps vs expected 1.5 bps", 1.2, 3.0, "bps",
+             {"n_fills": 212, "std_bps": 0.8}),
             ("trade_frequency", nd if stale else ok,
              "0.40 of 2 days observed" if stale
              else "212 fills in 9.0 trading days, 204.0 expected (p=0.62)",
-             212.0, 204.0, "fills", {"p_value": 0.62, "warning_p": 0.01, "critical_p": 0.001}),
+             212.0, 204.0, "fills", {} if stale else {"p_value": 0.62, "expected": 204.0}),
             ("stale", w if stale else ok,
              "No data for 42 s (limit 10 s)" if stale else "Feed live",
-             42.0 if stale else 0.4, 10.0, "s", {"limit_s": 10.0}),
+             42.0 if stale else 0.4, 10.0, "s", {"age_s": 42.0 if stale else 0.4}),
         ]  # fmt: skip
-        fields = ("rule", "status", "message", "value", "limit", "unit", "evidence")
-        s.rules = tuple(
-            RuleResult.model_validate({"since": since, **dict(zip(fields, row, strict=True))})
-            for row in table
-        )
+        s.rules = _in_registry_order(table, since)
         if s.verdict_kind in ("critical", "warning", "stale"):
             worst = next(r for r in sorted(s.rules, key=lambda r: -r.status.severity))
             self._alerts.append(
@@ -217,3 +209,20 @@ class SampleSource:
     def storage(self) -> StorageState:
         """The database is fine in the sample (the status bar shows "● Database")."""
         return StorageState(db_available=True, spooled=0, pending=12)
+
+
+_FIELDS = ("rule", "status", "message", "value", "limit", "unit", "evidence")
+
+
+def _in_registry_order(
+    table: list[tuple[str, Status, str, float, float, str, dict[str, float]]], since: datetime
+) -> tuple[RuleResult, ...]:
+    """One result per registered rule, in the validator's order: the sample row where
+    the table has one, else an OK row with the rule's own explanation."""
+    rows = {row[0]: row for row in table}
+    out = []
+    for rule in registry.RULES:
+        row = rows.get(rule.id) or (rule.id, Status.OK, rule.explanation, 0.0, 0.0, "", {})
+        fields = dict(zip(_FIELDS, row, strict=True))
+        out.append(RuleResult.model_validate({"since": since, **fields}))
+    return tuple(out)

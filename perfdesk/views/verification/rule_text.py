@@ -12,27 +12,13 @@ import re
 from typing import Any
 
 from perfdesk.domain.verdict import RuleResult
+from perfdesk.services.alerts import titles
 from perfdesk.views.support import fmt
 
-RULE_TITLES = {
-    "drawdown": "Drawdown",
-    "sharpe": "Sharpe (PSR)",
-    "psr": "Sharpe (PSR)",
-    "distribution": "Distribution",
-    "cusum": "CUSUM drift",
-    "page_hinkley": "Page–Hinkley",
-    "win_rate": "Win rate",
-    "slippage": "Slippage",
-    "trade_frequency": "Trade freq.",
-    "daily_loss": "Daily loss",
-    "stale_feed": "Feed",
-    "stale": "Stale feed",
-}
-
-
-def rule_title(rule: str) -> str:
-    """The title a trader reads for rule id `rule` ("page_hinkley" -> "Page–Hinkley")."""
-    return RULE_TITLES.get(rule) or rule.replace("_", " ").replace(":", ": ").capitalize()
+RULE_TITLES = titles.titles()
+"""Title by rule id: the registry's, plus perfdesk's own health rules (alerts/titles.py)."""
+rule_title = titles.rule_title
+"""The title a trader reads for rule id `rule` ("page_hinkley" -> "Page–Hinkley")."""
 
 
 UNIT_WORDS = {"sd": "std devs", "llr": "log-odds", "bps": "bp", "fills": "fills", "s": "s"}

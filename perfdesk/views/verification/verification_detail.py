@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from perfdesk.analytics.rules import registry
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult
 from perfdesk.views.components.data_table import RIGHT, Column, DataTable, RowTableModel
@@ -16,12 +20,37 @@ from perfdesk.views.verification.rule_text import (
     plain,
     rule_title,
     shown_value,
-    statistic_text,
     tooltip,
     value_text,
 )
 from perfdesk.views.verification.verdict_history import HistoryEntry, VerdictHistory
 from perfdesk.views.verification.verification_model import VerificationRow
+
+FALLBACK_STATISTICS = tuple(
+    registry.Statistic(k, k) for k in ("statistic", "p_value", "z", "psr", "min_trl_days")
+)
+"""What an unregistered rule (e.g. from an older server) shows."""
+
+
+def _number(value: Any, unit: str = "") -> str:
+    if unit == "fraction" and isinstance(value, float) and math.isfinite(value):
+        return fmt.percent(value, 2)
+    if isinstance(value, float) and math.isfinite(value):
+        text = fmt.number(value)
+    elif value is None:
+        return fmt.DASH
+    else:
+        text = str(value)
+    return f"{text}%" if unit == "%" else f"{text} {unit}".strip()
+
+
+def statistic_of(result: RuleResult) -> str:
+    """The statistics the rule declares in the registry, from its evidence, as
+    "label = value"."""
+    declared = registry.rule_statistics(result.rule) or FALLBACK_STATISTICS
+    ev = result.evidence
+    parts = [f"{s.label} = {_number(ev[s.key], s.unit)}" for s in declared if s.key in ev]
+    return ", ".join(parts) or fmt.DASH
 
 
 def _explained(r: RuleResult) -> str:
@@ -50,7 +79,7 @@ EVIDENCE_COLUMNS: tuple[Column[RuleResult], ...] = (
         tooltip=LIMIT_TIP,
         extra={"tip": lambda r: f"{LIMIT_TIP}\n{rule_title(r.rule)}: {limit_text(r)}"},
     ),
-    Column("statistic", "Statistic", statistic_text, width=180, extra={"tip": _explained}),
+    Column("statistic", "Statistic", statistic_of, width=180, extra={"tip": _explained}),
     Column(
         "since",
         "Since",

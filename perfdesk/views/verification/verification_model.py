@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from perfdesk.analytics.rules import registry
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import FeedState, Status, StrategyState
 from perfdesk.domain.verdict import RuleResult, Verdict
@@ -135,6 +136,7 @@ def rule_column(rule: str) -> Column[VerificationRow]:
         return result.status if result else None
 
     title = rule_title(rule)
+    legend = "\u2713 OK, ! warning, \u2715 critical, \u2013 not enough data yet"
 
     def tip(row: VerificationRow) -> Any:
         result = row.rule(rule)
@@ -148,7 +150,7 @@ def rule_column(rule: str) -> Column[VerificationRow]:
         status,
         badge=True,
         width=RULE_WIDTH,
-        tooltip=f"{title} rule: \u2713 OK, ! warning, \u2715 critical, \u2013 not enough data yet",
+        tooltip=f"{title}: {registry.rule_explanation(rule) or 'a rule'} {legend}",
         extra={"tip": tip, "rule": rule, "compact": True, "vertical_title": True},
     )
 
