@@ -128,6 +128,7 @@ async def _kill_validator(runtime: Runtime, obs: Observed, t0: float) -> None:
         raise RuntimeError("chaos: the validation task was killed")
 
     killed_at = time.monotonic()
+    obs.kill_window = (killed_at - t0, float("inf"))  # until the restart is seen
     runtime.monitor.validate = broken  # type: ignore[method-assign]
     obs.count("task_kill")
 
@@ -191,10 +192,11 @@ async def _settle(runtime: Runtime, store: Store, sim: Any, sim_call: Any) -> di
     await wait_until(lambda: runtime.verdicts.stats.pending == 0, 60, "verdicts stored")
     await runtime.alert_persistence.flush()
     sent = sum(sim.events(i) for i in ids)
-    rows = await store.count_events()
-    distinct = 0
-    for sid in ids:
-        distinct += len(set(await store.seqs(sid)))
+    rows = distinct = 0
+    for sid in ids:  # the engine's strategies (hostile ghosts are not the engine's)
+        seqs = await store.seqs(sid)
+        rows += len(seqs)
+        distinct += len(set(seqs))
     stored = {r["fingerprint"] for r in await store.pool.fetch("SELECT fingerprint FROM alerts")}
     in_memory = {a.fingerprint for a in runtime.alerts.published}
     return {

@@ -230,7 +230,23 @@ def test_flapping_input_produces_no_notification_storm(m, rec, period_s: float) 
         m.process([verdict(CRIT if flips % 2 == 0 else OK)], at(t))
         t += period_s
         flips += 1
-    assert 1 <= len(rec.notified()) <= 3600 / SETTINGS.renotify_after_s + 1
+    # A clear is never seen to hold for keep_firing_s (the next verdict is a breach
+    # again), so the whole hour is one episode: exactly one notification.
+    assert rec.notified() == [(AlertChange.FIRED, CRIT)]
+
+
+def test_flapping_that_resolves_each_time_notifies_once_per_quiet_period(m, rec) -> None:
+    """Breach 120 s, clear 120 s, judged every second: each clear outlasts keep_firing_s
+    (30 s), so a new episode starts every 240 s (at 0, 240, 480, ...); only those at
+    least renotify_after_s (600 s) after the last notification notify: 0, 720, 1440,
+    2160, 2880."""
+    notified_at: list[int] = []
+    for second in range(3600):
+        before = len(rec.notified())
+        m.process([verdict(CRIT if (second // 120) % 2 == 0 else OK)], at(second))
+        if len(rec.notified()) > before:
+            notified_at.append(second)
+    assert notified_at == [0, 720, 1440, 2160, 2880]
 
 
 @settings(max_examples=150, deadline=None)

@@ -230,7 +230,24 @@ async def test_a_change_the_database_refuses_is_logged_and_the_rest_stored(
 
 
 async def test_schema_block_is_idempotent(store: Store) -> None:
+    """Running the alerts block again (and ensure_schema twice) changes nothing: the
+    same tables, columns and indexes, and stored rows survive."""
+    shape = (
+        "SELECT table_name, column_name, data_type FROM information_schema.columns"
+        " WHERE table_schema = 'public' AND table_name LIKE 'alert%' ORDER BY 1, 2"
+    )
+    indexes = "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'alert%' ORDER BY 1"
     await alert_store.ensure_schema(store.pool)
+    before = [tuple(r) for r in await store.pool.fetch(shape)]
+    index_before = [r[0] for r in await store.pool.fetch(indexes)]
+    await store.pool.execute(
+        "INSERT INTO alerts (fingerprint, strategy_id, rule, severity, state, message,"
+        " started_at, updated_at) VALUES ('fp', 's', 'drawdown', 'critical', 'firing', 'm',"
+        " now(), now())"
+    )
     async with store.pool.acquire() as conn:
-        await conn.execute(alert_store.schema_sql())  # a second run changes nothing
+        await conn.execute(alert_store.schema_sql())  # a second run
     await alert_store.ensure_schema(store.pool)
+    assert before and [tuple(r) for r in await store.pool.fetch(shape)] == before
+    assert [r[0] for r in await store.pool.fetch(indexes)] == index_before
+    assert await store.pool.fetchval("SELECT count(*) FROM alerts") == 1

@@ -1,5 +1,7 @@
-"""The Settings screen's saved connection is what the app connects to on its next start,
-unless the command line or the environment says otherwise."""
+"""Which connection the app uses at start (unit tests of `with_saved_connection`, moved
+out of tests/e2e: they start nothing). The Settings screen's saved connection is what
+the app connects to on its next start, unless the command line or the environment says
+otherwise."""
 
 from __future__ import annotations
 

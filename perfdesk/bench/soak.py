@@ -1,0 +1,142 @@
+"""`perfdesk bench soak`: the whole live path for a long time — does memory stay flat?
+
+The simulator (50 strategies, 100 equity samples per second each: 5,000 events/s)
+feeds a backend started as the app starts it (`BackendHost`: engine link, store writer
+into a real PostgreSQL, monitor, validator, alerts) while the real main window reads it
+at 15 Hz (offscreen). Every 10 s the process's resident memory is sampled; the first
+20 % of the run is warm-up (caches, the chart buffers filling). `PERFDESK_SOAK_MINUTES`
+sets the length (default 60, `--quick` 10).
+
+Last line (one JSON object): `rss_mb_start` (after warm-up), `rss_mb_end`, `rss_mb_max`,
+`rss_growth_mb_per_h` (least-squares slope after warm-up; target ≤ 20), `events_per_s`,
+`events_stored`, `validation_cycle_ms_p50`/`_p99` (target: well inside the 250 ms
+period), `minutes`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+STRATEGIES = 50
+PER_STRATEGY_HZ = 100.0
+SAMPLE_S = 10.0
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    default = 10.0 if quick else 60.0
+    minutes = float(os.environ.get("PERFDESK_SOAK_MINUTES", default))
+    app = QApplication.instance() or QApplication([])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        result: dict[str, Any] = loop.run_until_complete(_soak(minutes))
+    return result
+
+
+async def _soak(minutes: float) -> dict[str, Any]:
+    from perfdesk.app import RuntimeSource
+    from perfdesk.bench._harness import simulator_thread
+    from perfdesk.services.host.backend_host import BackendHost
+    from perfdesk.services.host.bootstrap import ensure_database
+    from perfdesk.services.store.embedded_db import EmbeddedPostgres
+    from perfdesk.views.shell.main_window import MainWindow
+
+    tmp = Path(tempfile.mkdtemp(prefix="perfdesk-soak-"))
+    pg = EmbeddedPostgres(tmp / "db", settings={"fsync": "off"})
+    admin = await asyncio.to_thread(pg.start)
+    host = BackendHost()
+    window = None
+    try:
+        dsn = await ensure_database(admin, "perfdesk_soak", fresh=True)
+        async with simulator_thread(strategies=STRATEGIES, rate=PER_STRATEGY_HZ, seed=3) as (
+            _sim,
+            url,
+        ):
+            backend = await host.start(dsn, url, data_dir=tmp / "data")
+            runtime: Any = backend.runtime
+            cycles = _time_cycles(runtime)
+            window = MainWindow(RuntimeSource(host), refresh_hz=15)
+            window.resize(1920, 1080)
+            window.show()
+            samples = await _sample(minutes * 60.0)
+            events = runtime.source.stats.events
+            stored = runtime.writer.stats.written
+    finally:
+        if window is not None:
+            window.close()
+        await host.stop()
+        await asyncio.to_thread(pg.destroy)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return _report(samples, cycles, events, stored, minutes)
+
+
+def _time_cycles(runtime: Any) -> list[float]:
+    """Wrap the runtime's validation cycle to record its duration (ms)."""
+    durations: list[float] = []
+    cycle = runtime.validate_once
+
+    async def timed(now: Any = None) -> Any:
+        started = time.perf_counter()
+        try:
+            return await cycle(now)
+        finally:
+            durations.append((time.perf_counter() - started) * 1e3)
+
+    runtime.validate_once = timed
+    return durations
+
+
+async def _sample(seconds: float) -> list[tuple[float, float]]:
+    start = time.monotonic()
+    out = [(0.0, _rss_mb())]
+    while (elapsed := time.monotonic() - start) < seconds:
+        await asyncio.sleep(min(SAMPLE_S, seconds - elapsed))
+        out.append((time.monotonic() - start, _rss_mb()))
+    return out
+
+
+def _report(
+    samples: list[tuple[float, float]],
+    cycles: list[float],
+    events: int,
+    stored: int,
+    minutes: float,
+) -> dict[str, Any]:
+    t = np.array([s[0] for s in samples])
+    rss = np.array([s[1] for s in samples])
+    after = t >= t[-1] * 0.2
+    slope_per_s = float(np.polyfit(t[after], rss[after], 1)[0]) if after.sum() >= 2 else 0.0
+    return {
+        "minutes": minutes,
+        "strategies": STRATEGIES,
+        "events_per_s": round(events / max(1.0, t[-1])),
+        "events_stored": stored,
+        "rss_mb_start": round(float(rss[after][0]), 1),
+        "rss_mb_end": round(float(rss[-1]), 1),
+        "rss_mb_max": round(float(rss.max()), 1),
+        "rss_growth_mb_per_h": round(slope_per_s * 3600.0, 1),
+        "validation_cycle_ms_p50": round(float(np.percentile(cycles, 50)), 2) if cycles else None,
+        "validation_cycle_ms_p99": round(float(np.percentile(cycles, 99)), 2) if cycles else None,
+        "loadavg_1m": round(os.getloadavg()[0], 1),
+    }
