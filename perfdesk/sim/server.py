@@ -202,6 +202,10 @@ class Simulator:
         loop = asyncio.get_running_loop()
         self._stalled_until = max(self._stalled_until, loop.time() + seconds)
 
+    def unstall(self) -> None:
+        """End a stall now (frames and heartbeats flow again)."""
+        self._stalled_until = 0.0
+
     def stalled_for(self) -> float:
         """Seconds the stall still lasts (0 when not stalled)."""
         if not self._stalled_until:

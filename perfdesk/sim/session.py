@@ -202,7 +202,7 @@ class Session:
         action()
 
     async def _send(self, frame: str | bytes) -> None:
-        if self.sim.stalled_for() > 0:
-            await asyncio.sleep(self.sim.stalled_for())
+        while (left := self.sim.stalled_for()) > 0:  # noqa: ASYNC110 - unstall() may end it early
+            await asyncio.sleep(min(left, 0.05))
         await self.ws.send(frame)
         self.frames_sent += 1

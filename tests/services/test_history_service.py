@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -95,20 +96,21 @@ async def test_cancelling_stops_the_worker_at_its_next_stage(store: Store) -> No
     loop = asyncio.get_running_loop()
     stages: list[str] = []
 
+    release = threading.Event()
+
     def progress(_f: float, message: str) -> None:
         stages.append(message)
         loop.call_soon_threadsafe(started.set)
         if len(stages) == 1:
-            import time
-
-            time.sleep(0.3)  # hold the worker in its first stage while we cancel
+            release.wait(30)  # hold the worker in its first stage while we cancel
 
     task = asyncio.create_task(analyze_in_thread(data, None, progress))
     await started.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    await asyncio.sleep(0.5)
+    release.set()
+    await loop.shutdown_default_executor()  # returns once the worker thread has ended
     assert len(stages) == 1  # the worker stopped at the next stage
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rollup_check import assert_rollups_match_raw
@@ -138,8 +138,9 @@ async def test_a_batch_after_a_failed_one_never_commits_before_it(store: Store) 
     writer = StoreWriter(watching, batch_size=250, max_delay_s=0.01, retry_initial_s=0.01)
     await writer.put_many(list(synthetic_events("p", 1000, fill_every=0)))
     writer.start()
-    await asyncio.sleep(0.15)  # the first batch is failing; the second waits at its gate
-    assert watching.active == 2 and await store.count_events("p") == 0
+    # The first batch is failing; the second waits at its gate meanwhile.
+    await _until(lambda: watching.errors and watching.active == 2, "both batches in flight")
+    assert await store.count_events("p") == 0
     await writer.flush()
     await writer.aclose()
     # no spool: the first batch was retried and stored, then the second passed its gate
@@ -183,3 +184,11 @@ async def test_replays_in_flight_behind_their_originals_are_stored_once(store: S
     assert (writer.stats.written, writer.stats.duplicates) == (3000, 1000)
     assert await store.seqs("p") == list(range(1, 3001))
     await assert_rollups_match_raw(store)
+
+
+async def _until(condition: Callable[[], object], what: str, limit_s: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + limit_s
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.001)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from history_seed import DAYS, seed
 from PySide6.QtCore import Qt, QTimer
 from views_factories import until
@@ -97,8 +95,9 @@ async def test_newest_request_wins(qtbot, store: Store) -> None:
     first = view._pending
     view.ranges.changed.emit("1M")  # request 2 replaces it
     await until(lambda: got, limit_s=60)
-    await asyncio.sleep(0.2)
+    await until(first.done)
     assert first.cancelled()
+    assert view._pending is None or view._pending.done()  # nothing else is on its way
     assert len(got) == 1 and view.ranges.preset == "1M"
 
 
