@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel, QStackedWidget
 from views_factories import NOW, make_alert
 
 from perfdesk.domain.alerts import AlertState
@@ -68,10 +70,35 @@ def test_data_card_hover_fades_a_shadow_in_and_out(qtbot) -> None:
     card = DataCard("x")
     qtbot.addWidget(card)
     card.show()
+    effect = card.graphicsEffect()
+    assert effect is not None and not effect.isEnabled()  # costs nothing until hovered
     card._hover.fade(True)
-    assert card.graphicsEffect() is not None
+    qtbot.waitUntil(lambda: effect.blurRadius() > 0, timeout=2000)
+    assert card._hover.visible
     card._hover.fade(False)
-    qtbot.waitUntil(lambda: card.graphicsEffect() is None, timeout=2000)
+    qtbot.waitUntil(lambda: not effect.isEnabled(), timeout=2000)
+    assert card.graphicsEffect() is effect  # disabled, never deleted under an event
+
+
+def test_a_card_that_hides_itself_on_click_right_after_the_pointer_entered(qtbot) -> None:
+    """The crash of issue 17: pointer enters (shadow effect just made, strength 0) and the
+    click switches the page at once, hiding the card inside its own event handlers."""
+    stack = QStackedWidget()
+    qtbot.addWidget(stack)
+    card, other = DataCard("x"), QLabel("elsewhere")
+    stack.addWidget(card)
+    stack.addWidget(other)
+    stack.resize(400, 300)
+    stack.show()
+    qtbot.waitExposed(stack)
+    card.clicked.connect(lambda: stack.setCurrentWidget(other))
+    for _ in range(20):
+        stack.setCurrentWidget(card)
+        QTest.mouseMove(card, QPoint(100, 100))
+        with qtbot.waitSignal(card.clicked):
+            qtbot.mouseClick(card, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
+            assert stack.currentWidget() is card  # the slot runs after the handler returned
+        assert stack.currentWidget() is other
 
 
 def test_performance_chart_keeps_big_series_cheap_and_reads_crosshair(qtbot) -> None:

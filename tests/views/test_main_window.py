@@ -56,7 +56,7 @@ def test_banner_actions_go_up_as_window_signals(qtbot, source) -> None:
         qtbot.mouseClick(window.banner.snooze_button, Qt.MouseButton.LeftButton)
     assert snooze.args == ["s1/drawdown"]
     qtbot.mouseClick(window.banner.open_button, Qt.MouseButton.LeftButton)
-    assert window.current_page() == "verification"
+    qtbot.waitUntil(lambda: window.current_page() == "verification")
     assert window.verification.table.selected_key() == "s1"
 
 
@@ -67,7 +67,7 @@ def test_clicking_a_card_opens_its_verification(qtbot, source) -> None:
     source.snaps = {"s1": make_snapshot("s1")}
     window.refresh()
     qtbot.mouseClick(window.dashboard.cards["s1"], Qt.MouseButton.LeftButton)
-    assert window.current_page() == "verification"
+    qtbot.waitUntil(lambda: window.current_page() == "verification")
     assert window.verification.detail.strategy_id == "s1"
 
 

@@ -282,7 +282,14 @@ class MainWindow(QMainWindow):
         ops.runner().failed.connect(self.show_notice)
 
     def open_strategy(self, strategy_id: str) -> None:
-        """Show `strategy_id` on the verification page with its evidence."""
+        """Show `strategy_id` on the verification page with its evidence.
+
+        Deferred to the event loop: callers are click handlers (a card, the banner, a
+        table's button) whose widget the page switch hides; switching under a running
+        handler is what crashed the app on a real click."""
+        QTimer.singleShot(0, self, lambda: self._open_now(strategy_id))
+
+    def _open_now(self, strategy_id: str) -> None:
         self.show_page("verification")
         self.verification.select_strategy(strategy_id)
 
