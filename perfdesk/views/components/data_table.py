@@ -12,6 +12,7 @@ title bottom-to-top in the header (`DataTableHeader`), so a column needs only th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -171,6 +172,9 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
     def row_at(self, i: int) -> R:
         return self._rows[i]
 
+    def key_of(self, row: R) -> str:
+        return self._key(row)
+
     def column_of(self, key: str) -> int:
         return next(i for i, c in enumerate(self.columns) if c.key == key)
 
@@ -256,6 +260,9 @@ class DataTableHeader(QHeaderView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
+        # A QHeaderView made by hand is not clickable (QTableView's own one is): without
+        # this a click on a title never sorts.
+        self.setSectionsClickable(True)
 
     def _vertical_title(self, logical: int) -> str:
         model = self.model()
@@ -320,8 +327,24 @@ class DataTableHeader(QHeaderView):
         painter.restore()
 
 
+def _rank(value: Any) -> tuple[int, Any]:
+    """Numbers before text; missing values (None, NaN, "—") after both."""
+    if isinstance(value, bool):
+        return (0, int(value))
+    if isinstance(value, int | float):
+        return (2, 0) if math.isnan(value) else (0, value)
+    if value is None or value in {"—", ""}:
+        return (2, 0)
+    return (1, str(value).casefold())
+
+
 class FilterProxy(QSortFilterProxyModel):
-    """Sorts by SORT_ROLE; filters case-insensitively on the display text of any column."""
+    """Sorts by each column's raw value; filters case-insensitively on any column's text.
+
+    Over a RowTableModel the order is total and stable: numbers as numbers, text without
+    case, missing values last in both directions, and equal values by row key (so a
+    click on the same header always gives the same order, whatever arrived first).
+    """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -329,6 +352,23 @@ class FilterProxy(QSortFilterProxyModel):
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(-1)
         self.setDynamicSortFilter(True)
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        model = self.sourceModel()
+        if not isinstance(model, RowTableModel) or left.column() >= len(model.columns):
+            return super().lessThan(left, right)
+        column = model.columns[left.column()]
+        a, b = model.row_at(left.row()), model.row_at(right.row())
+        ka, kb = _rank(_sort_key(a, column)), _rank(_sort_key(b, column))
+        ascending = self.sortOrder() == Qt.SortOrder.AscendingOrder
+        if ka[0] != kb[0]:
+            missing = 2 in (ka[0], kb[0])
+            # missing last whichever the direction (Qt reverses lessThan when descending)
+            return (ka[0] < kb[0]) == ascending if missing else ka[0] < kb[0]
+        if ka[1] != kb[1]:
+            return bool(ka[1] < kb[1])
+        key_a, key_b = model.key_of(a), model.key_of(b)
+        return key_a < key_b if ascending else key_a > key_b
 
 
 def paint_empty_text(viewport: QWidget, text: str) -> None:
