@@ -70,6 +70,7 @@ async def desk(qtbot, store: Store, tmp_path) -> AsyncIterator[Desk]:
     persistence = AlertPersistence(store.pool)
     await persistence.start(manager)
     window = MainWindow(ManagerSource(manager))
+    window.banner.guard_s = 0.0  # clicks follow at once here; the guard has its own tests
     qtbot.addWidget(window)
     ui = AlertController(
         window,

@@ -10,7 +10,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QStackedWidget
 from views_factories import NOW, make_alert
 
-from perfdesk.domain.alerts import AlertState
+from perfdesk.domain.alerts import AlertPeak, AlertState
 from perfdesk.domain.status import FeedState, Status, StrategyState
 from perfdesk.views.components.alert_banner import AlertBanner
 from perfdesk.views.components.button import Button
@@ -125,9 +125,26 @@ def test_performance_chart_trend_uses_profit_and_loss_pens(qtbot) -> None:
     assert chart.curve.opts["pen"].color() == qcolor(current_theme(), "colors.semantic.loss")
 
 
-def test_alert_banner_shows_most_severe_and_emits_actions(qtbot) -> None:
+class Clock:
+    """A monotonic clock the test moves by hand (the banner's click guard reads it)."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def guarded_banner(qtbot) -> tuple[AlertBanner, Clock]:  # type: ignore[no-untyped-def]
     banner = AlertBanner()
     qtbot.addWidget(banner)
+    banner.clock = clock = Clock()
+    banner.resize(900, banner.height())
+    return banner, clock
+
+
+def test_alert_banner_shows_most_severe_and_emits_actions(qtbot) -> None:
+    banner, clock = guarded_banner(qtbot)
     banner.set_alerts([])
     assert banner.isHidden()
     warning = make_alert("a", Status.WARNING, updated_at=NOW + timedelta(minutes=5))
@@ -135,11 +152,13 @@ def test_alert_banner_shows_most_severe_and_emits_actions(qtbot) -> None:
     acked = make_alert("c", Status.CRITICAL, acked_at=NOW, acked_by="ann")
     snoozed = make_alert("d", Status.CRITICAL, snoozed_until=NOW + timedelta(hours=1))
     resolved = make_alert("e", Status.CRITICAL, state=AlertState.RESOLVED)
-    banner.set_alerts([warning, critical, acked, snoozed, resolved], now=NOW)
+    silenced = make_alert("f", Status.CRITICAL, silenced_by="s-1")
+    banner.set_alerts([warning, critical, acked, snoozed, resolved, silenced], now=NOW)
     assert not banner.isHidden()
     assert banner.current == critical
     assert banner.more_label.text() == "+1 more"
     assert banner.property("severity") == "critical"
+    clock.t += 1.0
     with qtbot.waitSignal(banner.ack_requested) as ack:
         qtbot.mouseClick(banner.ack_button, Qt.MouseButton.LeftButton)
     assert ack.args == ["b/drawdown"]
@@ -149,6 +168,55 @@ def test_alert_banner_shows_most_severe_and_emits_actions(qtbot) -> None:
     with qtbot.waitSignal(banner.open_requested) as opened:
         qtbot.mouseClick(banner.open_button, Qt.MouseButton.LeftButton)
     assert opened.args == ["b"]
+
+
+def test_banner_ignores_a_click_just_after_it_changed_and_keeps_its_height(qtbot) -> None:
+    banner, clock = guarded_banner(qtbot)
+    height = banner.height()
+    warning, critical = make_alert("a", Status.WARNING), make_alert("b", Status.CRITICAL)
+    banner.set_alerts([warning], now=NOW)
+    clock.t += 5.0
+    banner.set_alerts([warning, critical], now=NOW)  # a new alert takes the banner
+    clock.t += 0.2
+    with qtbot.assertNotEmitted(banner.ack_requested):
+        qtbot.mouseClick(banner.ack_button, Qt.MouseButton.LeftButton)
+    assert banner.ignored_presses == 1
+    banner.set_alerts([warning, critical.model_copy(update={"message": "deeper"})], now=NOW)
+    clock.t += 0.5  # a new message of the same alert does not re-arm the guard
+    with qtbot.waitSignal(banner.ack_requested) as ack:
+        qtbot.mouseClick(banner.ack_button, Qt.MouseButton.LeftButton)
+    assert ack.args == ["b/drawdown"]
+    assert banner.height() == height and banner.sizePolicy().retainSizeWhenHidden()
+
+
+def test_banner_acts_on_the_alert_shown_when_the_button_was_pressed(qtbot) -> None:
+    banner, clock = guarded_banner(qtbot)
+    warning, critical = make_alert("a", Status.WARNING), make_alert("b", Status.CRITICAL)
+    banner.set_alerts([warning], now=NOW)
+    clock.t += 3.0
+    QTest.mousePress(banner.ack_button, Qt.MouseButton.LeftButton)
+    banner.set_alerts([warning, critical], now=NOW)  # changes between press and release
+    with qtbot.waitSignal(banner.ack_requested) as ack:
+        QTest.mouseRelease(banner.ack_button, Qt.MouseButton.LeftButton)
+    assert ack.args == ["a/drawdown"]  # the warning that was read, not the new critical
+
+
+def test_banner_puts_firing_before_recovering_and_says_recovering(qtbot) -> None:
+    banner, _clock = guarded_banner(qtbot)
+    peak = AlertPeak(severity=Status.CRITICAL, message="drawdown 25 %", excess=0.05)
+    recovering = make_alert(
+        "a", Status.CRITICAL, state=AlertState.RECOVERING, worst=peak,
+        updated_at=NOW + timedelta(minutes=9),
+    )  # fmt: skip
+    recovering = recovering.model_copy(update={"message": "drawdown 3 %"})
+    warning = make_alert("b", Status.WARNING)
+    banner.set_alerts([recovering, warning], now=NOW)
+    assert banner.current == warning
+    banner.set_alerts([recovering], now=NOW)
+    assert banner.severity_label.text().endswith("RECOVERING")
+    assert banner.property("severity") == "recovering"
+    text = banner.message_label.text()
+    assert "drawdown 3 %" in text and "worst critical: drawdown 25 %" in text
 
 
 def test_form_field_validates_on_each_keystroke(qtbot) -> None:

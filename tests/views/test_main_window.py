@@ -19,11 +19,13 @@ def test_window_picks_up_snapshots_and_shows_critical_badge_and_banner(qtbot, so
     source.snaps = {"s1": make_snapshot("s1"), "s2": make_snapshot("s2")}
     qtbot.waitUntil(lambda: len(window.dashboard.cards) == 2)
     assert window.banner.isHidden()
+    page_top = window.stack.mapTo(window, window.stack.rect().topLeft())
     source.snaps["s2"] = make_snapshot("s2", version=2, status=Status.CRITICAL, pnl=-900.0)
     source.alerts = [make_alert("s2", Status.CRITICAL)]
     card = window.dashboard.cards["s2"]
     qtbot.waitUntil(lambda: card.badge.status is Status.CRITICAL)
     qtbot.waitUntil(window.banner.isVisible)
+    assert window.stack.mapTo(window, window.stack.rect().topLeft()) == page_top  # no jump
     # The strategy's name and the rule's title, as on the cards and the Verification screen.
     assert "Strategy s2 · Drawdown" in window.banner.message_label.text()
     assert card.metric_label("pnl").property("pnl") == "loss"
@@ -49,6 +51,7 @@ def test_banner_actions_go_up_as_window_signals(qtbot, source) -> None:
     source.snaps = {"s1": make_snapshot("s1", status=Status.CRITICAL)}
     source.alerts = [make_alert("s1")]
     window.refresh()
+    window.banner.guard_s = 0.0  # the click guard has its own tests
     with qtbot.waitSignal(window.ack_requested) as ack:
         qtbot.mouseClick(window.banner.ack_button, Qt.MouseButton.LeftButton)
     assert ack.args == ["s1/drawdown"]
