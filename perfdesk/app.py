@@ -31,6 +31,7 @@ from perfdesk.views.history.history_view import HistoryView
 from perfdesk.views.reports.report_view import ReportsView
 from perfdesk.views.settings import settings_store
 from perfdesk.views.settings.settings_model import Connection
+from perfdesk.views.shell import platform_check
 from perfdesk.views.shell.alert_controller import AlertController
 from perfdesk.views.shell.main_window import MainWindow
 from perfdesk.views.support.gc_policy import collect_on_the_gui_thread
@@ -102,9 +103,17 @@ def install_error_hooks(loop: asyncio.AbstractEventLoop) -> None:
     loop.set_exception_handler(on_loop_exception)
 
 
+XCB_MISSING_EXIT = 3
+"""Exit code when Qt's X11 plugin misses system libraries (the fix is printed)."""
+
+
 def run(config: AppConfig) -> int:
     existing = QApplication.instance()
     if existing is None:
+        problem = platform_check.check_xcb()  # before Qt aborts with a bare message
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return XCB_MISSING_EXIT
         configure_high_dpi()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName("perfdesk")
@@ -149,9 +158,9 @@ async def _main(app: QApplication, config: AppConfig) -> int:
     alerts_ui.user = backend.user
     history_page = HistoryView.for_host(host)  # runs HistoryService on the backend loop
     window.thresholds.backtest.set_source(history_page.source)  # "test against history"
-    window.add_page("history", "History", history_page, "Ctrl+6")
+    window.add_page("history", "History", history_page)
     reports_page = await ReportsView.for_host(host)  # ReportScheduler on the backend loop
-    window.add_page("reports", "Reports", reports_page, "Ctrl+7")
+    window.add_page("reports", "Reports", reports_page)
     window.verification.strategy_selected.connect(reports_page.set_current_strategy)
     window.statusBar().showMessage(backend.description)
     QTimer.singleShot(1000, collect_on_the_gui_thread)  # GC policy: views/gc_policy.py

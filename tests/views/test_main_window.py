@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 from views_factories import make_alert, make_snapshot
 
 import perfdesk
@@ -81,6 +82,7 @@ def test_menus_shortcuts_and_about_box(qtbot, source) -> None:
     assert titles == ["&File", "&View", "&Window", "&Help"]
     view_actions = {a.text(): a.shortcut().toString() for a in window.view_menu.actions()}
     assert view_actions["Dashboard"] == "Ctrl+1" and view_actions["Verification"] == "Ctrl+2"
+    assert window.quit_action.shortcut().toString() == "Ctrl+Q"
     assert perfdesk.__version__ in window.about_text()
     with qtbot.waitSignal(window.theme_requested) as theme:
         next(
@@ -189,3 +191,61 @@ def test_pages_get_the_live_strategy_names_even_when_added_later(qtbot, source) 
     window.add_page("late", "Late", late)  # e.g. Reports, added once the backend is up
     assert late.names == {"s1": "Strategy s1"}
     assert window.banner.names == {"s1": "Strategy s1"}
+
+
+def test_sidebar_and_view_menu_follow_the_workflow_whenever_pages_arrive(qtbot, source) -> None:
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    window.add_page("reports", "Reports", QWidget())  # as the app adds them: late, any order
+    window.add_page("alerts", "Alerts", QWidget())
+    window.add_page("history", "History", QWidget())
+    order = [
+        "Dashboard", "Verification", "Alerts", "History", "Reports", "Thresholds",
+        "Strategy setup", "Settings",
+    ]  # fmt: skip
+    layout = window.sidebar.layout()
+    items = [layout.itemAt(i).widget() for i in range(layout.count())]
+    sidebar = [w.text() for w in items if isinstance(w, QPushButton)]  # top to bottom
+    assert sidebar == order
+    menu = [a.text() for a in window.view_menu.actions()]
+    assert menu[: len(order)] == order
+    assert window.view_menu.actions()[len(order)].isSeparator()
+    shortcuts = [window.navigation.actions[k].shortcut().toString() for k in window.navigation.keys]
+    assert shortcuts == [f"Ctrl+{i}" for i in range(1, 8)] + ["Ctrl+,"]
+    qtbot.mouseClick(window.navigation.buttons["history"], Qt.MouseButton.LeftButton)
+    assert window.current_page() == "history"
+    window.navigation.actions["alerts"].trigger()
+    assert window.current_page() == "alerts"
+
+
+def answer_next_dialog(qtbot, button_text: str, seen: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Click `button_text` in the modal box that is about to open (it blocks the test)."""
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, click)
+            return
+        seen.append(box.text())
+        next(b for b in box.buttons() if b.text().replace("&", "") == button_text).click()
+
+    QTimer.singleShot(0, click)
+
+
+def test_quit_asks_while_alerts_are_active(qtbot, source) -> None:
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    window.show()
+    window.refresh()
+    window.quit_action.trigger()  # nothing active: quits at once
+    assert not window.isVisible()
+    window.show()
+    source.alerts = [make_alert("s1"), make_alert("s2")]
+    window.refresh()
+    seen: list[str] = []
+    answer_next_dialog(qtbot, "Cancel", seen)
+    window.quit_action.trigger()
+    assert window.isVisible() and seen == ["2 alerts are active. Quit anyway?"]
+    answer_next_dialog(qtbot, "Quit", seen)
+    window.quit_action.trigger()
+    assert not window.isVisible()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -217,3 +217,11 @@ class DashboardView(ScrollColumn):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._relayout()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        """The viewport narrows when the vertical scroll bar appears (the area itself keeps
+        its size): the cards re-flow then too, rather than scroll sideways."""
+        handled = super().viewportEvent(event)
+        if event.type() == QEvent.Type.Resize:
+            self._relayout()
+        return handled
