@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from perfdesk.domain.status import Status
 from perfdesk.views.components.data_table import Column, DataTable, RowTableModel
@@ -90,3 +91,48 @@ def test_a_sorted_table_keeps_its_order_as_rows_update(qtbot) -> None:
     table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
     table.source_model.upsert([Row("e", "echo", 99.0, Status.OK), Row("f", "fox", 0.0, Status.OK)])
     assert shown_keys(table) == ["f", "c", "b", "d", "e", "a"]
+
+
+def test_ctrl_c_copies_the_selected_rows_as_tsv_in_the_shown_order(qtbot) -> None:
+    table = make_table(qtbot)
+    table.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # e, c, b, d, a
+    table.setFocus()
+    table.selectRow(0)
+    QTest.mouseClick(
+        table.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.ShiftModifier,
+        table.visualRect(table.proxy.index(1, 0)).center(),
+    )
+    QApplication.clipboard().clear()
+    QTest.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text() == "echo\t-3.5\tOK\ncharlie\t2.0\tWARNING"
+
+
+def test_export_csv_writes_titles_raw_numbers_and_escapes_formulas(qtbot, tmp_path) -> None:
+    table = make_table(qtbot)
+    table.source_model.upsert([Row("z", '=HYPERLINK("http://x")', 1234.5, Status.OK)])
+    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    target = tmp_path / "out"
+    table.copy_export.ask_path = lambda: target  # the save dialog's answer
+    menu = table.copy_export.menu()
+    assert [a.text() for a in menu.actions()] == ["Copy", "Copy all rows", "Export CSV…"]
+    table.copy_export.export_action.trigger()
+    written = tmp_path / "out.csv"
+    assert table.copy_export.exported == written
+    lines = written.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "Name,Value,Status"
+    assert lines[1] == '"\'=HYPERLINK(""http://x"")",1234.5,OK'  # text, never a formula
+    assert lines[2] == "Alpha,,CRITICAL"  # a blank is an empty cell
+    assert "echo,-3.5,OK" in lines  # a number stays a number
+    assert len(lines) == 7
+
+
+def test_csv_safe_cells() -> None:
+    from perfdesk.views.support import csv_safe
+
+    assert [csv_safe.cell(v) for v in ("=1+2", "+x", "-3.5", "@a", "\tb", "plain")] == [
+        "'=1+2", "'+x", "-3.5", "'@a", "'\tb", "plain",
+    ]  # fmt: skip
+    assert csv_safe.cell(None) == "" and csv_safe.cell(-2.0) == -2.0
+    assert csv_safe.tsv_text([["a\tb", "c\nd"]]) == "a b\tc d"

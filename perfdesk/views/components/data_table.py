@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QKeySequence, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from perfdesk.domain.status import Status
+from perfdesk.views.components import table_copy
 from perfdesk.views.components.status_badge import LABELS, paint_badge
 from perfdesk.views.support import style
 
@@ -409,11 +410,19 @@ class DataTable(QTableView):
         model.rowsInserted.connect(lambda *_: self._resort())
         self._size_columns()
         self.empty_text = ""
+        self.copy_export = table_copy.CopyExport(self)  # Ctrl+C, Copy / Export CSV… menu
 
     def set_empty_text(self, text: str) -> None:
         """What to say in the table's body while it has no rows ("No alerts yet…")."""
         self.empty_text = text
         self.viewport().update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):  # Qt's own copies one cell only
+            table_copy.copy_selection(self)
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -433,7 +442,8 @@ class DataTable(QTableView):
         self.setShowGrid(False)
         self.setWordWrap(False)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows (Shift/Ctrl+click) can be copied; a plain click still picks one.
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(theme.px("size.row_height"))
