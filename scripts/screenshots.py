@@ -2,7 +2,7 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--theme dark|light|both]
 
-Writes dashboard, verification, thresholds (with a "test against history" result),
+Writes dashboard, strategy (a card's drill-down), verification, thresholds (with a "test against history" result),
 strategy-setup, alerts, alert-settings and settings[-light].png. Uses the synthetic SampleSource (no
 engine, no database), an in-memory threshold store and a synthetic replay, so the images
 are reproducible; `perfdesk demo --screenshot` shows the same window with live data.
@@ -179,12 +179,16 @@ async def shoot(suffix: str, folder: Path) -> None:
     source = SampleSource(count=8)
     window = MainWindow(source, thresholds=repo, expectations=repo, settings=store, who="ann")
     alerts = AlertLogView(source.active_alerts, alert_history)
-    window.add_page("alerts", "Alerts", alerts, "Ctrl+5")
+    window.add_page("alerts", "Alerts", alerts)
     window.timer.timeout.connect(alerts.refresh)
     window.resize(*SIZE)
     window.show()
     window.refresh()
     await save(window, f"dashboard{suffix}.png")
+    window.open_strategy_page("strat-02")  # a card's drill-down
+    await settle()
+    window.refresh()
+    await save(window, f"strategy{suffix}.png")
     window.open_strategy("strat-02")
     window.refresh()
     await save(window, f"verification{suffix}.png")

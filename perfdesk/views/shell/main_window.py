@@ -33,6 +33,7 @@ from perfdesk.views.components.alert_banner import AlertBanner
 from perfdesk.views.components.data_card import set_text
 from perfdesk.views.components.storage_indicator import StorageIndicator
 from perfdesk.views.dashboard.dashboard_view import DashboardView
+from perfdesk.views.dashboard.strategy_page import StrategyPage
 from perfdesk.views.settings import settings_store
 from perfdesk.views.settings.settings_model import DesktopSettings
 from perfdesk.views.settings.settings_view import SettingsView
@@ -127,6 +128,9 @@ class MainWindow(QMainWindow):
         self.add_page("thresholds", "Thresholds", self.thresholds)
         self.add_page("setup", "Strategy setup", self.setup)
         self.add_page("settings", "Settings", self.settings_view)
+        self.strategy_page = StrategyPage()  # a card's drill-down: no sidebar entry
+        self.pages["strategy"] = self.strategy_page
+        self.stack.addWidget(self.strategy_page)
         if thresholds is None:
             self.thresholds.state_label.setToolTip(
                 "No database: thresholds are kept for this session only"
@@ -187,7 +191,7 @@ class MainWindow(QMainWindow):
 
     def show_page(self, key: str) -> None:
         self.stack.setCurrentWidget(self.pages[key])
-        self.navigation.set_current(key)
+        self.navigation.set_current("dashboard" if key == "strategy" else key)
 
     def current_page(self) -> str:
         widget = self.stack.currentWidget()
@@ -262,7 +266,12 @@ class MainWindow(QMainWindow):
         self.banner.ack_requested.connect(self.ack_requested)
         self.banner.snooze_requested.connect(self.snooze_requested)
         self.banner.open_requested.connect(self.open_strategy)
-        self.dashboard.strategy_activated.connect(self.open_strategy)
+        self.dashboard.strategy_activated.connect(self.open_strategy_page)
+        self.strategy_page.back_requested.connect(lambda: self.show_page("dashboard"))
+        self.strategy_page.verification_requested.connect(self.open_strategy)
+        self.strategy_page.alerts_requested.connect(
+            lambda: self.show_page("alerts" if "alerts" in self.pages else "verification")
+        )
         self.settings_view.settings_saved.connect(self.apply_settings)
         ops.runner().failed.connect(self.show_notice)
 
@@ -277,6 +286,15 @@ class MainWindow(QMainWindow):
     def _open_now(self, strategy_id: str) -> None:
         self.show_page("verification")
         self.verification.select_strategy(strategy_id)
+
+    def open_strategy_page(self, strategy_id: str) -> None:
+        """A card's drill-down page (deferred like `open_strategy`, for the same reason)."""
+        QTimer.singleShot(0, self, lambda: self._open_page_now(strategy_id))
+
+    def _open_page_now(self, strategy_id: str) -> None:
+        self.strategy_page.show_strategy(strategy_id)
+        self.show_page("strategy")
+        self.strategy_page.show_state(self.source.snapshots(), self.source.active_alerts())
 
     def show_notice(self, message: str) -> None:
         """A visible, non-modal notice (errors from background work end up here)."""
@@ -300,6 +318,8 @@ class MainWindow(QMainWindow):
         if self.dashboard.isVisible():  # hidden cards catch up when shown (next tick)
             self.dashboard.show_snapshots(snaps)
         self.verification.show_snapshots(snaps)
+        if self.strategy_page.isVisible():
+            self.strategy_page.show_state(snaps, alerts)
         self._sync_strategy_names(snaps)
         self.banner.set_alerts(alerts)
         self.active_alerts = len(alerts)

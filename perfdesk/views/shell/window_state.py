@@ -67,7 +67,7 @@ def restore(window: MainWindow, store: QSettings) -> None:
     for name, table in _tables(window).items():
         table.restore_layout(_json(store.value(f"table/{name}")))
     page = store.value("window/page")
-    if isinstance(page, str) and page in window.pages:
+    if isinstance(page, str) and page in window.navigation.buttons:  # not a drill-down
         window.show_page(page)
 
 
