@@ -2,8 +2,8 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--theme dark|light|both]
 
-Writes dashboard, strategy (a card's drill-down), verification, thresholds (with a "test against history" result),
-strategy-setup, alerts, alert-settings and settings[-light].png. Uses the synthetic SampleSource (no
+Writes dashboard, strategy (a card's drill-down), verification, thresholds (with a "test
+against history" result), strategy-setup, alerts, alert-settings and settings[-light].png. Uses the synthetic SampleSource (no
 engine, no database), an in-memory threshold store and a synthetic replay, so the images
 are reproducible; `perfdesk demo --screenshot` shows the same window with live data.
 History and Reports: scripts/history_screenshot.py, scripts/report_page_screenshot.py
