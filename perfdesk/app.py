@@ -128,13 +128,29 @@ def run(config: AppConfig) -> int:
         return loop.run_until_complete(_main(app, config))
 
 
-async def _main(app: QApplication, config: AppConfig) -> int:
-    host = BackendHost()
+def build_window(host: BackendHost, settings: QSettings) -> tuple[MainWindow, AlertController]:
+    """The window on `host`'s backend (not started yet) with its alert UI (tray, Alerts)."""
     config_repo = HostedConfig(host)  # saved thresholds/expectations apply live
     window = MainWindow(RuntimeSource(host), thresholds=config_repo, expectations=config_repo)
     window.resize(1440, 900)
+    return window, AlertController.for_host(window, host, settings)
+
+
+async def add_backend_pages(window: MainWindow, host: BackendHost) -> ReportsView:
+    """History and Reports, once the backend is up (they run services on its loop)."""
+    history_page = HistoryView.for_host(host)  # runs HistoryService on the backend loop
+    window.thresholds.backtest.set_source(history_page.source)  # "test against history"
+    window.add_page("history", "History", history_page)
+    reports_page = await ReportsView.for_host(host)  # ReportScheduler on the backend loop
+    window.add_page("reports", "Reports", reports_page)
+    window.verification.strategy_selected.connect(reports_page.set_current_strategy)
+    return reports_page
+
+
+async def _main(app: QApplication, config: AppConfig) -> int:
+    host = BackendHost()
     settings = QSettings()
-    alerts_ui = AlertController.for_host(window, host, settings)  # tray + Alerts page
+    window, alerts_ui = build_window(host, settings)
     if config.screenshot is None:
         window.restore_state(settings)
     window.theme_requested.connect(lambda key: _set_theme(app, settings, key))
@@ -156,12 +172,7 @@ async def _main(app: QApplication, config: AppConfig) -> int:
         await host.stop()
         return 1
     alerts_ui.user = backend.user
-    history_page = HistoryView.for_host(host)  # runs HistoryService on the backend loop
-    window.thresholds.backtest.set_source(history_page.source)  # "test against history"
-    window.add_page("history", "History", history_page)
-    reports_page = await ReportsView.for_host(host)  # ReportScheduler on the backend loop
-    window.add_page("reports", "Reports", reports_page)
-    window.verification.strategy_selected.connect(reports_page.set_current_strategy)
+    reports_page = await add_backend_pages(window, host)
     window.statusBar().showMessage(backend.description)
     QTimer.singleShot(1000, collect_on_the_gui_thread)  # GC policy: views/gc_policy.py
     if config.screenshot is not None:

@@ -13,9 +13,7 @@ def shown_cards(window: MainWindow) -> list[str]:
     return [sid for sid, card in window.dashboard.cards.items() if card.isVisible()]
 
 
-def test_the_filter_keeps_cards_by_name_or_status_and_follows_status_changes(
-    qtbot, source
-) -> None:
+def test_the_filter_keeps_cards_by_name_or_status_and_follows_status_changes(qtbot, source) -> None:
     window = MainWindow(source)
     qtbot.addWidget(window)
     window.show()

@@ -328,7 +328,7 @@ class DataTableHeader(QHeaderView):
         painter.restore()
 
 
-def _rank(value: Any) -> tuple[int, Any]:
+def sort_rank(value: Any) -> tuple[int, Any]:
     """Numbers before text; missing values (None, NaN, "—") after both."""
     if isinstance(value, bool):
         return (0, int(value))
@@ -360,7 +360,7 @@ class FilterProxy(QSortFilterProxyModel):
             return super().lessThan(left, right)
         column = model.columns[left.column()]
         a, b = model.row_at(left.row()), model.row_at(right.row())
-        ka, kb = _rank(_sort_key(a, column)), _rank(_sort_key(b, column))
+        ka, kb = sort_rank(_sort_key(a, column)), sort_rank(_sort_key(b, column))
         ascending = self.sortOrder() == Qt.SortOrder.AscendingOrder
         if ka[0] != kb[0]:
             missing = 2 in (ka[0], kb[0])
