@@ -70,4 +70,4 @@ def test_a_card_click_opens_its_drill_down_page_and_back(qtbot, source) -> None:
     qtbot.waitUntil(lambda: window.current_page() == "strategy")
     assert page.title.text() == "Strategy s1"
     qtbot.mouseClick(page.back_button, Qt.MouseButton.LeftButton)
-    assert window.current_page() == "dashboard"
+    qtbot.waitUntil(lambda: window.current_page() == "dashboard")

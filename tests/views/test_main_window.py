@@ -64,15 +64,15 @@ def test_banner_actions_go_up_as_window_signals(qtbot, source) -> None:
     assert window.verification.table.selected_key() == "s1"
 
 
-def test_clicking_a_card_opens_its_verification(qtbot, source) -> None:
+def test_clicking_a_card_opens_its_page(qtbot, source) -> None:
     window = MainWindow(source)
     qtbot.addWidget(window)
     window.show()
     source.snaps = {"s1": make_snapshot("s1")}
     window.refresh()
     qtbot.mouseClick(window.dashboard.cards["s1"], Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.current_page() == "verification")
-    assert window.verification.detail.strategy_id == "s1"
+    qtbot.waitUntil(lambda: window.current_page() == "strategy")
+    assert window.strategy_page.strategy_id == "s1"  # more in test_dashboard.py
 
 
 def test_menus_shortcuts_and_about_box(qtbot, source) -> None:

@@ -193,6 +193,11 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.pages[key])
         self.navigation.set_current("dashboard" if key == "strategy" else key)
 
+    def show_page_later(self, key: str) -> None:
+        """`show_page` once the current event handler has returned (for a widget on the page
+        being hidden: switching under its own handler is what crashed on a real click)."""
+        QTimer.singleShot(0, self, lambda: self.show_page(key))
+
     def current_page(self) -> str:
         widget = self.stack.currentWidget()
         return next(k for k, w in self.pages.items() if w is widget)
@@ -267,10 +272,11 @@ class MainWindow(QMainWindow):
         self.banner.snooze_requested.connect(self.snooze_requested)
         self.banner.open_requested.connect(self.open_strategy)
         self.dashboard.strategy_activated.connect(self.open_strategy_page)
-        self.strategy_page.back_requested.connect(lambda: self.show_page("dashboard"))
-        self.strategy_page.verification_requested.connect(self.open_strategy)
-        self.strategy_page.alerts_requested.connect(
-            lambda: self.show_page("alerts" if "alerts" in self.pages else "verification")
+        page = self.strategy_page  # its buttons hide with it: switch after their handlers
+        page.back_requested.connect(lambda: self.show_page_later("dashboard"))
+        page.verification_requested.connect(self.open_strategy)
+        page.alerts_requested.connect(
+            lambda: self.show_page_later("alerts" if "alerts" in self.pages else "verification")
         )
         self.settings_view.settings_saved.connect(self.apply_settings)
         ops.runner().failed.connect(self.show_notice)
