@@ -31,7 +31,7 @@ from perfdesk.views.history.history_view import HistoryView
 from perfdesk.views.reports.report_view import ReportsView
 from perfdesk.views.settings import settings_store
 from perfdesk.views.settings.settings_model import Connection
-from perfdesk.views.shell import platform_check
+from perfdesk.views.shell import platform_check, window_state
 from perfdesk.views.shell.alert_controller import AlertController
 from perfdesk.views.shell.main_window import MainWindow
 from perfdesk.views.support.gc_policy import collect_on_the_gui_thread
@@ -173,6 +173,8 @@ async def _main(app: QApplication, config: AppConfig) -> int:
         return 1
     alerts_ui.user = backend.user
     reports_page = await add_backend_pages(window, host)
+    if config.screenshot is None:
+        window_state.restore_page(window, settings)  # History/Reports exist only now
     window.statusBar().showMessage(backend.description)
     QTimer.singleShot(1000, collect_on_the_gui_thread)  # GC policy: views/gc_policy.py
     if config.screenshot is not None:

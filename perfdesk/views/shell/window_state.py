@@ -66,6 +66,12 @@ def restore(window: MainWindow, store: QSettings) -> None:
             splitter.restoreState(value)
     for name, table in _tables(window).items():
         table.restore_layout(_json(store.value(f"table/{name}")))
+    restore_page(window, store)
+
+
+def restore_page(window: MainWindow, store: QSettings) -> None:
+    """The last screen, if it exists (History and Reports arrive once the backend is up:
+    the app calls this again then)."""
     page = store.value("window/page")
     if isinstance(page, str) and page in window.navigation.buttons:  # not a drill-down
         window.show_page(page)

@@ -37,6 +37,7 @@ from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult, Verdict
 from perfdesk.services.host.backend_host import BackendHost
 from perfdesk.views.components.data_table import SORT_ROLE, DataTable, sort_rank
+from perfdesk.views.shell import window_state
 from perfdesk.views.shell.alert_controller import AlertController
 from perfdesk.views.shell.main_window import MainWindow
 from perfdesk.views.support.style import apply_theme
@@ -273,6 +274,7 @@ def answer_next_box(button: str, seen: list[str]) -> None:
 
 async def quit_asks(desk: Desk) -> dict[str, Any]:
     window = desk.window
+    await desk.nav("history")  # a page that exists only once the backend is up
     await desk.until(lambda: window.active_alerts > 0, "active alerts")
     seen: list[str] = []
     answer_next_box("Cancel", seen)
@@ -284,16 +286,32 @@ async def quit_asks(desk: Desk) -> dict[str, Any]:
     return {"asked": seen, "stayed_after_cancel": stayed, "closed_after_quit": True}
 
 
+async def restarted(desk: Desk) -> dict[str, Any]:
+    """The second start on the same database and settings: what the first one left."""
+    window, b = desk.window, desk.window.banner
+    fps = [f"wf-{n}/workflow" for n in ("first", "second", "third")]
+    await desk.until(lambda: all(desk.alert(fp) for fp in fps), "the stored alerts", 30)
+    await desk.until(lambda: b.current is not None, "the banner")
+    acked = {fp: desk.alert(fp).acked_by for fp in fps}
+    return {
+        "page": window.current_page(),
+        "acked_by": acked,
+        "banner_shows": b.current.fingerprint if b.current else None,
+    }
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="workflow-"))
-    settings = QSettings(str(folder / "ui.ini"), QSettings.Format.IniFormat)
+    settings = QSettings(str(args.out.with_suffix(".ini")), QSettings.Format.IniFormat)
     host = BackendHost()
     window, ui = build_window(host, settings)
+    window.restore_state()  # as the app does: the last screen, from QSettings()
     window.show()
     results: dict[str, Any] = {}
-    backend = await host.start(args.dsn, None, demo=True)
+    backend = await host.start(args.dsn, None, demo=not args.restart)
     ui.user = backend.user
     reports = await add_backend_pages(window, host)
+    window_state.restore_page(window, QSettings())  # as the app: History/Reports exist now
     desk = Desk(window, ui, host)
     scenarios: list[tuple[str, Callable[[], Awaitable[dict[str, Any]]]]] = [
         ("cards", lambda: cards(desk)),
@@ -303,6 +321,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ("banner", lambda: banner(desk)),
         ("quit", lambda: quit_asks(desk)),
     ]
+    if args.restart:
+        scenarios = [("restart", lambda: restarted(desk))]
     try:
         for name, scenario in scenarios:
             started = time.monotonic()
@@ -322,6 +342,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dsn", required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--restart", action="store_true", help="start again on the stored data (no simulator)"
+    )
     args = parser.parse_args()
     app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)  # as the app: closing ends the run, not the loop

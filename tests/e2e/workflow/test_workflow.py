@@ -28,7 +28,6 @@ DRIVER = Path(__file__).with_name("desk_driver.py")
 
 @pytest.fixture
 def session(db_dsn: str, tmp_path: Path) -> dict:
-    out = tmp_path / "result.json"
     with xvfb(tmp_path / "xvfb.log", "1440x900x24") as display:
         env = {
             **os.environ,
@@ -37,16 +36,25 @@ def session(db_dsn: str, tmp_path: Path) -> dict:
             "XDG_CONFIG_HOME": str(tmp_path / "config"),
             "XDG_DATA_HOME": str(tmp_path / "data"),
         }
-        done = subprocess.run(
-            [sys.executable, "-X", "faulthandler", str(DRIVER), "--dsn", db_dsn, "--out", str(out)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=240,
-            check=False,
-        )
-    assert done.returncode == 0, f"the app died (exit {done.returncode}):\n{done.stderr[-6000:]}"
-    return json.loads(out.read_text())
+        results = {}
+        for phase in ("first", "restart"):  # the same settings and database both times
+            out = tmp_path / f"{phase}.json"
+            command = [sys.executable, "-X", "faulthandler", str(DRIVER)]
+            command += ["--dsn", db_dsn, "--out", str(out)]
+            done = subprocess.run(
+                [*command, *(["--restart"] if phase == "restart" else [])],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=240,
+                check=False,
+            )
+            code = done.returncode
+            assert code == 0, (
+                f"the app died in its {phase} run (exit {code}):\n{done.stderr[-6000:]}"
+            )
+            results.update(json.loads(out.read_text()))
+    return results
 
 
 def test_a_trader_clicks_through_the_desk(session: dict) -> None:
@@ -83,4 +91,12 @@ def test_a_trader_clicks_through_the_desk(session: dict) -> None:
     quitting = session["quit"]
     assert quitting["stayed_after_cancel"] and quitting["closed_after_quit"]
     assert len(quitting["asked"]) == 2 and "active. Quit anyway?" in quitting["asked"][0]
+
+    again = session["restart"]  # quit, then start again on what was stored
+    assert again["page"] == "history"  # the screen it was closed on
+    acked = again["acked_by"]
+    assert (
+        acked[first] and acked[banner["fingerprints"][2]] and not acked[banner["fingerprints"][1]]
+    )
+    assert again["banner_shows"] not in (first, banner["fingerprints"][2])  # acks kept
     print({k: v["seconds"] for k, v in session.items()})
