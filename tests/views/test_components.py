@@ -216,7 +216,7 @@ def test_banner_puts_firing_before_recovering_and_says_recovering(qtbot) -> None
     assert banner.severity_label.text().endswith("RECOVERING")
     assert banner.property("severity") == "recovering"
     text = banner.message_label.text()
-    assert "drawdown 3 %" in text and "worst critical: drawdown 25 %" in text
+    assert text.endswith("— worst (critical): drawdown 25 % · now: drawdown 3 %")
 
 
 def test_form_field_validates_on_each_keystroke(qtbot) -> None:

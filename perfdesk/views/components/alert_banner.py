@@ -157,14 +157,16 @@ class AlertBanner(QFrame):
         self.more_label.setVisible(self.others > 0)
 
     def describe(self, alert: Alert) -> str:
-        """ "FX carry · Daily loss — <now>", plus the episode's worst when it differs."""
+        """ "FX carry · Daily loss — <message>"; when the episode was worse than now, its
+        worst moment first (the banner may cut the end of a long line; the tooltip has all):
+        "… — worst (critical): <then> · now: <message>"."""
         name = self.names.get(alert.strategy_id, alert.strategy_id)
         rule = self.rule_titles.get(alert.rule, alert.rule)
         worst = alert.worst
-        text = f"{name} · {rule} — {alert.message}"
-        if worst is not None and worst.message != alert.message:
-            text += f" (worst {worst.severity.value}: {worst.message})"
-        return text
+        if worst is None or worst.message == alert.message:
+            return f"{name} · {rule} — {alert.message}"
+        then = f"worst ({worst.severity.value}): {worst.message}"
+        return f"{name} · {rule} — {then} · now: {alert.message}"
 
     def _arm(self) -> None:
         """A press: bind the action to the alert on screen, unless it only just changed."""
