@@ -317,3 +317,14 @@ def test_data_table_says_why_it_is_empty(qtbot) -> None:
     assert muted_pixels() > 0  # the message is painted in the muted text colour
     model.upsert(["s1"])
     assert muted_pixels() == 0  # rows: no message
+
+
+def test_a_panel_card_is_not_clickable_and_has_no_hover_shadow(qtbot) -> None:
+    panel = DataCard("Key figures", clickable=False)
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.property("kind") == "panel"
+    QTest.mouseMove(panel, QPoint(10, 10))
+    with qtbot.assertNotEmitted(panel.clicked, wait=50):
+        qtbot.mouseClick(panel, Qt.MouseButton.LeftButton)
+    assert not panel._hover.visible

@@ -39,11 +39,21 @@ class DataCard(QFrame):
     clicked = Signal()
     _released = Signal()  # re-emitted as `clicked` through a queued connection
 
-    def __init__(self, title: str, parent: QWidget | None = None, columns: int = 2) -> None:
+    def __init__(
+        self,
+        title: str,
+        parent: QWidget | None = None,
+        columns: int = 2,
+        *,
+        clickable: bool = True,
+    ) -> None:
+        """`clickable=False`: a plain panel (no hover look, no shadow, no clicked())."""
         super().__init__(parent)
-        self.setProperty("kind", "card")
-        self.setAttribute(Qt.WidgetAttribute.WA_Hover, True)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.clickable = clickable
+        self.setProperty("kind", "card" if clickable else "panel")
+        self.setAttribute(Qt.WidgetAttribute.WA_Hover, clickable)
+        if clickable:
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
         theme = style.current_theme()
         self._columns = columns
         self._metrics: dict[str, QLabel] = {}
@@ -111,14 +121,14 @@ class DataCard(QFrame):
         self._layout.addStretch(1)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
-            event.position().toPoint()
-        ):
+        inside = self.rect().contains(event.position().toPoint())
+        if self.clickable and event.button() == Qt.MouseButton.LeftButton and inside:
             self._released.emit()
         super().mouseReleaseEvent(event)
 
     def enterEvent(self, event: QEnterEvent) -> None:
-        self._hover.fade(True)
+        if self.clickable:
+            self._hover.fade(True)
         super().enterEvent(event)
 
     def leaveEvent(self, event: QEvent) -> None:

@@ -57,10 +57,9 @@ class StrategyPage(ScrollColumn):
         self.shown_version = -1
         self._alerts_shown: tuple[Alert, ...] = ()
         self.column.addLayout(self._header())
-        self.figures = DataCard("Key figures", columns=4)
+        self.figures = DataCard("Key figures", columns=4, clickable=False)
         for key, caption, kind in FIGURES:
             self.figures.add_metric(key, caption, kind)
-        self.figures.setCursor(Qt.CursorShape.ArrowCursor)
         self.column.addWidget(self.figures)
         self.chart = PerformanceChart()
         self.chart.setMinimumHeight(2 * theme.px("size.card_chart_height"))
@@ -100,8 +99,7 @@ class StrategyPage(ScrollColumn):
         return row
 
     def _section(self, caption: str, body: QWidget) -> DataCard:
-        card = DataCard(caption, columns=1)
-        card.setCursor(Qt.CursorShape.ArrowCursor)
+        card = DataCard(caption, columns=1, clickable=False)
         card.set_body(body)
         return card
 
