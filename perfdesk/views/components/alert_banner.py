@@ -33,16 +33,11 @@ GUARD_S = 0.6
 """Presses this soon after the banner changed what it shows are ignored."""
 
 
-def needs_attention(alert: Alert, now: datetime) -> bool:
-    """Active, not acknowledged, snoozed, silenced or inhibited."""
-    return alert.needs_attention(now)
-
-
 def rank(alerts: Sequence[Alert], now: datetime | None = None) -> list[Alert]:
     """Alerts needing attention: firing before recovering, then the most severe, then the
     most recently updated."""
     now = now or datetime.now(UTC)
-    pending = [a for a in alerts if needs_attention(a, now)]
+    pending = [a for a in alerts if a.needs_attention(now)]  # not acked/snoozed/muted
     return sorted(
         pending,
         key=lambda a: (a.state is AlertState.FIRING, a.severity.severity, a.updated_at),
