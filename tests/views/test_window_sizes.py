@@ -119,9 +119,10 @@ def test_an_empty_dashboard_says_why(qtbot) -> None:
     window.refresh()
     empty = window.dashboard.empty_label
     assert empty.isVisibleTo(window) and "first event from the engine" in empty.text()
+    assert not window.dashboard.filter_edit.isVisibleTo(window)  # nothing to filter yet
     source.snaps = {"s1": make_snapshot("s1")}
     window.refresh()
-    assert not empty.isVisibleTo(window)
+    assert not empty.isVisibleTo(window) and window.dashboard.filter_edit.isVisibleTo(window)
     source.snaps = {}
     window.refresh()
     assert empty.isVisibleTo(window)

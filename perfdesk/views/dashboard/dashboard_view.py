@@ -180,6 +180,7 @@ class DashboardView(ScrollColumn):
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setMaximumWidth(420)
         self.filter_edit.textChanged.connect(lambda _text: self._refilter())
+        self.filter_edit.hide()  # shown with the first card
         self.filter_note = QLabel()
         self.filter_note.setProperty("kind", "muted")
         row.addWidget(self.filter_edit, 1)
@@ -225,6 +226,7 @@ class DashboardView(ScrollColumn):
         if added or gone:
             self._relayout(force=True)
             self.empty_label.setVisible(not self.cards)
+            self.filter_edit.setVisible(bool(self.cards))  # nothing to filter yet
         self._tick += 1
         order = sorted(self.cards)
         changed = sum(
