@@ -31,6 +31,7 @@ from perfdesk.services.support.secrets import get_secret
 from perfdesk.views.history.history_view import HistoryView
 from perfdesk.views.reports.report_view import ReportsView
 from perfdesk.views.settings import settings_store
+from perfdesk.views.shell import platform_check, window_state
 from perfdesk.views.shell.alert_controller import AlertController
 from perfdesk.views.shell.main_window import MainWindow
 from perfdesk.views.support.gc_policy import collect_on_the_gui_thread
@@ -108,9 +109,17 @@ def install_error_hooks(loop: asyncio.AbstractEventLoop) -> None:
     loop.set_exception_handler(on_loop_exception)
 
 
+XCB_MISSING_EXIT = 3
+"""Exit code when Qt's X11 plugin misses system libraries (the fix is printed)."""
+
+
 def run(config: AppConfig) -> int:
     existing = QApplication.instance()
     if existing is None:
+        problem = platform_check.check_xcb()  # before Qt aborts with a bare message
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return XCB_MISSING_EXIT
         configure_high_dpi()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName("perfdesk")
@@ -125,13 +134,29 @@ def run(config: AppConfig) -> int:
         return loop.run_until_complete(_main(app, config))
 
 
-async def _main(app: QApplication, config: AppConfig) -> int:
-    host = BackendHost()
+def build_window(host: BackendHost, settings: QSettings) -> tuple[MainWindow, AlertController]:
+    """The window on `host`'s backend (not started yet) with its alert UI (tray, Alerts)."""
     config_repo = HostedConfig(host)  # saved thresholds/expectations apply live
     window = MainWindow(RuntimeSource(host), thresholds=config_repo, expectations=config_repo)
     window.resize(1440, 900)
+    return window, AlertController.for_host(window, host, settings)
+
+
+async def add_backend_pages(window: MainWindow, host: BackendHost) -> ReportsView:
+    """History and Reports, once the backend is up (they run services on its loop)."""
+    history_page = HistoryView.for_host(host)  # runs HistoryService on the backend loop
+    window.thresholds.backtest.set_source(history_page.source)  # "test against history"
+    window.add_page("history", "History", history_page)
+    reports_page = await ReportsView.for_host(host)  # ReportScheduler on the backend loop
+    window.add_page("reports", "Reports", reports_page)
+    window.verification.strategy_selected.connect(reports_page.set_current_strategy)
+    return reports_page
+
+
+async def _main(app: QApplication, config: AppConfig) -> int:
+    host = BackendHost()
     settings = QSettings()
-    alerts_ui = AlertController.for_host(window, host, settings)  # tray + Alerts page
+    window, alerts_ui = build_window(host, settings)
     if config.screenshot is None:
         window.restore_state(settings)
     window.theme_requested.connect(lambda key: _set_theme(app, settings, key))
@@ -153,12 +178,9 @@ async def _main(app: QApplication, config: AppConfig) -> int:
         await host.stop()
         return 1
     alerts_ui.user = backend.user
-    history_page = HistoryView.for_host(host)  # runs HistoryService on the backend loop
-    window.thresholds.backtest.set_source(history_page.source)  # "test against history"
-    window.add_page("history", "History", history_page, "Ctrl+6")
-    reports_page = await ReportsView.for_host(host)  # ReportScheduler on the backend loop
-    window.add_page("reports", "Reports", reports_page, "Ctrl+7")
-    window.verification.strategy_selected.connect(reports_page.set_current_strategy)
+    reports_page = await add_backend_pages(window, host)
+    if config.screenshot is None:
+        window_state.restore_page(window, settings)  # History/Reports exist only now
     window.statusBar().showMessage(backend.description)
     client = getattr(backend.runtime, "client", None)  # the engine URL in use, in Settings
     window.settings_view.show_connection(getattr(client, "url", None), demo=config.demo)

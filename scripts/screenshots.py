@@ -2,11 +2,11 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--theme dark|light|both]
 
-Writes dashboard, verification, thresholds (with a "test against history" result),
-strategy-setup, alerts, alert-settings, notifications and settings[-light].png. Uses the
-synthetic SampleSource (no engine, no database), an in-memory threshold store and a
-synthetic replay, so the images are reproducible; `perfdesk demo --screenshot` shows the
-same window with live data.
+Writes dashboard, strategy (a card's drill-down), verification, thresholds (with a "test
+against history" result), strategy-setup, alerts, alert-settings, notifications and
+settings[-light].png. Uses the synthetic SampleSource (no engine, no database), an
+in-memory threshold store and a synthetic replay, so the images are reproducible;
+`perfdesk demo --screenshot` shows the same window with live data.
 History and Reports: scripts/history_screenshot.py, scripts/report_page_screenshot.py
 (they need a database). Runs on the qasync loop, like the app.
 """
@@ -37,8 +37,8 @@ from perfdesk.services.alerts.channels.service import ChannelStatus
 from perfdesk.services.alerts.channels.store import ChannelLog
 from perfdesk.services.store.config_store import SavedAlertSettings
 from perfdesk.views.alerts.alert_log_view import AlertLogView
-from perfdesk.views.strategy_setup.backtest_job import run_import
 from perfdesk.views.shell.main_window import MainWindow
+from perfdesk.views.strategy_setup.backtest_job import run_import
 from perfdesk.views.support.repositories import MemoryThresholdRepository
 from perfdesk.views.support.sample_source import SampleSource
 from perfdesk.views.support.style import apply_theme
@@ -203,12 +203,16 @@ async def shoot(suffix: str, folder: Path) -> None:
     source = SampleSource(count=8)
     window = MainWindow(source, thresholds=repo, expectations=repo, settings=store, who="ann")
     alerts = AlertLogView(source.active_alerts, alert_history)
-    window.add_page("alerts", "Alerts", alerts, "Ctrl+5")
+    window.add_page("alerts", "Alerts", alerts)
     window.timer.timeout.connect(alerts.refresh)
     window.resize(*SIZE)
     window.show()
     window.refresh()
     await save(window, f"dashboard{suffix}.png")
+    window.open_strategy_page("strat-02")  # a card's drill-down
+    await settle()
+    window.refresh()
+    await save(window, f"strategy{suffix}.png")
     window.open_strategy("strat-02")
     window.refresh()
     await save(window, f"verification{suffix}.png")

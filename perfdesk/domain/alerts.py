@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Self
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from perfdesk.domain.status import Status
 
@@ -23,6 +23,22 @@ class AlertState(StrEnum):
     FIRING = "firing"
     RECOVERING = "recovering"
     RESOLVED = "resolved"
+
+
+class AlertPeak(BaseModel):
+    """The worst moment of an alert's episode: its severity, its message, and how far past
+    its limit the rule's value was (`excess`, in the rule's unit; 0 when unknown)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    severity: Status
+    message: str
+    excess: float = 0.0
+
+    def worse_than(self, other: AlertPeak | None) -> bool:
+        if other is None:
+            return True
+        return (self.severity.severity, self.excess) > (other.severity.severity, other.excess)
 
 
 class Alert(BaseModel):
@@ -67,6 +83,14 @@ class Alert(BaseModel):
     """When the last notification for this fingerprint was sent."""
     episode: int = 1
     """1 for the first breach of this fingerprint, +1 for each new breach after resolution."""
+    worst: AlertPeak | None = None
+    """The episode's worst moment so far (stored with the alert; reset by a new episode)."""
+
+    @field_validator("worst", mode="before")
+    @classmethod
+    def _worst_from_json(cls, value: Any) -> Any:
+        """The database hands the stored jsonb back as text."""
+        return AlertPeak.model_validate_json(value) if isinstance(value, str) else value
 
     @staticmethod
     def fingerprint_of(strategy_id: str, rule: str) -> str:

@@ -12,6 +12,7 @@ from perfdesk.domain.alerts import (
     Alert,
     AlertChange,
     AlertEvent,
+    AlertPeak,
     AlertSettings,
     AlertState,
     Silence,
@@ -466,9 +467,28 @@ def test_load_restores_without_emitting(rec) -> None:
     m.add_listener(rec)
     m.load([alert])
     m.process([verdict(CRIT)], at(1))
+    message = "drawdown is critical"
     assert rec.changes == [] and m.active() == [
-        alert.model_copy(update={"message": "drawdown is critical"})
+        alert.model_copy(
+            update={"message": message, "worst": AlertPeak(severity=CRIT, message=message)}
+        )
     ]
+
+
+def test_the_episode_keeps_its_worst_moment_while_the_value_eases(m) -> None:
+    m.process([verdict(WARN, value=0.12, limit=0.10)], at(0))
+    m.process([verdict(CRIT, value=0.30, limit=0.20)], at(20))
+    m.process([verdict(CRIT, value=0.25, limit=0.20)], at(21))  # easing, still critical
+    m.process([verdict(OK, value=0.05, limit=0.10)], at(22))  # recovering
+    (alert,) = m.active()
+    assert alert.state is AlertState.RECOVERING and alert.message == "drawdown is ok"
+    assert alert.worst is not None
+    assert (alert.worst.severity, round(alert.worst.excess, 6)) == (CRIT, 0.1)
+    m.process([verdict(OK)], at(60))  # resolved; the next breach is a new episode
+    m.process([verdict(CRIT, value=0.21, limit=0.20)], at(61))
+    (again,) = m.active()
+    assert again.episode == 2 and again.worst is not None
+    assert round(again.worst.excess, 6) == 0.01
 
 
 def test_a_failing_listener_is_logged_and_does_not_stop_the_others(

@@ -13,11 +13,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from xvfb_display import start_xvfb, stop
 
 XVFB, TRAYER = shutil.which("Xvfb"), shutil.which("trayer")
 pytestmark = pytest.mark.skipif(
@@ -66,36 +66,9 @@ print(json.dumps(result))
 """
 
 
-def _start_xvfb(log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Xvfb on a free display: the first without a lock file, ready once its socket exists.
-
-    Retried on the next number: another X server may grab the same display meanwhile.
-    """
-    number = 90
-    for _attempt in range(5):
-        while Path(f"/tmp/.X{number}-lock").exists():
-            number += 1
-        with log.open("ab") as err:
-            proc = subprocess.Popen(
-                [str(XVFB), f":{number}", "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-            )
-        socket = Path(f"/tmp/.X11-unix/X{number}")
-        deadline = time.monotonic() + 20
-        while proc.poll() is None and not socket.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if proc.poll() is None and socket.exists():
-            return proc, f":{number}"
-        proc.kill()
-        proc.wait()
-        number += 1
-    pytest.fail(f"Xvfb did not start: {log.read_text(errors='replace')[-2000:]}")
-
-
 @pytest.fixture
 def tray_display(tmp_path: Path) -> Iterator[dict[str, str]]:
-    xvfb, display = _start_xvfb(tmp_path / "xvfb.log")
+    xvfb, display = start_xvfb(tmp_path / "xvfb.log")
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
     host = subprocess.Popen(
         [str(TRAYER), "--edge", "top", "--align", "right", "--widthtype", "request"],
@@ -106,13 +79,7 @@ def tray_display(tmp_path: Path) -> Iterator[dict[str, str]]:
     try:
         yield env
     finally:
-        for proc in (host, xvfb):
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(host, xvfb)
 
 
 def test_real_tray_icon_pops_a_message_and_mutes(tray_display: dict[str, str]) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel, QStackedWidget
 from views_factories import NOW, make_alert
 
-from perfdesk.domain.alerts import AlertState
+from perfdesk.domain.alerts import AlertPeak, AlertState
 from perfdesk.domain.status import FeedState, Status, StrategyState
 from perfdesk.views.components.alert_banner import AlertBanner
 from perfdesk.views.components.button import Button
@@ -68,10 +70,35 @@ def test_data_card_hover_fades_a_shadow_in_and_out(qtbot) -> None:
     card = DataCard("x")
     qtbot.addWidget(card)
     card.show()
+    effect = card.graphicsEffect()
+    assert effect is not None and not effect.isEnabled()  # costs nothing until hovered
     card._hover.fade(True)
-    assert card.graphicsEffect() is not None
+    qtbot.waitUntil(lambda: effect.blurRadius() > 0, timeout=2000)
+    assert card._hover.visible
     card._hover.fade(False)
-    qtbot.waitUntil(lambda: card.graphicsEffect() is None, timeout=2000)
+    qtbot.waitUntil(lambda: not effect.isEnabled(), timeout=2000)
+    assert card.graphicsEffect() is effect  # disabled, never deleted under an event
+
+
+def test_a_card_that_hides_itself_on_click_right_after_the_pointer_entered(qtbot) -> None:
+    """The crash of issue 17: pointer enters (shadow effect just made, strength 0) and the
+    click switches the page at once, hiding the card inside its own event handlers."""
+    stack = QStackedWidget()
+    qtbot.addWidget(stack)
+    card, other = DataCard("x"), QLabel("elsewhere")
+    stack.addWidget(card)
+    stack.addWidget(other)
+    stack.resize(400, 300)
+    stack.show()
+    qtbot.waitExposed(stack)
+    card.clicked.connect(lambda: stack.setCurrentWidget(other))
+    for _ in range(20):
+        stack.setCurrentWidget(card)
+        QTest.mouseMove(card, QPoint(100, 100))
+        with qtbot.waitSignal(card.clicked):
+            qtbot.mouseClick(card, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
+            assert stack.currentWidget() is card  # the slot runs after the handler returned
+        assert stack.currentWidget() is other
 
 
 def test_performance_chart_keeps_big_series_cheap_and_reads_crosshair(qtbot) -> None:
@@ -98,9 +125,26 @@ def test_performance_chart_trend_uses_profit_and_loss_pens(qtbot) -> None:
     assert chart.curve.opts["pen"].color() == qcolor(current_theme(), "colors.semantic.loss")
 
 
-def test_alert_banner_shows_most_severe_and_emits_actions(qtbot) -> None:
+class Clock:
+    """A monotonic clock the test moves by hand (the banner's click guard reads it)."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def guarded_banner(qtbot) -> tuple[AlertBanner, Clock]:  # type: ignore[no-untyped-def]
     banner = AlertBanner()
     qtbot.addWidget(banner)
+    banner.clock = clock = Clock()
+    banner.resize(900, banner.height())
+    return banner, clock
+
+
+def test_alert_banner_shows_most_severe_and_emits_actions(qtbot) -> None:
+    banner, clock = guarded_banner(qtbot)
     banner.set_alerts([])
     assert banner.isHidden()
     warning = make_alert("a", Status.WARNING, updated_at=NOW + timedelta(minutes=5))
@@ -108,11 +152,13 @@ def test_alert_banner_shows_most_severe_and_emits_actions(qtbot) -> None:
     acked = make_alert("c", Status.CRITICAL, acked_at=NOW, acked_by="ann")
     snoozed = make_alert("d", Status.CRITICAL, snoozed_until=NOW + timedelta(hours=1))
     resolved = make_alert("e", Status.CRITICAL, state=AlertState.RESOLVED)
-    banner.set_alerts([warning, critical, acked, snoozed, resolved], now=NOW)
+    silenced = make_alert("f", Status.CRITICAL, silenced_by="s-1")
+    banner.set_alerts([warning, critical, acked, snoozed, resolved, silenced], now=NOW)
     assert not banner.isHidden()
     assert banner.current == critical
     assert banner.more_label.text() == "+1 more"
     assert banner.property("severity") == "critical"
+    clock.t += 1.0
     with qtbot.waitSignal(banner.ack_requested) as ack:
         qtbot.mouseClick(banner.ack_button, Qt.MouseButton.LeftButton)
     assert ack.args == ["b/drawdown"]
@@ -122,6 +168,55 @@ def test_alert_banner_shows_most_severe_and_emits_actions(qtbot) -> None:
     with qtbot.waitSignal(banner.open_requested) as opened:
         qtbot.mouseClick(banner.open_button, Qt.MouseButton.LeftButton)
     assert opened.args == ["b"]
+
+
+def test_banner_ignores_a_click_just_after_it_changed_and_keeps_its_height(qtbot) -> None:
+    banner, clock = guarded_banner(qtbot)
+    height = banner.height()
+    warning, critical = make_alert("a", Status.WARNING), make_alert("b", Status.CRITICAL)
+    banner.set_alerts([warning], now=NOW)
+    clock.t += 5.0
+    banner.set_alerts([warning, critical], now=NOW)  # a new alert takes the banner
+    clock.t += 0.2
+    with qtbot.assertNotEmitted(banner.ack_requested):
+        qtbot.mouseClick(banner.ack_button, Qt.MouseButton.LeftButton)
+    assert banner.ignored_presses == 1
+    banner.set_alerts([warning, critical.model_copy(update={"message": "deeper"})], now=NOW)
+    clock.t += 0.5  # a new message of the same alert does not re-arm the guard
+    with qtbot.waitSignal(banner.ack_requested) as ack:
+        qtbot.mouseClick(banner.ack_button, Qt.MouseButton.LeftButton)
+    assert ack.args == ["b/drawdown"]
+    assert banner.height() == height and banner.sizePolicy().retainSizeWhenHidden()
+
+
+def test_banner_acts_on_the_alert_shown_when_the_button_was_pressed(qtbot) -> None:
+    banner, clock = guarded_banner(qtbot)
+    warning, critical = make_alert("a", Status.WARNING), make_alert("b", Status.CRITICAL)
+    banner.set_alerts([warning], now=NOW)
+    clock.t += 3.0
+    QTest.mousePress(banner.ack_button, Qt.MouseButton.LeftButton)
+    banner.set_alerts([warning, critical], now=NOW)  # changes between press and release
+    with qtbot.waitSignal(banner.ack_requested) as ack:
+        QTest.mouseRelease(banner.ack_button, Qt.MouseButton.LeftButton)
+    assert ack.args == ["a/drawdown"]  # the warning that was read, not the new critical
+
+
+def test_banner_puts_firing_before_recovering_and_says_recovering(qtbot) -> None:
+    banner, _clock = guarded_banner(qtbot)
+    peak = AlertPeak(severity=Status.CRITICAL, message="drawdown 25 %", excess=0.05)
+    recovering = make_alert(
+        "a", Status.CRITICAL, state=AlertState.RECOVERING, worst=peak,
+        updated_at=NOW + timedelta(minutes=9),
+    )  # fmt: skip
+    recovering = recovering.model_copy(update={"message": "drawdown 3 %"})
+    warning = make_alert("b", Status.WARNING)
+    banner.set_alerts([recovering, warning], now=NOW)
+    assert banner.current == warning
+    banner.set_alerts([recovering], now=NOW)
+    assert banner.severity_label.text().endswith("RECOVERING")
+    assert banner.property("severity") == "recovering"
+    text = banner.message_label.text()
+    assert text.endswith("— worst (critical): drawdown 25 % · now: drawdown 3 %")
 
 
 def test_form_field_validates_on_each_keystroke(qtbot) -> None:
@@ -222,3 +317,14 @@ def test_data_table_says_why_it_is_empty(qtbot) -> None:
     assert muted_pixels() > 0  # the message is painted in the muted text colour
     model.upsert(["s1"])
     assert muted_pixels() == 0  # rows: no message
+
+
+def test_a_panel_card_is_not_clickable_and_has_no_hover_shadow(qtbot) -> None:
+    panel = DataCard("Key figures", clickable=False)
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.property("kind") == "panel"
+    QTest.mouseMove(panel, QPoint(10, 10))
+    with qtbot.assertNotEmitted(panel.clicked, wait=50):
+        qtbot.mouseClick(panel, Qt.MouseButton.LeftButton)
+    assert not panel._hover.visible

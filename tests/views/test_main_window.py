@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 from views_factories import make_alert, make_snapshot
 
 import perfdesk
@@ -19,11 +20,13 @@ def test_window_picks_up_snapshots_and_shows_critical_badge_and_banner(qtbot, so
     source.snaps = {"s1": make_snapshot("s1"), "s2": make_snapshot("s2")}
     qtbot.waitUntil(lambda: len(window.dashboard.cards) == 2)
     assert window.banner.isHidden()
+    page_top = window.stack.mapTo(window, window.stack.rect().topLeft())
     source.snaps["s2"] = make_snapshot("s2", version=2, status=Status.CRITICAL, pnl=-900.0)
     source.alerts = [make_alert("s2", Status.CRITICAL)]
     card = window.dashboard.cards["s2"]
     qtbot.waitUntil(lambda: card.badge.status is Status.CRITICAL)
     qtbot.waitUntil(window.banner.isVisible)
+    assert window.stack.mapTo(window, window.stack.rect().topLeft()) == page_top  # no jump
     # The strategy's name and the rule's title, as on the cards and the Verification screen.
     assert "Strategy s2 · Drawdown" in window.banner.message_label.text()
     assert card.metric_label("pnl").property("pnl") == "loss"
@@ -49,6 +52,7 @@ def test_banner_actions_go_up_as_window_signals(qtbot, source) -> None:
     source.snaps = {"s1": make_snapshot("s1", status=Status.CRITICAL)}
     source.alerts = [make_alert("s1")]
     window.refresh()
+    window.banner.guard_s = 0.0  # the click guard has its own tests
     with qtbot.waitSignal(window.ack_requested) as ack:
         qtbot.mouseClick(window.banner.ack_button, Qt.MouseButton.LeftButton)
     assert ack.args == ["s1/drawdown"]
@@ -56,19 +60,19 @@ def test_banner_actions_go_up_as_window_signals(qtbot, source) -> None:
         qtbot.mouseClick(window.banner.snooze_button, Qt.MouseButton.LeftButton)
     assert snooze.args == ["s1/drawdown"]
     qtbot.mouseClick(window.banner.open_button, Qt.MouseButton.LeftButton)
-    assert window.current_page() == "verification"
+    qtbot.waitUntil(lambda: window.current_page() == "verification")
     assert window.verification.table.selected_key() == "s1"
 
 
-def test_clicking_a_card_opens_its_verification(qtbot, source) -> None:
+def test_clicking_a_card_opens_its_page(qtbot, source) -> None:
     window = MainWindow(source)
     qtbot.addWidget(window)
     window.show()
     source.snaps = {"s1": make_snapshot("s1")}
     window.refresh()
     qtbot.mouseClick(window.dashboard.cards["s1"], Qt.MouseButton.LeftButton)
-    assert window.current_page() == "verification"
-    assert window.verification.detail.strategy_id == "s1"
+    qtbot.waitUntil(lambda: window.current_page() == "strategy")
+    assert window.strategy_page.strategy_id == "s1"  # more in test_dashboard.py
 
 
 def test_menus_shortcuts_and_about_box(qtbot, source) -> None:
@@ -78,6 +82,7 @@ def test_menus_shortcuts_and_about_box(qtbot, source) -> None:
     assert titles == ["&File", "&View", "&Window", "&Help"]
     view_actions = {a.text(): a.shortcut().toString() for a in window.view_menu.actions()}
     assert view_actions["Dashboard"] == "Ctrl+1" and view_actions["Verification"] == "Ctrl+2"
+    assert window.quit_action.shortcut().toString() == "Ctrl+Q"
     assert perfdesk.__version__ in window.about_text()
     with qtbot.waitSignal(window.theme_requested) as theme:
         next(
@@ -186,3 +191,61 @@ def test_pages_get_the_live_strategy_names_even_when_added_later(qtbot, source) 
     window.add_page("late", "Late", late)  # e.g. Reports, added once the backend is up
     assert late.names == {"s1": "Strategy s1"}
     assert window.banner.names == {"s1": "Strategy s1"}
+
+
+def test_sidebar_and_view_menu_follow_the_workflow_whenever_pages_arrive(qtbot, source) -> None:
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    window.add_page("reports", "Reports", QWidget())  # as the app adds them: late, any order
+    window.add_page("alerts", "Alerts", QWidget())
+    window.add_page("history", "History", QWidget())
+    order = [
+        "Dashboard", "Verification", "Alerts", "History", "Reports", "Thresholds",
+        "Strategy setup", "Settings",
+    ]  # fmt: skip
+    layout = window.sidebar.layout()
+    items = [layout.itemAt(i).widget() for i in range(layout.count())]
+    sidebar = [w.text() for w in items if isinstance(w, QPushButton)]  # top to bottom
+    assert sidebar == order
+    menu = [a.text() for a in window.view_menu.actions()]
+    assert menu[: len(order)] == order
+    assert window.view_menu.actions()[len(order)].isSeparator()
+    shortcuts = [window.navigation.actions[k].shortcut().toString() for k in window.navigation.keys]
+    assert shortcuts == [f"Ctrl+{i}" for i in range(1, 8)] + ["Ctrl+,"]
+    qtbot.mouseClick(window.navigation.buttons["history"], Qt.MouseButton.LeftButton)
+    assert window.current_page() == "history"
+    window.navigation.actions["alerts"].trigger()
+    assert window.current_page() == "alerts"
+
+
+def answer_next_dialog(qtbot, button_text: str, seen: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Click `button_text` in the modal box that is about to open (it blocks the test)."""
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, click)
+            return
+        seen.append(box.text())
+        next(b for b in box.buttons() if b.text().replace("&", "") == button_text).click()
+
+    QTimer.singleShot(0, click)
+
+
+def test_quit_asks_while_alerts_are_active(qtbot, source) -> None:
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    window.show()
+    window.refresh()
+    window.quit_action.trigger()  # nothing active: quits at once
+    assert not window.isVisible()
+    window.show()
+    source.alerts = [make_alert("s1"), make_alert("s2")]
+    window.refresh()
+    seen: list[str] = []
+    answer_next_dialog(qtbot, "Cancel", seen)
+    window.quit_action.trigger()
+    assert window.isVisible() and seen == ["2 alerts are active. Quit anyway?"]
+    answer_next_dialog(qtbot, "Quit", seen)
+    window.quit_action.trigger()
+    assert not window.isVisible()

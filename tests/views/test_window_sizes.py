@@ -60,7 +60,8 @@ async def test_every_page_fits_a_1024_wide_window(qtbot, tmp_path) -> None:
     assert window.minimumSizeHint().width() <= 1024
     dashboard = window.dashboard
     await until(lambda: dashboard.summary.columns == 2)  # totals in two rows of two
-    assert dashboard.horizontalScrollBar().maximum() == 0
+    # once the layout has settled (the grid re-flows a tick after the window's resize)
+    await until(lambda: dashboard.horizontalScrollBar().maximum() == 0)
     await _cards_laid_out(window)
     _price_labels_fit(window)  # cards two a row, each figure whole
     window.show_page("thresholds")
@@ -104,7 +105,8 @@ async def test_at_1440_the_totals_are_one_row_and_cards_three_a_row(qtbot, tmp_p
 async def test_dashboard_cards_show_whole_figures(qtbot, tmp_path, width) -> None:
     window = await _window(qtbot, tmp_path, width, 800)
     await until(lambda: window.dashboard._columns > 0)
-    assert window.dashboard.horizontalScrollBar().maximum() == 0
+    # once the posted layout requests ran (a tick after the resize): no sideways scrolling
+    await until(lambda: window.dashboard.horizontalScrollBar().maximum() == 0)
     await _cards_laid_out(window)
     _price_labels_fit(window)
 
@@ -117,9 +119,10 @@ def test_an_empty_dashboard_says_why(qtbot) -> None:
     window.refresh()
     empty = window.dashboard.empty_label
     assert empty.isVisibleTo(window) and "first event from the engine" in empty.text()
+    assert not window.dashboard.filter_edit.isVisibleTo(window)  # nothing to filter yet
     source.snaps = {"s1": make_snapshot("s1")}
     window.refresh()
-    assert not empty.isVisibleTo(window)
+    assert not empty.isVisibleTo(window) and window.dashboard.filter_edit.isVisibleTo(window)
     source.snaps = {}
     window.refresh()
     assert empty.isVisibleTo(window)

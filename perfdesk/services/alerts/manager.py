@@ -29,6 +29,7 @@ from perfdesk.domain.alerts import (
     Alert,
     AlertChange,
     AlertEvent,
+    AlertPeak,
     AlertSettings,
     AlertState,
     Silence,
@@ -308,6 +309,7 @@ class AlertManager:
             updated_at=now,
             pending_since=now,
             inhibited_by=inhibited_by,
+            worst=_peak(result),
             silenced_by=self._silence_for(sid, result.rule, now),
         )
 
@@ -330,6 +332,7 @@ class AlertManager:
             "snooze_until_recovery": False,
             "inhibited_by": inhibited_by,
             "episode": old.episode + 1,
+            "worst": _peak(result),
         }
         return old.model_copy(update=update)
 
@@ -345,7 +348,7 @@ class AlertManager:
             resolved = old.model_copy(update=_resolved(result, now))
             self._commit(resolved, AlertChange.RESOLVED, now, comment="cleared before firing")
             return
-        alert = old.model_copy(update={"severity": result.status, "message": result.message})
+        alert = old.model_copy(update={"severity": result.status, **_evidence(old, result)})
         held = (now - (old.pending_since or now)).total_seconds()
         if held >= self.settings.for_s(result.status):
             self._fire(alert, AlertChange.FIRED, now)
@@ -376,9 +379,9 @@ class AlertManager:
         """A breach while firing: escalate, de-escalate, or just refresh the message."""
         new, was = result.status.severity, old.severity.severity
         if new == was:
-            self._alerts[old.fingerprint] = old.model_copy(update={"message": result.message})
+            self._alerts[old.fingerprint] = old.model_copy(update=_evidence(old, result))
             return
-        update: dict[str, Any] = {"severity": result.status, "message": result.message}
+        update: dict[str, Any] = {"severity": result.status, **_evidence(old, result)}
         update["updated_at"] = now
         if new > was:
             update.update(acked_by=None, acked_at=None, ack_comment=None)
@@ -388,7 +391,7 @@ class AlertManager:
     def _recovering(self, old: Alert, signal: Signal, result: RuleResult, now: datetime) -> None:
         if signal is Signal.BREACH:
             update: dict[str, Any] = {"state": AlertState.FIRING, "clear_since": None}
-            update.update(severity=result.status, message=result.message, updated_at=now)
+            update.update(severity=result.status, updated_at=now, **_evidence(old, result))
             if result.status.severity > old.severity.severity:
                 update.update(acked_by=None, acked_at=None, ack_comment=None)
             self._commit(old.model_copy(update=update), AlertChange.REFIRED, now)
@@ -519,6 +522,26 @@ def _inhibitor(verdict: Verdict) -> str | None:
     if stale is not None and stale.status in (Status.WARNING, Status.CRITICAL):
         return Alert.fingerprint_of(verdict.strategy_id, STALE_RULE)
     return None
+
+
+def _peak(result: RuleResult) -> AlertPeak | None:
+    """A breaching result as a candidate for the episode's worst moment."""
+    if result.status not in (Status.WARNING, Status.CRITICAL):
+        return None
+    if result.value is None:
+        excess = 0.0
+    else:
+        excess = abs(result.value - result.limit) if result.limit is not None else abs(result.value)
+    return AlertPeak(severity=result.status, message=result.message, excess=excess)
+
+
+def _evidence(old: Alert, result: RuleResult) -> dict[str, Any]:
+    """A breach's fresh message, and the episode's worst moment if this one is worse."""
+    update: dict[str, Any] = {"message": result.message}
+    peak = _peak(result)
+    if peak is not None and peak.worse_than(old.worst):
+        update["worst"] = peak
+    return update
 
 
 def _resolved(result: RuleResult, now: datetime) -> dict[str, Any]:

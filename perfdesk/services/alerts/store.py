@@ -55,7 +55,7 @@ _ALERT_COLUMNS = (
     "fingerprint", "strategy_id", "rule", "severity", "state", "message", "started_at",
     "updated_at", "acked_by", "acked_at", "ack_comment", "snoozed_until",
     "snooze_until_recovery", "silenced_by", "inhibited_by", "pending_since", "clear_since",
-    "fired_at", "notified_severity", "notified_at", "episode",
+    "fired_at", "notified_severity", "notified_at", "episode", "worst",
 )  # fmt: skip
 # Built once from the fixed column names above (no input ever reaches these strings).
 _COLUMNS = ", ".join(_ALERT_COLUMNS)
@@ -446,7 +446,7 @@ def _alert_args(a: Alert) -> tuple[Any, ...]:
         a.started_at, a.updated_at, a.acked_by, a.acked_at, a.ack_comment, a.snoozed_until,
         a.snooze_until_recovery, a.silenced_by, a.inhibited_by, a.pending_since, a.clear_since,
         a.fired_at, a.notified_severity.value if a.notified_severity else None, a.notified_at,
-        a.episode,
+        a.episode, a.worst.model_dump_json() if a.worst else None,
     )  # fmt: skip
 
 

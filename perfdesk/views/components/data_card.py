@@ -1,8 +1,12 @@
 """Data card: a titled, hoverable panel of labelled figures with an optional body (chart).
 
-Signals: clicked().
+Signals: clicked() — queued: it arrives after the mouse-release handler has returned, so
+a slot may hide, move or delete the card (switch the page) without pulling the widget
+out from under its own event handler (a real click used to crash the app that way).
 Hover follows `effects.semantic.card_hover`: the QSS changes background and border,
-and a drop shadow fades in over `effects.semantic_transitions.normal`.
+and a drop shadow fades in over `effects.semantic_transitions.normal`. The shadow
+effect is made once and only enabled/disabled: deleting a graphics effect from the
+enter/leave events that a page switch sends while the card hides is what crashed Qt.
 """
 
 from __future__ import annotations
@@ -33,12 +37,23 @@ class DataCard(QFrame):
     """A card: header (title + trailing widgets), a grid of metrics, then a body."""
 
     clicked = Signal()
+    _released = Signal()  # re-emitted as `clicked` through a queued connection
 
-    def __init__(self, title: str, parent: QWidget | None = None, columns: int = 2) -> None:
+    def __init__(
+        self,
+        title: str,
+        parent: QWidget | None = None,
+        columns: int = 2,
+        *,
+        clickable: bool = True,
+    ) -> None:
+        """`clickable=False`: a plain panel (no hover look, no shadow, no clicked())."""
         super().__init__(parent)
-        self.setProperty("kind", "card")
-        self.setAttribute(Qt.WidgetAttribute.WA_Hover, True)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.clickable = clickable
+        self.setProperty("kind", "card" if clickable else "panel")
+        self.setAttribute(Qt.WidgetAttribute.WA_Hover, clickable)
+        if clickable:
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
         theme = style.current_theme()
         self._columns = columns
         self._metrics: dict[str, QLabel] = {}
@@ -58,6 +73,9 @@ class DataCard(QFrame):
         self._grid.setVerticalSpacing(theme.px("spacing.semantic.2xs"))
         self._layout.addLayout(self._grid)
         self._hover = _HoverShadow(self)
+        # Queued: the slot runs from the event loop once mouseReleaseEvent has returned;
+        # a card deleted meanwhile drops the pending call (Qt disconnects it).
+        self._released.connect(self.clicked, Qt.ConnectionType.QueuedConnection)
 
     def set_title(self, text: str) -> None:
         set_text(self.title_label, text)
@@ -103,14 +121,14 @@ class DataCard(QFrame):
         self._layout.addStretch(1)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
-            event.position().toPoint()
-        ):
-            self.clicked.emit()
+        inside = self.rect().contains(event.position().toPoint())
+        if self.clickable and event.button() == Qt.MouseButton.LeftButton and inside:
+            self._released.emit()
         super().mouseReleaseEvent(event)
 
     def enterEvent(self, event: QEnterEvent) -> None:
-        self._hover.fade(True)
+        if self.clickable:
+            self._hover.fade(True)
         super().enterEvent(event)
 
     def leaveEvent(self, event: QEvent) -> None:
@@ -119,49 +137,50 @@ class DataCard(QFrame):
 
 
 class _HoverShadow:
-    """Animates a drop shadow in and out (only while hovered: shadows cost a repaint)."""
+    """Animates a drop shadow in and out. The effect lives as long as the card and is
+    disabled while not hovered (a disabled effect costs nothing to paint); it is never
+    deleted from an event handler."""
 
     def __init__(self, card: QFrame) -> None:
         theme = style.current_theme()
         self._card = card
         self._blur = theme.px("effects.semantic.card_hover.shadowBlur")
         self._offset = theme.px("effects.semantic.card_hover.shadowOffsetY")
-        self._color = style.qcolor(theme, "effects.semantic.card_hover.shadowColor")
+        self._effect = QGraphicsDropShadowEffect(card)
+        self._effect.setColor(style.qcolor(theme, "effects.semantic.card_hover.shadowColor"))
+        self._effect.setBlurRadius(0)
+        self._effect.setOffset(QPointF(0, 0))
+        self._effect.setEnabled(False)
+        card.setGraphicsEffect(self._effect)
         self._anim = QVariantAnimation(card)
         self._anim.setDuration(theme.ms("effects.semantic_transitions.normal"))
         self._anim.setEasingCurve(QEasingCurve.Type.OutCubic)
         self._anim.valueChanged.connect(self._set_strength)
-        self._anim.finished.connect(self._drop_if_gone)
+        self._anim.finished.connect(self._disable_if_gone)
 
     def fade(self, show: bool) -> None:
-        if show and self._card.graphicsEffect() is None:
-            effect = QGraphicsDropShadowEffect(self._card)
-            effect.setColor(self._color)
-            effect.setBlurRadius(0)
-            self._card.setGraphicsEffect(effect)
         self._anim.stop()
         start = self._strength()
         if not show and start <= 0.0:
-            self._card.setGraphicsEffect(None)  # type: ignore[arg-type]
+            self._effect.setEnabled(False)
             return
+        if show:
+            self._effect.setEnabled(True)
         self._anim.setStartValue(start)
         self._anim.setEndValue(1.0 if show else 0.0)
         self._anim.start()
 
     @property
     def visible(self) -> bool:
-        return self._card.graphicsEffect() is not None
+        return self._effect.isEnabled()
 
     def _strength(self) -> float:
-        effect = self._card.graphicsEffect()
-        return 0.0 if effect is None else effect.blurRadius() / max(1, self._blur)  # type: ignore[attr-defined]
+        return self._effect.blurRadius() / max(1, self._blur)
 
     def _set_strength(self, value: float) -> None:
-        effect = self._card.graphicsEffect()
-        if isinstance(effect, QGraphicsDropShadowEffect):
-            effect.setBlurRadius(self._blur * value)
-            effect.setOffset(QPointF(0, self._offset * value))
+        self._effect.setBlurRadius(self._blur * value)
+        self._effect.setOffset(QPointF(0, self._offset * value))
 
-    def _drop_if_gone(self) -> None:
+    def _disable_if_gone(self) -> None:
         if self._anim.endValue() == 0.0:
-            self._card.setGraphicsEffect(None)  # type: ignore[arg-type]
+            self._effect.setEnabled(False)

@@ -12,6 +12,7 @@ title bottom-to-top in the header (`DataTableHeader`), so a column needs only th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -25,7 +26,15 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import (
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -38,6 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from perfdesk.domain.status import Status
+from perfdesk.views.components import table_copy
 from perfdesk.views.components.status_badge import LABELS, paint_badge
 from perfdesk.views.support import style
 
@@ -171,6 +181,9 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
     def row_at(self, i: int) -> R:
         return self._rows[i]
 
+    def key_of(self, row: R) -> str:
+        return self._key(row)
+
     def column_of(self, key: str) -> int:
         return next(i for i, c in enumerate(self.columns) if c.key == key)
 
@@ -261,6 +274,9 @@ class DataTableHeader(QHeaderView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
+        # A QHeaderView made by hand is not clickable (QTableView's own one is): without
+        # this a click on a title never sorts.
+        self.setSectionsClickable(True)
 
     def _vertical_title(self, logical: int) -> str:
         model = self.model()
@@ -325,8 +341,24 @@ class DataTableHeader(QHeaderView):
         painter.restore()
 
 
+def sort_rank(value: Any) -> tuple[int, Any]:
+    """Numbers before text; missing values (None, NaN, "—") after both."""
+    if isinstance(value, bool):
+        return (0, int(value))
+    if isinstance(value, int | float):
+        return (2, 0) if math.isnan(value) else (0, value)
+    if value is None or value in {"—", ""}:
+        return (2, 0)
+    return (1, str(value).casefold())
+
+
 class FilterProxy(QSortFilterProxyModel):
-    """Sorts by SORT_ROLE; filters case-insensitively on the display text of any column."""
+    """Sorts by each column's raw value; filters case-insensitively on any column's text.
+
+    Over a RowTableModel the order is total and stable: numbers as numbers, text without
+    case, missing values last in both directions, and equal values by row key (so a
+    click on the same header always gives the same order, whatever arrived first).
+    """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -334,6 +366,23 @@ class FilterProxy(QSortFilterProxyModel):
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(-1)
         self.setDynamicSortFilter(True)
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        model = self.sourceModel()
+        if not isinstance(model, RowTableModel) or left.column() >= len(model.columns):
+            return super().lessThan(left, right)
+        column = model.columns[left.column()]
+        a, b = model.row_at(left.row()), model.row_at(right.row())
+        ka, kb = sort_rank(_sort_key(a, column)), sort_rank(_sort_key(b, column))
+        ascending = self.sortOrder() == Qt.SortOrder.AscendingOrder
+        if ka[0] != kb[0]:
+            missing = 2 in (ka[0], kb[0])
+            # missing last whichever the direction (Qt reverses lessThan when descending)
+            return (ka[0] < kb[0]) == ascending if missing else ka[0] < kb[0]
+        if ka[1] != kb[1]:
+            return bool(ka[1] < kb[1])
+        key_a, key_b = model.key_of(a), model.key_of(b)
+        return key_a < key_b if ascending else key_a > key_b
 
 
 def paint_empty_text(viewport: QWidget, text: str) -> None:
@@ -374,11 +423,19 @@ class DataTable(QTableView):
         model.rowsInserted.connect(lambda *_: self._resort())
         self._size_columns()
         self.empty_text = ""
+        self.copy_export = table_copy.CopyExport(self)  # Ctrl+C, Copy / Export CSV… menu
 
     def set_empty_text(self, text: str) -> None:
         """What to say in the table's body while it has no rows ("No alerts yet…")."""
         self.empty_text = text
         self.viewport().update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):  # Qt's own copies one cell only
+            table_copy.copy_selection(self)
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -398,7 +455,8 @@ class DataTable(QTableView):
         self.setShowGrid(False)
         self.setWordWrap(False)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows (Shift/Ctrl+click) can be copied; a plain click still picks one.
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(theme.px("size.row_height"))

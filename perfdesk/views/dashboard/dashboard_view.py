@@ -1,6 +1,9 @@
-"""Dashboard: a summary strip and a responsive grid of strategy cards.
+"""Dashboard: a summary strip, a filter, and a responsive grid of strategy cards.
 
-Signals: strategy_activated(str strategy_id).
+Signals: strategy_activated(str strategy_id) — a card was clicked (the window opens its
+drill-down page).
+The filter keeps the cards whose name, id, status, state or feed contains every word
+typed ("critical", "fx stale"); it re-applies as statuses change.
 `show_snapshots` is called by the window's refresh timer (~15 Hz); each card repaints
 only when its snapshot's version changed, and charts are redrawn in staggered groups.
 """
@@ -10,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -159,12 +164,55 @@ class DashboardView(ScrollColumn):
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer.addWidget(self.empty_label)
+        outer.addLayout(self._filter_row())
         self._grid = QGridLayout()
         self._grid.setSpacing(self._gap)
         outer.addLayout(self._grid)
         outer.addStretch(1)
         self._columns = 0
         self._tick = 0
+        self._shown: list[str] = []
+
+    def _filter_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter by name or status (e.g. critical, stale)…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMaximumWidth(420)
+        self.filter_edit.textChanged.connect(lambda _text: self._refilter())
+        self.filter_edit.hide()  # shown with the first card
+        self.filter_note = QLabel()
+        self.filter_note.setProperty("kind", "muted")
+        row.addWidget(self.filter_edit, 1)
+        row.addWidget(self.filter_note)
+        row.addStretch(1)
+        return row
+
+    def matches(self, card: StrategyCard) -> bool:
+        """Every word of the filter appears in the card's name, id, status, state or feed."""
+        words = self.filter_edit.text().casefold().split()
+        if not words:
+            return True
+        haystack = " ".join(
+            (card.title_label.text(), card.strategy_id, card.badge.text(), card.state.text(),
+             card.feed.text())
+        ).casefold()  # fmt: skip
+        return all(w in haystack for w in words)
+
+    def shown_ids(self) -> list[str]:
+        """The cards the filter keeps, in grid order."""
+        return [sid for sid in sorted(self.cards) if self.matches(self.cards[sid])]
+
+    def _refilter(self) -> None:
+        shown = self.shown_ids()
+        if shown != self._shown:
+            self._relayout(force=True)
+        total = len(self.cards)
+        filtering = bool(self.filter_edit.text().strip())
+        note = f"{len(shown)} of {total} shown" if filtering else ""
+        if filtering and not shown and total:
+            note = f"No strategy matches “{self.filter_edit.text().strip()}”"
+        set_text(self.filter_note, note)
 
     def show_snapshots(self, snaps: Mapping[str, StrategySnapshot]) -> int:
         """Sync cards with `snaps`; returns how many cards repainted."""
@@ -178,6 +226,7 @@ class DashboardView(ScrollColumn):
         if added or gone:
             self._relayout(force=True)
             self.empty_label.setVisible(not self.cards)
+            self.filter_edit.setVisible(bool(self.cards))  # nothing to filter yet
         self._tick += 1
         order = sorted(self.cards)
         changed = sum(
@@ -186,6 +235,8 @@ class DashboardView(ScrollColumn):
         )
         if changed or gone:  # a strategy removed changes the totals too
             self.summary.show_totals(snaps)
+        if changed and self.filter_edit.text().strip():
+            self._refilter()  # a status changed: the filter may keep other cards now
         return changed
 
     def _chart_turn(self, index: int) -> bool:
@@ -207,7 +258,10 @@ class DashboardView(ScrollColumn):
         self._columns = columns
         for card in self.cards.values():
             self._grid.removeWidget(card)
-        for i, sid in enumerate(sorted(self.cards)):
+        self._shown = self.shown_ids()
+        for sid, card in self.cards.items():
+            card.setVisible(sid in self._shown)
+        for i, sid in enumerate(self._shown):
             self._grid.addWidget(
                 self.cards[sid], i // columns, i % columns, Qt.AlignmentFlag.AlignTop
             )
@@ -217,3 +271,11 @@ class DashboardView(ScrollColumn):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._relayout()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        """The viewport narrows when the vertical scroll bar appears (the area itself keeps
+        its size): the cards re-flow then too, rather than scroll sideways."""
+        handled = super().viewportEvent(event)
+        if event.type() == QEvent.Type.Resize:
+            self._relayout()
+        return handled

@@ -21,7 +21,12 @@ from perfdesk.views.alerts.alert_settings_view import LiveSettingsStore
 from perfdesk.views.alerts.alert_sound import SoundingNotifier
 from perfdesk.views.alerts.notifications_view import HostedNotifications
 from perfdesk.views.shell.main_window import MainWindow
-from perfdesk.views.shell.tray import AlertTray, ManagerFeed
+from perfdesk.views.shell.tray import (
+    FALLBACK_NOTICE,
+    AlertTray,
+    BannerFallbackNotifier,
+    ManagerFeed,
+)
 
 Call = Callable[..., object]
 BANNER_ACK_COMMENT = "acknowledged from the banner"
@@ -47,14 +52,20 @@ class AlertController(QObject):
         self._call, self._manager, self._clock = call, manager, clock
         self.feed = ManagerFeed(manager)
         self.tray = AlertTray(
-            self.feed, window, announce=window.show_notice, settings=settings, use_tray=use_tray
+            self.feed,
+            window,
+            announce=window.show_tray_unavailable,
+            settings=settings,
+            use_tray=use_tray,
         )
         self.tray.notifier = SoundingNotifier(  # optional bell with critical popups
             self.tray.notifier, lambda: window.settings_view.current.notifications.sound_on_critical
         )
+        if isinstance(self.tray.notifier, BannerFallbackNotifier):
+            window.show_tray_unavailable(FALLBACK_NOTICE)  # from the start, not the 1st alert
         self.log_view = AlertLogView(self.feed.alerts, history)
         self.log_view.timing_user = lambda: self.user or "unknown"
-        window.add_page("alerts", "Alerts", self.log_view, "Ctrl+5")
+        window.add_page("alerts", "Alerts", self.log_view)
         window.timer.timeout.connect(self.log_view.refresh)
         self._connect()
 

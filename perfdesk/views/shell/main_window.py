@@ -18,12 +18,10 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QButtonGroup,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -36,9 +34,11 @@ from perfdesk.views.components.alert_banner import AlertBanner
 from perfdesk.views.components.data_card import set_text
 from perfdesk.views.components.storage_indicator import StorageIndicator
 from perfdesk.views.dashboard.dashboard_view import DashboardView
+from perfdesk.views.dashboard.strategy_page import StrategyPage
 from perfdesk.views.settings import settings_store
 from perfdesk.views.settings.settings_view import SettingsView
 from perfdesk.views.shell import window_state
+from perfdesk.views.shell.navigation import Navigation
 from perfdesk.views.strategy_setup.strategy_setup_view import StrategySetupView
 from perfdesk.views.support import ops, style
 from perfdesk.views.support.frame_pacer import FramePacer
@@ -90,12 +90,15 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("perfdesk")
         self.store = settings if settings is not None else QSettings()
         self.pages: dict[str, QWidget] = {}
-        self._nav_buttons: dict[str, QPushButton] = {}
-        self._nav_group = QButtonGroup(self)
         self._strategy_names: dict[str, str] = {}
+        self.active_alerts = 0
+        """How many alerts were active at the last refresh (quitting asks while any are)."""
+        self._quit_confirmed = False
         self._build_shell()
-        self._build_pages(thresholds, expectations, who or getpass.getuser())
         self._build_menus()
+        self.navigation = Navigation(self._nav, self.view_menu, self._view_end, self)
+        self.navigation.page_requested.connect(self.show_page)
+        self._build_pages(thresholds, expectations, who or getpass.getuser())
         self._connect()
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.CoarseTimer)
@@ -120,11 +123,14 @@ class MainWindow(QMainWindow):
         self.thresholds = ThresholdsView(thresholds or memory, who)
         self.setup = StrategySetupView(expectations or memory, who)
         self.settings_view = SettingsView(self.store)
-        self.add_page("dashboard", "Dashboard", self.dashboard, "Ctrl+1")
-        self.add_page("verification", "Verification", self.verification, "Ctrl+2")
-        self.add_page("thresholds", "Thresholds", self.thresholds, "Ctrl+3")
-        self.add_page("setup", "Strategy setup", self.setup, "Ctrl+4")
-        self.add_page("settings", "Settings", self.settings_view, "Ctrl+,")
+        self.add_page("dashboard", "Dashboard", self.dashboard)
+        self.add_page("verification", "Verification", self.verification)
+        self.add_page("thresholds", "Thresholds", self.thresholds)
+        self.add_page("setup", "Strategy setup", self.setup)
+        self.add_page("settings", "Settings", self.settings_view)
+        self.strategy_page = StrategyPage()  # a card's drill-down: no sidebar entry
+        self.pages["strategy"] = self.strategy_page
+        self.stack.addWidget(self.strategy_page)
         if thresholds is None:
             self.thresholds.state_label.setToolTip(
                 "No database: thresholds are kept for this session only"
@@ -170,31 +176,27 @@ class MainWindow(QMainWindow):
         self.storage = StorageIndicator()
         self.storage.setVisible(hasattr(self.source, "storage"))
         self.statusBar().addPermanentWidget(self.storage)
+        self.tray_label = QLabel("\u25cb No tray")  # said once, and it stays (see tray.py)
+        self.tray_label.setProperty("kind", "muted")
+        self.tray_label.hide()
+        self.statusBar().addPermanentWidget(self.tray_label)
 
     def add_page(self, key: str, title: str, widget: QWidget, shortcut: str | None = None) -> None:
-        """Add a page with a sidebar entry (and a View-menu action when menus exist)."""
+        """Add a page with a sidebar entry and a View-menu action, both at the page's place
+        in navigation.PAGE_ORDER (`shortcut` only for pages not declared there)."""
         self.pages[key] = widget
         self.stack.addWidget(widget)
-        if hasattr(self, "_strategy_names"):
-            self._give_names(widget)
-        button = QPushButton(title)
-        button.setProperty("kind", "nav")
-        button.setCheckable(True)
-        button.setCursor(Qt.CursorShape.PointingHandCursor)
-        if shortcut:
-            button.setToolTip(f"{title} ({shortcut})")
-        button.clicked.connect(lambda: self.show_page(key))
-        self._nav_group.addButton(button)
-        self._nav.insertWidget(self._nav.count() - 1, button)
-        self._nav_buttons[key] = button
-        if hasattr(self, "view_menu"):
-            self._add_page_action(key, title, shortcut)
-        else:
-            self._pending_actions = [*getattr(self, "_pending_actions", []), (key, title, shortcut)]
+        self._give_names(widget)
+        self.navigation.add(key, title, shortcut)
 
     def show_page(self, key: str) -> None:
         self.stack.setCurrentWidget(self.pages[key])
-        self._nav_buttons[key].setChecked(True)
+        self.navigation.set_current("dashboard" if key == "strategy" else key)
+
+    def show_page_later(self, key: str) -> None:
+        """`show_page` once the current event handler has returned (for a widget on the page
+        being hidden: switching under its own handler is what crashed on a real click)."""
+        QTimer.singleShot(0, self, lambda: self.show_page(key))
 
     def current_page(self) -> str:
         widget = self.stack.currentWidget()
@@ -203,13 +205,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        quit_action = file_menu.addAction("&Quit")
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        self.quit_action = file_menu.addAction("&Quit")
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))  # the platform may bind none
+        self.quit_action.triggered.connect(self.request_quit)
         self.view_menu = bar.addMenu("&View")
-        for key, title, shortcut in getattr(self, "_pending_actions", []):
-            self._add_page_action(key, title, shortcut)
-        self.view_menu.addSeparator()
+        self._view_end = self.view_menu.addSeparator()  # page actions go above it
         self._theme_menu()
         full = self.view_menu.addAction("&Full Screen")
         full.setShortcut(QKeySequence.StandardKey.FullScreen)
@@ -224,12 +224,6 @@ class MainWindow(QMainWindow):
         about = help_menu.addAction("&About perfdesk")
         about.triggered.connect(self.show_about)
         help_menu.addAction("About &Qt").triggered.connect(lambda: QMessageBox.aboutQt(self))
-
-    def _add_page_action(self, key: str, title: str, shortcut: str | None) -> None:
-        action = self.view_menu.addAction(title)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda: self.show_page(key))
 
     def _theme_menu(self) -> None:
         menu = self.view_menu.addMenu("&Theme")
@@ -277,18 +271,45 @@ class MainWindow(QMainWindow):
         self.banner.ack_requested.connect(self.ack_requested)
         self.banner.snooze_requested.connect(self.snooze_requested)
         self.banner.open_requested.connect(self.open_strategy)
-        self.dashboard.strategy_activated.connect(self.open_strategy)
+        self.dashboard.strategy_activated.connect(self.open_strategy_page)
+        page = self.strategy_page  # its buttons hide with it: switch after their handlers
+        page.back_requested.connect(lambda: self.show_page_later("dashboard"))
+        page.verification_requested.connect(self.open_strategy)
+        page.alerts_requested.connect(
+            lambda: self.show_page_later("alerts" if "alerts" in self.pages else "verification")
+        )
         self.settings_view.settings_saved.connect(self.apply_settings)
         ops.runner().failed.connect(self.show_notice)
 
     def open_strategy(self, strategy_id: str) -> None:
-        """Show `strategy_id` on the verification page with its evidence."""
+        """Show `strategy_id` on the verification page with its evidence.
+
+        Deferred to the event loop: callers are click handlers (a card, the banner, a
+        table's button) whose widget the page switch hides; switching under a running
+        handler is what crashed the app on a real click."""
+        QTimer.singleShot(0, self, lambda: self._open_now(strategy_id))
+
+    def _open_now(self, strategy_id: str) -> None:
         self.show_page("verification")
         self.verification.select_strategy(strategy_id)
+
+    def open_strategy_page(self, strategy_id: str) -> None:
+        """A card's drill-down page (deferred like `open_strategy`, for the same reason)."""
+        QTimer.singleShot(0, self, lambda: self._open_page_now(strategy_id))
+
+    def _open_page_now(self, strategy_id: str) -> None:
+        self.strategy_page.show_strategy(strategy_id)
+        self.show_page("strategy")
+        self.strategy_page.show_state(self.source.snapshots(), self.source.active_alerts())
 
     def show_notice(self, message: str) -> None:
         """A visible, non-modal notice (errors from background work end up here)."""
         self.statusBar().showMessage(message, 15000)
+
+    def show_tray_unavailable(self, message: str) -> None:
+        """No system tray: a permanent status-bar mark that explains itself on hover."""
+        self.tray_label.setToolTip(message)
+        self.tray_label.show()
 
     def refresh(self) -> None:
         """Pull snapshots and alerts and push them to the pages (timer slot, GUI thread)."""
@@ -303,8 +324,11 @@ class MainWindow(QMainWindow):
         if self.dashboard.isVisible():  # hidden cards catch up when shown (next tick)
             self.dashboard.show_snapshots(snaps)
         self.verification.show_snapshots(snaps)
+        if self.strategy_page.isVisible():
+            self.strategy_page.show_state(snaps, alerts)
         self._sync_strategy_names(snaps)
         self.banner.set_alerts(alerts)
+        self.active_alerts = len(alerts)
         if storage is not None:
             self.storage.set_state(storage)
         security = getattr(self.source, "engine_security", lambda: None)()
@@ -335,7 +359,33 @@ class MainWindow(QMainWindow):
         """Window layout from QSettings (also done at construction)."""
         window_state.restore(self, settings if settings is not None else self.store)
 
+    def request_quit(self) -> None:
+        """File › Quit (Ctrl+Q): asks first while alerts are active."""
+        if self.confirm_quit():
+            self._quit_confirmed = True
+            self.close()
+
+    def confirm_quit(self) -> bool:
+        """True when nothing is active, or the user says to quit anyway."""
+        if self.active_alerts == 0:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Warning, "Quit perfdesk?", "", parent=self)
+        alerts = _n(self.active_alerts, "alert is", "alerts are")
+        box.setText(f"{alerts} active. Quit anyway?")
+        box.setInformativeText(
+            "While perfdesk is closed it does not watch your strategies or raise alerts "
+            "(a collector, if one runs, keeps watching)."
+        )
+        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+        box.exec()
+        return box.clickedButton() is quit_button
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The window's close button asks as Ctrl+Q does; closes from code do not.
+        if event.spontaneous() and not self._quit_confirmed and not self.confirm_quit():
+            event.ignore()
+            return
         self.timer.stop()
         self.save_state()
         super().closeEvent(event)

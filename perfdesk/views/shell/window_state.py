@@ -23,6 +23,7 @@ class MainWindow(Protocol):
     verification: Any
     thresholds: Any
     pages: Any
+    navigation: Any
 
     def saveGeometry(self) -> QByteArray: ...
     def saveState(self, version: int = ...) -> QByteArray: ...
@@ -78,8 +79,14 @@ def restore(window: MainWindow, store: QSettings) -> None:
             splitter.restoreState(value)
     for name, table in _tables(window).items():
         table.restore_layout(_json(store.value(f"table/{name}")))
+    restore_page(window, store)
+
+
+def restore_page(window: MainWindow, store: QSettings) -> None:
+    """The last screen, if it exists (History and Reports arrive once the backend is up:
+    the app calls this again then)."""
     page = store.value("window/page")
-    if isinstance(page, str) and page in window.pages:
+    if isinstance(page, str) and page in window.navigation.buttons:  # not a drill-down
         window.show_page(page)
 
 
