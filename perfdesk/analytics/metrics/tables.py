@@ -17,13 +17,17 @@ from perfdesk.analytics.metrics import sharpe_stats as ss
 from perfdesk.analytics.metrics._core import PERIODS_PER_YEAR, FloatArray, clean_with_dates
 
 Period = Literal["weekly", "monthly", "quarterly", "yearly"]
-_UNIT = {"weekly": "W", "monthly": "M", "yearly": "Y"}
+_UNIT = {"monthly": "M", "yearly": "Y"}
+_THURSDAY_TO_MONDAY = 3  # 1970-01-01 was a Thursday; 1969-12-29 the Monday before
 
 
 def _bucket(dates: npt.NDArray[np.datetime64], period: Period) -> npt.NDArray[np.int64]:
     if period == "quarterly":
         months = dates.astype("datetime64[M]").astype(np.int64)
         return months // 3
+    if period == "weekly":  # Monday–Sunday (ISO) weeks, not numpy's Thursday-based [W]
+        days = dates.astype("datetime64[D]").astype(np.int64)
+        return (days + _THURSDAY_TO_MONDAY) // 7
     return dates.astype(f"datetime64[{_UNIT[period]}]").astype(np.int64)
 
 
@@ -33,8 +37,9 @@ def aggregate_returns(
     """Compounded returns per calendar bucket, with the bucket keys (in time order).
 
     Keys are numpy datetime64 ordinals: months since 1970-01 for "monthly", years since
-    1970 for "yearly", weeks since the epoch for "weekly", quarters since 1970 for
-    "quarterly". Dates must be sorted.
+    1970 for "yearly", Monday–Sunday weeks since Monday 1969-12-29 for "weekly" (ISO
+    weeks, as empyrical and QuantStats bucket them), quarters since 1970 for "quarterly".
+    Dates must be sorted.
     """
     r, d = clean_with_dates(returns, dates)
     if r.size == 0:
