@@ -12,6 +12,7 @@ from perfdesk.analytics.metrics.benchmark import (
     correlation,
     information_ratio,
     r_squared,
+    treynor_ratio,
 )
 from perfdesk.analytics.metrics.drawdowns import (
     Drawdown,
@@ -24,6 +25,7 @@ from perfdesk.analytics.metrics.drawdowns import (
     max_drawdown_info,
     top_drawdowns,
 )
+from perfdesk.analytics.metrics.report import full_report
 from perfdesk.analytics.metrics.returns import (
     annual_return,
     avg_loss,
@@ -46,6 +48,8 @@ from perfdesk.analytics.metrics.returns import (
     outlier_win_ratio,
     payoff_ratio,
     profit_factor,
+    profit_ratio,
+    risk_adjusted_return,
     risk_of_ruin,
     simple_returns,
     win_loss_ratio,
@@ -99,11 +103,11 @@ from perfdesk.analytics.metrics.sharpe_stats import (
 )
 from perfdesk.analytics.metrics.tables import (
     aggregate_returns,
-    full_report,
     monthly_returns_table,
     yearly_returns,
 )
 from perfdesk.analytics.metrics.tail import GpdTail, gpd_risk_estimates
+from perfdesk.analytics.metrics.trailing import trailing_returns
 from perfdesk.analytics.metrics.updown import (
     BattingAverage,
     batting_average,
@@ -172,8 +176,10 @@ __all__ = [
     "payoff_ratio",
     "probabilistic_sharpe_ratio",
     "profit_factor",
+    "profit_ratio",
     "r_squared",
     "recovery_factor",
+    "risk_adjusted_return",
     "risk_of_ruin",
     "risk_return_ratio",
     "roll",
@@ -199,6 +205,8 @@ __all__ = [
     "stability_of_timeseries",
     "tail_ratio",
     "top_drawdowns",
+    "trailing_returns",
+    "treynor_ratio",
     "ulcer_index",
     "ulcer_performance_index",
     "up_alpha_beta",

@@ -72,3 +72,10 @@ def information_ratio(returns: npt.ArrayLike, benchmark: npt.ArrayLike) -> float
     r, b = paired(returns, benchmark)
     active = r - b
     return safe_div(float(active.mean()) if active.size else NAN, std(active))
+
+
+def treynor_ratio(returns: npt.ArrayLike, benchmark: npt.ArrayLike) -> float:
+    """Total compounded return / beta (QuantStats `treynor_ratio`, rf 0); NaN if beta is 0."""
+    r, b = paired(returns, benchmark)
+    total = float(np.prod(1.0 + r) - 1.0) if r.size else NAN
+    return safe_div(total, beta(r, b))

@@ -207,3 +207,24 @@ def outlier_loss_ratio(returns: npt.ArrayLike, quantile: float = 0.01) -> float:
     if neg.size == 0:
         return NAN
     return safe_div(float(np.quantile(arr, quantile)), float(neg.mean()))
+
+
+def profit_ratio(returns: npt.ArrayLike) -> float:
+    """(mean win / number of wins) / (|mean loss| / number of losses), wins being r ≥ 0
+    (QuantStats `profit_ratio`, the report's "Profit Ratio"); 0 without wins, NaN
+    without losses."""
+    arr = clean(returns)
+    wins, losses = arr[arr >= 0], arr[arr < 0]
+    if wins.size == 0:
+        return 0.0
+    if losses.size == 0:
+        return NAN
+    win_part = abs(float(wins.mean()) / wins.size)
+    return safe_div(win_part, abs(float(losses.mean()) / losses.size))
+
+
+def risk_adjusted_return(
+    returns: npt.ArrayLike, periods_per_year: float = PERIODS_PER_YEAR
+) -> float:
+    """CAGR / exposure: the growth rate per unit of time in the market (QuantStats `rar`)."""
+    return safe_div(annual_return(returns, periods_per_year), exposure(returns))
