@@ -6,7 +6,11 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+from perfdesk.analytics.metrics.sample_size import Insufficient
+
 DASH = "–"
+NO_LOSSES = "no losing days"
+"""How an infinite Sortino (or profit factor) reads: no period below the target."""
 
 
 def is_missing(value: Any) -> bool:
@@ -16,8 +20,20 @@ def is_missing(value: Any) -> bool:
     return isinstance(value, float) and not math.isfinite(value)
 
 
+def withheld(value: Any) -> str | None:
+    """The text of a figure that is not a plain number: "5 days — needs 20" for an
+    annualised figure below the minimum sample, "no losing days" for +inf; else None."""
+    if isinstance(value, Insufficient):
+        return str(value)
+    if isinstance(value, float) and value == math.inf:
+        return NO_LOSSES
+    return None
+
+
 def pct(value: Any, digits: int = 1, *, signed: bool = False) -> str:
     """A fraction as a percentage: 0.0123 -> "1.2 %" (signed: "+1.2 %")."""
+    if isinstance(value, Insufficient):
+        return str(value)
     if is_missing(value):
         return DASH
     scaled = round(float(value) * 100, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
@@ -26,6 +42,10 @@ def pct(value: Any, digits: int = 1, *, signed: bool = False) -> str:
 
 
 def num(value: Any, digits: int = 2) -> str:
+    """A ratio or count; an Insufficient figure or +inf as `withheld` words."""
+    text = withheld(value)
+    if text is not None:
+        return text
     if is_missing(value):
         return DASH
     if isinstance(value, int) and not isinstance(value, bool):
@@ -54,6 +74,9 @@ def stamp(ts: datetime | None) -> str:
 
 def value(value: Any) -> str:
     """Best-effort text for a metric of unknown kind (dates, counts, floats)."""
+    text = withheld(value)
+    if text is not None:
+        return text
     if is_missing(value):
         return DASH
     if isinstance(value, bool):

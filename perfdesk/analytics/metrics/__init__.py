@@ -95,6 +95,7 @@ from perfdesk.analytics.metrics.rolling import (
     rolling_sortino,
     rolling_volatility,
 )
+from perfdesk.analytics.metrics.sample_size import MIN_PERIODS, Insufficient
 from perfdesk.analytics.metrics.sharpe_stats import (
     deflated_sharpe_ratio,
     expected_max_sharpe,
@@ -120,9 +121,11 @@ from perfdesk.analytics.metrics.updown import (
 )
 
 __all__ = [
+    "MIN_PERIODS",
     "BattingAverage",
     "Drawdown",
     "GpdTail",
+    "Insufficient",
     "aggregate_returns",
     "alpha",
     "alpha_beta",

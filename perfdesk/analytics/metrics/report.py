@@ -15,6 +15,7 @@ from perfdesk.analytics.metrics import risk as rk
 from perfdesk.analytics.metrics import sharpe_stats as ss
 from perfdesk.analytics.metrics import updown as ud
 from perfdesk.analytics.metrics._core import PERIODS_PER_YEAR, FloatArray
+from perfdesk.analytics.metrics.sample_size import PERIODS_KEY
 from perfdesk.analytics.metrics.tables import Period, aggregate_returns
 from perfdesk.analytics.metrics.tail import gpd_risk_estimates
 from perfdesk.analytics.metrics.trailing import trailing_returns
@@ -30,10 +31,13 @@ def full_report(
 ) -> dict[str, Any]:
     """Every scalar metric keyed by name. Values are floats (NaN when undefined, ±inf
     where the metric is infinite: a Sortino without a losing period); the max-drawdown
-    episode adds its dates. Calendar rows need `dates`, benchmark rows `benchmark`."""
+    episode adds its dates. Calendar rows need `dates`, benchmark rows `benchmark`.
+    "periods" is the number of returns behind the figures: screens show the annualised
+    ones through `sample_size.shown`, which withholds them below the minimum sample."""
     r = np.asarray(returns, dtype=np.float64)
     ppy = periods_per_year
-    out: dict[str, Any] = _return_metrics(r, ppy) | _risk_metrics(r, ppy) | _trade_metrics(r)
+    out: dict[str, Any] = {PERIODS_KEY: int(np.count_nonzero(~np.isnan(r)))}
+    out |= _return_metrics(r, ppy) | _risk_metrics(r, ppy) | _trade_metrics(r)
     out |= _drawdown_metrics(r, dates) | _tail_metrics(r)
     if dates is not None:
         for period in CALENDAR:

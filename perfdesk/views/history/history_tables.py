@@ -16,16 +16,18 @@ from typing import Any
 from PySide6.QtCore import QObject
 
 from perfdesk.analytics.history_types import DrawdownRow, HistoryAnalysis
+from perfdesk.analytics.metrics import sample_size
+from perfdesk.analytics.metrics.sample_size import Insufficient
 from perfdesk.views.components.data_table import RIGHT, Column, RowTableModel
 from perfdesk.views.support import fmt
 
 
 def _pct(v: Any) -> str:
-    return fmt.percent(v, 2) if isinstance(v, float) else fmt.DASH
+    return fmt.percent(v, 2) if isinstance(v, float | Insufficient) else fmt.DASH
 
 
 def _ratio(v: Any) -> str:
-    return fmt.ratio(v) if isinstance(v, float) else fmt.DASH
+    return fmt.ratio(v) if isinstance(v, float | Insufficient) else fmt.DASH
 
 
 def _days(v: Any) -> str:
@@ -86,9 +88,18 @@ METRICS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     ("stability_of_timeseries", "Stability (R²)", _ratio),
     ("outlier_win_ratio", "Outlier win ratio", _ratio),
     ("outlier_loss_ratio", "Outlier loss ratio", _ratio),
+    ("gpd_var", "Tail VaR 99% (GPD)", _pct),
+    ("gpd_es", "Tail ES 99% (GPD)", _pct),
 )
-LABELS = {key: label for key, label, _ in METRICS}
-FORMATS = {key: f for key, _, f in METRICS}
+# shown only when the analysis had a benchmark (full_report adds the keys then)
+BENCHMARK_METRICS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("up_capture", "Up capture", _ratio),
+    ("down_capture", "Down capture", _ratio),
+    ("up_down_capture", "Up/down capture", _ratio),
+    ("batting_average", "Batting average", _pct),
+)
+LABELS = {key: label for key, label, _ in METRICS + BENCHMARK_METRICS}
+FORMATS = {key: f for key, _, f in METRICS + BENCHMARK_METRICS}
 
 
 @dataclass(frozen=True)
@@ -106,7 +117,7 @@ def metrics_model(parent: QObject | None = None) -> RowTableModel[MetricRow]:
     columns = [
         Column[MetricRow]("metric", "Metric", lambda r: r.label, width=150),
         Column[MetricRow]("live", "Live", lambda r: _sortable(r.live), align=RIGHT,
-                          display=shown("live"), width=108),  # a whole date with the padding
+                          display=shown("live"), width=172),  # "6 days — needs 20" in full
         Column[MetricRow]("backtest", "Backtest", lambda r: _sortable(r.backtest), align=RIGHT,
                           display=shown("backtest")),
     ]  # fmt: skip
@@ -118,9 +129,13 @@ def _sortable(v: Any) -> Any:
 
 
 def metric_rows(result: HistoryAnalysis) -> list[MetricRow]:
+    """Annualised figures go through the minimum-sample rule; benchmark rows only when a
+    benchmark was given."""
+    live, bt = result.metrics, result.metrics_backtest
+    benchmark = [row for row in BENCHMARK_METRICS if row[0] in live or row[0] in bt]
     return [
-        MetricRow(key, label, result.metrics.get(key), result.metrics_backtest.get(key))
-        for key, label, _ in METRICS
+        MetricRow(key, label, sample_size.shown(live, key), sample_size.shown(bt, key))
+        for key, label, _ in METRICS + tuple(benchmark)
     ]
 
 
@@ -210,7 +225,7 @@ def compare_rows(results: list[HistoryAnalysis]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for key in COMPARE_KEYS:
         row: dict[str, Any] = {"metric": key, "label": LABELS[key], "fmt": FORMATS[key]}
-        rows.append(row | {r.strategy_id: r.metrics.get(key) for r in results})
+        rows.append(row | {r.strategy_id: sample_size.shown(r.metrics, key) for r in results})
     shortfall = {r.strategy_id: r.gap.shortfall if r.gap else None for r in results}
     rows.append({"metric": "shortfall", "label": "Shortfall vs backtest", "fmt": _pct} | shortfall)
     alerts = {r.strategy_id: float(r.replay.alert_count) if r.replay else None for r in results}

@@ -1,0 +1,62 @@
+"""Screens withhold annualised figures below the minimum sample: the dashboard card's live
+Sharpe, History's metric table and the PDF report say "5 days — needs 20"."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from views_factories import make_snapshot
+
+from perfdesk.analytics.metrics import MIN_PERIODS
+from perfdesk.reports.sample import sample_report
+from perfdesk.views.dashboard.strategy_card import StrategyCard
+from perfdesk.views.history.history_tables import metric_rows, metrics_model
+from perfdesk.views.reports.report_pdf import render_pdf
+
+NOW = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
+
+
+def test_card_live_sharpe_says_how_many_days_until_it_shows(qtbot) -> None:
+    card = StrategyCard("s1")
+    qtbot.addWidget(card)
+    card.show_snapshot(dataclasses.replace(make_snapshot(), sharpe_days=5), now=NOW)
+    assert card.metric_label("sharpe").text() == f"5 days — needs {MIN_PERIODS}"
+    card.show_snapshot(make_snapshot(version=2), now=NOW)  # 60 days behind it
+    assert card.metric_label("sharpe").text() == "1.25"
+
+
+@pytest.fixture(scope="module")
+def short_report():  # type: ignore[no-untyped-def]
+    return sample_report((("five-days", False),), days=6, cone_paths=50)
+
+
+def test_history_metric_table(qtbot, short_report) -> None:
+    a = short_report.strategies[0].analysis
+    needs = f"{a.metrics['periods']} days — needs {MIN_PERIODS}"
+    model = metrics_model()
+    model.upsert(metric_rows(a))
+    shown = {
+        model.index(i, 0).data(): (model.index(i, 1).data(), model.index(i, 2).data())
+        for i in range(model.rowCount())
+    }
+    assert shown["Sharpe"][0] == needs and shown["CAGR"][0] == needs
+    assert "needs" not in shown["Sharpe"][1]  # the backtest has 750 days
+    assert "needs" not in shown["Cumulative return"][0]
+    assert "Up capture" not in shown  # no benchmark, no capture rows
+    assert "Tail VaR 99% (GPD)" in shown
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_key_figures(tmp_path: Path, qapp: object, short_report) -> None:
+    path = tmp_path / "short.pdf"
+    render_pdf(short_report, path)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    n = short_report.strategies[0].analysis.metrics["periods"]
+    assert f"{n} days — needs {MIN_PERIODS}" in " ".join(text.split())
