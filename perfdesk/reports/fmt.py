@@ -10,7 +10,9 @@ from perfdesk.analytics.metrics.sample_size import Insufficient
 
 DASH = "–"
 NO_LOSSES = "no losing days"
-"""How an infinite Sortino (or profit factor) reads: no period below the target."""
+"""How an infinite Sortino or profit factor reads: no period below the target."""
+NO_LOSS_KEYS = frozenset({"sortino_ratio", "smart_sortino", "profit_factor"})
+"""Metrics that are +inf exactly when no period lost (docs/metrics.md)."""
 
 
 def is_missing(value: Any) -> bool:
@@ -21,13 +23,16 @@ def is_missing(value: Any) -> bool:
 
 
 def withheld(value: Any) -> str | None:
-    """The text of a figure that is not a plain number: "5 days — needs 20" for an
-    annualised figure below the minimum sample, "no losing days" for +inf; else None."""
-    if isinstance(value, Insufficient):
-        return str(value)
-    if isinstance(value, float) and value == math.inf:
+    """"5 days — needs 20" for an annualised figure below the minimum sample, else None."""
+    return str(value) if isinstance(value, Insufficient) else None
+
+
+def metric_words(key: str, value: Any) -> str | None:
+    """Words instead of a number for a metric: the minimum-sample text, or "no losing days"
+    for a +inf Sortino / profit factor; None when the number is to be printed."""
+    if key in NO_LOSS_KEYS and value == math.inf:
         return NO_LOSSES
-    return None
+    return withheld(value)
 
 
 def pct(value: Any, digits: int = 1, *, signed: bool = False) -> str:
@@ -42,7 +47,7 @@ def pct(value: Any, digits: int = 1, *, signed: bool = False) -> str:
 
 
 def num(value: Any, digits: int = 2) -> str:
-    """A ratio or count; an Insufficient figure or +inf as `withheld` words."""
+    """A ratio or count; an Insufficient figure as its `withheld` words."""
     text = withheld(value)
     if text is not None:
         return text

@@ -105,7 +105,10 @@ METRICS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _metric_cell(v: Any, kind: str) -> Cell:
+def _metric_cell(v: Any, kind: str, key: str = "") -> Cell:
+    words = fmt.metric_words(key, v)
+    if words is not None:
+        return Cell(words, words)
     if kind == "pcts":
         return _pct(v, 2, signed=True)
     if kind == "pct":
@@ -115,8 +118,8 @@ def _metric_cell(v: Any, kind: str) -> Cell:
 
 def metrics_table(a: HistoryAnalysis) -> Table:
     rows = tuple(
-        (_t(label, key), _metric_cell(sample_size.shown(a.metrics, key), kind),
-         _metric_cell(sample_size.shown(a.metrics_backtest, key), kind))
+        (_t(label, key), _metric_cell(sample_size.shown(a.metrics, key), kind, key),
+         _metric_cell(sample_size.shown(a.metrics_backtest, key), kind, key))
         for key, label, kind in METRICS
         if key in a.metrics or key in a.metrics_backtest
     )  # fmt: skip

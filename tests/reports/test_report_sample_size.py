@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import math
 
+import numpy as np
 import pytest
 
+from perfdesk.analytics.history_analysis import analyze
 from perfdesk.analytics.metrics import MIN_PERIODS
-from perfdesk.reports import tables
+from perfdesk.reports import sample, tables
 from perfdesk.reports.csv_writer import table_csv
 from perfdesk.reports.html_render import render_html
 from perfdesk.reports.model import Report
-from perfdesk.reports.sample import sample_report
+from perfdesk.reports.sample import sample_input, sample_report
 
 
 @pytest.fixture(scope="module")
@@ -60,4 +64,17 @@ def test_a_six_month_report_withholds_nothing() -> None:
     report = sample_report((("six-months", False),), days=181, cone_paths=50)
     rows = _rows(tables.metrics_table(report.strategies[0].analysis))
     assert all("needs" not in c.text for row in rows.values() for c in row)
+    assert isinstance(rows["sharpe_ratio"][1].raw, float)
+
+
+def test_a_strategy_without_a_losing_day_reads_so() -> None:
+    data = sample_input("always-up", days=40)
+    steps = 1 + np.random.default_rng(2).uniform(1e-5, 1e-4, data.t.size)
+    equity = 1_000_000.0 * np.cumprod(steps)
+    data = dataclasses.replace(data, equity=equity, daily=sample._daily(data.t, equity))
+    a = analyze(data, cone_paths=50, replay=False)
+    assert a.metrics["sortino_ratio"] == math.inf
+    rows = _rows(tables.metrics_table(a))
+    for key in ("sortino_ratio", "profit_factor"):
+        assert rows[key][1].text == rows[key][1].raw == "no losing days", key
     assert isinstance(rows["sharpe_ratio"][1].raw, float)

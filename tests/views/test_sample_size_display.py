@@ -4,6 +4,7 @@ Sharpe, History's metric table and the PDF report say "5 days — needs 20"."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -60,3 +61,11 @@ def test_pdf_key_figures(tmp_path: Path, qapp: object, short_report) -> None:
     ).stdout
     n = short_report.strategies[0].analysis.metrics["periods"]
     assert f"{n} days — needs {MIN_PERIODS}" in " ".join(text.split())
+
+
+def test_history_sortino_without_losses_reads_no_losing_days(qtbot) -> None:
+    from perfdesk.views.history.history_tables import FORMATS
+
+    assert FORMATS["sortino_ratio"](math.inf) == "no losing days"
+    assert FORMATS["profit_factor"](math.inf) == "no losing days"
+    assert FORMATS["sortino_ratio"](1.5) == "1.50"

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject
 from perfdesk.analytics.history_types import DrawdownRow, HistoryAnalysis
 from perfdesk.analytics.metrics import sample_size
 from perfdesk.analytics.metrics.sample_size import Insufficient
+from perfdesk.reports.fmt import NO_LOSSES
 from perfdesk.views.components.data_table import RIGHT, Column, RowTableModel
 from perfdesk.views.support import fmt
 
@@ -28,6 +29,11 @@ def _pct(v: Any) -> str:
 
 def _ratio(v: Any) -> str:
     return fmt.ratio(v) if isinstance(v, float | Insufficient) else fmt.DASH
+
+
+def _unbounded(v: Any) -> str:
+    """A ratio that is +inf exactly when no period lost (Sortino, profit factor)."""
+    return NO_LOSSES if v == math.inf else _ratio(v)
 
 
 def _days(v: Any) -> str:
@@ -49,8 +55,8 @@ METRICS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     ("sharpe_ratio", "Sharpe", _ratio),
     ("probabilistic_sharpe_ratio", "Prob. Sharpe (PSR)", _pct),
     ("smart_sharpe", "Smart Sharpe", _ratio),
-    ("sortino_ratio", "Sortino", _ratio),
-    ("smart_sortino", "Smart Sortino", _ratio),
+    ("sortino_ratio", "Sortino", _unbounded),
+    ("smart_sortino", "Smart Sortino", _unbounded),
     ("omega_ratio", "Omega", _ratio),
     ("calmar_ratio", "Calmar", _ratio),
     ("max_drawdown", "Max DD (daily)", _pct),
@@ -71,7 +77,7 @@ METRICS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     ("common_sense_ratio", "Common sense ratio", _ratio),
     ("gain_to_pain_ratio", "Gain/pain ratio", _ratio),
     ("payoff_ratio", "Payoff ratio", _ratio),
-    ("profit_factor", "Profit factor", _ratio),
+    ("profit_factor", "Profit factor", _unbounded),
     ("cpc_index", "CPC index", _ratio),
     ("kelly_criterion", "Kelly criterion", _pct),
     ("risk_of_ruin", "Risk of ruin", _pct),
