@@ -69,3 +69,19 @@ def test_history_sortino_without_losses_reads_no_losing_days(qtbot) -> None:
     assert FORMATS["sortino_ratio"](math.inf) == "no losing days"
     assert FORMATS["profit_factor"](math.inf) == "no losing days"
     assert FORMATS["sortino_ratio"](1.5) == "1.50"
+
+
+def test_history_headline_cards(qtbot, short_report) -> None:
+    from perfdesk.views.history.history_widgets import KpiStrip
+
+    strip = KpiStrip()
+    qtbot.addWidget(strip)
+    a = short_report.strategies[0].analysis
+    strip.show_result(a)
+    days = f"{a.metrics['periods']} days"
+    for key in ("sharpe", "vol"):
+        assert strip.cards[key].value.text() == days
+        assert strip.cards[key].ref.text() == f"needs {MIN_PERIODS}"
+        assert "backtest" in strip.cards[key].toolTip()
+    assert strip.minimumSizeHint().width() < 760  # fits a 1024-px window beside the sidebar
+    assert strip.cards["total"].value.text().endswith("%")

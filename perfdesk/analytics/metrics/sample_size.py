@@ -47,8 +47,12 @@ class Insufficient:
     unit: str = "days"
 
     def __str__(self) -> str:
+        return " — ".join(self.parts())
+
+    def parts(self) -> tuple[str, str]:
+        """("5 days", "needs 20"): for a narrow place that shows them on two lines."""
         one = self.unit.removesuffix("s") if self.have == 1 else self.unit
-        return f"{self.have} {one} — needs {self.need}"
+        return f"{self.have} {one}", f"needs {self.need}"
 
 
 def gate(key: str, value: T, periods: int | None) -> T | Insufficient:
