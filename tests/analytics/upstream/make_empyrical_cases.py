@@ -6,7 +6,9 @@ series). Nothing of upstream's code is copied: this script reads both files, eva
 each `@pytest.mark.parametrize` table and the fixtures it names, and writes every case as
 plain data — the upstream test name and line, the argument names, the input series
 (values and dates) and the expected value — to `empyrical_cases.json`, which
-`tests/analytics/test_metrics_empyrical_suite.py` replays against perfdesk.
+`tests/analytics/test_metrics_empyrical_suite.py` replays against perfdesk. The input
+series of upstream's property tests (translation, noise) are stored too, for
+`test_metrics_empyrical_properties.py`.
 
 Run (needs pandas, as upstream's fixtures do):
 
@@ -176,7 +178,7 @@ def cases_of(
     enc: Encoder,
 ) -> list[dict[str, Any]]:  # fmt: skip
     call = parametrize_of(fn)
-    if call is None or "expected" not in ast.literal_eval(call.args[0]):
+    if call is None:
         return []
     names = [n.strip() for n in ast.literal_eval(call.args[0]).split(",")]
     indirect = indirect_names(call, names)
@@ -186,6 +188,14 @@ def cases_of(
         ast.get_source_segment(source, call.args[1]) or "",
         {"np": np, "pd": pd, "DECIMAL_PLACES": 8, "empyrical": empyrical},
     )
+    if len(names) == 1:  # pytest takes bare values for a single argument
+        table = [(row,) for row in table]
+    if "expected" not in names:  # a property test: keep its input series, no case
+        for row in table:
+            for name, raw in zip(names, row, strict=True):
+                if name in indirect and isinstance(raw, str):
+                    plain(resolve(name, raw, inputs, expected), enc, raw)
+        return []
     out = []
     for row in table:
         args: dict[str, Any] = {}
@@ -257,7 +267,8 @@ def build(upstream: Path, commit: str) -> dict[str, Any]:
             continue
         for fn in cls.body:
             if isinstance(fn, ast.FunctionDef) and fn.name.startswith("test_"):
-                found = cases_of(fn, source, inputs, expected, enc) or inline_cases(fn)
+                found = cases_of(fn, source, inputs, expected, enc)
+                found = found or (inline_cases(fn) if parametrize_of(fn) is None else [])
                 cases += [c | {"class": cls.name} for c in found]
     return {
         "source": {"repository": "github.com/stefan-jansen/empyrical-reloaded",
