@@ -85,3 +85,14 @@ def test_history_headline_cards(qtbot, short_report) -> None:
         assert "backtest" in strip.cards[key].toolTip()
     assert strip.minimumSizeHint().width() < 760  # fits a 1024-px window beside the sidebar
     assert strip.cards["total"].value.text().endswith("%")
+
+
+def test_verification_sharpe_column(qtbot) -> None:
+    from perfdesk.views.verification.verification_model import BASE_COLUMNS, VerificationRow
+
+    column = next(c for c in BASE_COLUMNS if c.key == "sharpe")
+    assert column.display is not None
+    young = VerificationRow.from_snapshot(dataclasses.replace(make_snapshot(), sharpe_days=5))
+    assert column.display(young) == f"5/{MIN_PERIODS} d"
+    assert f"5 days — needs {MIN_PERIODS}" in column.extra["tip"](young)
+    assert column.display(VerificationRow.from_snapshot(make_snapshot())) == "1.25"
