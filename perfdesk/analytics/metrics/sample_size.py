@@ -55,25 +55,21 @@ class Insufficient:
         return f"{self.have} {one}", f"needs {self.need}"
 
 
-def gate(key: str, value: T, periods: int | None) -> T | Insufficient:
-    """`value`, or `Insufficient` when `key` is annualised and fewer than MIN_PERIODS
-    returns stand behind it. `periods` None (unknown) lets the value through."""
-    if key not in ANNUALISED or periods is None or periods >= MIN_PERIODS:
+def annualised(value: T, periods: int | None) -> T | Insufficient:
+    """`value` when at least MIN_PERIODS returns stand behind this annualised figure (or
+    their number is unknown: None), else `Insufficient` carrying it."""
+    if periods is None or periods >= MIN_PERIODS:
         return value
     number = float(value) if isinstance(value, int | float) else math.nan
     return Insufficient(int(periods), MIN_PERIODS, number)
 
 
-def annualised(value: T, periods: int | None) -> T | Insufficient:
-    """`gate` for a figure known to be annualised (a live Sharpe, a CAGR)."""
-    return gate("sharpe_ratio", value, periods)
+def gate(key: str, value: T, periods: int | None) -> T | Insufficient:
+    """`annualised` for the `full_report` keys in ANNUALISED; other figures pass as they are."""
+    return annualised(value, periods) if key in ANNUALISED else value
 
 
 def shown(metrics: Mapping[str, Any], key: str) -> Any:
     """The value of `key` in a `full_report` dict as a screen or report may show it."""
     periods = metrics.get(PERIODS_KEY)
     return gate(key, metrics.get(key), int(periods) if periods is not None else None)
-
-
-def is_insufficient(value: Any) -> bool:
-    return isinstance(value, Insufficient)
