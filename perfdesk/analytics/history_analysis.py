@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from perfdesk.analytics import metrics
+from perfdesk.analytics.metrics.sample_size import MIN_PERIODS
 from perfdesk.analytics.history_cone import cone as make_cone
 from perfdesk.analytics.history_gap import decompose
 from perfdesk.analytics.history_replay import replay_history
@@ -268,8 +269,11 @@ def _notes(data: HistoryInput, r: FloatArray, bt: FloatArray) -> tuple[str, ...]
         notes.append("no expectations stored: no backtest overlay, cone, gap or rules")
     elif bt.size == 0:
         notes.append("expectations have no backtest profile: no overlay, cone or distribution")
-    if r.size < 20:
-        notes.append(f"only {r.size} live days: metrics are indicative")
+    if r.size < MIN_PERIODS:
+        notes.append(
+            f"only {r.size} live days: metrics are indicative, annualised figures need"
+            f" {MIN_PERIODS}"
+        )
     return tuple(notes)
 
 
