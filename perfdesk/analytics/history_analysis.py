@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from perfdesk.analytics import metrics
-from perfdesk.analytics.metrics.sample_size import MIN_PERIODS
 from perfdesk.analytics.history_cone import cone as make_cone
 from perfdesk.analytics.history_gap import decompose
 from perfdesk.analytics.history_replay import replay_history
@@ -32,6 +31,7 @@ from perfdesk.analytics.history_types import (
     HistoryInput,
     Rolling,
 )
+from perfdesk.analytics.metrics.sample_size import MIN_PERIODS
 from perfdesk.analytics.stat_tests import ks_2samp
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.thresholds import Thresholds
