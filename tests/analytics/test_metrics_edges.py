@@ -169,3 +169,12 @@ def test_rolling_volatility_window() -> None:
     assert np.isnan(out[:9]).all()
     assert out[9] == pytest.approx(np.std(r[:10], ddof=1))
     assert out[-1] == pytest.approx(np.std(r[-10:], ddof=1))
+
+
+def test_rolling_sortino_equals_sortino_of_each_window_nan_dropped() -> None:
+    r = np.random.default_rng(5).normal(0.001, 0.01, 40)
+    r[12] = np.nan
+    out = m.rolling_sortino(r, window=10, periods_per_year=252)
+    for end in (9, 15, 39):
+        assert out[end] == pytest.approx(m.sortino_ratio(r[end - 9 : end + 1]))
+    assert m.rolling_sortino(np.full(12, 0.001), window=10)[-1] == math.inf

@@ -74,12 +74,17 @@ def rolling_sharpe(
 def rolling_sortino(
     returns: npt.ArrayLike, window: int = ROLLING_WINDOW, periods_per_year: float = PERIODS_PER_YEAR
 ) -> FloatArray:
-    """Annualised Sortino of each trailing window (downside RMS over the whole window)."""
+    """Annualised Sortino of each trailing window (downside RMS over the window's non-NaN
+    returns; no losing period: +inf with a positive mean, as `sortino_ratio`)."""
     out, win = _windows(returns, window)
     if win.size:
-        down = np.sqrt(np.mean(np.minimum(win, 0.0) ** 2, axis=1))
+        mean, _sd = _nan_mean_std(win)
+        valid = ~np.isnan(win)
+        below = np.where(valid, np.minimum(win, 0.0), 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[window - 1 :] = np.where(down > 0, win.mean(axis=1) / down, np.nan)
+            down = np.sqrt((below**2).sum(axis=1) / valid.sum(axis=1))
+            ratio = mean / down  # x/0 → ±inf, 0/0 → NaN
+        out[window - 1 :] = np.where(valid.sum(axis=1) >= 2, ratio, np.nan)
         out *= math.sqrt(periods_per_year)
     return out
 
