@@ -105,9 +105,11 @@ def rolling(day: FloatArray, returns: FloatArray, ppy: int, window: int | None) 
     """Rolling Sharpe/volatility; the window shrinks on short ranges (≥ 5 days)."""
     w = window or max(5, min(ROLLING_DAYS, returns.size // 2))
     r = np.nan_to_num(returns)
+    sharpe = metrics.rolling_sharpe(r, w, ppy)
+    sharpe[np.isinf(sharpe)] = np.nan  # a window without variance is a gap in the chart
     return Rolling(
         day=day,
-        sharpe=metrics.rolling_sharpe(r, w, ppy),
+        sharpe=sharpe,
         volatility=metrics.rolling_volatility(r, w, ppy),
         window=w,
     )
