@@ -31,6 +31,7 @@ from perfdesk.analytics.history_types import (
     HistoryInput,
     Rolling,
 )
+from perfdesk.analytics.metrics.sample_size import MIN_PERIODS
 from perfdesk.analytics.stat_tests import ks_2samp
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.thresholds import Thresholds
@@ -74,9 +75,11 @@ def rolling(day: FloatArray, returns: FloatArray, ppy: int, window: int | None) 
     """Rolling Sharpe/volatility; the window shrinks on short ranges (≥ 5 days)."""
     w = window or max(5, min(ROLLING_DAYS, returns.size // 2))
     r = np.nan_to_num(returns)
+    sharpe = metrics.rolling_sharpe(r, w, ppy)
+    sharpe[np.isinf(sharpe)] = np.nan  # a window without variance is a gap in the chart
     return Rolling(
         day=day,
-        sharpe=metrics.rolling_sharpe(r, w, ppy),
+        sharpe=sharpe,
         volatility=metrics.rolling_volatility(r, w, ppy),
         window=w,
     )
@@ -249,8 +252,11 @@ def _notes(data: HistoryInput, r: FloatArray, bt: FloatArray) -> tuple[str, ...]
         notes.append("no expectations stored: no backtest overlay, cone, gap or rules")
     elif bt.size == 0:
         notes.append("expectations have no backtest profile: no overlay, cone or distribution")
-    if r.size < 20:
-        notes.append(f"only {r.size} live days: metrics are indicative")
+    if r.size < MIN_PERIODS:
+        notes.append(
+            f"only {r.size} live days: metrics are indicative, annualised figures need"
+            f" {MIN_PERIODS}"
+        )
     return tuple(notes)
 
 

@@ -198,6 +198,8 @@ def _fmt(v: Any) -> str:
 
 
 def _text(result: dict[str, Any], *, replay: bool) -> str:
+    from perfdesk.analytics.metrics.sample_size import shown
+
     live, exp = result["metrics"]["live"], result["metrics"]["expected"]
     lines = []
     if src := result.get("source"):
@@ -207,8 +209,10 @@ def _text(result: dict[str, Any], *, replay: bool) -> str:
             f"thresholds: {result.get('thresholds', 'built-in defaults')}",
             "",
         ]
-    lines += [f"{'metric':<28}{'live':>14}{'expected':>14}"]
-    lines += [f"{k:<28}{_fmt(live.get(k)):>14}{_fmt(exp.get(k)):>14}" for k in _SHOWN]
+    lines += [f"{'metric':<28}{'live':>18}{'expected':>14}"]
+    lines += [  # annualised figures below the minimum sample read "5 days — needs 20"
+        f"{k:<28}{_fmt(shown(live, k)):>18}{_fmt(shown(exp, k)):>14}" for k in _SHOWN
+    ]
     lines += ["", f"{'rule':<16}{'status':<19}{'value':>12}{'limit':>12}  message"]
     for r in result["rules"]:
         lines.append(

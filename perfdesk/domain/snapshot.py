@@ -34,6 +34,9 @@ class StrategySnapshot:
     drawdown: float = 0.0
     max_drawdown: float = 0.0
     sharpe: float | None = None
+    sharpe_days: int = 0
+    """Finished daily returns behind `sharpe` (screens withhold it below the minimum
+    sample: perfdesk.analytics.metrics.sample_size)."""
     events: int = 0
     last_ts: datetime | None = None
     received_at: float | None = None

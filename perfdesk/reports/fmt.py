@@ -6,7 +6,13 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+from perfdesk.analytics.metrics.sample_size import Insufficient
+
 DASH = "–"
+NO_LOSSES = "no losing days"
+"""How an infinite Sortino or profit factor reads: no period below the target."""
+NO_LOSS_KEYS = frozenset({"sortino_ratio", "smart_sortino", "profit_factor"})
+"""Metrics that are +inf exactly when no period lost (docs/metrics.md)."""
 
 
 def is_missing(value: Any) -> bool:
@@ -16,8 +22,23 @@ def is_missing(value: Any) -> bool:
     return isinstance(value, float) and not math.isfinite(value)
 
 
+def withheld(value: Any) -> str | None:
+    """"5 days — needs 20" for an annualised figure below the minimum sample, else None."""
+    return str(value) if isinstance(value, Insufficient) else None
+
+
+def metric_words(key: str, value: Any) -> str | None:
+    """Words instead of a number for a metric: the minimum-sample text, or "no losing days"
+    for a +inf Sortino / profit factor; None when the number is to be printed."""
+    if key in NO_LOSS_KEYS and value == math.inf:
+        return NO_LOSSES
+    return withheld(value)
+
+
 def pct(value: Any, digits: int = 1, *, signed: bool = False) -> str:
     """A fraction as a percentage: 0.0123 -> "1.2 %" (signed: "+1.2 %")."""
+    if isinstance(value, Insufficient):
+        return str(value)
     if is_missing(value):
         return DASH
     scaled = round(float(value) * 100, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
@@ -26,6 +47,10 @@ def pct(value: Any, digits: int = 1, *, signed: bool = False) -> str:
 
 
 def num(value: Any, digits: int = 2) -> str:
+    """A ratio or count; an Insufficient figure as its `withheld` words."""
+    text = withheld(value)
+    if text is not None:
+        return text
     if is_missing(value):
         return DASH
     if isinstance(value, int) and not isinstance(value, bool):
@@ -54,6 +79,9 @@ def stamp(ts: datetime | None) -> str:
 
 def value(value: Any) -> str:
     """Best-effort text for a metric of unknown kind (dates, counts, floats)."""
+    text = withheld(value)
+    if text is not None:
+        return text
     if is_missing(value):
         return DASH
     if isinstance(value, bool):

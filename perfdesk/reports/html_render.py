@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
+from perfdesk.analytics.metrics import sample_size
 from perfdesk.reports import fmt
 from perfdesk.reports.charts import desk_chart, strategy_charts
 from perfdesk.reports.model import Report, StrategyReport
@@ -92,7 +93,7 @@ def _td(cell: Cell) -> str:
 def _figures(s: StrategyReport) -> str:
     out = []
     for key, label, kind in KEY_FIGURES:
-        v = s.analysis.metrics.get(key)
+        v = sample_size.shown(s.analysis.metrics, key)  # withheld below the minimum sample
         text = fmt.num(v) if kind == "num" else fmt.pct(v, 2, signed=kind == "pcts")
         tone = fmt.tone(v) if kind == "pcts" else None
         cls = f' class="value {tone}"' if tone else ' class="value"'

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from perfdesk.analytics.history_types import HistoryAnalysis
+from perfdesk.analytics.metrics import sample_size
 from perfdesk.reports import fmt
 from perfdesk.reports.model import Report, StrategyReport, ThresholdChange
 
@@ -46,6 +47,11 @@ def _num(v: Any, digits: int = 2) -> Cell:
 
 
 def _raw(v: Any) -> Any:
+    """What the CSV holds: the number, or the words for a withheld or infinite figure
+    (never a plain number below the minimum sample)."""
+    text = fmt.withheld(v)
+    if text is not None:
+        return text
     return None if fmt.is_missing(v) else v
 
 
@@ -88,10 +94,21 @@ METRICS: tuple[tuple[str, str, str], ...] = (
     ("max_consecutive_wins", "Max consecutive wins", "num0"),
     ("max_consecutive_losses", "Max consecutive losses", "num0"),
     ("stability_of_timeseries", "Stability (R²)", "num"),
+    ("gpd_var", "Tail VaR 99 % (GPD)", "pcts"),
+    ("gpd_es", "Tail ES 99 % (GPD)", "pcts"),
+    # with a benchmark only (the rows of absent keys are left out)
+    ("up_capture", "Up capture", "num"),
+    ("down_capture", "Down capture", "num"),
+    ("up_down_capture", "Up/down capture", "num"),
+    ("batting_average", "Batting average", "pct"),
+    ("beta", "Beta", "num"),
 )
 
 
-def _metric_cell(v: Any, kind: str) -> Cell:
+def _metric_cell(v: Any, kind: str, key: str = "") -> Cell:
+    words = fmt.metric_words(key, v)
+    if words is not None:
+        return Cell(words, words)
     if kind == "pcts":
         return _pct(v, 2, signed=True)
     if kind == "pct":
@@ -101,14 +118,15 @@ def _metric_cell(v: Any, kind: str) -> Cell:
 
 def metrics_table(a: HistoryAnalysis) -> Table:
     rows = tuple(
-        (_t(label, key), _metric_cell(a.metrics.get(key), kind),
-         _metric_cell(a.metrics_backtest.get(key), kind))
+        (_t(label, key), _metric_cell(sample_size.shown(a.metrics, key), kind, key),
+         _metric_cell(sample_size.shown(a.metrics_backtest, key), kind, key))
         for key, label, kind in METRICS
         if key in a.metrics or key in a.metrics_backtest
     )  # fmt: skip
     note = (
         "Live: the report period. Backtest: the whole backtest (its own length), so compare"
         " annualised figures and ratios; cumulative ones and counts differ by length."
+        f" Annualised figures need {sample_size.MIN_PERIODS} days of returns."
     )
     cols = ("Metric", "Live", "Backtest")
     return Table("metrics", "Metrics: live vs backtest", cols, rows, note)
@@ -175,7 +193,7 @@ def desk_table(report: Report) -> Table:
     rows = tuple(
         (_t(s.analysis.name), _status(s.status),
          _pct(s.analysis.metrics.get("cumulative_return"), 2, signed=True),
-         _num(s.analysis.metrics.get("sharpe_ratio")),
+         _num(sample_size.shown(s.analysis.metrics, "sharpe_ratio")),
          _pct(s.analysis.metrics.get("max_drawdown"), 2, signed=True),
          Cell(str(len(s.alerts)), len(s.alerts)))
         for s in report.strategies

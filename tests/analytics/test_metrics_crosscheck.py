@@ -147,3 +147,12 @@ def test_top_drawdowns_match_quantstats_details(series: np.ndarray) -> None:
         assert str(np.datetime64(d.end_date, "D")) == row["end"]
         assert d.days == row["days"]
         assert d.depth * 100 == pytest.approx(row["max drawdown"], rel=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_weekly_buckets_match_pandas_monday_to_sunday_weeks(series: np.ndarray) -> None:
+    s = pd.Series(series, index=pd.date_range("2021-01-07", periods=series.size, freq="D"))
+    theirs = s.resample("W-SUN").apply(lambda x: (1 + x).prod() - 1)
+    ours, keys = m.aggregate_returns(series, s.index.to_numpy(), "weekly")
+    np.testing.assert_allclose(ours, theirs.to_numpy(), rtol=1e-9, atol=1e-15)
+    assert keys.size == len(theirs)

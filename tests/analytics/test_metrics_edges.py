@@ -38,12 +38,38 @@ def test_empty_is_nan(fn) -> None:
     assert math.isnan(fn(np.array([])))
 
 
-def test_zero_variance_ratios_are_nan() -> None:
+def test_zero_variance_ratios_follow_the_sign_of_the_mean() -> None:
     flat = np.full(50, 0.001)
-    assert math.isnan(m.sharpe_ratio(flat))
-    assert math.isnan(m.sortino_ratio(flat))  # no downside
-    assert math.isnan(m.calmar_ratio(flat))  # no drawdown
+    assert m.sharpe_ratio(flat) == math.inf  # no variance, positive mean (empyrical)
+    assert m.sortino_ratio(flat) == math.inf  # no losing day
+    assert m.sharpe_ratio(-flat) == -math.inf
+    assert math.isnan(m.sharpe_ratio(np.zeros(50)))  # 0 / 0
+    assert math.isnan(m.sortino_ratio(np.zeros(50)))
+    assert math.isnan(m.calmar_ratio(flat))  # no drawdown: undefined, as empyrical
     assert m.annual_volatility(flat) == 0.0
+
+
+def test_sortino_without_a_losing_day_is_inf_with_noise() -> None:
+    gains = np.random.default_rng(3).uniform(0.0, 0.01, 100)
+    assert m.sortino_ratio(gains) == math.inf
+    assert m.smart_sortino(gains) == math.inf
+
+
+def test_rolling_sharpe_drops_a_nan_inside_the_window() -> None:
+    r = np.random.default_rng(4).normal(0.001, 0.01, 40)
+    r[25] = np.nan
+    out = m.rolling_sharpe(r, window=10, periods_per_year=1)
+    window = r[20:30]
+    clean = window[~np.isnan(window)]
+    assert out[29] == pytest.approx(clean.mean() / clean.std(ddof=1))
+
+
+def test_weekly_buckets_run_monday_to_sunday() -> None:
+    dates = np.arange("2024-01-05", "2024-01-16", dtype="datetime64[D]")  # Fri .. Mon
+    weekly, keys = m.aggregate_returns(np.full(dates.size, 0.01), dates, "weekly")
+    # Fri-Sun (3 days), Mon-Sun (7), Mon (1)
+    np.testing.assert_allclose(weekly, [1.01**3 - 1, 1.01**7 - 1, 0.01])
+    assert keys.size == 3
 
 
 def test_no_losses() -> None:
@@ -143,3 +169,12 @@ def test_rolling_volatility_window() -> None:
     assert np.isnan(out[:9]).all()
     assert out[9] == pytest.approx(np.std(r[:10], ddof=1))
     assert out[-1] == pytest.approx(np.std(r[-10:], ddof=1))
+
+
+def test_rolling_sortino_equals_sortino_of_each_window_nan_dropped() -> None:
+    r = np.random.default_rng(5).normal(0.001, 0.01, 40)
+    r[12] = np.nan
+    out = m.rolling_sortino(r, window=10, periods_per_year=252)
+    for end in (9, 15, 39):
+        assert out[end] == pytest.approx(m.sortino_ratio(r[end - 9 : end + 1]))
+    assert m.rolling_sortino(np.full(12, 0.001), window=10)[-1] == math.inf

@@ -50,6 +50,7 @@ def make_snapshot(
         drawdown=0.01,
         max_drawdown=0.05,
         sharpe=1.25,
+        sharpe_days=60,
         events=1234,
         last_ts=last_ts,
         received_at=received_at,

@@ -12,6 +12,7 @@ from perfdesk.analytics.metrics.benchmark import (
     correlation,
     information_ratio,
     r_squared,
+    treynor_ratio,
 )
 from perfdesk.analytics.metrics.drawdowns import (
     Drawdown,
@@ -24,6 +25,7 @@ from perfdesk.analytics.metrics.drawdowns import (
     max_drawdown_info,
     top_drawdowns,
 )
+from perfdesk.analytics.metrics.report import full_report
 from perfdesk.analytics.metrics.returns import (
     annual_return,
     avg_loss,
@@ -46,7 +48,10 @@ from perfdesk.analytics.metrics.returns import (
     outlier_win_ratio,
     payoff_ratio,
     profit_factor,
+    profit_ratio,
+    risk_adjusted_return,
     risk_of_ruin,
+    simple_returns,
     win_loss_ratio,
     win_rate,
     worst,
@@ -75,7 +80,22 @@ from perfdesk.analytics.metrics.risk import (
     value_at_risk,
     volatility,
 )
-from perfdesk.analytics.metrics.rolling import rolling_sharpe, rolling_sortino, rolling_volatility
+from perfdesk.analytics.metrics.rolling import (
+    roll,
+    roll_alpha_beta,
+    roll_annual_volatility,
+    roll_cagr,
+    roll_down_capture,
+    roll_max_drawdown,
+    roll_sharpe_ratio,
+    roll_sortino_ratio,
+    roll_up_capture,
+    roll_up_down_capture,
+    rolling_sharpe,
+    rolling_sortino,
+    rolling_volatility,
+)
+from perfdesk.analytics.metrics.sample_size import MIN_PERIODS, Insufficient
 from perfdesk.analytics.metrics.sharpe_stats import (
     deflated_sharpe_ratio,
     expected_max_sharpe,
@@ -84,13 +104,28 @@ from perfdesk.analytics.metrics.sharpe_stats import (
 )
 from perfdesk.analytics.metrics.tables import (
     aggregate_returns,
-    full_report,
     monthly_returns_table,
     yearly_returns,
 )
+from perfdesk.analytics.metrics.tail import GpdTail, gpd_risk_estimates
+from perfdesk.analytics.metrics.trailing import trailing_returns
+from perfdesk.analytics.metrics.updown import (
+    BattingAverage,
+    batting_average,
+    capture,
+    down_alpha_beta,
+    down_capture,
+    up_alpha_beta,
+    up_capture,
+    up_down_capture,
+)
 
 __all__ = [
+    "MIN_PERIODS",
+    "BattingAverage",
     "Drawdown",
+    "GpdTail",
+    "Insufficient",
     "aggregate_returns",
     "alpha",
     "alpha_beta",
@@ -102,10 +137,12 @@ __all__ = [
     "avg_loss",
     "avg_return",
     "avg_win",
+    "batting_average",
     "best",
     "beta",
     "cagr",
     "calmar_ratio",
+    "capture",
     "common_sense_ratio",
     "comp",
     "conditional_value_at_risk",
@@ -117,6 +154,8 @@ __all__ = [
     "cum_returns_final",
     "cumulative_return",
     "deflated_sharpe_ratio",
+    "down_alpha_beta",
+    "down_capture",
     "downside_risk",
     "drawdown_periods",
     "drawdown_series",
@@ -125,6 +164,7 @@ __all__ = [
     "exposure",
     "full_report",
     "gain_to_pain_ratio",
+    "gpd_risk_estimates",
     "information_ratio",
     "kelly_criterion",
     "kurtosis",
@@ -139,15 +179,28 @@ __all__ = [
     "payoff_ratio",
     "probabilistic_sharpe_ratio",
     "profit_factor",
+    "profit_ratio",
     "r_squared",
     "recovery_factor",
+    "risk_adjusted_return",
     "risk_of_ruin",
     "risk_return_ratio",
+    "roll",
+    "roll_alpha_beta",
+    "roll_annual_volatility",
+    "roll_cagr",
+    "roll_down_capture",
+    "roll_max_drawdown",
+    "roll_sharpe_ratio",
+    "roll_sortino_ratio",
+    "roll_up_capture",
+    "roll_up_down_capture",
     "rolling_sharpe",
     "rolling_sortino",
     "rolling_volatility",
     "serenity_index",
     "sharpe_ratio",
+    "simple_returns",
     "skew",
     "smart_sharpe",
     "smart_sortino",
@@ -155,8 +208,13 @@ __all__ = [
     "stability_of_timeseries",
     "tail_ratio",
     "top_drawdowns",
+    "trailing_returns",
+    "treynor_ratio",
     "ulcer_index",
     "ulcer_performance_index",
+    "up_alpha_beta",
+    "up_capture",
+    "up_down_capture",
     "value_at_risk",
     "volatility",
     "win_loss_ratio",

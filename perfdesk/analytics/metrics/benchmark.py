@@ -11,9 +11,12 @@ import numpy.typing as npt
 from perfdesk.analytics.metrics._core import NAN, PERIODS_PER_YEAR, FloatArray, safe_div, std
 
 
-def _paired(returns: npt.ArrayLike, benchmark: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+def paired(returns: npt.ArrayLike, benchmark: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """The periods where both are present; a number as `benchmark` is that every period."""
     r = np.asarray(returns, dtype=np.float64)
     b = np.asarray(benchmark, dtype=np.float64)
+    if b.ndim == 0:
+        b = np.full(r.shape, float(b))
     if r.shape != b.shape or r.ndim != 1:
         raise ValueError(f"returns {r.shape} and benchmark {b.shape} must be 1-D, same length")
     keep = ~(np.isnan(r) | np.isnan(b))
@@ -22,7 +25,7 @@ def _paired(returns: npt.ArrayLike, benchmark: npt.ArrayLike) -> tuple[FloatArra
 
 def beta(returns: npt.ArrayLike, benchmark: npt.ArrayLike) -> float:
     """cov(r, b) / var(b) (empyrical); NaN below 2 pairs or with a constant benchmark."""
-    r, b = _paired(returns, benchmark)
+    r, b = paired(returns, benchmark)
     if r.size < 2:
         return NAN
     bres = b - b.mean()
@@ -36,7 +39,7 @@ def alpha(
 
     QuantStats' `greeks` alpha is the simple mean(r) − β·mean(b) times ppy instead.
     """
-    r, b = _paired(returns, benchmark)
+    r, b = paired(returns, benchmark)
     bt = beta(r, b)
     if math.isnan(bt):
         return NAN
@@ -51,7 +54,7 @@ def alpha_beta(
 
 def correlation(returns: npt.ArrayLike, benchmark: npt.ArrayLike) -> float:
     """Pearson correlation of the paired returns; NaN if either is constant."""
-    r, b = _paired(returns, benchmark)
+    r, b = paired(returns, benchmark)
     if r.size < 2 or std(r) == 0 or std(b) == 0:
         return NAN
     return float(np.corrcoef(r, b)[0, 1])
@@ -66,6 +69,13 @@ def r_squared(returns: npt.ArrayLike, benchmark: npt.ArrayLike) -> float:
 def information_ratio(returns: npt.ArrayLike, benchmark: npt.ArrayLike) -> float:
     """mean(r − b) / std(r − b, ddof=1), per period, not annualised (empyrical
     `excess_sharpe`, QuantStats `information_ratio`)."""
-    r, b = _paired(returns, benchmark)
+    r, b = paired(returns, benchmark)
     active = r - b
     return safe_div(float(active.mean()) if active.size else NAN, std(active))
+
+
+def treynor_ratio(returns: npt.ArrayLike, benchmark: npt.ArrayLike) -> float:
+    """Total compounded return / beta (QuantStats `treynor_ratio`, rf 0); NaN if beta is 0."""
+    r, b = paired(returns, benchmark)
+    total = float(np.prod(1.0 + r) - 1.0) if r.size else NAN
+    return safe_div(total, beta(r, b))

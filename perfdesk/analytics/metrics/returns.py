@@ -27,25 +27,49 @@ def cum_returns(returns: npt.ArrayLike, starting_value: float = 0.0) -> FloatArr
     return np.asarray(out, dtype=np.float64)
 
 
-def cum_returns_final(returns: npt.ArrayLike) -> float:
-    """Total compounded return over the whole series (QuantStats `comp`); NaN if empty."""
+def cum_returns_final(returns: npt.ArrayLike, starting_value: float = 0.0) -> float:
+    """Total compounded return over the whole series (QuantStats `comp`); NaN if empty.
+
+    With a non-zero `starting_value` the final wealth instead (empyrical).
+    """
     arr = clean(returns)
-    return float(np.prod(1.0 + arr) - 1.0) if arr.size else NAN
+    if arr.size == 0:
+        return NAN
+    growth = float(np.prod(1.0 + arr))
+    return growth - 1.0 if starting_value == 0 else growth * starting_value
 
 
 cumulative_return = cum_returns_final
 comp = cum_returns_final
 
 
+def simple_returns(prices: npt.ArrayLike) -> FloatArray:
+    """Period returns p[t] / p[t−1] − 1 of a 1-D price (or equity) series (empyrical).
+
+    One value fewer than `prices`; a zero previous price gives ±inf (0 / 0 gives NaN).
+    """
+    arr = np.asarray(prices, dtype=np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"prices must be 1-D, got shape {arr.shape}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(arr[1:] / arr[:-1] - 1.0, dtype=np.float64)
+
+
 def annual_return(returns: npt.ArrayLike, periods_per_year: float = PERIODS_PER_YEAR) -> float:
-    """CAGR: (1 + total)^(periods_per_year / n) - 1; NaN if empty or wealth went negative."""
+    """CAGR: (1 + total)^(periods_per_year / n) − 1; NaN if empty or wealth went negative.
+
+    n counts *every* period, NaN ones included (empyrical): a NaN is a period whose return
+    is unknown — time passed, wealth is taken as unchanged. QuantStats counts only the
+    non-NaN periods; the two agree on series without NaN (see docs/metrics.md).
+    """
+    periods = np.asarray(returns, dtype=np.float64).size
     arr = clean(returns)
     if arr.size == 0:
         return NAN
     wealth = float(np.prod(1.0 + arr))
     if wealth < 0:
         return NAN
-    return float(wealth ** (periods_per_year / arr.size) - 1.0)
+    return float(wealth ** (periods_per_year / periods) - 1.0)
 
 
 cagr = annual_return
@@ -183,3 +207,24 @@ def outlier_loss_ratio(returns: npt.ArrayLike, quantile: float = 0.01) -> float:
     if neg.size == 0:
         return NAN
     return safe_div(float(np.quantile(arr, quantile)), float(neg.mean()))
+
+
+def profit_ratio(returns: npt.ArrayLike) -> float:
+    """(mean win / number of wins) / (|mean loss| / number of losses), wins being r ≥ 0
+    (QuantStats `profit_ratio`, the report's "Profit Ratio"); 0 without wins, NaN
+    without losses."""
+    arr = clean(returns)
+    wins, losses = arr[arr >= 0], arr[arr < 0]
+    if wins.size == 0:
+        return 0.0
+    if losses.size == 0:
+        return NAN
+    win_part = abs(float(wins.mean()) / wins.size)
+    return safe_div(win_part, abs(float(losses.mean()) / losses.size))
+
+
+def risk_adjusted_return(
+    returns: npt.ArrayLike, periods_per_year: float = PERIODS_PER_YEAR
+) -> float:
+    """CAGR / exposure: the growth rate per unit of time in the market (QuantStats `rar`)."""
+    return safe_div(annual_return(returns, periods_per_year), exposure(returns))

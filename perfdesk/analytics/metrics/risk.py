@@ -2,8 +2,10 @@
 
 Sample standard deviations use ddof=1 (empyrical, QuantStats); downside risk is the root
 mean square of the below-target part over *all* periods; risk-free rate 0. A ratio whose
-denominator is zero (no variance, no losses, no drawdown) is NaN — empyrical returns
-±inf there; perfdesk reports "undefined".
+denominator is zero is ±inf by the sign of its numerator for Sharpe and Sortino (as
+empyrical: a strategy with no losing period has an infinite Sortino, shown as "no losing
+days"), NaN for 0 / 0 and for the ratios empyrical leaves undefined (Calmar, omega).
+`risk_free` and `required_return` are a number per period or an aligned array.
 """
 
 from __future__ import annotations
@@ -13,7 +15,16 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from perfdesk.analytics.metrics._core import NAN, PERIODS_PER_YEAR, clean, safe_div, std
+from perfdesk.analytics.metrics._core import (
+    NAN,
+    PERIODS_PER_YEAR,
+    clean,
+    dispersion,
+    excess,
+    ratio,
+    safe_div,
+    std,
+)
 from perfdesk.analytics.metrics.drawdowns import drawdown_series, max_drawdown
 from perfdesk.analytics.metrics.returns import annual_return, cum_returns_final, profit_factor
 
@@ -27,11 +38,18 @@ volatility = annual_volatility
 
 
 def sharpe_ratio(
-    returns: npt.ArrayLike, risk_free: float = 0.0, periods_per_year: float = PERIODS_PER_YEAR
+    returns: npt.ArrayLike,
+    risk_free: npt.ArrayLike | float = 0.0,
+    periods_per_year: float = PERIODS_PER_YEAR,
 ) -> float:
-    """mean(r − rf) / std(r − rf, ddof=1) × √periods_per_year; rf per period."""
-    arr = clean(returns) - risk_free
-    return safe_div(float(arr.mean()) if arr.size else NAN, std(arr)) * math.sqrt(periods_per_year)
+    """mean(r − rf) / std(r − rf, ddof=1) × √periods_per_year; rf per period.
+
+    Below two returns NaN; no variance: ±inf by the sign of the mean (NaN if it is 0).
+    """
+    arr = excess(returns, risk_free)
+    if arr.size < 2:
+        return NAN
+    return ratio(float(arr.mean()), dispersion(arr)) * math.sqrt(periods_per_year)
 
 
 def autocorr_penalty(returns: npt.ArrayLike) -> float:
@@ -51,25 +69,32 @@ def smart_sharpe(returns: npt.ArrayLike, periods_per_year: float = PERIODS_PER_Y
 
 
 def downside_risk(
-    returns: npt.ArrayLike, required_return: float = 0.0, periods_per_year: float = PERIODS_PER_YEAR
+    returns: npt.ArrayLike,
+    required_return: npt.ArrayLike | float = 0.0,
+    periods_per_year: float = PERIODS_PER_YEAR,
 ) -> float:
     """√mean(min(r − required, 0)²) × √periods_per_year (empyrical); NaN if empty."""
-    arr = clean(returns)
-    if arr.size == 0:
+    below = np.minimum(excess(returns, required_return), 0.0)
+    if below.size == 0:
         return NAN
-    below = np.minimum(arr - required_return, 0.0)
     return math.sqrt(float(np.mean(below**2))) * math.sqrt(periods_per_year)
 
 
 def sortino_ratio(
-    returns: npt.ArrayLike, required_return: float = 0.0, periods_per_year: float = PERIODS_PER_YEAR
+    returns: npt.ArrayLike,
+    required_return: npt.ArrayLike | float = 0.0,
+    periods_per_year: float = PERIODS_PER_YEAR,
 ) -> float:
-    """mean(r − required) × periods_per_year / downside_risk; NaN without downside."""
-    arr = clean(returns)
-    if arr.size == 0:
+    """mean(r − required) × periods_per_year / downside_risk (empyrical).
+
+    Below two returns NaN; no period below `required_return`: +inf with a positive mean
+    ("no losing days"), NaN when the mean is 0 too.
+    """
+    arr = excess(returns, required_return)
+    if arr.size < 2:
         return NAN
-    dr = downside_risk(arr, required_return, periods_per_year)
-    return safe_div(float(np.mean(arr - required_return)) * periods_per_year, dr)
+    dr = downside_risk(arr, 0.0, periods_per_year)
+    return ratio(float(np.mean(arr)) * periods_per_year, dr)
 
 
 def smart_sortino(returns: npt.ArrayLike, periods_per_year: float = PERIODS_PER_YEAR) -> float:
@@ -79,26 +104,26 @@ def smart_sortino(returns: npt.ArrayLike, periods_per_year: float = PERIODS_PER_
 
 def omega_ratio(
     returns: npt.ArrayLike,
-    risk_free: float = 0.0,
+    risk_free: npt.ArrayLike | float = 0.0,
     required_return: float = 0.0,
     periods_per_year: float = PERIODS_PER_YEAR,
 ) -> float:
     """Σ gains above the per-period threshold / Σ losses below it (empyrical).
 
     The threshold is `required_return` (annual) de-annualised: (1 + R)^(1/ppy) − 1.
-    NaN when nothing is below the threshold or `required_return` ≤ −1.
+    NaN below two returns, when nothing is below the threshold or `required_return` ≤ −1.
     """
-    arr = clean(returns)
-    if required_return <= -1 or arr.size == 0:
+    arr = excess(returns, risk_free)
+    if required_return <= -1 or arr.size < 2:
         return NAN
     thr = (
         required_return
         if periods_per_year == 1
         else (1 + required_return) ** (1 / periods_per_year) - 1
     )
-    excess = arr - risk_free - thr
-    den = -float(excess[excess < 0].sum())
-    return float(excess[excess > 0].sum()) / den if den > 0 else NAN
+    above = arr - thr
+    den = -float(above[above < 0].sum())
+    return float(above[above > 0].sum()) / den if den > 0 else NAN
 
 
 def calmar_ratio(returns: npt.ArrayLike, periods_per_year: float = PERIODS_PER_YEAR) -> float:

@@ -256,6 +256,7 @@ def snapshot_of(
         drawdown=stats.drawdown,
         max_drawdown=stats.max_drawdown,
         sharpe=stats.daily_sharpe(periods_per_year=252),
+        sharpe_days=stats.daily.moments.n,
         events=events,
         last_ts=datetime.fromtimestamp(stats.last_ts, UTC) if stats.n_samples else None,
         received_at=received_at,

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
+from perfdesk.analytics.metrics import sample_size
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import Status
 from perfdesk.views.components.data_card import DataCard, set_text
@@ -49,7 +50,8 @@ class StrategyCard(DataCard):
             "Current drawdown / maximum drawdown since go-live"
         )
         self.add_metric("sharpe", "Live Sharpe", kind="figure").setToolTip(
-            "Annualised Sharpe ratio of the finished live days (— until two days have finished)"
+            "Annualised Sharpe ratio of the finished live days, shown from"
+            f" {sample_size.MIN_PERIODS} days (before that: how many there are)"
         )
         # No area fill on live cards: it costs ~40 % more paint per frame (bench gui).
         self.chart = Sparkline()
@@ -121,7 +123,7 @@ class StrategyCard(DataCard):
         self.set_metric(
             "drawdown", f"{fmt.percent(snap.drawdown)} / {fmt.percent(snap.max_drawdown)}"
         )
-        self.set_metric("sharpe", fmt.ratio(snap.sharpe))
+        self.set_metric("sharpe", fmt.ratio(sample_size.annualised(snap.sharpe, snap.sharpe_days)))
 
     def _status(self, snap: StrategySnapshot) -> None:
         status = snap.verdict.status if snap.verdict else Status.INSUFFICIENT_DATA

@@ -16,16 +16,24 @@ from typing import Any
 from PySide6.QtCore import QObject
 
 from perfdesk.analytics.history_types import DrawdownRow, HistoryAnalysis
+from perfdesk.analytics.metrics import sample_size
+from perfdesk.analytics.metrics.sample_size import Insufficient
+from perfdesk.reports.fmt import NO_LOSSES
 from perfdesk.views.components.data_table import RIGHT, Column, RowTableModel
 from perfdesk.views.support import fmt
 
 
 def _pct(v: Any) -> str:
-    return fmt.percent(v, 2) if isinstance(v, float) else fmt.DASH
+    return fmt.percent(v, 2) if isinstance(v, float | Insufficient) else fmt.DASH
 
 
 def _ratio(v: Any) -> str:
-    return fmt.ratio(v) if isinstance(v, float) else fmt.DASH
+    return fmt.ratio(v) if isinstance(v, float | Insufficient) else fmt.DASH
+
+
+def _unbounded(v: Any) -> str:
+    """A ratio that is +inf exactly when no period lost (Sortino, profit factor)."""
+    return NO_LOSSES if v == math.inf else _ratio(v)
 
 
 def _depth(v: Any) -> str:
@@ -52,8 +60,8 @@ METRICS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     ("sharpe_ratio", "Sharpe", _ratio),
     ("probabilistic_sharpe_ratio", "Prob. Sharpe (PSR)", _pct),
     ("smart_sharpe", "Smart Sharpe", _ratio),
-    ("sortino_ratio", "Sortino", _ratio),
-    ("smart_sortino", "Smart Sortino", _ratio),
+    ("sortino_ratio", "Sortino", _unbounded),
+    ("smart_sortino", "Smart Sortino", _unbounded),
     ("omega_ratio", "Omega", _ratio),
     ("calmar_ratio", "Calmar", _ratio),
     ("max_drawdown", "Max DD (daily)", _depth),
@@ -74,7 +82,7 @@ METRICS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     ("common_sense_ratio", "Common sense ratio", _ratio),
     ("gain_to_pain_ratio", "Gain/pain ratio", _ratio),
     ("payoff_ratio", "Payoff ratio", _ratio),
-    ("profit_factor", "Profit factor", _ratio),
+    ("profit_factor", "Profit factor", _unbounded),
     ("cpc_index", "CPC index", _ratio),
     ("kelly_criterion", "Kelly criterion", _pct),
     ("risk_of_ruin", "Risk of ruin", _pct),
@@ -91,9 +99,18 @@ METRICS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     ("stability_of_timeseries", "Stability (R²)", _ratio),
     ("outlier_win_ratio", "Outlier win ratio", _ratio),
     ("outlier_loss_ratio", "Outlier loss ratio", _ratio),
+    ("gpd_var", "Tail VaR 99% (GPD)", _pct),
+    ("gpd_es", "Tail ES 99% (GPD)", _pct),
 )
-LABELS = {key: label for key, label, _ in METRICS}
-FORMATS = {key: f for key, _, f in METRICS}
+# shown only when the analysis had a benchmark (full_report adds the keys then)
+BENCHMARK_METRICS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("up_capture", "Up capture", _ratio),
+    ("down_capture", "Down capture", _ratio),
+    ("up_down_capture", "Up/down capture", _ratio),
+    ("batting_average", "Batting average", _pct),
+)
+LABELS = {key: label for key, label, _ in METRICS + BENCHMARK_METRICS}
+FORMATS = {key: f for key, _, f in METRICS + BENCHMARK_METRICS}
 
 
 @dataclass(frozen=True)
@@ -111,7 +128,7 @@ def metrics_model(parent: QObject | None = None) -> RowTableModel[MetricRow]:
     columns = [
         Column[MetricRow]("metric", "Metric", lambda r: r.label, width=150),
         Column[MetricRow]("live", "Live", lambda r: _sortable(r.live), align=RIGHT,
-                          display=shown("live"), width=108),  # a whole date with the padding
+                          display=shown("live"), width=172),  # "6 days — needs 20" in full
         Column[MetricRow]("backtest", "Backtest", lambda r: _sortable(r.backtest), align=RIGHT,
                           display=shown("backtest")),
     ]  # fmt: skip
@@ -123,9 +140,13 @@ def _sortable(v: Any) -> Any:
 
 
 def metric_rows(result: HistoryAnalysis) -> list[MetricRow]:
+    """Annualised figures go through the minimum-sample rule; benchmark rows only when a
+    benchmark was given."""
+    live, bt = result.metrics, result.metrics_backtest
+    benchmark = [row for row in BENCHMARK_METRICS if row[0] in live or row[0] in bt]
     return [
-        MetricRow(key, label, result.metrics.get(key), result.metrics_backtest.get(key))
-        for key, label, _ in METRICS
+        MetricRow(key, label, sample_size.shown(live, key), sample_size.shown(bt, key))
+        for key, label, _ in METRICS + tuple(benchmark)
     ]
 
 
@@ -215,7 +236,7 @@ def compare_rows(results: list[HistoryAnalysis]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for key in COMPARE_KEYS:
         row: dict[str, Any] = {"metric": key, "label": LABELS[key], "fmt": FORMATS[key]}
-        rows.append(row | {r.strategy_id: r.metrics.get(key) for r in results})
+        rows.append(row | {r.strategy_id: sample_size.shown(r.metrics, key) for r in results})
     shortfall = {r.strategy_id: r.gap.shortfall if r.gap else None for r in results}
     rows.append({"metric": "shortfall", "label": "Shortfall vs backtest", "fmt": _pct} | shortfall)
     alerts = {r.strategy_id: float(r.replay.alert_count) if r.replay else None for r in results}

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from perfdesk.analytics.history_types import GapDecomposition, HistoryAnalysis
+from perfdesk.analytics.metrics.sample_size import Insufficient, shown
 from perfdesk.views.support import fmt, style
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -281,21 +282,28 @@ class KpiStrip(QWidget):
         live, bt = result.metrics, result.metrics_backtest
         pairs = {
             "total": (live.get("cumulative_return"), _expected(result), "pct"),
-            "sharpe": (live.get("sharpe_ratio"), bt.get("sharpe_ratio"), "ratio"),
+            "sharpe": (shown(live, "sharpe_ratio"), shown(bt, "sharpe_ratio"), "ratio"),
             "maxdd": (live.get("max_drawdown_intraday", live.get("max_drawdown")),
                       bt.get("max_drawdown"), "pct"),
-            "vol": (live.get("annual_volatility"), bt.get("annual_volatility"), "pct"),
+            "vol": (shown(live, "annual_volatility"), shown(bt, "annual_volatility"), "pct"),
         }  # fmt: skip
         for key, (value, ref, kind) in pairs.items():
             show = _percent_fmt(signed=key == "total") if kind == "pct" else fmt.ratio
             if key == "maxdd":
                 show = fmt.depth  # a positive depth, as on the cards and Verification
-            pnl = fmt.pnl_kind(value) if key in ("total", "sharpe") else "flat"
+            number = value if isinstance(value, float) else None  # not an Insufficient
+            pnl = fmt.pnl_kind(number) if key in ("total", "sharpe") else "flat"
             if key == "maxdd":
                 pnl = "loss" if _deeper(value, ref) else "flat"
             label = "expected" if key == "total" else "backtest"
-            self.cards[key].set(show(value), f"{label} {show(ref)}" if ref is not None else "", pnl)
-        self._label_sharpe(result)
+            ref_text = f"{label} {show(ref)}" if ref is not None else ""
+            card = self.cards[key]
+            card.setToolTip("")
+            if isinstance(value, Insufficient):  # "6 days" over "needs 20"; backtest as tip
+                card.set(*value.parts())
+                card.setToolTip(f"{value} (annualised figure; {ref_text})")
+                continue
+            card.set(show(value), ref_text, pnl)
         self._alerts(result)
 
     def _label_sharpe(self, result: HistoryAnalysis) -> None:

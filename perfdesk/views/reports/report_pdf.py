@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtSvg import QSvgRenderer
 
+from perfdesk.analytics.metrics import sample_size
 from perfdesk.reports import fmt
 from perfdesk.reports.charts import desk_chart, strategy_charts
 from perfdesk.reports.html_render import KEY_FIGURES, _headline
@@ -245,7 +246,7 @@ def _headline_card(flow: _Flow, s: StrategyReport) -> None:
     flow.draw_text(24 + w, top + 13, flow.width - w - 40, text, flow.font(st.body_px), st.c("text"))
     col = (flow.width - 28) / len(KEY_FIGURES)
     for i, (key, label, kind) in enumerate(KEY_FIGURES):
-        v = s.analysis.metrics.get(key)
+        v = sample_size.shown(s.analysis.metrics, key)  # withheld below the minimum sample
         value = fmt.num(v) if kind == "num" else fmt.pct(v, 2, signed=kind == "pcts")
         tone = (fmt.tone(v) if kind == "pcts" else None) or "text"
         x = 14 + i * col

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, tzinfo
 
+from perfdesk.analytics.metrics.sample_size import Insufficient
 from perfdesk.domain.time_zones import zone_for
 
 _display_zone: tzinfo | None = None  # None: the computer's local zone
@@ -59,8 +60,11 @@ def signed_money(value: float | None, decimals: int = 2) -> str:
     return _number(value, decimals, signed=True)
 
 
-def percent(fraction: float | None, decimals: int = 1, signed: bool = False) -> str:
-    """0.123 -> "12.3%" (−0.05 -> "−5.0%"; signed: "+12.3%")."""
+def percent(fraction: float | Insufficient | None, decimals: int = 1, signed: bool = False) -> str:
+    """0.123 -> "12.3%" (−0.05 -> "−5.0%"; signed: "+12.3%"); an annualised figure below
+    the minimum sample as "5 days — needs 20"."""
+    if isinstance(fraction, Insufficient):
+        return str(fraction)
     if fraction is None or not math.isfinite(fraction):
         return DASH
     return f"{_number(fraction * 100, decimals, signed)}%"
@@ -74,7 +78,10 @@ def depth(fraction: float | None, decimals: int = 1) -> str:
     return percent(abs(fraction), decimals)
 
 
-def ratio(value: float | None, decimals: int = 2) -> str:
+def ratio(value: float | Insufficient | None, decimals: int = 2) -> str:
+    """A ratio to `decimals`; below the minimum sample "5 days — needs 20"."""
+    if isinstance(value, Insufficient):
+        return str(value)
     if value is None or not math.isfinite(value):
         return DASH
     return _number(value, decimals, signed=False, grouping=False)

@@ -64,6 +64,9 @@ class _Strategy:
     rules: tuple[RuleResult, ...] = field(default_factory=tuple)
 
 
+SAMPLE_LIVE_DAYS = 126  # the sample strategies' Sharpe stands for ~6 months of live days
+
+
 class SampleSource:
     """`count` strategies; strategy 2 breaks (critical), 4 decays (warning), 6 is stale."""
 
@@ -193,6 +196,7 @@ class SampleSource:
                 drawdown=1 - equity / s.peak,
                 max_drawdown=float(1 - (s.y / np.maximum.accumulate(s.y)).min()),
                 sharpe=s.sharpe,
+                sharpe_days=SAMPLE_LIVE_DAYS,
                 events=s.events,
                 last_ts=self.now - timedelta(seconds=42 if s.feed is FeedState.STALE else 0.3),
                 received_at=time.time() - (42 if s.feed is FeedState.STALE else 2.4),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from perfdesk.analytics.metrics import sample_size
 from perfdesk.analytics.rules import registry
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import FeedState, Status, StrategyState
@@ -39,6 +40,7 @@ class VerificationRow:
     events: int
     checked_at: datetime | None
     rules: tuple[RuleResult, ...]
+    sharpe_days: int = 0
 
     @classmethod
     def from_snapshot(cls, snap: StrategySnapshot) -> VerificationRow:
@@ -55,6 +57,7 @@ class VerificationRow:
             events=snap.events,
             checked_at=verdict.ts if verdict else None,
             rules=verdict.rules if verdict else (),
+            sharpe_days=snap.sharpe_days,
         )
 
     def rule(self, name: str) -> RuleResult | None:
@@ -69,6 +72,20 @@ class VerificationRow:
 
 def _name_tip(row: VerificationRow) -> str:
     return row.name if row.name == row.strategy_id else f"{row.name} ({row.strategy_id})"
+
+
+def _sharpe_text(row: VerificationRow) -> str:
+    """The live Sharpe, or "5/20 d" below the minimum sample (the column is narrow)."""
+    shown = sample_size.annualised(row.sharpe, row.sharpe_days)
+    if isinstance(shown, sample_size.Insufficient):
+        return f"{shown.have}/{shown.need} d"
+    return fmt.ratio(row.sharpe)
+
+
+def _sharpe_tip(row: VerificationRow) -> str:
+    shown = sample_size.annualised(row.sharpe, row.sharpe_days)
+    base = "Annualised Sharpe ratio of the finished live days"
+    return f"{base}: {shown}" if isinstance(shown, sample_size.Insufficient) else base
 
 
 def _failing_tip(row: VerificationRow) -> str:
@@ -110,7 +127,15 @@ BASE_COLUMNS: tuple[Column[VerificationRow], ...] = (
         pnl=True,
     ),
     _column("drawdown", "Current\nDD", lambda r: r.drawdown, 74, fmt=fmt.depth, align=RIGHT),
-    _column("sharpe", "Sharpe", lambda r: r.sharpe, 66, fmt=fmt.ratio, align=RIGHT),
+    _column(
+        "sharpe",
+        "Sharpe",
+        lambda r: r.sharpe,
+        76,  # "19/20 d" below the minimum sample
+        display=_sharpe_text,
+        align=RIGHT,
+        extra={"tip": _sharpe_tip},
+    ),
     _column("events", "Events", lambda r: r.events, 90, fmt=fmt.count, align=RIGHT),
     _column("state", "State", lambda r: r.state.value.capitalize(), 78),
     _column("feed", "Feed", lambda r: r.feed.value.capitalize(), 112),
