@@ -255,3 +255,28 @@ def fill_bars(batch: EncodedBatch) -> list[list[Any]]:
         np.add.reduceat(cost[order], starts).tolist(),
         np.add.reduceat(slip_notional[order], starts).tolist(),
     ]
+
+
+def raw_minutes(batch: EncodedBatch) -> tuple[list[bool], list[float | None], list[float | None]]:
+    """Per strategy of the batch (in `sids` order): does it hold at most one equity
+    sample per minute, in rising minutes by seq (so its raw rows can be its 1-minute
+    bars, migration 0600), and its first and last equity minute (Unix s; None without
+    equity). Parameters $22-$24 of store_sql.FAST_BARS_SQL."""
+    n = len(batch.sids)
+    ok = np.ones(n, dtype=bool)
+    first: list[float | None] = [None] * n
+    last: list[float | None] = [None] * n
+    if not len(batch.eq_seq):
+        return ok.tolist(), first, last
+    minute = batch.eq_ts // _MINUTE_US
+    order = np.lexsort((batch.eq_seq, batch.eq_code))
+    code, minute = batch.eq_code[order], minute[order]
+    same = code[1:] == code[:-1]
+    ok[np.unique(code[1:][same & (minute[1:] <= minute[:-1])])] = False
+    starts = np.flatnonzero(np.r_[True, ~same])
+    unix = minute * 60 + PG_EPOCH_UNIX_S
+    highest = np.maximum.reduceat(unix, starts)
+    lows = unix[starts].tolist()
+    for c, lo, hi in zip(code[starts].tolist(), lows, highest.tolist(), strict=True):
+        first[c], last[c] = float(lo), float(hi)
+    return ok.tolist(), first, last

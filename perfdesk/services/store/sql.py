@@ -145,12 +145,31 @@ def _read_back(kind: str, returning: str) -> str:
 
 
 LOCK_RESUME_SQL = """
-INSERT INTO ingest_state AS i (strategy_id, last_seq)
-SELECT sid, 0 FROM unnest($1::text[]) AS sid ORDER BY 1
+INSERT INTO ingest_state AS i (strategy_id, last_seq, minute_bars)
+SELECT sid, 0, EXISTS (SELECT 1 FROM rollup_1m r WHERE r.strategy_id = sid)
+FROM unnest($1::text[]) AS sid ORDER BY 1
 ON CONFLICT (strategy_id) DO UPDATE SET strategy_id = i.strategy_id
 RETURNING strategy_id, last_seq"""
 """Lock the resume rows of a batch's strategies (creating missing ones) and read them:
-concurrent writers of one strategy are serialised, so seq > last_seq cannot exist yet."""
+concurrent writers of one strategy are serialised, so seq > last_seq cannot exist yet.
+A new row starts in raw mode (minute_bars false, migration 0600) unless the strategy
+already has 1-minute bars (loaded in bulk)."""
+
+MATERIALIZE_BARS_SQL = f"""
+WITH sw AS (UPDATE ingest_state SET minute_bars = true
+            WHERE strategy_id = ANY($1::text[]) AND NOT minute_bars RETURNING strategy_id),
+e AS (SELECT strategy_id, seq, ts, equity, realized_pnl, unrealized_pnl FROM equity
+      WHERE strategy_id IN (SELECT strategy_id FROM sw)),
+f AS (SELECT strategy_id, seq, ts, side, qty, price, fee, expected_price FROM fills
+      WHERE strategy_id IN (SELECT strategy_id FROM sw)),
+eb AS ({_EQUITY_BARS}),
+fb AS ({_FILL_BARS}),
+bars AS ({_BARS})
+INSERT INTO rollup_1m SELECT * FROM bars ORDER BY strategy_id, bucket"""
+"""Switch the raw-mode strategies among $1 to stored 1-minute bars: build their bars from
+every stored raw row (none exist in raw mode). Run in the transaction of the batch that
+needs it, before its rows are folded (the general path), or after a fast batch whose
+rows the build includes (`FAST_BARS_SQL` left their minute bars out)."""
 
 
 def write_events_sql(*, direct: bool) -> str:
@@ -187,7 +206,18 @@ SELECT count(*) FROM k"""
 
 
 FAST_BARS_SQL = f"""
-WITH eb AS (
+WITH k AS (
+    SELECT * FROM unnest($19::text[], $20::bigint[], $21::bigint[], $22::bool[],
+                         $23::float8[], $24::float8[]) AS k(sid, top, n, ok, m0, m1)),
+mode AS (
+    SELECT k.*, coalesce(i.minute_bars,
+                         EXISTS (SELECT 1 FROM rollup_1m r WHERE r.strategy_id = k.sid)) AS had,
+           i.last_minute
+    FROM k LEFT JOIN ingest_state i ON i.strategy_id = k.sid),
+want AS (
+    SELECT *, had OR NOT ok OR coalesce(to_timestamp(m0) <= last_minute, false) AS keep
+    FROM mode),
+eb AS (
     SELECT strategy_id, to_timestamp(b) AS bucket, open, high, low,
            ARRAY[close, realized_pnl, unrealized_pnl] AS last, open_seq, close_seq, samples
     FROM unnest($1::text[], $2::float8[], $3::float8[], $4::float8[], $5::float8[],
@@ -202,16 +232,25 @@ fb AS (
                 $17::float8[], $18::float8[])
          AS y(strategy_id, b, fills, fees, notional, slippage_cost, slippage_notional)),
 bars AS ({_BARS}),
-m AS (INSERT INTO rollup_1m AS r SELECT * FROM bars ORDER BY strategy_id, bucket
+m AS (INSERT INTO rollup_1m AS r SELECT * FROM bars
+      WHERE strategy_id IN (SELECT sid FROM want WHERE had) ORDER BY strategy_id, bucket
       {_merge("rollup_1m")} RETURNING 1),
-d AS (INSERT INTO rollup_1d AS r {_DAY_BARS} {_merge("rollup_1d")} RETURNING 1)
-INSERT INTO ingest_state AS i (strategy_id, last_seq, events, updated_at)
-SELECT sid, top, n, now() FROM unnest($19::text[], $20::bigint[], $21::bigint[]) AS k(sid, top, n)
-ORDER BY 1
-ON CONFLICT (strategy_id) DO UPDATE SET
-    last_seq = greatest(i.last_seq, EXCLUDED.last_seq),
-    events = i.events + EXCLUDED.events, updated_at = EXCLUDED.updated_at"""
+d AS (INSERT INTO rollup_1d AS r {_DAY_BARS} {_merge("rollup_1d")} RETURNING 1),
+st AS (
+    INSERT INTO ingest_state AS i (strategy_id, last_seq, events, updated_at, minute_bars,
+                                   last_minute)
+    SELECT sid, top, n, now(), had, to_timestamp(m1) FROM want ORDER BY 1
+    ON CONFLICT (strategy_id) DO UPDATE SET
+        last_seq = greatest(i.last_seq, EXCLUDED.last_seq),
+        events = i.events + EXCLUDED.events, updated_at = EXCLUDED.updated_at,
+        last_minute = greatest(i.last_minute, EXCLUDED.last_minute)
+    RETURNING 1)
+SELECT sid FROM want WHERE keep AND NOT had"""
 """The fast path's fold: partial bars computed by store_encode from the rows just COPYed
-(equity bars $1-$11, fill bars $12-$18; buckets in Unix seconds) merged into rollup_1m
-and rollup_1d exactly like the general path, and the resume point advanced
-($19 sids, $20 highest seq, $21 events)."""
+(equity bars $1-$11, fill bars $12-$18; buckets in Unix seconds) merged into rollup_1d,
+and into rollup_1m for strategies that keep minute bars; the resume point advanced
+($19 sids, $20 highest seq, $21 events). Raw mode (migration 0600): $22 says whether
+the batch holds at most one equity sample per minute, in rising minutes, per strategy;
+$23/$24 its first/last equity minute (Unix s, NULL without equity). A raw-mode strategy
+stays raw while its batch is `ok` and starts after `last_minute`; the strategies that
+must switch are returned (the caller runs MATERIALIZE_BARS_SQL for them)."""

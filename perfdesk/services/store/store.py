@@ -292,6 +292,7 @@ class Store:
                         return await self._fold_fast(conn, encoded)
                     if rows is None:
                         rows = event_rows(events)[0]
+                    await conn.execute(store_sql.MATERIALIZE_BARS_SQL, sids)
                     return await self._write_general(conn, rows, last)
             except asyncpg.UniqueViolationError:
                 if encoded is None:  # the general path resolves clashes itself
@@ -300,6 +301,7 @@ class Store:
             # the table. That transaction is rolled back; stage the batch instead.
             async with conn.transaction():
                 await self._lock_resume(conn, sids)
+                await conn.execute(store_sql.MATERIALIZE_BARS_SQL, sids)
                 return await self._write_staged(conn, event_rows(events)[0])
 
     async def _write_fast_gated(self, batch: store_encode.EncodedBatch, gate: Gate) -> int | None:
@@ -348,15 +350,20 @@ class Store:
     @staticmethod
     async def _fold_fast(conn: Any, batch: store_encode.EncodedBatch) -> int:
         """Fold the COPYed batch's precomputed bars into the rollups; advance the resume
-        point (it only grows: greatest())."""
-        await conn.execute(
+        point (it only grows: greatest()). A strategy in raw mode (its rows are its
+        1-minute bars, migration 0600) leaves rollup_1m alone until a batch puts two
+        samples in one minute; then its bars are built from its raw rows."""
+        switch = await conn.fetch(
             store_sql.FAST_BARS_SQL,
             *store_encode.equity_bars(batch),
             *store_encode.fill_bars(batch),
             batch.sids,
             batch.seq_max.tolist(),
             batch.counts.tolist(),
+            *store_encode.raw_minutes(batch),
         )
+        if switch:  # raw-mode strategies whose minutes now hold two samples
+            await conn.execute(store_sql.MATERIALIZE_BARS_SQL, [r["sid"] for r in switch])
         return len(batch)
 
     async def _write_general(
@@ -455,16 +462,22 @@ class Store:
     ) -> Bars:
         """Bars in [start, end) (bucket start times), read with a binary COPY.
 
-        Ask only for the `fields` you need: 6 months of 1-minute bars are 262,800 rows,
-        and each column costs transfer and decoding.
+        1-minute bars come from `bars_1m` (the stored bars, or the raw rows of a
+        strategy in raw mode, migration 0600). Ask only for the `fields` you need: 6
+        months of 1-minute bars are 262,800 rows, and each column costs transfer and
+        decoding.
         """
         unknown = set(fields) - set(BAR_FIELDS)
         if unknown:
             raise ValueError(f"unknown bar fields {sorted(unknown)}; known: {BAR_FIELDS}")
-        table = {"1m": "rollup_1m", "1d": "rollup_1d"}[resolution]
+        source = {
+            "1m": "bars_1m($1::text, coalesce($2::timestamptz, '-infinity'),"
+            " coalesce($3::timestamptz, 'infinity'))",
+            "1d": "rollup_1d",
+        }[resolution]
         cols = ", ".join(f"coalesce({c}::float8, 'NaN')" for c in fields)
         query = (
-            f"SELECT extract(epoch FROM bucket)::float8, {cols} FROM {table}"  # noqa: S608 (checked names)
+            f"SELECT extract(epoch FROM bucket)::float8, {cols} FROM {source}"  # noqa: S608 (checked names)
             " WHERE strategy_id = $1 AND ($2::timestamptz IS NULL OR bucket >= $2)"
             " AND ($3::timestamptz IS NULL OR bucket < $3) ORDER BY bucket"
         )
