@@ -41,3 +41,5 @@ async def seed(conn: asyncpg.Connection, version: int, events: Sequence[DataEven
         ).strip()
         if body.startswith("INSERT"):
             await conn.execute(body)
+    if version >= 600:  # rows with stored 1-minute bars are in bars mode (0600)
+        await conn.execute("UPDATE ingest_state SET minute_bars = true")

@@ -215,7 +215,8 @@ mode AS (
            i.last_minute
     FROM k LEFT JOIN ingest_state i ON i.strategy_id = k.sid),
 want AS (
-    SELECT *, had OR NOT ok OR coalesce(to_timestamp(m0) <= last_minute, false) AS keep
+    SELECT *, had OR NOT ok OR coalesce(to_timestamp(m0) <= last_minute, false)
+              OR $25::bool AS keep
     FROM mode),
 eb AS (
     SELECT strategy_id, to_timestamp(b) AS bucket, open, high, low,
@@ -253,4 +254,6 @@ and into rollup_1m for strategies that keep minute bars; the resume point advanc
 the batch holds at most one equity sample per minute, in rising minutes, per strategy;
 $23/$24 its first/last equity minute (Unix s, NULL without equity). A raw-mode strategy
 stays raw while its batch is `ok` and starts after `last_minute`; the strategies that
-must switch are returned (the caller runs MATERIALIZE_BARS_SQL for them)."""
+must switch are returned (the caller runs MATERIALIZE_BARS_SQL for them). $25 true
+keeps stored bars for every strategy (TimescaleDB: retention drops raw chunks whole,
+so no strategy's 1-minute bars may live only in its raw rows)."""

@@ -23,7 +23,7 @@ from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StrategyIn
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import StrategyState
 from perfdesk.domain.verdict import Verdict
-from perfdesk.services.store import database, equity_reads
+from perfdesk.services.store import database, equity_reads, retention
 from perfdesk.services.store import encode as store_encode
 from perfdesk.services.store import sql as store_sql
 
@@ -191,6 +191,8 @@ class Store:
         )
         try:
             await database.migrate(pool)
+            if timescale_policy is None:  # the stored retention setting (Settings)
+                timescale_policy = retention.policy_for(await retention.load_retention(pool))
             await _maybe_timescale(pool, timescale, timescale_policy)
             hypertables = await database.hypertables_enabled(pool)
         except BaseException:
@@ -347,8 +349,7 @@ class Store:
                 columns = store_sql.STAGE_COLUMNS[kind]
                 await conn.copy_records_to_table(kind, records=records, columns=columns)
 
-    @staticmethod
-    async def _fold_fast(conn: Any, batch: store_encode.EncodedBatch) -> int:
+    async def _fold_fast(self, conn: Any, batch: store_encode.EncodedBatch) -> int:
         """Fold the COPYed batch's precomputed bars into the rollups; advance the resume
         point (it only grows: greatest()). A strategy in raw mode (its rows are its
         1-minute bars, migration 0600) leaves rollup_1m alone until a batch puts two
@@ -361,6 +362,7 @@ class Store:
             batch.seq_max.tolist(),
             batch.counts.tolist(),
             *store_encode.raw_minutes(batch),
+            self.timescale,
         )
         if switch:  # raw-mode strategies whose minutes now hold two samples
             await conn.execute(store_sql.MATERIALIZE_BARS_SQL, [r["sid"] for r in switch])
