@@ -100,6 +100,12 @@ async def test_two_samples_in_a_minute_switch_to_stored_bars(
     assert mode is True and stored > 0
     await assert_rollups_match_raw(store)
     assert int((await store.rollups("sw", "1m"))["samples"].max()) >= 2
+    # Once a minute again: those bars are the batch's rows, read back and stored.
+    last = (await store.rollups("sw", "1m")).bucket[-1]
+    t_next = datetime.fromtimestamp(last, UTC) + timedelta(minutes=5)
+    await store.write_events(_later("sw", 200, 901, t_next, 60.0))
+    assert (await _state(store, "sw"))[1] > stored
+    await assert_rollups_match_raw(store)
 
 
 async def test_later_minutes_stay_raw(store: Store) -> None:

@@ -348,6 +348,14 @@ class Store:
             if records:
                 columns = store_sql.STAGE_COLUMNS[kind]
                 await conn.copy_records_to_table(kind, records=records, columns=columns)
+        bars = store_encode.equity_bars_copy_data(batch, batch.raw_minutes[0])
+        if bars is not None:  # partial 1-minute bars with two samples or more, _fold_fast
+            await conn.copy_to_table(
+                "stage_bars",
+                source=memoryview(bars),
+                columns=store_sql.BAR_STAGE_COLUMNS,
+                format="binary",
+            )
 
     async def _fold_fast(self, conn: Any, batch: store_encode.EncodedBatch) -> int:
         """Fold the COPYed batch's precomputed bars into the rollups; advance the resume
@@ -356,13 +364,15 @@ class Store:
         samples in one minute; then its bars are built from its raw rows."""
         switch = await conn.fetch(
             store_sql.FAST_BARS_SQL,
-            *store_encode.equity_bars(batch),
-            *store_encode.fill_bars(batch),
             batch.sids,
             batch.seq_max.tolist(),
             batch.counts.tolist(),
-            *store_encode.raw_minutes(batch),
+            *batch.raw_minutes,
             self.timescale,
+            *store_encode.fill_bars(batch),
+            *store_encode.equity_day_bars(batch),
+            *store_encode.fill_day_bars(batch),
+            batch.seq_min.tolist(),
         )
         if switch:  # raw-mode strategies whose minutes now hold two samples
             await conn.execute(store_sql.MATERIALIZE_BARS_SQL, [r["sid"] for r in switch])
