@@ -278,6 +278,7 @@ fb AS ({_fill_bars(_FILL_BAR_ARRAYS.format(*_params(8, 7)), _KEPT)}),
 bars AS ({_BARS}),
 m AS (INSERT INTO rollup_1m AS r SELECT * FROM bars ORDER BY strategy_id, bucket
       {_merge("rollup_1m")} RETURNING 1),
+used AS (DELETE FROM stage_bars),
 ed AS ({_eq_bars(_EQ_BAR_ARRAYS.format(*_params(15, 11)))}),
 fd AS ({_fill_bars(_FILL_BAR_ARRAYS.format(*_params(26, 7)))}),
 d AS (INSERT INTO rollup_1d AS r SELECT * FROM ({_bars("ed", "fd")}) AS day_bars
@@ -295,8 +296,9 @@ SELECT sid FROM want WHERE keep AND NOT had"""
 """The fast path's fold of a batch just COPYed: $1 sids, $2 highest seq, $3 events per
 strategy (the resume point only grows), $33 lowest seq; its partial 1-minute equity
 bars and fill bars ($8-$14), merged into rollup_1m for strategies that keep minute bars.
-The equity bars are COPYed into stage_bars for the strategies with two samples in some
-minute of the batch; for the others (`ok`) a bar is a row, read back from `equity` by
+The equity bars are COPYed into stage_bars (emptied by this statement, so several
+batches may share a transaction: the back-fill) for the strategies with two samples in
+some minute of the batch; for the others (`ok`) a bar is a row, read back from `equity` by
 seq range if (rarely) that strategy keeps stored minute bars. Its partial daily bars
 ($15-$25 equity, $26-$32 fills; computed client-side, a few per strategy) are merged
 into rollup_1d. Buckets in Unix seconds. Raw mode
