@@ -91,6 +91,24 @@ WHERE strategy_id = $1
 """($1 strategy, $2 a 1-minute bucket) -> the earliest equity ts in that bucket."""
 
 
+MINUTE_BARS_FUNCTION = (
+    "bars_1m($1::text, coalesce($2::timestamptz, '-infinity'),"
+    " coalesce($3::timestamptz, 'infinity'))"
+)
+"""1-minute bars of strategy $1 with bucket in [$2, $3) (NULL = open) in any mode."""
+
+
+async def minute_bars_source(target: Any, strategy_id: str) -> str:
+    """Where to read a strategy's 1-minute bars ($1 strategy, $2/$3 bucket range): the
+    table `rollup_1m` (an ordered index scan) unless the strategy is in raw mode
+    (migration 0600), then `bars_1m()`, which also reads its raw rows. A strategy never
+    goes back to raw mode, so the answer cannot go stale in the wrong direction."""
+    raw = await target.fetchval(
+        "SELECT NOT minute_bars FROM ingest_state WHERE strategy_id = $1", strategy_id
+    )
+    return MINUTE_BARS_FUNCTION if raw else "rollup_1m"
+
+
 async def read_range(
     conn: Any,
     strategy_id: str,

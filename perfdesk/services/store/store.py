@@ -474,19 +474,19 @@ class Store:
     ) -> Bars:
         """Bars in [start, end) (bucket start times), read with a binary COPY.
 
-        1-minute bars come from `bars_1m` (the stored bars, or the raw rows of a
-        strategy in raw mode, migration 0600). Ask only for the `fields` you need: 6
+        1-minute bars are the stored bars, or the raw rows of a strategy in raw mode
+        (migration 0600; `equity_reads.minute_bars_source`). Ask only for the `fields` you need: 6
         months of 1-minute bars are 262,800 rows, and each column costs transfer and
         decoding.
         """
         unknown = set(fields) - set(BAR_FIELDS)
         if unknown:
             raise ValueError(f"unknown bar fields {sorted(unknown)}; known: {BAR_FIELDS}")
-        source = {
-            "1m": "bars_1m($1::text, coalesce($2::timestamptz, '-infinity'),"
-            " coalesce($3::timestamptz, 'infinity'))",
-            "1d": "rollup_1d",
-        }[resolution]
+        if resolution not in ("1m", "1d"):
+            raise ValueError(f"unknown resolution {resolution!r}; use '1m' or '1d'")
+        source = "rollup_1d"
+        if resolution == "1m":
+            source = await equity_reads.minute_bars_source(self._pool, strategy_id)
         cols = ", ".join(f"coalesce({c}::float8, 'NaN')" for c in fields)
         query = (
             f"SELECT extract(epoch FROM bucket)::float8, {cols} FROM {source}"  # noqa: S608 (checked names)
