@@ -125,3 +125,29 @@ async def test_replay_into_a_raw_mode_strategy_switches_it(store: Store) -> None
     assert (await _state(store, "rp"))[0] is True
     await assert_rollups_match_raw(store)
     assert await store.count_events("rp") == 400
+
+
+@pytest.mark.parametrize("step_s", [60.0, 45.0], ids=["raw mode", "stored bars"])
+async def test_long_minute_reads_in_two_halves_equal_one_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch, step_s: float
+) -> None:
+    from perfdesk.services.store import equity_reads
+
+    events = list(synthetic_events("long", int(20 * 86_400 / step_s), step_s=step_s, fill_every=9))
+    for i in range(0, len(events), 5_000):
+        await store.write_events(events[i : i + 5_000])
+    day = timedelta(days=1)
+    ranges = [
+        (None, None),
+        (EPOCH + 2 * day + timedelta(seconds=7), None),
+        (None, EPOCH + 17 * day + timedelta(hours=3)),
+        (EPOCH, EPOCH + 3 * day),
+    ]
+    halves = [await store.rollups("long", "1m", a, b) for a, b in ranges]
+    assert len(await equity_reads.split_range(store.pool, "long", None, None)) == 2
+    monkeypatch.setattr(equity_reads, "SPLIT_MIN_SPAN", timedelta(days=10_000))
+    for (a, b), split in zip(ranges, halves, strict=True):
+        whole = await store.rollups("long", "1m", a, b)
+        assert split.bucket.tolist() == whole.bucket.tolist() and len(whole) > 1000
+        for name in ("open", "close", "samples", "fills", "slippage_cost"):
+            assert np.array_equal(split[name], whole[name], equal_nan=True), name

@@ -475,9 +475,10 @@ class Store:
         """Bars in [start, end) (bucket start times), read with a binary COPY.
 
         1-minute bars are the stored bars, or the raw rows of a strategy in raw mode
-        (migration 0600; `equity_reads.minute_bars_source`). Ask only for the `fields` you need: 6
-        months of 1-minute bars are 262,800 rows, and each column costs transfer and
-        decoding.
+        (migration 0600; `equity_reads.minute_bars_source`); a long range is read as two
+        halves on two connections at once (`equity_reads.split_range`). Ask only for the
+        `fields` you need: 6 months of 1-minute bars are 262,800 rows, and each column
+        costs transfer and decoding.
         """
         unknown = set(fields) - set(BAR_FIELDS)
         if unknown:
@@ -493,7 +494,13 @@ class Store:
             " WHERE strategy_id = $1 AND ($2::timestamptz IS NULL OR bucket >= $2)"
             " AND ($3::timestamptz IS NULL OR bucket < $3) ORDER BY bucket"
         )
-        data = await self._copy_floats(query, (strategy_id, start, end), 1 + len(fields))
+        parts = [(start, end)]
+        if resolution == "1m":
+            parts = await equity_reads.split_range(self._pool, strategy_id, start, end)
+        chunks = await asyncio.gather(
+            *(self._copy_floats(query, (strategy_id, a, b), 1 + len(fields)) for a, b in parts)
+        )
+        data = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
         return Bars(data[:, 0].copy(), {c: data[:, i + 1] for i, c in enumerate(fields)})
 
     async def equity_series(
