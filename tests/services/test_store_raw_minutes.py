@@ -151,3 +151,19 @@ async def test_long_minute_reads_in_two_halves_equal_one_read(
         assert split.bucket.tolist() == whole.bucket.tolist() and len(whole) > 1000
         for name in ("open", "close", "samples", "fills", "slippage_cost"):
             assert np.array_equal(split[name], whole[name], equal_nan=True), name
+
+
+async def test_a_switch_inside_the_writer_pipeline(store: Store) -> None:
+    """Two batches in the database at once around the switch: the one behind it COPYs
+    before the switch commits and folds after it (as a strategy with stored bars)."""
+    events = list(synthetic_events("pipe", 600, step_s=60, fill_every=7))
+    t_next = events[-1].ts + timedelta(minutes=2)
+    events += _later("pipe", 600, 601, t_next, 10.0)  # sub-minute: the switch
+    events += _later("pipe", 600, 1201, t_next + timedelta(hours=3), 60.0)  # one a minute
+    writer = StoreWriter(store, batch_size=97, max_delay_s=0.01)
+    writer.start()
+    await writer.put_many(events)
+    await writer.aclose()
+    assert writer.stats.written == len(events)
+    assert (await _state(store, "pipe"))[0] is True
+    await assert_rollups_match_raw(store)
