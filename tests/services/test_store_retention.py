@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 import asyncpg
@@ -121,3 +122,19 @@ async def test_one_process_at_a_time_and_the_periodic_task(store: Store) -> None
         assert len(await store.rollups("p", "1d")) == 3  # daily bars are kept
     finally:
         task.cancel()
+
+
+async def test_the_retention_command(db_dsn: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from perfdesk import cli
+
+    def run(*argv: str) -> int:
+        return cli.main(["retention", *argv, "--dsn", db_dsn])
+
+    assert await asyncio.to_thread(run, "--raw-days", "30", "--minute-bar-days", "365") == 0
+    assert json.loads(capsys.readouterr().out) == {"raw_days": 30, "minute_bar_days": 365}
+    assert await asyncio.to_thread(run, "--minute-bar-days", "7") == 2  # shorter than raw
+    assert "at least as long as raw samples" in capsys.readouterr().err
+    assert await asyncio.to_thread(run, "--minute-bar-days", "forever", "--apply") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["minute_bar_days"] is None and shown["raw_days"] == 30
+    assert shown["applied"]["strategy_days"] == 0
