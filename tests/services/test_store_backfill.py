@@ -138,3 +138,14 @@ async def test_the_import_command(db_dsn: str, tmp_path: Path, capsys) -> None:
         assert await store.count_events("cli") == 500
     finally:
         await store.close()
+
+
+async def test_bad_columns_are_refused(store: Store) -> None:
+    history = _history(10, 60.0)
+    history.equity[3] = np.nan
+    with pytest.raises(backfill.HistoryImportError, match=r"equity\.equity: 1 values are not"):
+        await backfill.import_history(store, "bad", history)
+    short = backfill.History(history.ts_us, history.equity[:5], *(np.zeros(10),) * 3)
+    with pytest.raises(backfill.HistoryImportError, match="differ in length"):
+        await backfill.import_history(store, "bad", short)
+    assert await store.count_events("bad") == 0

@@ -90,19 +90,20 @@ SELECT least((SELECT min(seq) FROM equity WHERE strategy_id = $1),
 
 async def import_history(store: Any, strategy_id: str, history: History) -> ImportResult:
     """Store `history` before the strategy's stored data, in one transaction."""
-    events, kinds = _in_time_order(history)
-    if not len(events):
+    _check_columns(history)
+    times, kinds = _in_time_order(history)
+    if not len(times):
         raise HistoryImportError("nothing to import: no equity samples or fills")
     async with store.pool.acquire() as conn, conn.transaction():
         await conn.fetch(store_sql.LOCK_RESUME_SQL, [strategy_id])
         stored = await conn.fetchrow(_STORED_SQL, strategy_id)
-        _check_before(strategy_id, events[-1], stored["first_minute"])
+        _check_before(strategy_id, times[-1], stored["first_minute"])
         top = (stored["low_seq"] if stored["low_seq"] is not None else 1) - 1
-        seqs = np.arange(top - len(events) + 1, top + 1, dtype=np.int64)
+        seqs = np.arange(top - len(times) + 1, top + 1, dtype=np.int64)
         result = ImportResult(seqs=(int(seqs[0]), int(seqs[-1])))
-        for lo in range(0, len(events), CHUNK_ROWS):
+        for lo in range(0, len(times), CHUNK_ROWS):
             part = slice(lo, lo + CHUNK_ROWS)
-            batch = _batch(strategy_id, history, kinds[part], events[part], seqs[part])
+            batch = _batch(strategy_id, history, kinds[part], times[part], seqs[part])
             await store._copy_fast(conn, batch)
             await store._fold_fast(conn, batch)
             result.equity_rows += len(batch.eq_seq)
@@ -111,13 +112,38 @@ async def import_history(store: Any, strategy_id: str, history: History) -> Impo
         result.raw_mode = not await conn.fetchval(
             "SELECT minute_bars FROM ingest_state WHERE strategy_id = $1", strategy_id
         )
-    result.first = _when(int(events[0]))
-    result.last = _when(int(events[-1]))
+    result.first = _when(int(times[0]))
+    result.last = _when(int(times[-1]))
     return result
 
 
 def _when(unix_us: int) -> datetime:
     return UNIX_EPOCH + timedelta(microseconds=int(unix_us))
+
+
+def _check_columns(history: History) -> None:
+    """Columns of one length each, finite values: what the CSV reader guarantees, also
+    for callers that build the columns themselves."""
+    groups: list[tuple[str, dict[str, np.ndarray]]] = [("equity", {
+        "ts_us": history.ts_us, "equity": history.equity,
+        "realized_pnl": history.realized_pnl, "unrealized_pnl": history.unrealized_pnl,
+        "position_value": history.position_value,
+    })]  # fmt: skip
+    if history.fills is not None:
+        f = history.fills
+        groups.append(("fills", {
+            "ts_us": f.ts_us, "side": f.side, "qty": f.qty, "price": f.price, "fee": f.fee,
+        }))  # fmt: skip
+    for what, columns in groups:
+        sizes = {name: len(values) for name, values in columns.items()}
+        if len(set(sizes.values())) > 1:
+            raise HistoryImportError(f"{what} columns differ in length: {sizes}")
+        for name, values in columns.items():
+            bad = np.flatnonzero(~np.isfinite(np.asarray(values, dtype=np.float64)))
+            if bad.size:
+                raise HistoryImportError(
+                    f"{what}.{name}: {bad.size} values are not finite (first at row {bad[0]})"
+                )
 
 
 def _check_before(strategy_id: str, last_us: int, first_minute: datetime | None) -> None:
