@@ -21,6 +21,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "collect": ("perfdesk.commands.collect", "headless collector: engine -> database, no Qt"),
     "bench": ("perfdesk.commands.bench", "run a benchmark; last line is one JSON object"),
     "report": ("perfdesk.commands.report", "write a PDF/HTML/CSV validation report from the DB"),
+    "import": ("perfdesk.commands.importer", "import a strategy's history (equity/fills CSV)"),
+    "retention": ("perfdesk.commands.retention", "show or set how long raw data and bars are kept"),
 }
 
 

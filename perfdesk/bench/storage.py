@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import random
 import shutil
 import tempfile
@@ -145,6 +146,7 @@ async def ingest_worker(
 DAY_S = 86_400
 HALF_YEAR_DAYS = 182.5
 CHUNK = 50_000
+CHUNK_QUICK = 5_000
 CEILING_SAMPLE_ROWS = 2_000_000
 
 
@@ -204,25 +206,45 @@ def _minute_chunk(strategies: int, minute0: int, minutes: int, seed: int) -> lis
     return out
 
 
-async def _load(writer: StoreWriter, chunks: Iterator[list[Any]]) -> tuple[int, float]:
-    """Put every chunk through the writer; returns (events, seconds spent in put+write)."""
-    rows, spent = 0, 0.0
+async def _load(writer: StoreWriter, chunks: Iterator[list[Any]]) -> list[tuple[int, float]]:
+    """Put every chunk through the writer; returns (events, seconds in put+write) per chunk."""
+    spent: list[tuple[int, float]] = []
     for chunk in chunks:
         t0 = time.perf_counter()
         await writer.put_many(chunk)
         await writer.flush()
-        spent += time.perf_counter() - t0
-        rows += len(chunk)
-    return rows, spent
+        spent.append((len(chunk), time.perf_counter() - t0))
+    return spent
 
 
-def _chunks_1s(total: int) -> Iterator[list[Any]]:
-    for first in range(1, total + 1, CHUNK):
-        yield _equity_rows("s1s", first, min(CHUNK, total - first + 1), 1.0, first)
+def _rate(parts: list[tuple[int, float]]) -> float:
+    rows = sum(n for n, _ in parts)
+    return rows / max(sum(s for _, s in parts), 1e-9)
 
 
-def _chunks_1m(minutes: int, strategies: int = 50) -> Iterator[list[Any]]:
-    per = max(1, CHUNK // strategies)
+def _tenths(parts: list[tuple[int, float]]) -> tuple[float, float]:
+    """Load rate over the chunks holding the first and the last 10 % of the rows."""
+    total = sum(n for n, _ in parts)
+    first: list[tuple[int, float]] = []
+    for part in parts:
+        first.append(part)
+        if sum(n for n, _ in first) >= total / 10:
+            break
+    last: list[tuple[int, float]] = []
+    for part in reversed(parts):
+        last.append(part)
+        if sum(n for n, _ in last) >= total / 10:
+            break
+    return _rate(first), _rate(last)
+
+
+def _chunks_1s(total: int, chunk: int = CHUNK) -> Iterator[list[Any]]:
+    for first in range(1, total + 1, chunk):
+        yield _equity_rows("s1s", first, min(chunk, total - first + 1), 1.0, first)
+
+
+def _chunks_1m(minutes: int, strategies: int = 50, chunk: int = CHUNK) -> Iterator[list[Any]]:
+    per = max(1, chunk // strategies)
     for m0 in range(0, minutes, per):
         yield _minute_chunk(strategies, m0, min(per, minutes - m0), m0)
 
@@ -266,13 +288,32 @@ async def _reads(store: Store) -> dict[str, float]:
     }
 
 
-async def _sizes(store: Store) -> dict[str, int]:
-    sizes = {"bytes_on_disk": int(await store.pool.fetchval(
+SIZED_TABLES = ("equity", "fills", "statuses", "rollup_1m", "rollup_1d", "ingest_state")
+
+
+async def _sizes(store: Store, rows: int) -> dict[str, Any]:
+    """Database size, and per table its heap, indexes and TOAST (+ free space and
+    visibility maps): where the bytes of a sample go. `bytes_per_row` = the event and
+    rollup tables' total over the rows loaded (catalogs and WAL excluded)."""
+    sizes: dict[str, Any] = {"bytes_on_disk": int(await store.pool.fetchval(
         "SELECT pg_database_size(current_database())"))}  # fmt: skip
-    for table in ("equity", "fills", "rollup_1m", "rollup_1d"):
-        sizes[f"{table}_bytes"] = int(
-            await store.pool.fetchval("SELECT pg_total_relation_size($1::regclass)", table)
+    breakdown: dict[str, dict[str, int]] = {}
+    for table in SIZED_TABLES:
+        row = await store.pool.fetchrow(
+            "SELECT pg_relation_size($1::regclass) AS heap, pg_indexes_size($1::regclass)"
+            " AS indexes, pg_total_relation_size($1::regclass) AS total,"
+            " (SELECT reltuples FROM pg_class WHERE oid = $1::regclass) AS tuples",
+            table,
         )
+        sizes[f"{table}_bytes"] = int(row["total"])
+        breakdown[table] = {
+            "heap": int(row["heap"]), "indexes": int(row["indexes"]),
+            "toast_and_maps": int(row["total"] - row["heap"] - row["indexes"]),
+            "rows": max(int(row["tuples"]), 0),
+        }  # fmt: skip
+    tables_total = sum(sizes[f"{t}_bytes"] for t in SIZED_TABLES)
+    sizes["bytes_per_row"] = round(tables_total / max(rows, 1), 1)
+    sizes["size_breakdown"] = breakdown
     return sizes
 
 
@@ -287,33 +328,42 @@ async def _run(rows_1s: int, minutes_1m: int, quick: bool) -> dict[str, Any]:
         store = await Store.open(dsn)
         writer = StoreWriter(store)
         writer.start()
-        n_1s, s_1s = await _load(writer, _chunks_1s(rows_1s))
-        n_1m, s_1m = await _load(writer, _chunks_1m(minutes_1m))
+        chunk = CHUNK_QUICK if quick else CHUNK
+        parts_1s = await _load(writer, _chunks_1s(rows_1s, chunk))
+        parts_1m = await _load(writer, _chunks_1m(minutes_1m, chunk=chunk))
         await writer.aclose()
+        n_1s, n_1m = sum(n for n, _ in parts_1s), sum(n for n, _ in parts_1m)
         await store.pool.execute("ANALYZE" if quick else "VACUUM ANALYZE")
         reads = await _reads(store)
-        sizes = await _sizes(store)
+        sizes = await _sizes(store, n_1s + n_1m)
         assert await store.count_events() == n_1s + n_1m, "rows missing after the load"
         await store.close()
         c_rows, c_s = await _copy_ceiling(dsn, min(rows_1s, CEILING_SAMPLE_ROWS))
     finally:
         await asyncio.to_thread(server.destroy)
         shutil.rmtree(tmp, ignore_errors=True)
-    load_rate = (n_1s + n_1m) / (s_1s + s_1m)
+    load_rate = _rate(parts_1s + parts_1m)
+    first_10, last_10 = _tenths(parts_1s)
+    first_10m, last_10m = _tenths(parts_1m)
     ceiling = c_rows / c_s
     return {
         "quick": quick,
         "rows": n_1s + n_1m,
         "rows_1s_strategy": n_1s,
         "rows_50x1m": n_1m,
-        "load_s": round(s_1s + s_1m, 2),
+        "load_s": round(sum(s for _, s in parts_1s + parts_1m), 2),
         "load_rows_per_s": round(load_rate),
-        "load_1s_rows_per_s": round(n_1s / s_1s),
-        "load_50x1m_rows_per_s": round(n_1m / s_1m),
+        "load_1s_rows_per_s": round(_rate(parts_1s)),
+        "load_50x1m_rows_per_s": round(_rate(parts_1m)),
+        "load_rows_per_s_first_10pct": round(first_10),
+        "load_rows_per_s_last_10pct": round(last_10),
+        "load_50x1m_rows_per_s_first_10pct": round(first_10m),
+        "load_50x1m_rows_per_s_last_10pct": round(last_10m),
         "copy_ceiling_rows_per_s": round(ceiling),
         "copy_ceiling_sample_rows": c_rows,
         "ratio": round(load_rate / ceiling, 3),
         **sizes,
         **reads,
         "server": "embedded PostgreSQL 18, fsync on, plain tables (no TimescaleDB)",
+        "load_avg_1m": os.getloadavg()[0],
     }

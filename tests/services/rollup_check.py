@@ -39,16 +39,24 @@ COMPARED = (
 )  # fmt: skip
 
 
+BARS_1M = """
+SELECT b.* FROM (SELECT strategy_id FROM ingest_state UNION SELECT strategy_id FROM rollup_1m) s
+CROSS JOIN LATERAL bars_1m(s.strategy_id, '-infinity', 'infinity') b"""
+"""Every strategy's 1-minute bars as readers see them: stored, or its raw rows (raw mode)."""
+
+
 async def assert_rollups_match_raw(store: Store) -> None:
+    raw_mode_bars = await store.pool.fetchval(
+        "SELECT count(*) FROM rollup_1m r JOIN ingest_state i USING (strategy_id)"
+        " WHERE NOT i.minute_bars"
+    )
+    assert raw_mode_bars == 0, "a strategy in raw mode has stored 1-minute bars"
     for raw_sql, table, extra in (
-        (RAW_1M, "rollup_1m", ("realized_pnl",)),
-        (RAW_1D, "rollup_1d", ("realized_pnl",)),
+        (RAW_1M, BARS_1M, ("realized_pnl",)),
+        (RAW_1D, "SELECT * FROM rollup_1d", ("realized_pnl",)),
     ):
         raw = {(r["strategy_id"], r["bucket"]): r for r in await store.pool.fetch(raw_sql)}
-        rolled = {
-            (r["strategy_id"], r["bucket"]): r
-            for r in await store.pool.fetch(f"SELECT * FROM {table}")
-        }
+        rolled = {(r["strategy_id"], r["bucket"]): r for r in await store.pool.fetch(table)}
         assert raw.keys() == rolled.keys(), table
         for key, want in raw.items():
             got = rolled[key]

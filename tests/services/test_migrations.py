@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 import asyncpg
 import pytest
+from old_data import seed as _seed_rows
+from rollup_check import assert_rollups_match_raw
 
 from perfdesk.bench.storage import synthetic_events
 from perfdesk.services.store import database
-from perfdesk.services.store import store as store_module
 from perfdesk.services.store.store import Store
 
 VERSIONS = [m.version for m in database.load_migrations()]
@@ -48,24 +48,11 @@ async def test_concurrent_runners_apply_each_migration_once(db_dsn: str) -> None
             await c.close()
 
 
-async def _seed(dsn: str, conn: asyncpg.Connection, version: int) -> None:
-    """Store events as a perfdesk of that schema version would have: plain INSERTs at
-    version 1, the Store's write path (ingest_state, rollups) from version 2 on."""
-    events = list(synthetic_events("old", 500, fill_every=7, status_every=50))
-    if version >= 2:
-        pool = await database.create_pool(dsn, init=store_module._init_connection)
-        try:
-            await Store(pool, timescale=False).write_events(events)
-        finally:
-            await pool.close()
-        return
-    for ev in events:
-        kind = {"equity": "equity", "fill": "fills", "status": "statuses"}[ev.type]
-        row = {k: v for k, v in dataclasses.asdict(ev).items() if k != "type"}
-        cols = ", ".join(row)
-        args = ", ".join(f"${i}" for i in range(1, len(row) + 1))
-        values = [str(v) if kind == "statuses" and k == "status" else v for k, v in row.items()]
-        await conn.execute(f"INSERT INTO {kind} ({cols}) VALUES ({args})", *values)
+async def _seed(conn: asyncpg.Connection, version: int) -> None:
+    """Store events as a perfdesk of that schema version would have (old_data.seed)."""
+    await _seed_rows(
+        conn, version, list(synthetic_events("old", 500, fill_every=7, status_every=50))
+    )
 
 
 @pytest.mark.parametrize("version", VERSIONS[:-1])
@@ -73,7 +60,7 @@ async def test_upgrade_from_every_earlier_version(db_dsn: str, version: int) -> 
     conn = await asyncpg.connect(db_dsn)
     try:
         await database.migrate(conn, upto=version)
-        await _seed(db_dsn, conn, version)
+        await _seed(conn, version)
         assert await database.migrate(conn) == [v for v in VERSIONS if v > version]
     finally:
         await conn.close()
@@ -84,6 +71,7 @@ async def test_upgrade_from_every_earlier_version(db_dsn: str, version: int) -> 
         # Replaying the old events after the upgrade stores nothing twice.
         assert await store.write_events(list(synthetic_events("old", 500, fill_every=7))) == 0
         assert await store.seqs("old") == list(range(1, 501))
+        await assert_rollups_match_raw(store)  # the old bars survive and read the same
     finally:
         await store.close()
 

@@ -18,12 +18,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import old_data
 import platformdirs
 import pytest
 
 from perfdesk.bench.storage import synthetic_events
 from perfdesk.domain.events import DataEvent, EquityEvent
-from perfdesk.services.store import database
+from perfdesk.services.store import database, retention
 from perfdesk.services.store import store as store_module
 from perfdesk.services.store.store import Store
 
@@ -218,7 +219,6 @@ async def test_upgrade_drops_the_ts_indexes_of_a_compressed_hypertable(
         fresh_pglite_dsn, min_size=1, max_size=1, statement_cache_size=0, reset=_reset,
         init=store_module._init_connection,
     )  # fmt: skip
-    old = Store(pool, timescale=True, use_copy=False)
     try:
         await database.migrate(pool, upto=before)
         await pool.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
@@ -235,16 +235,15 @@ async def test_upgrade_drops_the_ts_indexes_of_a_compressed_hypertable(
             "ALTER TABLE equity SET (timescaledb.compress,"
             " timescaledb.compress_segmentby = 'strategy_id', timescaledb.compress_orderby = 'seq')"
         )
-        events = _jumbled("up", 480)
-        for i in range(0, len(events), 40):
-            await old.write_events(events[i : i + 40])
+        async with pool.acquire() as conn:  # as that version stored them (old_data)
+            await old_data.seed(conn, before, _jumbled("up", 480))
         assert {"equity_ts_idx", "equity_strategy_ts"} <= await _indexes(pool, "equity")
         compressed = await pool.fetchval(
             "SELECT compress_chunk(c) FROM show_chunks('equity') c ORDER BY c LIMIT 1"
         )
         assert compressed is not None
     finally:
-        await old.close(grace_s=2)  # PGlite never answers asyncpg's graceful close
+        await Store(pool, timescale=True).close(grace_s=2)  # PGlite never answers a graceful close
     store = await Store.open(
         fresh_pglite_dsn, min_size=1, max_size=1, use_copy=False, statement_cache_size=0,
         reset=_reset, timescale=True,
@@ -264,3 +263,51 @@ def test_rollups_are_kept_at_least_as_long_as_raw_rows() -> None:
         database.TimescalePolicy(raw_retention=30 * day, rollup_retention=7 * day)
     with pytest.raises(ValueError, match="must not be shorter than raw_retention"):
         database.TimescalePolicy(rollup_retention=365 * day)
+
+
+ROWS = 6_000
+
+
+async def test_retention_setting_becomes_policies_and_chunks_compress(
+    fresh_pglite_dsn: str,
+) -> None:
+    """The stored retention (Settings) is what Store.open gives the hypertables; a
+    compressed chunk of equity (segment by strategy_id, ordered by seq) is measured and
+    still reads the same."""
+    kw: dict[str, Any] = dict(
+        min_size=1, max_size=1, use_copy=False, statement_cache_size=0, reset=_reset
+    )
+    plain = await Store.open(fresh_pglite_dsn, timescale=False, **kw)
+    try:
+        await retention.save_retention(plain.pool, retention.Retention(30, 90))
+    finally:
+        await plain.close(grace_s=2)
+    store = await Store.open(fresh_pglite_dsn, timescale=True, **kw)
+    try:
+        jobs = await store.pool.fetch(
+            "SELECT hypertable_name, config->>'drop_after' AS keep"
+            " FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention'"
+        )
+        keep = {j["hypertable_name"]: j["keep"] for j in jobs}
+        assert keep == {"equity": "30 days", "fills": "30 days", "statuses": "30 days",
+                        "rollup_1m": "90 days"}  # fmt: skip
+        events = list(synthetic_events("z", ROWS, step_s=30, fill_every=0))
+        for i in range(0, len(events), 500):
+            await store.write_events(events[i : i + 500])
+        minutes = await store.rollups("z", "1m")
+        assert int(minutes["samples"].sum()) == ROWS  # stored bars on hypertables
+        before = await _equity_bytes(store)
+        await store.pool.execute("SELECT compress_chunk(c) FROM show_chunks('equity') c")
+        after = await _equity_bytes(store)
+        print(f"equity on TimescaleDB (PGlite): {before / ROWS:.1f} B/row plain chunk,"
+              f" {after / ROWS:.1f} B/row compressed")  # fmt: skip
+        assert after < before / 2
+        await _assert_reads_match(store, "z")
+    finally:
+        await store.close(grace_s=2)
+
+
+async def _equity_bytes(store: Store) -> int:
+    return int(
+        await store.pool.fetchval("SELECT total_bytes FROM hypertable_detailed_size('equity')")
+    )

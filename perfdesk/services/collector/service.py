@@ -40,7 +40,7 @@ from perfdesk.services.live.threshold_cache import ThresholdCache
 from perfdesk.services.reports.render import headless_renderers
 from perfdesk.services.reports.scheduler import ReportScheduler, start_report_scheduler
 from perfdesk.services.runtime.local import Runtime
-from perfdesk.services.store import notify
+from perfdesk.services.store import notify, retention
 from perfdesk.services.store.dsn import password_kwargs
 from perfdesk.services.store.store import Store
 from perfdesk.services.support.tasks import TaskSet
@@ -81,6 +81,8 @@ class CollectorConfig:
     """Disk spool for events while the database is away (None: kept in memory only)."""
     ca_file: str | None = None
     """CA bundle for a wss:// engine with a private certificate authority."""
+    retention_every_s: float | None = 3600.0
+    """Apply the stored retention setting this often (store/retention.py; None = never)."""
 
     @property
     def collector_id(self) -> str:
@@ -196,6 +198,11 @@ class Collector:
         await self._beat()
         self._tasks.spawn(self._beat_forever(), "collector-heartbeat")
         self._tasks.spawn(self._watch_lock(), "collector-lock-watch")
+        if self.config.retention_every_s is not None:
+            self._tasks.spawn(
+                retention.run_periodically(self.store.pool, self.config.retention_every_s),
+                "collector-retention",
+            )
         if self.config.metrics_port is not None:
             self.exporter = MetricsExporter(self.metrics_snapshot)
             self.exporter.start(self.config.metrics_port, self.config.metrics_host)

@@ -5,6 +5,7 @@ Each takes the Store's asyncpg pool and runs on the loop that owns it (the backe
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import datetime
 from typing import Any
@@ -12,20 +13,31 @@ from typing import Any
 import numpy as np
 
 from perfdesk.domain.expectations import Expectations
-from perfdesk.services.store.equity_reads import FIRST_SAMPLE_SQL
+from perfdesk.services.store.equity_reads import (
+    FIRST_SAMPLE_SQL,
+    minute_bars_source,
+    split_range,
+)
 from perfdesk.services.store.store import parse_binary_floats
+
+_SPAN_SQL = """
+WITH d AS MATERIALIZED (
+    SELECT (SELECT bucket FROM rollup_1d WHERE strategy_id = $1 ORDER BY bucket LIMIT 1) AS lo,
+           (SELECT bucket FROM rollup_1d WHERE strategy_id = $1 ORDER BY bucket DESC LIMIT 1)
+           AS hi)
+SELECT (SELECT min(bucket) FROM d, bars_1m($1::text, d.lo, d.lo + interval '1 day')),
+       (SELECT max(bucket) FROM d, bars_1m($1::text, d.hi, d.hi + interval '1 day'))
+"""
 
 
 async def data_span(pool: Any, strategy_id: str) -> tuple[datetime, datetime] | None:
     """(first, last) 1-minute bucket start of a strategy's stored data; None if none.
 
-    Two index probes on rollup_1m's primary key (strategy_id, bucket): cheap at any size.
+    The first and last daily bars (two index probes), then the 1-minute bars of those
+    two days (`bars_1m`: stored bars, or the raw rows of a strategy in raw mode): cheap
+    at any size.
     """
-    row = await pool.fetchrow(
-        "SELECT (SELECT bucket FROM rollup_1m WHERE strategy_id = $1 ORDER BY bucket LIMIT 1),"
-        " (SELECT bucket FROM rollup_1m WHERE strategy_id = $1 ORDER BY bucket DESC LIMIT 1)",
-        strategy_id,
-    )
+    row = await pool.fetchrow(_SPAN_SQL, strategy_id)
     if row is None or row[0] is None:
         return None
     return row[0], row[1]
@@ -64,14 +76,12 @@ async def strategy_ids(pool: Any) -> list[tuple[str, str]]:
     return [(r["strategy_id"], r["name"]) for r in rows]
 
 
-_CLOSES_SQL = {
-    table: (
-        f"SELECT extract(epoch FROM bucket)::float8 + {width}, close FROM {table}"  # noqa: S608 (fixed names)
+def _closes_sql(source: str, width: int) -> str:
+    return (
+        f"SELECT extract(epoch FROM bucket)::float8 + {width}, close FROM {source}"  # noqa: S608 (fixed names)
         " WHERE strategy_id = $1 AND bucket >= $2 AND bucket < $3 AND close IS NOT NULL"
         " ORDER BY bucket"
     )
-    for table, width in (("rollup_1m", 60), ("rollup_1d", 86_400))
-}
 
 
 async def bar_closes(
@@ -82,9 +92,19 @@ async def bar_closes(
     Only the two columns the equity chart needs, read with a binary COPY: about 6× less
     to move and parse than the full bars of `Store.rollups`.
     """
-    query = _CLOSES_SQL[{"1m": "rollup_1m", "1d": "rollup_1d"}[resolution]]
+    parts: list[tuple[Any, Any]] = [(start, end)]
+    if resolution == "1m":
+        query = _closes_sql(await minute_bars_source(pool, strategy_id), 60)
+        parts = await split_range(pool, strategy_id, start, end)  # two halves at once
+    else:
+        query = _closes_sql("rollup_1d", 86_400)
+    chunks = await asyncio.gather(*(_copy(pool, query, strategy_id, a, b) for a, b in parts))
+    data = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+    return data[:, 0].copy(), data[:, 1].copy()
+
+
+async def _copy(pool: Any, query: str, *args: Any) -> np.ndarray:
     buf = io.BytesIO()
     async with pool.acquire() as conn:
-        await conn.copy_from_query(query, strategy_id, start, end, output=buf, format="binary")
-    data = parse_binary_floats(buf.getvalue(), 2)
-    return data[:, 0].copy(), data[:, 1].copy()
+        await conn.copy_from_query(query, *args, output=buf, format="binary")
+    return parse_binary_floats(buf.getvalue(), 2)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from operator import attrgetter
 from typing import Any
 
@@ -63,6 +64,11 @@ class EncodedBatch:
 
     def __len__(self) -> int:
         return int(self.counts.sum())
+
+    @cached_property
+    def raw_minutes(self) -> tuple[list[bool], list[float | None], list[float | None]]:
+        """(ok, first minute, last minute) per strategy: see `raw_minutes`."""
+        return raw_minutes(self)
 
     def all_above(self, last: dict[str, int]) -> bool:
         """True when every event's seq is above its strategy's seq in `last` (or 0)."""
@@ -149,41 +155,47 @@ def _pg_microseconds(stamps: Sequence[datetime]) -> np.ndarray:
     return (days * 86_400 + seconds) * 1_000_000 + micros
 
 
-def _equity_dtype(sid_len: int) -> np.dtype[Any]:
-    """One binary COPY row of `equity` (7 non-NULL fields) with a sid of sid_len bytes."""
-    fields: list[tuple[str, str]] = [("n", ">i2"), ("l0", ">i4"), ("sid", f"S{sid_len}")]
-    for name, kind in (("seq", ">i8"), ("ts", ">i8"), ("v0", ">f8"), ("v1", ">f8"),
-                       ("v2", ">f8"), ("v3", ">f8")):  # fmt: skip
-        fields += [(f"l_{name}", ">i4"), (name, kind)]
-    return np.dtype(fields)
+Column = tuple[np.ndarray, str]
+"""A COPY column: values per row and their big-endian numpy type (">i8", ">f8", ...)."""
 
 
-def equity_copy_data(batch: EncodedBatch) -> bytes:
-    """The binary COPY stream (header, rows, trailer) of the batch's equity rows.
+def copy_data(sids: list[str], code: np.ndarray, columns: list[Column]) -> bytes:
+    """A binary COPY stream (header, rows, trailer): a text strategy id (`sids[code]`)
+    then `columns`, all non-NULL, built as numpy structured arrays — no per-row Python.
 
-    Columns in store_sql.STAGE_COLUMNS["equity"] order. Rows are grouped by the byte
-    length of their strategy id (a fixed layout per group); row order does not matter.
+    Rows are grouped by the byte length of their strategy id (a fixed layout per
+    group); row order does not matter to COPY.
     """
-    encoded = [s.encode() for s in batch.sids]
+    encoded = [s.encode() for s in sids]
     lengths = np.array([len(b) for b in encoded], dtype=np.int64)
-    row_len = lengths[batch.eq_code]
+    padded = np.array(encoded, dtype=f"S{max(int(lengths.max(initial=0)), 1)}")
+    row_len = lengths[code]
     parts = [COPY_HEADER]
     for n in np.unique(row_len):
         mask = row_len == n
-        rows = np.empty(int(mask.sum()), dtype=_equity_dtype(int(n)))
-        rows["n"] = 7
-        rows["l0"] = n
-        rows["sid"] = np.array(encoded, dtype=f"S{max(int(lengths.max()), 1)}")[batch.eq_code[mask]]
-        rows["l_seq"] = rows["l_ts"] = 8
-        rows["seq"] = batch.eq_seq[mask]
-        rows["ts"] = batch.eq_ts[mask]
-        values = batch.eq_values[mask]
-        for i in range(4):
-            rows[f"l_v{i}"] = 8
-            rows[f"v{i}"] = values[:, i]
+        fields: list[tuple[str, str]] = [("n", ">i2"), ("l_sid", ">i4"), ("sid", f"S{n}")]
+        for i, (_values, kind) in enumerate(columns):
+            fields += [(f"l{i}", ">i4"), (f"c{i}", kind)]
+        rows = np.empty(int(mask.sum()), dtype=np.dtype(fields))
+        rows["n"] = 1 + len(columns)
+        rows["l_sid"] = n
+        rows["sid"] = padded[code[mask]]
+        for i, (values, kind) in enumerate(columns):
+            rows[f"l{i}"] = np.dtype(kind).itemsize
+            rows[f"c{i}"] = values[mask]
         parts.append(rows.tobytes())
     parts.append(COPY_TRAILER)
     return b"".join(parts)
+
+
+def equity_copy_data(batch: EncodedBatch) -> bytes:
+    """The binary COPY stream of the batch's equity rows (store_sql.STAGE_COLUMNS order)."""
+    values = batch.eq_values
+    return copy_data(
+        batch.sids,
+        batch.eq_code,
+        [(batch.eq_seq, ">i8"), (batch.eq_ts, ">i8"), *((values[:, i], ">f8") for i in range(4))],
+    )
 
 
 def _groups(
@@ -199,37 +211,62 @@ def _groups(
     return order, starts, np.r_[starts[1:], len(order)].astype(np.int64)
 
 
-def equity_bars(batch: EncodedBatch) -> list[list[Any]]:
-    """Partial 1-minute bars of the equity rows, as the array parameters of
-    store_sql.FAST_BARS_SQL: sid, bucket (Unix s), open, high, low, close, open_seq,
-    close_seq, samples, realized_pnl, unrealized_pnl."""
-    minute = batch.eq_ts // _MINUTE_US
-    order, starts, ends = _groups(batch.eq_code, minute, batch.eq_seq)
+_DAY_US = 86_400_000_000
+
+
+def _equity_bar_columns(batch: EncodedBatch, unit_us: int) -> tuple[np.ndarray, list[Column]]:
+    """Partial bars of the equity rows per strategy and bucket of `unit_us`: (strategy
+    code per bar, columns bucket in Unix s, open, high, low, close, open_seq, close_seq,
+    samples, realized_pnl, unrealized_pnl)."""
+    bucket = batch.eq_ts // unit_us
+    order, starts, ends = _groups(batch.eq_code, bucket, batch.eq_seq)
     values = batch.eq_values[order]
     equity = values[:, 0]
     seq = batch.eq_seq[order]
     last = ends - 1
-    code = batch.eq_code[order][starts]
     if not len(starts):
+        return np.empty(0, dtype=np.int64), []
+    return batch.eq_code[order][starts], [
+        ((bucket[order][starts] * (unit_us // 1_000_000) + PG_EPOCH_UNIX_S).astype(np.float64),
+         ">f8"),
+        (equity[starts], ">f8"),
+        (np.maximum.reduceat(equity, starts), ">f8"),
+        (np.minimum.reduceat(equity, starts), ">f8"),
+        (equity[last], ">f8"),
+        (seq[starts], ">i8"),
+        (seq[last], ">i8"),
+        ((ends - starts).astype(np.int32), ">i4"),
+        (values[last, 1], ">f8"),
+        (values[last, 2], ">f8"),
+    ]  # fmt: skip
+
+
+def equity_bars_copy_data(batch: EncodedBatch, ok: list[bool]) -> bytes | None:
+    """Partial 1-minute bars of the equity rows of the strategies that are not `ok`
+    (`raw_minutes`: some minute of theirs holds two samples) as a binary COPY into
+    `stage_bars` (store_sql.BAR_STAGE_COLUMNS); None when there are none. The bars of
+    `ok` strategies are their rows (FAST_BARS_SQL reads them back if it needs them).
+    A COPY, not array parameters: asyncpg encodes array elements one by one."""
+    code, columns = _equity_bar_columns(batch, _MINUTE_US)
+    wanted = ~np.asarray(ok, dtype=bool)[code] if len(code) else np.zeros(0, dtype=bool)
+    if not wanted.any():
+        return None
+    return copy_data(batch.sids, code[wanted], [(v[wanted], k) for v, k in columns])
+
+
+def equity_day_bars(batch: EncodedBatch) -> list[list[Any]]:
+    """Partial daily bars of the equity rows (a few per strategy) as the array
+    parameters of store_sql.FAST_BARS_SQL: sid, then the columns of _equity_bar_columns."""
+    code, columns = _equity_bar_columns(batch, _DAY_US)
+    if not len(code):
         return [[] for _ in range(11)]
-    return [
-        [batch.sids[c] for c in code.tolist()],
-        (minute[order][starts] * 60 + PG_EPOCH_UNIX_S).tolist(),
-        equity[starts].tolist(),
-        np.maximum.reduceat(equity, starts).tolist(),
-        np.minimum.reduceat(equity, starts).tolist(),
-        equity[last].tolist(),
-        seq[starts].tolist(),
-        seq[last].tolist(),
-        (ends - starts).tolist(),
-        values[last, 1].tolist(),
-        values[last, 2].tolist(),
-    ]
+    return [[batch.sids[c] for c in code.tolist()], *(v.tolist() for v, _ in columns)]
 
 
-def fill_bars(batch: EncodedBatch) -> list[list[Any]]:
-    """Partial 1-minute fill bars: sid, bucket (Unix s), fills, fees, notional,
-    slippage_cost, slippage_notional (slippage over the fills that sent expected_price)."""
+def fill_bars(batch: EncodedBatch, unit_us: int = _MINUTE_US) -> list[list[Any]]:
+    """Partial fill bars per `unit_us` (default 1 minute): sid, bucket (Unix s), fills,
+    fees, notional, slippage_cost, slippage_notional (slippage over the fills that sent
+    expected_price)."""
     if not batch.fills:
         return [[] for _ in range(7)]
     index = {s: i for i, s in enumerate(batch.sids)}
@@ -237,7 +274,7 @@ def fill_bars(batch: EncodedBatch) -> list[list[Any]]:
         *batch.fills, strict=True
     )
     code = np.array([index[s] for s in sid_col], dtype=np.int64)
-    minute = _pg_microseconds(ts_col) // _MINUTE_US
+    bucket = _pg_microseconds(ts_col) // unit_us
     qty_a = np.array(qty, dtype=np.float64)
     price_a = np.array(price, dtype=np.float64)
     exp_a = np.array([np.nan if e is None else e for e in expected], dtype=np.float64)
@@ -245,13 +282,42 @@ def fill_bars(batch: EncodedBatch) -> list[list[Any]]:
     has = ~np.isnan(exp_a)
     cost = np.where(has, sign * (price_a - np.where(has, exp_a, 0.0)) * qty_a, 0.0)
     slip_notional = np.where(has, np.where(has, exp_a, 0.0) * qty_a, 0.0)
-    order, starts, ends = _groups(code, minute)
+    order, starts, ends = _groups(code, bucket)
     return [
         [batch.sids[c] for c in code[order][starts].tolist()],
-        (minute[order][starts] * 60 + PG_EPOCH_UNIX_S).tolist(),
+        (bucket[order][starts] * (unit_us // 1_000_000) + PG_EPOCH_UNIX_S).tolist(),
         (ends - starts).tolist(),
         np.add.reduceat(np.array(fee, dtype=np.float64)[order], starts).tolist(),
         np.add.reduceat((qty_a * price_a)[order], starts).tolist(),
         np.add.reduceat(cost[order], starts).tolist(),
         np.add.reduceat(slip_notional[order], starts).tolist(),
     ]
+
+
+def fill_day_bars(batch: EncodedBatch) -> list[list[Any]]:
+    return fill_bars(batch, _DAY_US)
+
+
+def raw_minutes(batch: EncodedBatch) -> tuple[list[bool], list[float | None], list[float | None]]:
+    """Per strategy of the batch (in `sids` order): does it hold at most one equity
+    sample per minute, in rising minutes by seq (so its raw rows can be its 1-minute
+    bars, migration 0600), and its first and last equity minute (Unix s; None without
+    equity). Parameters $11-$13 of store_sql.FAST_BARS_SQL."""
+    n = len(batch.sids)
+    ok = np.ones(n, dtype=bool)
+    first: list[float | None] = [None] * n
+    last: list[float | None] = [None] * n
+    if not len(batch.eq_seq):
+        return ok.tolist(), first, last
+    minute = batch.eq_ts // _MINUTE_US
+    order = np.lexsort((batch.eq_seq, batch.eq_code))
+    code, minute = batch.eq_code[order], minute[order]
+    same = code[1:] == code[:-1]
+    ok[np.unique(code[1:][same & (minute[1:] <= minute[:-1])])] = False
+    starts = np.flatnonzero(np.r_[True, ~same])
+    unix = minute * 60 + PG_EPOCH_UNIX_S
+    highest = np.maximum.reduceat(unix, starts)
+    lows = unix[starts].tolist()
+    for c, lo, hi in zip(code[starts].tolist(), lows, highest.tolist(), strict=True):
+        first[c], last[c] = float(lo), float(hi)
+    return ok.tolist(), first, last

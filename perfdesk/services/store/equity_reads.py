@@ -4,8 +4,9 @@
 (strategy_id, ts) cost about a quarter of the server's CPU per stored sample
 (migration 0400 dropped it). A time range is turned into a seq range instead:
 
-* every stored equity row is folded into `rollup_1m` and `rollup_1d` in the
-  transaction that inserts it, into the bucket of its own ts, and `open_seq` /
+* every stored equity row is folded into `rollup_1m` (or, for a strategy in raw
+  mode, is its own 1-minute bar: migration 0600) and `rollup_1d` in the transaction
+  that inserts it, into the bucket of its own ts, and `open_seq` /
   `close_seq` of a bar are the lowest / highest seq of the equity rows in it;
 * so the rows with ts in [start, end) all have seqs within
   [min(open_seq), max(close_seq)] over the bars that overlap [start, end) — even when
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,7 @@ WITH k AS (
                     + interval '1 day', '-infinity') AS d0,
            coalesce(date_trunc('day', $3::timestamptz, 'UTC'), 'infinity') AS d1
 )
-SELECT least(d.lo, m1.lo, m2.lo) AS lo, greatest(d.hi, m1.hi, m2.hi) AS hi
+SELECT least(d.lo, m1.lo, m2.lo, r.lo) AS lo, greatest(d.hi, m1.hi, m2.hi, r.hi) AS hi
 FROM k
 CROSS JOIN LATERAL (SELECT min(open_seq) AS lo, max(close_seq) AS hi FROM rollup_1d
                     WHERE strategy_id = $1 AND bucket >= k.d0 AND bucket < k.d1) d
@@ -51,13 +52,20 @@ CROSS JOIN LATERAL (SELECT min(open_seq) AS lo, max(close_seq) AS hi FROM rollup
 CROSS JOIN LATERAL (SELECT min(open_seq) AS lo, max(close_seq) AS hi FROM rollup_1m
                     WHERE strategy_id = $1 AND bucket >= greatest(k.d1, least(k.e, k.d0))
                       AND bucket < k.e) m2
+CROSS JOIN LATERAL (SELECT min(open_seq) AS lo, max(close_seq) AS hi FROM rollup_1d
+                    WHERE strategy_id = $1 AND bucket >= date_trunc('day', k.sm, 'UTC')
+                      AND bucket < k.e
+                      AND EXISTS (SELECT 1 FROM ingest_state
+                                  WHERE strategy_id = $1 AND NOT minute_bars)) r
 """
 """($1 strategy, $2 start or NULL, $3 end or NULL) -> (lo, hi) seqs, NULLs if no bars.
 
 d0 = first midnight at or after start, d1 = last midnight at or before end (UTC; the
 rollups' buckets). Daily bars cover [d0, d1); 1-minute bars cover the bucket holding
 start up to min(end, d0) and from max(d1, min(end, d0)) up to end — which is
-[minute(start), end) when the range holds no whole day. Open ends are ±infinity."""
+[minute(start), end) when the range holds no whole day. Open ends are ±infinity.
+A strategy in raw mode (no stored 1-minute bars, migration 0600) takes the day bars of
+every day overlapping the range instead (r): at most two partial days read in full."""
 
 RANGE_SQL = f"""
 WITH b AS MATERIALIZED ({SEQ_BOUNDS_SQL})
@@ -72,13 +80,63 @@ run-time parameters, so it plans that index scan for any range — no server-sid
 no bar -> NULL bounds -> no rows."""
 
 FIRST_SAMPLE_SQL = """
+WITH b AS MATERIALIZED (
+    SELECT open_seq, close_seq
+    FROM bars_1m($1::text, $2::timestamptz, $2::timestamptz + interval '1 minute'))
 SELECT min(ts) FROM equity
 WHERE strategy_id = $1
-  AND seq >= (SELECT open_seq FROM rollup_1m WHERE strategy_id = $1 AND bucket = $2)
-  AND seq <= (SELECT close_seq FROM rollup_1m WHERE strategy_id = $1 AND bucket = $2)
+  AND seq >= (SELECT open_seq FROM b) AND seq <= (SELECT close_seq FROM b)
   AND ts >= $2 AND ts < $2 + interval '1 minute'
 """
 """($1 strategy, $2 a 1-minute bucket) -> the earliest equity ts in that bucket."""
+
+
+MINUTE_BARS_FUNCTION = (
+    "bars_1m($1::text, coalesce($2::timestamptz, '-infinity'),"
+    " coalesce($3::timestamptz, 'infinity'))"
+)
+"""1-minute bars of strategy $1 with bucket in [$2, $3) (NULL = open) in any mode."""
+
+
+async def minute_bars_source(target: Any, strategy_id: str) -> str:
+    """Where to read a strategy's 1-minute bars ($1 strategy, $2/$3 bucket range): the
+    table `rollup_1m` (an ordered index scan) unless the strategy is in raw mode
+    (migration 0600), then `bars_1m()`, which also reads its raw rows. A strategy never
+    goes back to raw mode, so the answer cannot go stale in the wrong direction."""
+    raw = await target.fetchval(
+        "SELECT NOT minute_bars FROM ingest_state WHERE strategy_id = $1", strategy_id
+    )
+    return MINUTE_BARS_FUNCTION if raw else "rollup_1m"
+
+
+SPLIT_MIN_SPAN = timedelta(days=14)
+"""1-minute reads spanning more than this are read as two halves at once."""
+
+_SPAN_DAYS_SQL = """
+SELECT (SELECT bucket FROM rollup_1d WHERE strategy_id = $1 ORDER BY bucket LIMIT 1),
+       (SELECT bucket FROM rollup_1d WHERE strategy_id = $1 ORDER BY bucket DESC LIMIT 1)
+           + interval '1 day'"""
+
+
+async def split_range(
+    target: Any, strategy_id: str, start: datetime | None, end: datetime | None
+) -> list[tuple[datetime | None, datetime | None]]:
+    """[start, end) as one range, or as two halves cut at a minute when it spans more
+    than SPLIT_MIN_SPAN of stored days (open ends bounded by the daily bars): two COPYs
+    on two connections use two server processes — 6 months of 1-minute bars read in
+    0.40–0.50 s instead of 0.79–0.88 s (load 6 on 2 cores). Half-open ranges: no bar is
+    read twice, and the halves concatenate in bucket order."""
+    lo, hi = start, end
+    if lo is None or hi is None:
+        first, last = await target.fetchrow(_SPAN_DAYS_SQL, strategy_id)
+        if first is None:
+            return [(start, end)]
+        lo, hi = lo or first, hi or last
+    if hi - lo <= SPLIT_MIN_SPAN:
+        return [(start, end)]
+    middle = lo + (hi - lo) / 2
+    middle = middle.replace(second=0, microsecond=0)
+    return [(start, middle), (middle, end)]
 
 
 async def read_range(

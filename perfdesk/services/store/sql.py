@@ -22,6 +22,12 @@ STAGE_COLUMNS: dict[str, tuple[str, ...]] = {
     "statuses": ("strategy_id", "seq", "ts", "status", "reason"),
 }  # fmt: skip
 
+BAR_STAGE_COLUMNS = (
+    "strategy_id", "b", "open", "high", "low", "close", "open_seq", "close_seq", "samples",
+    "realized_pnl", "unrealized_pnl",
+)  # fmt: skip
+"""stage_bars: the fast path's partial 1-minute bars (b = bucket start in Unix s)."""
+
 STAGE_TYPES: dict[str, tuple[str, ...]] = {
     "equity": ("text", "bigint", "timestamptz", "float8", "float8", "float8", "float8"),
     "fills": (
@@ -44,6 +50,11 @@ def create_stage_tables_sql() -> str:
         parts.append(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage_table(kind)} ({body}) ON COMMIT DELETE ROWS;"
         )
+    parts.append(
+        "CREATE TEMP TABLE IF NOT EXISTS stage_bars (strategy_id text, b float8, open float8,"
+        " high float8, low float8, close float8, open_seq bigint, close_seq bigint,"
+        " samples int, realized_pnl float8, unrealized_pnl float8) ON COMMIT DELETE ROWS;"
+    )
     return "\n".join(parts)
 
 
@@ -90,14 +101,20 @@ _FILL_BARS = """
            coalesce(sum(expected_price * qty), 0) AS slippage_notional
     FROM f GROUP BY 1, 2"""
 
-_BARS = """
+
+def _bars(eb: str, fb: str) -> str:
+    """Equity bars `eb` and fill bars `fb` of the same buckets joined into rollup rows."""
+    return f"""
     SELECT strategy_id, bucket, eb.open, eb.high, eb.low, eb.last[1] AS close, eb.open_seq,
            eb.close_seq, coalesce(eb.samples, 0)::int AS samples, eb.last[2] AS realized_pnl,
            eb.last[3] AS unrealized_pnl, coalesce(fb.fills, 0)::int AS fills,
            coalesce(fb.fees, 0) AS fees, coalesce(fb.notional, 0) AS notional,
            coalesce(fb.slippage_cost, 0) AS slippage_cost,
            coalesce(fb.slippage_notional, 0) AS slippage_notional
-    FROM eb FULL JOIN fb USING (strategy_id, bucket)"""
+    FROM {eb} AS eb FULL JOIN {fb} AS fb USING (strategy_id, bucket)"""
+
+
+_BARS = _bars("eb", "fb")
 
 _DAY_BARS = """
     SELECT strategy_id, date_trunc('day', bucket, 'UTC'),
@@ -145,12 +162,31 @@ def _read_back(kind: str, returning: str) -> str:
 
 
 LOCK_RESUME_SQL = """
-INSERT INTO ingest_state AS i (strategy_id, last_seq)
-SELECT sid, 0 FROM unnest($1::text[]) AS sid ORDER BY 1
+INSERT INTO ingest_state AS i (strategy_id, last_seq, minute_bars)
+SELECT sid, 0, EXISTS (SELECT 1 FROM rollup_1m r WHERE r.strategy_id = sid)
+FROM unnest($1::text[]) AS sid ORDER BY 1
 ON CONFLICT (strategy_id) DO UPDATE SET strategy_id = i.strategy_id
 RETURNING strategy_id, last_seq"""
 """Lock the resume rows of a batch's strategies (creating missing ones) and read them:
-concurrent writers of one strategy are serialised, so seq > last_seq cannot exist yet."""
+concurrent writers of one strategy are serialised, so seq > last_seq cannot exist yet.
+A new row starts in raw mode (minute_bars false, migration 0600) unless the strategy
+already has 1-minute bars (loaded in bulk)."""
+
+MATERIALIZE_BARS_SQL = f"""
+WITH sw AS (UPDATE ingest_state SET minute_bars = true
+            WHERE strategy_id = ANY($1::text[]) AND NOT minute_bars RETURNING strategy_id),
+e AS (SELECT strategy_id, seq, ts, equity, realized_pnl, unrealized_pnl FROM equity
+      WHERE strategy_id IN (SELECT strategy_id FROM sw)),
+f AS (SELECT strategy_id, seq, ts, side, qty, price, fee, expected_price FROM fills
+      WHERE strategy_id IN (SELECT strategy_id FROM sw)),
+eb AS ({_EQUITY_BARS}),
+fb AS ({_FILL_BARS}),
+bars AS ({_BARS})
+INSERT INTO rollup_1m SELECT * FROM bars ORDER BY strategy_id, bucket"""
+"""Switch the raw-mode strategies among $1 to stored 1-minute bars: build their bars from
+every stored raw row (none exist in raw mode). Run in the transaction of the batch that
+needs it, before its rows are folded (the general path), or after a fast batch whose
+rows the build includes (`FAST_BARS_SQL` left their minute bars out)."""
 
 
 def write_events_sql(*, direct: bool) -> str:
@@ -186,32 +222,90 @@ st AS (INSERT INTO ingest_state AS i (strategy_id, last_seq, events, updated_at)
 SELECT count(*) FROM k"""
 
 
-FAST_BARS_SQL = f"""
-WITH eb AS (
+_EQ_BAR_ARRAYS = """unnest({}::text[], {}::float8[], {}::float8[], {}::float8[], {}::float8[],
+                 {}::float8[], {}::bigint[], {}::bigint[], {}::int[], {}::float8[],
+                 {}::float8[])
+         AS x(strategy_id, b, open, high, low, close, open_seq, close_seq, samples,
+              realized_pnl, unrealized_pnl)"""
+_FILL_BAR_ARRAYS = """unnest({}::text[], {}::float8[], {}::int[], {}::float8[], {}::float8[],
+                 {}::float8[], {}::float8[])
+         AS y(strategy_id, b, fills, fees, notional, slippage_cost, slippage_notional)"""
+
+
+def _params(first: int, count: int) -> list[str]:
+    return [f"${i}" for i in range(first, first + count)]
+
+
+def _eq_bars(source: str, where: str = "") -> str:
+    return f"""
     SELECT strategy_id, to_timestamp(b) AS bucket, open, high, low,
            ARRAY[close, realized_pnl, unrealized_pnl] AS last, open_seq, close_seq, samples
-    FROM unnest($1::text[], $2::float8[], $3::float8[], $4::float8[], $5::float8[],
-                $6::float8[], $7::bigint[], $8::bigint[], $9::int[], $10::float8[],
-                $11::float8[])
-         AS x(strategy_id, b, open, high, low, close, open_seq, close_seq, samples,
-              realized_pnl, unrealized_pnl)),
-fb AS (
+    FROM {source} {where}"""
+
+
+def _fill_bars(source: str, where: str = "") -> str:
+    return f"""
     SELECT strategy_id, to_timestamp(b) AS bucket, fills, fees, notional, slippage_cost,
            slippage_notional
-    FROM unnest($12::text[], $13::float8[], $14::int[], $15::float8[], $16::float8[],
-                $17::float8[], $18::float8[])
-         AS y(strategy_id, b, fills, fees, notional, slippage_cost, slippage_notional)),
+    FROM {source} {where}"""
+
+
+_KEPT = "WHERE strategy_id IN (SELECT sid FROM want WHERE had)"
+
+FAST_BARS_SQL = f"""
+WITH k AS (
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bool[],
+                         $5::float8[], $6::float8[], $33::bigint[])
+                  AS k(sid, top, n, ok, m0, m1, lo)),
+mode AS (
+    SELECT k.*, coalesce(i.minute_bars,
+                         EXISTS (SELECT 1 FROM rollup_1m r WHERE r.strategy_id = k.sid)) AS had,
+           i.last_minute
+    FROM k LEFT JOIN ingest_state i ON i.strategy_id = k.sid),
+want AS (
+    SELECT *, had OR NOT ok OR coalesce(to_timestamp(m0) <= last_minute, false)
+              OR $7::bool AS keep
+    FROM mode),
+eb AS ({_eq_bars("stage_bars", _KEPT)}
+       UNION ALL
+       SELECT x.strategy_id, date_trunc('minute', x.ts, 'UTC'), x.equity, x.equity, x.equity,
+              ARRAY[x.equity, x.realized_pnl, x.unrealized_pnl], x.seq, x.seq, 1
+       FROM want CROSS JOIN LATERAL (
+           SELECT * FROM equity WHERE strategy_id = want.sid AND seq >= want.lo
+                                  AND seq <= want.top OFFSET 0) x
+       WHERE want.had AND want.ok),
+fb AS ({_fill_bars(_FILL_BAR_ARRAYS.format(*_params(8, 7)), _KEPT)}),
 bars AS ({_BARS}),
 m AS (INSERT INTO rollup_1m AS r SELECT * FROM bars ORDER BY strategy_id, bucket
       {_merge("rollup_1m")} RETURNING 1),
-d AS (INSERT INTO rollup_1d AS r {_DAY_BARS} {_merge("rollup_1d")} RETURNING 1)
-INSERT INTO ingest_state AS i (strategy_id, last_seq, events, updated_at)
-SELECT sid, top, n, now() FROM unnest($19::text[], $20::bigint[], $21::bigint[]) AS k(sid, top, n)
-ORDER BY 1
-ON CONFLICT (strategy_id) DO UPDATE SET
-    last_seq = greatest(i.last_seq, EXCLUDED.last_seq),
-    events = i.events + EXCLUDED.events, updated_at = EXCLUDED.updated_at"""
-"""The fast path's fold: partial bars computed by store_encode from the rows just COPYed
-(equity bars $1-$11, fill bars $12-$18; buckets in Unix seconds) merged into rollup_1m
-and rollup_1d exactly like the general path, and the resume point advanced
-($19 sids, $20 highest seq, $21 events)."""
+used AS (DELETE FROM stage_bars),
+ed AS ({_eq_bars(_EQ_BAR_ARRAYS.format(*_params(15, 11)))}),
+fd AS ({_fill_bars(_FILL_BAR_ARRAYS.format(*_params(26, 7)))}),
+d AS (INSERT INTO rollup_1d AS r SELECT * FROM ({_bars("ed", "fd")}) AS day_bars
+      ORDER BY strategy_id, bucket {_merge("rollup_1d")} RETURNING 1),
+st AS (
+    INSERT INTO ingest_state AS i (strategy_id, last_seq, events, updated_at, minute_bars,
+                                   last_minute)
+    SELECT sid, top, n, now(), had, to_timestamp(m1) FROM want ORDER BY 1
+    ON CONFLICT (strategy_id) DO UPDATE SET
+        last_seq = greatest(i.last_seq, EXCLUDED.last_seq),
+        events = i.events + EXCLUDED.events, updated_at = EXCLUDED.updated_at,
+        last_minute = greatest(i.last_minute, EXCLUDED.last_minute)
+    RETURNING 1)
+SELECT sid FROM want WHERE keep AND NOT had"""
+"""The fast path's fold of a batch just COPYed: $1 sids, $2 highest seq, $3 events per
+strategy (the resume point only grows), $33 lowest seq; its partial 1-minute equity
+bars and fill bars ($8-$14), merged into rollup_1m for strategies that keep minute bars.
+The equity bars are COPYed into stage_bars (emptied by this statement, so several
+batches may share a transaction: the back-fill) for the strategies with two samples in
+some minute of the batch; for the others (`ok`) a bar is a row, read back from `equity` by
+seq range if (rarely) that strategy keeps stored minute bars. Its partial daily bars
+($15-$25 equity, $26-$32 fills; computed client-side, a few per strategy) are merged
+into rollup_1d. Buckets in Unix seconds. Raw mode
+(migration 0600): $4 says whether the batch holds at most one equity sample per minute,
+in rising minutes, per strategy; $5/$6 its first/last equity minute (Unix s, NULL
+without equity). A raw-mode strategy stays raw while its batch is `ok` and starts
+after `last_minute`; the strategies that must switch are returned (the caller runs
+MATERIALIZE_BARS_SQL for them). $7 true keeps stored bars for every strategy
+(TimescaleDB: retention drops raw chunks whole, so no strategy's 1-minute bars may
+live only in its raw rows)."""

@@ -23,7 +23,7 @@ from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StrategyIn
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import StrategyState
 from perfdesk.domain.verdict import Verdict
-from perfdesk.services.store import database, equity_reads
+from perfdesk.services.store import database, equity_reads, retention
 from perfdesk.services.store import encode as store_encode
 from perfdesk.services.store import sql as store_sql
 
@@ -191,6 +191,8 @@ class Store:
         )
         try:
             await database.migrate(pool)
+            if timescale_policy is None:  # the stored retention setting (Settings)
+                timescale_policy = retention.policy_for(await retention.load_retention(pool))
             await _maybe_timescale(pool, timescale, timescale_policy)
             hypertables = await database.hypertables_enabled(pool)
         except BaseException:
@@ -292,6 +294,7 @@ class Store:
                         return await self._fold_fast(conn, encoded)
                     if rows is None:
                         rows = event_rows(events)[0]
+                    await conn.execute(store_sql.MATERIALIZE_BARS_SQL, sids)
                     return await self._write_general(conn, rows, last)
             except asyncpg.UniqueViolationError:
                 if encoded is None:  # the general path resolves clashes itself
@@ -300,6 +303,7 @@ class Store:
             # the table. That transaction is rolled back; stage the batch instead.
             async with conn.transaction():
                 await self._lock_resume(conn, sids)
+                await conn.execute(store_sql.MATERIALIZE_BARS_SQL, sids)
                 return await self._write_staged(conn, event_rows(events)[0])
 
     async def _write_fast_gated(self, batch: store_encode.EncodedBatch, gate: Gate) -> int | None:
@@ -344,19 +348,34 @@ class Store:
             if records:
                 columns = store_sql.STAGE_COLUMNS[kind]
                 await conn.copy_records_to_table(kind, records=records, columns=columns)
+        bars = store_encode.equity_bars_copy_data(batch, batch.raw_minutes[0])
+        if bars is not None:  # partial 1-minute bars with two samples or more, _fold_fast
+            await conn.copy_to_table(
+                "stage_bars",
+                source=memoryview(bars),
+                columns=store_sql.BAR_STAGE_COLUMNS,
+                format="binary",
+            )
 
-    @staticmethod
-    async def _fold_fast(conn: Any, batch: store_encode.EncodedBatch) -> int:
+    async def _fold_fast(self, conn: Any, batch: store_encode.EncodedBatch) -> int:
         """Fold the COPYed batch's precomputed bars into the rollups; advance the resume
-        point (it only grows: greatest())."""
-        await conn.execute(
+        point (it only grows: greatest()). A strategy in raw mode (its rows are its
+        1-minute bars, migration 0600) leaves rollup_1m alone until a batch puts two
+        samples in one minute; then its bars are built from its raw rows."""
+        switch = await conn.fetch(
             store_sql.FAST_BARS_SQL,
-            *store_encode.equity_bars(batch),
-            *store_encode.fill_bars(batch),
             batch.sids,
             batch.seq_max.tolist(),
             batch.counts.tolist(),
+            *batch.raw_minutes,
+            self.timescale,
+            *store_encode.fill_bars(batch),
+            *store_encode.equity_day_bars(batch),
+            *store_encode.fill_day_bars(batch),
+            batch.seq_min.tolist(),
         )
+        if switch:  # raw-mode strategies whose minutes now hold two samples
+            await conn.execute(store_sql.MATERIALIZE_BARS_SQL, [r["sid"] for r in switch])
         return len(batch)
 
     async def _write_general(
@@ -455,20 +474,33 @@ class Store:
     ) -> Bars:
         """Bars in [start, end) (bucket start times), read with a binary COPY.
 
-        Ask only for the `fields` you need: 6 months of 1-minute bars are 262,800 rows,
-        and each column costs transfer and decoding.
+        1-minute bars are the stored bars, or the raw rows of a strategy in raw mode
+        (migration 0600; `equity_reads.minute_bars_source`); a long range is read as two
+        halves on two connections at once (`equity_reads.split_range`). Ask only for the
+        `fields` you need: 6 months of 1-minute bars are 262,800 rows, and each column
+        costs transfer and decoding.
         """
         unknown = set(fields) - set(BAR_FIELDS)
         if unknown:
             raise ValueError(f"unknown bar fields {sorted(unknown)}; known: {BAR_FIELDS}")
-        table = {"1m": "rollup_1m", "1d": "rollup_1d"}[resolution]
+        if resolution not in ("1m", "1d"):
+            raise ValueError(f"unknown resolution {resolution!r}; use '1m' or '1d'")
+        source = "rollup_1d"
+        if resolution == "1m":
+            source = await equity_reads.minute_bars_source(self._pool, strategy_id)
         cols = ", ".join(f"coalesce({c}::float8, 'NaN')" for c in fields)
         query = (
-            f"SELECT extract(epoch FROM bucket)::float8, {cols} FROM {table}"  # noqa: S608 (checked names)
+            f"SELECT extract(epoch FROM bucket)::float8, {cols} FROM {source}"  # noqa: S608 (checked names)
             " WHERE strategy_id = $1 AND ($2::timestamptz IS NULL OR bucket >= $2)"
             " AND ($3::timestamptz IS NULL OR bucket < $3) ORDER BY bucket"
         )
-        data = await self._copy_floats(query, (strategy_id, start, end), 1 + len(fields))
+        parts = [(start, end)]
+        if resolution == "1m":
+            parts = await equity_reads.split_range(self._pool, strategy_id, start, end)
+        chunks = await asyncio.gather(
+            *(self._copy_floats(query, (strategy_id, a, b), 1 + len(fields)) for a, b in parts)
+        )
+        data = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
         return Bars(data[:, 0].copy(), {c: data[:, i + 1] for i, c in enumerate(fields)})
 
     async def equity_series(
