@@ -1,4 +1,6 @@
-"""Number and time formatting shared by every report format (text, not markup)."""
+"""Report text for numbers and times: the figures read as on screen (perfdesk/figures.py:
+true minus signs, "—" when missing, the minimum-sample words), plus the words a report
+prints instead of some numbers ("no losing days") and UTC dates."""
 
 from __future__ import annotations
 
@@ -6,20 +8,17 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+from perfdesk import figures
 from perfdesk.analytics.metrics.sample_size import Insufficient
 
-DASH = "–"
+DASH = figures.DASH
 NO_LOSSES = "no losing days"
 """How an infinite Sortino or profit factor reads: no period below the target."""
 NO_LOSS_KEYS = frozenset({"sortino_ratio", "smart_sortino", "profit_factor"})
 """Metrics that are +inf exactly when no period lost (docs/metrics.md)."""
 
 
-def is_missing(value: Any) -> bool:
-    """None, NaN and ±inf have no sensible printed value."""
-    if value is None:
-        return True
-    return isinstance(value, float) and not math.isfinite(value)
+is_missing = figures.is_missing
 
 
 def withheld(value: Any) -> str | None:
@@ -36,14 +35,10 @@ def metric_words(key: str, value: Any) -> str | None:
 
 
 def pct(value: Any, digits: int = 1, *, signed: bool = False) -> str:
-    """A fraction as a percentage: 0.0123 -> "1.2 %" (signed: "+1.2 %")."""
-    if isinstance(value, Insufficient):
-        return str(value)
-    if is_missing(value):
-        return DASH
-    scaled = round(float(value) * 100, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
-    text = f"{scaled:+.{digits}f}" if signed and scaled != 0 else f"{scaled:.{digits}f}"
-    return f"{text} %"
+    """A fraction as a percentage, as on screen: 0.0123 -> "1.2%" (signed: "+1.2%")."""
+    if isinstance(value, Insufficient) or value is None:
+        return figures.percent(value, digits, signed)
+    return figures.percent(float(value), digits, signed)
 
 
 def num(value: Any, digits: int = 2) -> str:
@@ -54,12 +49,12 @@ def num(value: Any, digits: int = 2) -> str:
     if is_missing(value):
         return DASH
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return f"{round(float(value), digits) + 0.0:,.{digits}f}"
+        return figures.count(value)
+    return figures.fixed(float(value), digits)
 
 
 def money(value: Any) -> str:
-    return DASH if is_missing(value) else f"{float(value):,.0f}"
+    return DASH if is_missing(value) else figures.money(float(value), 0)
 
 
 def day(ts: float | datetime | None) -> str:
