@@ -86,10 +86,14 @@ class RuntimeSource:
         backend = self._host.backend
         return backend.runtime.published.storage if backend else StorageState()
 
-    def engine_security(self) -> str | None:
-        """The engine link's security warning (token refused over ws://, or --insecure)."""
+    def engine_notes(self) -> list[str]:
+        """The engine link's security warning (token refused over ws://, or --insecure)
+        and the hostile frames its guard refused."""
         backend = self._host.backend
-        return getattr(backend.runtime.published, "engine_security", None) if backend else None
+        if backend is None:
+            return []
+        view = backend.runtime.published
+        return [n for n in (view.engine_security, view.engine_refused) if n]
 
 
 def install_error_hooks(loop: asyncio.AbstractEventLoop) -> None:

@@ -54,6 +54,13 @@ class QuietSource:
     def active_alerts(self) -> list[object]:
         return []
 
+    def storage(self) -> None:
+        return None  # no database behind this source
+
+    def engine_notes(self) -> list[str]:
+        return []
+
+
 
 async def load(dsn: str) -> None:
     start = data.months_ago(0)

@@ -52,6 +52,13 @@ class PublishedSource:
     def active_alerts(self) -> list[Alert]:
         return []
 
+    def storage(self) -> None:
+        return None  # no database behind this source
+
+    def engine_notes(self) -> list[str]:
+        return []
+
+
 
 class _PaintWatch(QObject):
     """Records when the watched widget paints (the feedback became visible)."""

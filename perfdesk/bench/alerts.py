@@ -243,6 +243,13 @@ class _Source:
     def active_alerts(self) -> list[Any]:
         return list(self._runtime.published.alerts)
 
+    def storage(self) -> None:
+        return None  # no database behind this source
+
+    def engine_notes(self) -> list[str]:
+        return []
+
+
 
 async def _until(condition: Any, limit_s: float, what: str) -> None:
     deadline = time.monotonic() + limit_s

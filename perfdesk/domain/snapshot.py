@@ -74,3 +74,6 @@ class LiveView:
     storage: StorageState = field(default_factory=StorageState)
     engine_security: str | None = None
     """The engine link's security warning for the status bar (FeedStats.security)."""
+    engine_refused: str | None = None
+    """Valid-but-hostile frames the source refused (far-future times, seq jumps,
+    strategies beyond the cap), with the last reason, for the status bar."""

@@ -63,6 +63,13 @@ class Source:
     def active_alerts(self) -> list:
         return self.manager.active()
 
+    def storage(self) -> None:
+        return None  # no database behind this source
+
+    def engine_notes(self) -> list[str]:
+        return []
+
+
 
 def test_the_alert_controller_rings_when_the_setting_is_on(qtbot, tmp_path, monkeypatch) -> None:
     rang: list[int] = []

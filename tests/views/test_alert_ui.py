@@ -46,6 +46,13 @@ class ManagerSource:
     def active_alerts(self) -> list:
         return self.manager.active()
 
+    def storage(self) -> None:
+        return None  # no database behind this source
+
+    def engine_notes(self) -> list[str]:
+        return []
+
+
 
 @dataclass
 class Desk:

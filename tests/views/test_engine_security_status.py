@@ -19,8 +19,8 @@ class LinkSource(FakeSource):
         super().__init__()
         self.client = client
 
-    def engine_security(self) -> str | None:
-        return self.client.stats.security
+    def engine_notes(self) -> list[str]:
+        return [self.client.stats.security] if self.client.stats.security else []
 
 
 async def test_a_refused_token_and_an_insecure_link_show_in_the_status_bar(qtbot) -> None:
@@ -49,4 +49,25 @@ async def test_a_refused_token_and_an_insecure_link_show_in_the_status_bar(qtbot
     window.refresh()
     assert window.status_label.text().endswith(
         "⚠ engine token sent unencrypted (ws://, --insecure)"
+    )
+
+
+async def test_frames_the_guard_refused_show_in_the_status_bar(qtbot) -> None:
+    """Valid-but-hostile frames refused at the source are said where it stays visible."""
+    from perfdesk.services.engine.guard import EventGuard, refused_text
+    from perfdesk.services.engine.recorder import RecordingHandler as Handler
+
+    guard = EventGuard()
+    client = EngineClient("ws://127.0.0.1:1", Handler(), guard=guard)
+    source = LinkSource(client)
+    source.snaps = {"s1": make_snapshot("s1")}
+    guard.stats.seq_jumps = 2
+    guard.stats.last_reason = "s1: seq 4611686018427387904 jumps"
+    source.engine_notes = lambda: [refused_text(guard.stats)]  # type: ignore[method-assign]
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    window.timer.stop()
+    window.refresh()
+    assert "⚠ 2 engine frames refused (last: s1: seq 4611686018427387904 jumps)" in (
+        window.status_label.text()
     )

@@ -92,6 +92,13 @@ class FakeSource:
     def active_alerts(self) -> list[Alert]:
         return list(self.alerts)
 
+    def storage(self) -> None:
+        return None  # no database behind this source
+
+    def engine_notes(self) -> list[str]:
+        return []
+
+
 
 async def until(condition: object, limit_s: float = 5.0) -> None:
     """Await (on the running loop) until `condition()` is truthy; fail after `limit_s`."""

@@ -23,6 +23,7 @@ from perfdesk.services.alerts.channels import Delivery
 from perfdesk.services.alerts.channels.service import dispatcher_from_environment
 from perfdesk.services.alerts.manager import AlertManager
 from perfdesk.services.alerts.store import AlertPersistence, LiveAlertSettings
+from perfdesk.services.engine.guard import refused_text
 from perfdesk.services.engine.source import EngineSource, SourceFactory
 from perfdesk.services.live.monitor import LiveMonitor
 from perfdesk.services.live.pipeline import Pipeline
@@ -184,8 +185,9 @@ class Runtime:
         storage = StorageState(w.db_available, w.spooled, w.pending, w.last_error)
         security = self.source.stats.security if self.source is not None else None
         view = LiveView(
-            self.monitor.snapshots(), tuple(self.alerts.active()), time.time(), storage, security
-        )
+            self.monitor.snapshots(), tuple(self.alerts.active()), time.time(), storage, security,
+            refused_text(self.source.guard.stats) if self.source is not None else None,
+        )  # fmt: skip
         self.published = view
         return view
 

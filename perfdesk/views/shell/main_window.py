@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_label)
         # Database / spool state; shown when the source reports it (RuntimeSource does).
         self.storage = StorageIndicator()
-        self.storage.setVisible(hasattr(self.source, "storage"))
+        self.storage.setVisible(self.source.storage() is not None)
         self.statusBar().addPermanentWidget(self.storage)
         self.tray_label = QLabel("\u25cb No tray")  # said once, and it stays (see tray.py)
         self.tray_label.setProperty("kind", "muted")
@@ -317,7 +317,8 @@ class MainWindow(QMainWindow):
         try:
             snaps = self.source.snapshots()
             alerts = self.source.active_alerts()
-            storage = self.source.storage() if hasattr(self.source, "storage") else None
+            storage = self.source.storage()
+            notes = self.source.engine_notes()
         except Exception as exc:  # noqa: BLE001 - a broken source must not stop the timer
             ops.report_failure("Reading live state failed", exc)
             return
@@ -331,9 +332,8 @@ class MainWindow(QMainWindow):
         self.active_alerts = len(alerts)
         if storage is not None:
             self.storage.set_state(storage)
-        security = getattr(self.source, "engine_security", lambda: None)()
         text = status_text(snaps, len(alerts))
-        set_text(self.status_label, f"{text} · ⚠ {security}" if security else text)
+        set_text(self.status_label, " · ⚠ ".join([text, *notes]))
 
     def _sync_strategy_names(self, snaps: Mapping[str, StrategySnapshot]) -> None:
         if snaps.keys() == self._strategy_names.keys():

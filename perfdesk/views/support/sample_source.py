@@ -210,6 +210,10 @@ class SampleSource:
     def active_alerts(self) -> list[Alert]:
         return list(self._alerts)
 
+    def engine_notes(self) -> list[str]:
+        return []
+
+
     def storage(self) -> StorageState:
         """The database is fine in the sample (the status bar shows "● Database")."""
         return StorageState(db_available=True, spooled=0, pending=12)

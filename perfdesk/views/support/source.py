@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from perfdesk.domain.alerts import Alert
-from perfdesk.domain.snapshot import StrategySnapshot
+from perfdesk.domain.snapshot import StorageState, StrategySnapshot
 
 
 class SnapshotSource(Protocol):
@@ -18,4 +18,13 @@ class SnapshotSource(Protocol):
 
     def active_alerts(self) -> list[Alert]:
         """Alerts currently pending/firing/recovering, in any order."""
+        ...
+
+    def storage(self) -> StorageState | None:
+        """Where stored events stand (None: this source has no database)."""
+        ...
+
+    def engine_notes(self) -> list[str]:
+        """Warnings about the engine link for the status bar (insecure link, refused
+        frames); empty when there is nothing to say."""
         ...
