@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "collect": ("perfdesk.commands.collect", "headless collector: engine -> database, no Qt"),
     "bench": ("perfdesk.commands.bench", "run a benchmark; last line is one JSON object"),
     "report": ("perfdesk.commands.report", "write a PDF/HTML/CSV validation report from the DB"),
+    "conformance": ("perfdesk.commands.conformance", "check an engine's protocol-v1 server"),
 }
 
 
