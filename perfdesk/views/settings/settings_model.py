@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from perfdesk.services.engine.source import SourceConfig
+from perfdesk.services.engine.sources import open_source
+
 
 class _Group(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -55,7 +58,8 @@ class Connection(_Group):
     engine_url: str = Field(
         "",
         title="Engine URL",
-        description="ws:// or wss:// address of the execution engine; empty = none.",
+        description="The execution engine: ws(s):// (protocol v1), freqtrade+http(s)://, "
+        "nautilus+redis://; empty = none.",
     )
     ca_bundle: str = Field(
         "",
@@ -79,9 +83,12 @@ class Connection(_Group):
 
     @field_validator("engine_url")
     @classmethod
-    def _websocket_url(cls, value: str) -> str:
-        if value and urlsplit(value).scheme not in ("ws", "wss"):
-            raise ValueError("must start with ws:// or wss://")
+    def _engine_url(cls, value: str) -> str:
+        if value:
+            try:
+                open_source(SourceConfig(value))
+            except ValueError as exc:  # SourceError names the known schemes
+                raise ValueError(str(exc)) from None
         return value
 
     @field_validator("dsn")
