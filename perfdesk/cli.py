@@ -22,6 +22,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("perfdesk.commands.bench", "run a benchmark; last line is one JSON object"),
     "report": ("perfdesk.commands.report", "write a PDF/HTML/CSV validation report from the DB"),
     "conformance": ("perfdesk.commands.conformance", "check an engine's protocol-v1 server"),
+    "import-backtest": (
+        "perfdesk.commands.import_backtest",
+        "read a Freqtrade/Nautilus/Lean/backtrader/zipline/vectorbt/QuantStats/vn.py backtest",
+    ),
 }
 
 
