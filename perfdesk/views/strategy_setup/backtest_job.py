@@ -69,7 +69,8 @@ def run_import(
 ) -> BacktestPreview:
     """Read, check and profile a backtest file; `declared` values override derived ones.
     `fmt` is one of backtest_formats.FORMATS (the tool that wrote the file)."""
-    read, notes = "", ()
+    read: str = ""
+    notes: tuple[str, ...] = ()
     if fmt == "csv":
         text = read_text(path, progress)
         progress(0.45, "Checking rows…")
