@@ -13,12 +13,13 @@ import pytest
 from perfdesk.domain.events import DataEvent, FillEvent, StatusEvent
 from perfdesk.domain.status import StrategyState
 from perfdesk.services.engine.cursor import MemoryCursorStore, PgCursorStore
+from perfdesk.services.engine.freqtrade.replay import ReplayServer as FakeFreqtrade
+from perfdesk.services.engine.freqtrade.replay import load_session
 from perfdesk.services.engine.freqtrade.source import FreqtradeSource
 from perfdesk.services.engine.recorder import RecordingHandler
 from perfdesk.services.engine.source import SourceConfig
 from perfdesk.services.engine.sources import open_source
 from perfdesk.services.store.store import Store
-from tests.services.freqtrade_fake import FakeFreqtrade, load_session
 
 
 def filled_orders(session: dict[str, Any], upto: int) -> list[str]:

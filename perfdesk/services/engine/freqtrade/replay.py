@@ -1,11 +1,12 @@
-"""A loopback Freqtrade API server that replays a recorded session fixture.
+"""ReplayServer: a loopback Freqtrade API server replaying a recorded session.
 
 A real HTTP + WebSocket server (aiohttp) on 127.0.0.1 speaking the paths, auth and
 payloads of freqtrade's API server (`/api/v1/show_config`, `/token/login`, `/status`,
 `/trades`, `/balance`, `/profit`, `/message/ws?token=`), with the bot's state taken from
-the fixture's steps (tests/fixtures/freqtrade/session.json, recorded by freqtrade's own
+a session's steps (tests/fixtures/freqtrade/session.json, recorded by freqtrade's own
 code: scripts/fixtures/freqtrade_session.py). `advance()` moves to the next step and
-sends its WebSocket messages to subscribed clients.
+sends its WebSocket messages to subscribed clients. Used by the tests and
+`perfdesk bench sources`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-FIXTURE = Path(__file__).parent.parent / "fixtures" / "freqtrade" / "session.json"
+FIXTURE = Path(__file__).parents[4] / "tests" / "fixtures" / "freqtrade" / "session.json"
+"""The recorded session (in a source checkout)."""
 
 
 def load_session(path: Path = FIXTURE) -> dict[str, Any]:
@@ -27,7 +29,7 @@ def load_session(path: Path = FIXTURE) -> dict[str, Any]:
     return doc
 
 
-class FakeFreqtrade:
+class ReplayServer:
     def __init__(
         self, session: dict[str, Any] | None = None, *, user: str = "ft", password: str = "pw"
     ) -> None:
@@ -56,11 +58,13 @@ class FakeFreqtrade:
         r.add_get("/api/v1/trades", self._trades)
         r.add_post("/api/v1/token/login", self._login)
         r.add_get("/api/v1/message/ws", self._ws)
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(app, access_log=None)  # the ws token is in URLs
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         return f"freqtrade+http://{self.user}@127.0.0.1:{self.port}"
 
     async def stop(self) -> None:
