@@ -236,3 +236,23 @@ async def test_wrong_credentials_keep_retrying_with_the_reason(fake: FakeFreqtra
         await task
     assert "401" in (source.stats.last_error or "")
     assert handler.events == []
+
+
+def test_link_errors_never_carry_the_token() -> None:
+    from perfdesk.services.engine.adapter import redact
+
+    text = "403, url='http://h/api/v1/message/ws?token=eyJhbGciOi.x&a=1' password=pw"
+    assert redact(text) == "403, url='http://h/api/v1/message/ws?token=***&a=1' password=***"
+
+
+async def test_a_refused_websocket_reports_its_status_not_its_url(fake: FakeFreqtrade) -> None:
+    fake.refuse_ws = True
+    handler = RecordingHandler()
+    source = build(await _url(fake), handler, no_resume, MemoryCursorStore())
+    task = asyncio.create_task(source.run())
+    try:
+        await handler.wait_for(lambda: source.stats.reconnects >= 1)
+    finally:
+        await source.stop()
+        await task
+    assert source.stats.last_error == "link lost: message/ws: HTTP 403"

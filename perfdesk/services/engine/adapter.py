@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Awaitable, Sequence
 
@@ -92,9 +93,12 @@ class AdapterSource:
                 session.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await session
-        except Exception as exc:  # the engine's or a bug's: log it, reconnect
-            self.stats.last_error = f"link lost: {exc or type(exc).__name__}"
-            log.warning("%s: %s", self.key, self.stats.last_error, exc_info=True)
+        except Exception as exc:  # noqa: BLE001 (the engine's or a bug's: log, reconnect)
+            self.stats.last_error = redact(f"link lost: {exc or type(exc).__name__}")
+            link = isinstance(exc, OSError | TimeoutError | LookupError | ValueError)
+            link = link or type(exc).__module__.split(".")[0] in ("aiohttp", "redis")
+            # a link failure is one line; anything else (a bug) gets its traceback
+            log.warning("%s: %s", self.key, self.stats.last_error, exc_info=not link)
         finally:
             stopping.cancel()
 
@@ -157,6 +161,14 @@ class AdapterSource:
         except Exception:
             self.stats.handler_errors += 1
             log.exception("%s: sink on_state failed", self.key)
+
+
+_SECRET_PARAMS = re.compile(r"((?:token|password)=)[^&\s'\"]+", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """`text` without the values of token=/password= URL parameters."""
+    return _SECRET_PARAMS.sub(r"\1***", text)
 
 
 def reason_of(exc: Exception) -> str:

@@ -37,6 +37,8 @@ class ReplayServer:
         self.step = 0
         self.user, self.password = user, password
         self.jwt = secrets.token_hex(8)
+        self.refuse_ws = False
+        """Answer the WebSocket with 403 whatever the token (a bot that revoked it)."""
         self.sockets: list[web.WebSocketResponse] = []
         self.subscriptions: list[list[str]] = []
         self.requests: list[str] = []
@@ -132,7 +134,7 @@ class ReplayServer:
         return web.json_response({"access_token": self.jwt, "refresh_token": "r"})
 
     async def _ws(self, request: web.Request) -> web.StreamResponse:
-        if request.query.get("token") != self.jwt:
+        if self.refuse_ws or request.query.get("token") != self.jwt:
             raise web.HTTPForbidden()
         ws = web.WebSocketResponse()
         await ws.prepare(request)

@@ -82,9 +82,13 @@ class FreqtradeRest:
         return f"{ws}/api/v1/message/ws" + (f"?token={quote(token)}" if token else "")
 
     async def open_ws(self, token: str | None) -> aiohttp.ClientWebSocketResponse:
-        return await self._http().ws_connect(
-            self.ws_url(token), ssl=self._ssl or True, heartbeat=20.0, max_msg_size=1 << 20
-        )
+        """The message WebSocket; errors never carry its URL (the token is in it)."""
+        try:
+            return await self._http().ws_connect(
+                self.ws_url(token), ssl=self._ssl or True, heartbeat=20.0, max_msg_size=1 << 20
+            )
+        except aiohttp.WSServerHandshakeError as exc:
+            raise RestError(f"message/ws: HTTP {exc.status}") from None
 
     async def closed_trades_since(self, since_ms: int) -> AsyncIterator[Mapping[str, Any]]:
         """Closed trades, newest close first, until one closed before `since_ms`."""
