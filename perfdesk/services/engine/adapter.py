@@ -93,7 +93,7 @@ class AdapterSource:
                 session.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await session
-        except Exception as exc:  # noqa: BLE001 (the engine's or a bug's: log, reconnect)
+        except Exception as exc:  # the engine's or a bug's: log it, reconnect
             self.stats.last_error = redact(f"link lost: {exc or type(exc).__name__}")
             link = isinstance(exc, OSError | TimeoutError | LookupError | ValueError)
             link = link or type(exc).__module__.split(".")[0] in ("aiohttp", "redis")
