@@ -256,3 +256,24 @@ async def test_a_refused_websocket_reports_its_status_not_its_url(fake: FakeFreq
         await source.stop()
         await task
     assert source.stats.last_error == "link lost: message/ws: HTTP 403"
+
+
+async def test_the_runtime_stores_a_bot_through_its_cursor_store(
+    fake: FakeFreqtrade, store: Store
+) -> None:
+    from perfdesk.services.runtime.local import Runtime
+
+    runtime = Runtime(store, open_source(SourceConfig(await _url(fake), token="pw")))
+    want = filled_orders(fake.session, 0)
+    await runtime.start()
+    try:
+        async with asyncio.timeout(30):
+            while await store.pool.fetchval("SELECT count(*) FROM fills") < len(want):
+                await runtime.writer.flush()
+    finally:
+        await runtime.stop()
+    rows = await store.pool.fetch("SELECT order_id FROM fills ORDER BY seq")
+    assert [r["order_id"] for r in rows] == want
+    cursor = await store.pool.fetchrow("SELECT source, strategy_id FROM engine_cursors")
+    assert cursor["strategy_id"] == "ft_momo" and cursor["source"].startswith("freqtrade+http://")
+    assert "pw" not in cursor["source"] and "ft@" not in cursor["source"]
