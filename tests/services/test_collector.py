@@ -256,3 +256,5 @@ async def _count(dsn: str, sql: str) -> int:
         return int(await conn.fetchval(sql))
     finally:
         await conn.close()
+
+
