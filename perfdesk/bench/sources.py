@@ -92,7 +92,7 @@ async def _in_thread(
 
 async def _ws(quick: bool) -> tuple[int, float]:
     n = 20_000 if quick else 200_000
-    pub = Publisher(token="bench")
+    pub = Publisher(token="bench", history=n)
     pub.strategy("bench")
     for i in range(n):
         pub.equity("bench", equity=1e6 + i)
