@@ -119,3 +119,30 @@ async def test_a_wrong_token_is_refused() -> None:
         await task
         await pub.stop()
     assert "401" in (client.last_error or "")
+
+
+async def test_a_publisher_serves_wss_with_its_certificate(tmp_path: Path) -> None:
+    from tests.services.test_engine_client_tls import _server_ssl, pki
+
+    certs = pki.__wrapped__(tmp_path)  # the fixture's body: a private CA + a 127.0.0.1 cert
+    pub = Publisher(ssl=_server_ssl(certs, "good"), token="t")
+    pub.strategy("s")
+    pub.equity("s", equity=1.0)
+    url = await pub.start()
+    try:
+        assert url.startswith("wss://127.0.0.1:")
+        handler = RecordingHandler()
+
+        async def none() -> dict[str, int]:
+            return {}
+
+        client = EngineClient(url, handler, token="t", resume=none, ca_file=str(certs / "ca.pem"))
+        task = asyncio.create_task(client.run())
+        try:
+            await handler.wait_for(lambda: handler.count() >= 1, limit_s=15)
+        finally:
+            await client.stop()
+            await task
+    finally:
+        await pub.stop()
+    assert handler.seqs["s"] == [1]
