@@ -178,3 +178,22 @@ async def test_bad_entries_are_dead_lettered_and_the_stream_goes_on(redis_url: s
     assert "not JSON" in reasons[0] and "topic/payload" in reasons[1]
     assert "msgpack" in reasons[2] and "last_px" in reasons[3]
     assert handler.seqs[SID] == [1]  # the older layout is read; bad entries took no seq
+
+
+async def test_the_perfdesk_equity_actor_replaces_derived_equity(redis_url: str) -> None:  # noqa: F811
+    """bus_actor.json: the same backtest with scripts/fixtures/perfdesk_equity_actor.py
+    (the actor docs/engines.md documents) publishing on perfdesk.equity.Flipper-000."""
+    entries = json.loads((FIXTURE.parent / "bus_actor.json").read_text(encoding="utf-8"))
+    samples = [
+        json.loads(e["payload"]) for e in entries["entries"] if e["type"] == "PerfdeskEquity"
+    ]
+    fills = sum(e["type"] == "OrderFilled" for e in entries["entries"])
+    await _add(redis_url, entries["entries"])
+    handler = RecordingHandler()
+    source = _source(redis_url, handler, no_resume, MemoryCursorStore())
+    await _run(source, handler, lambda: handler.count(SID) >= fills + len(samples))
+    equity = [e for e in handler.events if isinstance(e, EquityEvent)]
+    assert len(equity) == len(samples)  # none derived: the actor's samples only
+    last = samples[-1]
+    assert equity[-1].equity == last["equity"] and equity[-1].unrealized_pnl == 11.5
+    assert equity[-1].position_value == last["position_value"]
