@@ -277,3 +277,25 @@ async def test_the_runtime_stores_a_bot_through_its_cursor_store(
     cursor = await store.pool.fetchrow("SELECT source, strategy_id FROM engine_cursors")
     assert cursor["strategy_id"] == "ft_momo" and cursor["source"].startswith("freqtrade+http://")
     assert "pw" not in cursor["source"] and "ft@" not in cursor["source"]
+
+
+async def test_no_seq_is_handed_out_before_the_stored_ones_are_known(fake: FakeFreqtrade) -> None:
+    calls = 0
+
+    async def flaky() -> dict[str, int]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise OSError("database restarting")
+        return {"ft_momo": 0}
+
+    handler = RecordingHandler()
+    source = build(await _url(fake), handler, flaky, MemoryCursorStore())
+    task = asyncio.create_task(source.run())
+    try:
+        await handler.wait_for(lambda: len(fills(handler.events)) >= 3)
+    finally:
+        await source.stop()
+        await task
+    assert calls >= 2 and source.stats.reconnects >= 1
+    assert handler.seqs["ft_momo"][0] == 1

@@ -113,8 +113,10 @@ class AdapterSource:
         self.stats.frames += 1
         self.stats.last_frame_at = time.monotonic()
 
-    async def stored_seqs(self) -> dict[str, int]:
-        """The resume callback's answer (the database's last seqs); {} if it fails."""
+    async def stored_seqs(self, *, required: bool = False) -> dict[str, int]:
+        """The resume callback's answer (the database's last seqs). If it fails: {} —
+        or, when `required` (a ledger is being restored from it), the session ends and
+        is retried, since seqs handed out without it could differ from stored ones."""
         try:
             return await self._resume()
         except Exception as exc:
@@ -122,6 +124,8 @@ class AdapterSource:
             log.error(
                 "%s: could not read the stored resume point (%s)", self.key, exc, exc_info=True
             )
+            if required:
+                raise ConnectionError(f"the stored resume point is unavailable: {exc}") from None
             return {}
 
     async def announce(self, info: StrategyInfo) -> None:

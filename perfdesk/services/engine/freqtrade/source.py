@@ -107,7 +107,7 @@ class FreqtradeSource(AdapterSource):
             log.warning("bot renamed from %s to %s: a new strategy", self.strategy_id, sid)
             self.ledger = None
         self.strategy_id = sid
-        stored = (await self.stored_seqs()).get(sid, 0)
+        stored = (await self.stored_seqs(required=self.ledger is None)).get(sid, 0)
         if self.ledger is None:
             saved = (await self.cursors.load(self.key)).get(sid)
             self.ledger = Ledger.restore(saved, stored)
