@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import orjson
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from perfdesk.domain.events import MAX_FRAME_BYTES, FrameError, Ping, Subscribe, parse_client_frame
-from perfdesk.publish.faults import MALFORMED_FRAMES
+from perfdesk.publish.faults import MALFORMED_FRAMES, FaultConfig
 from perfdesk.publish.history import History
-
-if TYPE_CHECKING:
-    from perfdesk.publish.server import ProtocolServer
 
 log = logging.getLogger(__name__)
 CHUNK = 512
@@ -77,10 +74,28 @@ class Draws(Protocol):
     def integers(self, high: int) -> int: ...
 
 
-class Session:
-    """Serves one websocket connection for a `ProtocolServer` (on the server's loop)."""
+class Host(Protocol):
+    """What a session needs of its server (publish/server.py `ProtocolServer`)."""
 
-    def __init__(self, sim: ProtocolServer, ws: ServerConnection, rng: Draws | None) -> None:
+    engine_id: str
+    heartbeat_s: float
+    faults: FaultConfig
+    malformed_sent: int
+
+    @property
+    def channels(self) -> Sequence[Channel]: ...
+
+    def channel(self, strategy_id: str) -> Channel: ...
+
+    def stall(self, seconds: float) -> None: ...
+
+    def stalled_for(self) -> float: ...
+
+
+class Session:
+    """Serves one websocket connection for a `Host` (on the server's loop)."""
+
+    def __init__(self, sim: Host, ws: ServerConnection, rng: Draws | None) -> None:
         self.sim, self.ws, self._rng = sim, ws, rng
         self.wakeup = asyncio.Event()
         self._cursors: dict[str, int] = {}
