@@ -5,6 +5,7 @@ output layout (see each parser's docstring)."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import math
@@ -146,3 +147,16 @@ def test_every_format_is_listed_and_an_unknown_one_named() -> None:
     }
     with pytest.raises(ValueError, match="unknown backtest format 'excel'"):
         read_backtest("excel", b"", "x")
+
+
+def test_freqtrade_zip_written_by_freqtrade() -> None:
+    """scripts/fixtures/freqtrade_backtest.py: freqtrade's own writers made this zip."""
+    zipped = FIXTURES / "backtest-result-2026-01-05_09-00-00.zip"
+    got = read_backtest("freqtrade", zipped.read_bytes(), zipped.name)
+    pyarrow = importlib.util.find_spec("pyarrow") is not None
+    if pyarrow:
+        assert got.read.endswith("(mark-to-market)")
+    else:
+        assert got.read == "strategy.SampleStrategy.daily_profit + starting_balance"
+        assert any("needs pyarrow" in n for n in got.notes)
+    assert got.series.returns.size >= 119

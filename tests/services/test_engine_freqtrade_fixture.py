@@ -38,3 +38,26 @@ def test_fixture_validates_against_freqtrades_models() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "checked" in done.stdout
+
+
+def test_the_wallet_of_a_freqtrade_zip_is_read_where_pyarrow_is() -> None:
+    """The mark-to-market wallet path, in the freqtrade venv (which has pyarrow)."""
+    python = _python_with_freqtrade()
+    if python is None:
+        pytest.skip("freqtrade is not importable and $FREQTRADE_PYTHON is not set")
+    code = (
+        "from perfdesk.analytics.backtest_formats import read_backtest_file as r;"
+        "x = r('freqtrade', 'tests/fixtures/backtests/backtest-result-2026-01-05_09-00-00.zip');"
+        "print(x.read, x.series.returns.size)"
+    )
+    done = subprocess.run(
+        [python, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "sum(rate × balance) (mark-to-market) 119" in done.stdout

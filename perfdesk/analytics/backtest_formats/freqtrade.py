@@ -104,23 +104,33 @@ def _daily_profit(stats: Any, name: str, source: str, *, wallet_seen: bool) -> E
 
 
 def _wallet(feather: bytes, name: str, source: str) -> Extracted | None:
-    """The wallet's equity per date, if pyarrow is installed and the columns are known."""
+    """The wallet's value per capture time, if pyarrow is installed: freqtrade writes one
+    row per currency and time (`date, currency, rate, balance`); the equity is the sum of
+    rate × balance at each date."""
     if importlib.util.find_spec("pyarrow") is None:
         return None
     from pyarrow import feather as pa_feather  # type: ignore[import-not-found]  # optional
 
     table = pa_feather.read_table(io.BytesIO(feather)).to_pydict()
-    cols = {c.lower(): c for c in table}
-    date = next((cols[c] for c in ("date", "index", "timestamp") if c in cols), None)
-    value = next(
-        (cols[c] for c in ("wallet", "balance", "total", "equity", "value") if c in cols), None
-    )
-    if date is None or value is None:
-        return None
-    ex = Extracted("equity", f"{name}_wallet.feather {date} + {value} (mark-to-market)")
-    for i, (d, v) in enumerate(zip(table[date], table[value], strict=True)):
+    if not {"date", "rate", "balance"} <= set(table):
+        raise refuse(
+            source,
+            1,
+            f"{name}_wallet.feather",
+            f"columns {sorted(table)}; expected date, currency, rate, balance",
+        )
+    totals: dict[float, float] = {}
+    for i, (d, rate, bal) in enumerate(
+        zip(table["date"], table["rate"], table["balance"], strict=True)
+    ):
+        if not isinstance(rate, int | float) or not isinstance(bal, int | float):
+            raise refuse(source, i + 1, f"{name}_wallet.feather", f"row {i}: {rate!r}, {bal!r}")
         when = d.timestamp() if hasattr(d, "timestamp") else parse_when(str(d))
-        if when is None or not isinstance(v, int | float):
-            raise refuse(source, i + 1, value, f"wallet row {i}: {d!r}, {v!r}")
-        ex.add(float(when), float(v), i + 1)
+        if when is None:
+            raise refuse(source, i + 1, f"{name}_wallet.feather", f"row {i}: date {d!r}")
+        totals[float(when)] = totals.get(float(when), 0.0) + float(rate) * float(bal)
+    ex = Extracted("equity", f"{name}_wallet.feather date + sum(rate × balance) (mark-to-market)")
+    for i, (when, value) in enumerate(sorted(totals.items())):
+        ex.add(when, value, i + 1)
+    ex.notes.append("lines are wallet capture times")
     return ex
