@@ -23,6 +23,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "report": ("perfdesk.commands.report", "write a PDF/HTML/CSV validation report from the DB"),
     "import": ("perfdesk.commands.importer", "import a strategy's history (equity/fills CSV)"),
     "retention": ("perfdesk.commands.retention", "show or set how long raw data and bars are kept"),
+    "conformance": ("perfdesk.commands.conformance", "check an engine's protocol-v1 server"),
+    "import-backtest": (
+        "perfdesk.commands.import_backtest",
+        "read a Freqtrade/Nautilus/Lean/backtrader/zipline/vectorbt/QuantStats/vn.py backtest",
+    ),
 }
 
 

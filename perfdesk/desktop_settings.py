@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from perfdesk.domain import url_secrets
 from perfdesk.domain.time_zones import zone_for
+from perfdesk.services.engine.source import SourceConfig
+from perfdesk.services.engine.sources import open_source
 
 
 class _Group(BaseModel):
@@ -71,7 +73,8 @@ class Connection(_Group):
     engine_url: str = Field(
         "",
         title="Engine URL",
-        description="ws:// or wss:// address of the execution engine; empty = none.",
+        description="The execution engine: ws(s):// (protocol v1), freqtrade+http(s)://, "
+        "nautilus+redis://; empty = none.",
     )
     ca_bundle: str = Field(
         "",
@@ -95,9 +98,12 @@ class Connection(_Group):
 
     @field_validator("engine_url")
     @classmethod
-    def _websocket_url(cls, value: str) -> str:
-        if value and urlsplit(value).scheme not in ("ws", "wss"):
-            raise ValueError("must start with ws:// or wss://")
+    def _engine_url(cls, value: str) -> str:
+        if value:
+            try:
+                open_source(SourceConfig(value))
+            except ValueError as exc:  # SourceError names the known schemes
+                raise ValueError(str(exc)) from None
         if value and url_secrets.has_secrets(value):
             raise ValueError(
                 "holds a secret (a password or token): 'Store in keyring' moves it to the "

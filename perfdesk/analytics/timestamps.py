@@ -121,6 +121,14 @@ def parse_column(cells: Iterable[tuple[int, str]], fmt: TsFormat | None = None) 
     return TimestampColumn(seconds, fmt or (first[1].format if first else "iso"))
 
 
+def parse_one(text: str) -> float | None:
+    """POSIX seconds of one timestamp read on its own (the same shapes as a column:
+    ISO dates/datetimes, `YYYYMMDD`, epoch s/ms/µs/ns by magnitude); None when it is not
+    one of them or is ambiguous. For files whose dates are single cells (JSON results)."""
+    cell = _detect(text.strip())
+    return None if isinstance(cell, str) else cell.seconds
+
+
 def _mixed(text: str, cell: _Cell, first: tuple[int, _Cell]) -> str:
     return (
         f"{text!r} is {_NAMES[cell.format]} but line {first[0]} is "

@@ -17,7 +17,11 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--engine-url",
         default=os.environ.get("PERFDESK_ENGINE_URL"),
-        help="execution engine WebSocket URL, ws:// or wss:// (default: $PERFDESK_ENGINE_URL)",
+        help="the execution engine (default: $PERFDESK_ENGINE_URL): ws:// or wss:// "
+        "(protocol v1: the simulator, an engine on perfdesk.publish), freqtrade+http:// or "
+        "freqtrade+https:// (a Freqtrade bot's API server), nautilus+redis:// or "
+        "nautilus+rediss:// (a NautilusTrader node's Redis message bus); the token or "
+        "password comes from $PERFDESK_ENGINE_TOKEN or the keyring (docs/engines.md)",
     )
     parser.add_argument(
         "--insecure",

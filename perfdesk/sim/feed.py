@@ -15,9 +15,9 @@ import numpy as np
 import orjson
 
 from perfdesk.domain.expectations import Expectations
+from perfdesk.publish.history import History
 from perfdesk.sim.archetypes import BREAK_DEPTH_FACTOR, Archetype, StrategySpec
 from perfdesk.sim.clock import DAY_S, EPOCH, calendar_time
-from perfdesk.sim.history import History
 from perfdesk.sim.returns import IntradayGarch
 
 WIN_RATE_DROP = 0.15

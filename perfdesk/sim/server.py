@@ -15,26 +15,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import ssl as ssl_lib
 from collections.abc import Sequence
 from datetime import datetime
-from http import HTTPStatus
 
 import numpy as np
-from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.http11 import Request, Response
 
+from perfdesk.publish.faults import FaultConfig
+from perfdesk.publish.server import ProtocolServer
+from perfdesk.publish.session import Draws
 from perfdesk.sim.archetypes import StrategySpec, backtest_expectations, default_strategies
 from perfdesk.sim.clock import EPOCH
-from perfdesk.sim.faults import FaultConfig
 from perfdesk.sim.feed import StrategyFeed
-from perfdesk.sim.session import Session
 
 log = logging.getLogger(__name__)
-_ws_log = logging.getLogger("perfdesk.sim.wire")
-_ws_log.setLevel(logging.INFO)  # websockets logs request headers (the token) at DEBUG
 DEFAULT_SPEEDUP = 1440.0
 """One trading day per wall minute."""
 DEFAULT_RATE = 10.0
@@ -46,7 +41,7 @@ DEFAULT_BACKFILL_STEP_S = 900.0
 """Trading seconds between two backfill equity samples (96 a trading day)."""
 
 
-class Simulator:
+class Simulator(ProtocolServer):
     """A simulated execution engine. `await start()` returns its ws(s):// URL.
 
     Introspection for tests: `last_seq(id)` (highest seq generated), `events(id)`
@@ -82,18 +77,23 @@ class Simulator:
                 f"backfill_days must be >= 0 and backfill_step_s > 0, got "
                 f"{backfill_days} and {backfill_step_s}"
             )
-        self.host, self.port, self.rate, self.speedup = host, port, rate, speedup
-        self.heartbeat_s, self.engine_id, self.max_events = heartbeat_s, engine_id, max_events
-        self.faults = faults or FaultConfig()
-        self._token, self._ssl = token, ssl
+        super().__init__(
+            host=host,
+            port=port,
+            token=token,
+            ssl=ssl,
+            heartbeat_s=heartbeat_s,
+            engine_id=engine_id,
+            faults=faults,
+        )
+        self.rate, self.speedup, self.max_events = rate, speedup, max_events
         self._rng = np.random.default_rng(seed)
         self.epoch = epoch
         """Calendar time of trading second 0 (a Monday 00:00 UTC); timestamps follow it."""
         specs = default_strategies(strategies) if isinstance(strategies, int) else strategies
         self.feeds = [self._make_feed(s, history, i) for i, s in enumerate(specs)]
-        self._by_id = {f.strategy_id: f for f in self.feeds}
-        if len(self._by_id) != len(self.feeds):
-            raise ValueError("strategy ids must be unique")
+        self.set_channels(self.feeds)
+        self._feeds = {f.strategy_id: f for f in self.feeds}
         self.backfill_days = backfill_days
         self.backfilled = sum(f.backfill(backfill_days, backfill_step_s) for f in self.feeds)
         """Frames of the backfill over all strategies (0 without one); seqs 1..K each."""
@@ -103,17 +103,11 @@ class Simulator:
                     f"the backfill of {f.strategy_id} is {f.last_seq} frames: at most half the "
                     f"history ({history} frames) so the live stream stays replayable after it"
                 )
-        self.sessions: set[Session] = set()
-        self._server: Server | None = None
         self._producer: asyncio.Task[None] | None = None
         self._running = asyncio.Event()
-        self._stalled_until = 0.0
         self._ticked = asyncio.Event()
         self.finished = asyncio.Event()
         """Set once `max_events` have been produced (never without max_events)."""
-        self.malformed_sent = 0
-        """Malformed frames injected by the malformed fault (all sessions)."""
-        self.url = ""
 
     def _make_feed(self, spec: StrategySpec, history: int, index: int) -> StrategyFeed:
         derived = int(self._rng.integers(2**31))  # drawn always: other feeds stay the same
@@ -132,22 +126,11 @@ class Simulator:
     # -- lifecycle ----------------------------------------------------------------
     async def start(self) -> str:
         """Listen and start producing; returns the URL clients connect to."""
-        self._server = await serve(
-            self._handle,
-            self.host,
-            self.port,
-            process_request=self._authorize,
-            compression=None,
-            ssl=self._ssl,
-            max_size=2**20,
-            logger=_ws_log,
-        )
-        port = self._server.sockets[0].getsockname()[1]
-        self.url = f"{'wss' if self._ssl else 'ws'}://{self.host}:{port}"
+        url = await super().start()
         self._running.set()
         self._producer = asyncio.create_task(self._produce(), name="sim-producer")
-        log.info("simulator listening on %s with %d strategies", self.url, len(self.feeds))
-        return self.url
+        log.info("simulator listening on %s with %d strategies", url, len(self.feeds))
+        return url
 
     async def stop(self) -> None:
         """Stop producing, close every connection and the listening socket."""
@@ -155,30 +138,24 @@ class Simulator:
             self._producer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._producer
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        await super().stop()
 
     # -- introspection and faults on demand -------------------------------------------
     def feed(self, strategy_id: str) -> StrategyFeed:
-        return self._by_id[strategy_id]
+        return self._feeds[strategy_id]
 
     def last_seq(self, strategy_id: str) -> int:
         """Highest seq generated so far for the strategy (0 before its first event)."""
-        return self._by_id[strategy_id].last_seq
+        return self._feeds[strategy_id].last_seq
 
     def events(self, strategy_id: str) -> int:
         """Frames generated for the strategy (= last_seq unless seqs were skipped)."""
-        return self._by_id[strategy_id].events
+        return self._feeds[strategy_id].events
 
     @property
     def total_sent(self) -> int:
         """Data frames generated (published to the history) over all strategies."""
         return sum(f.events for f in self.feeds)
-
-    @property
-    def strategy_ids(self) -> list[str]:
-        return list(self._by_id)
 
     async def wait_produced(self, events: int) -> None:
         """Wait until at least `events` data frames exist over all strategies."""
@@ -193,47 +170,9 @@ class Simulator:
     def unpause(self) -> None:
         self._running.set()
 
-    def drop_connections(self) -> int:
-        """Abort every client connection (no close handshake); returns how many."""
-        return sum(s.abort() for s in list(self.sessions))
-
-    def stall(self, seconds: float) -> None:
-        """Send nothing at all (not even heartbeats) for `seconds` of wall time."""
-        loop = asyncio.get_running_loop()
-        self._stalled_until = max(self._stalled_until, loop.time() + seconds)
-
-    def unstall(self) -> None:
-        """End a stall now (frames and heartbeats flow again)."""
-        self._stalled_until = 0.0
-
-    def stalled_for(self) -> float:
-        """Seconds the stall still lasts (0 when not stalled)."""
-        if not self._stalled_until:
-            return 0.0
-        return max(0.0, self._stalled_until - asyncio.get_running_loop().time())
-
-    async def inject(self, raw: str | bytes) -> None:
-        """Send one raw frame (e.g. a malformed one) to every connected client."""
-        for s in list(self.sessions):
-            await s.ws.send(raw)
-
     # -- internals ------------------------------------------------------------------
-    def _authorize(self, conn: ServerConnection, request: Request) -> Response | None:
-        if self._token is None:
-            return None
-        given = request.headers.get("Authorization", "")
-        if hmac.compare_digest(given.encode(), f"Bearer {self._token}".encode()):
-            return None
-        return conn.respond(HTTPStatus.UNAUTHORIZED, "missing or wrong bearer token\n")
-
-    async def _handle(self, ws: ServerConnection) -> None:
-        rng = np.random.default_rng(int(self._rng.integers(2**63)))
-        session = Session(self, ws, rng)
-        self.sessions.add(session)
-        try:
-            await session.serve()
-        finally:
-            self.sessions.discard(session)
+    def _draws(self) -> Draws:
+        return np.random.default_rng(int(self._rng.integers(2**63)))  # type: ignore[return-value]
 
     def _budget(self) -> int | None:
         if self.max_events is None:
@@ -262,7 +201,6 @@ class Simulator:
                 for feed in self.feeds:
                     feed.advance(n)
                 made += n
-                for s in self.sessions:
-                    s.wakeup.set()
+                self.wake()
                 self._ticked.set()
             await asyncio.sleep(0 if n == per_tick else TICK_S)

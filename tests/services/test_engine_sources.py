@@ -51,3 +51,25 @@ async def test_a_subset_source_delivers_and_resumes_only_its_strategies() -> Non
     assert set(handler.seqs) == {mine}
     assert handler.seqs[mine][0] == 2  # resumed after the stored seq 1
     assert set(source.last_seqs) == {mine}
+
+
+def test_the_engine_url_help_names_every_source() -> None:
+    import argparse
+
+    from perfdesk.commands._common import add_connection_arguments
+    from perfdesk.services.engine.sources import BUILDERS
+
+    parser = argparse.ArgumentParser()
+    add_connection_arguments(parser)
+    help_text = next(a.help for a in parser._actions if a.dest == "engine_url") or ""
+    assert all(f"{scheme}://" in help_text for scheme in BUILDERS)
+
+
+def test_adapter_schemes_build_their_sources() -> None:
+    from perfdesk.services.engine.freqtrade.source import FreqtradeSource
+    from perfdesk.services.engine.nautilus.source import NautilusSource
+
+    ft = open_source(SourceConfig("freqtrade+http://ft@127.0.0.1:8080", token="pw"))
+    assert isinstance(ft(RecordingHandler(), _no_resume), FreqtradeSource)
+    nt = open_source(SourceConfig("nautilus+redis://127.0.0.1:6379/2?stream=s"))
+    assert isinstance(nt(RecordingHandler(), _no_resume), NautilusSource)

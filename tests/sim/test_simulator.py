@@ -10,8 +10,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from perfdesk.domain.events import Batch, EngineError, FrameError, Hello, StrategyInfo, parse_frame
+from perfdesk.publish.history import History
 from perfdesk.sim import Archetype, Simulator, default_strategies
-from perfdesk.sim.history import History
 
 FAST = {"rate": 2000.0, "speedup": 1440.0 * 200}
 

@@ -27,6 +27,7 @@ from typing import Protocol
 
 from perfdesk.domain.events import DataEvent, StrategyInfo
 from perfdesk.domain.status import FeedState
+from perfdesk.services.engine.cursor import CursorStore
 from perfdesk.services.engine.guard import EventGuard, GuardConfig
 from perfdesk.services.engine.stats import FeedStats
 
@@ -70,8 +71,14 @@ class EngineSource(Protocol):
         ...
 
 
-SourceFactory = Callable[[EventSink, Resume], EngineSource]
-"""Builds the configured source around the runtime's sink and resume callback."""
+class SourceFactory(Protocol):
+    """Builds the configured source around the runtime's sink and resume callback.
+    `cursors` is where an adapter keeps its engine's cursor (engine/cursor.py); a
+    protocol-v1 source needs none, an adapter without one keeps it in memory."""
+
+    def __call__(
+        self, sink: EventSink, resume: Resume, /, cursors: CursorStore | None = None
+    ) -> EngineSource: ...
 
 
 @dataclass(frozen=True)

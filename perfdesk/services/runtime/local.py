@@ -23,6 +23,7 @@ from perfdesk.services.alerts.channels import Delivery
 from perfdesk.services.alerts.channels.service import dispatcher_from_environment
 from perfdesk.services.alerts.manager import AlertManager
 from perfdesk.services.alerts.store import AlertPersistence, LiveAlertSettings
+from perfdesk.services.engine.cursor import PgCursorStore
 from perfdesk.services.engine.guard import refused_text
 from perfdesk.services.engine.source import EngineSource, SourceFactory
 from perfdesk.services.live.monitor import LiveMonitor
@@ -70,7 +71,9 @@ class Runtime:
         self.writer = StoreWriter(store, spool=self.spool)
         self.pipeline = Pipeline(self.monitor, self.writer, store)
         self.source: EngineSource | None = (
-            None if source is None else source(self.pipeline, self._resume_points)
+            None
+            if source is None
+            else source(self.pipeline, self._resume_points, cursors=PgCursorStore(store.pool))
         )
         """None when no engine is configured: stored history, thresholds and reports work."""
         self._subset = subset

@@ -49,11 +49,10 @@ from PySide6.QtWidgets import (
 from perfdesk.domain.status import Status
 from perfdesk.views.components import table_copy
 from perfdesk.views.components.status_badge import LABELS, paint_badge
+from perfdesk.views.components.table_roles import BADGE_ROLE, SORT_ROLE
 from perfdesk.views.support import style
 
 R = TypeVar("R")
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-BADGE_ROLE = Qt.ItemDataRole.UserRole + 2
 KEY_ROLE = Qt.ItemDataRole.UserRole + 3
 COMPACT_ROLE = Qt.ItemDataRole.UserRole + 4
 VERTICAL_TITLE_ROLE = Qt.ItemDataRole.UserRole + 5

@@ -11,16 +11,30 @@ passes through views/support/csv_safe, so no text runs as a spreadsheet formula.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, cast
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from perfdesk.views.support import csv_safe, ops
 
-if TYPE_CHECKING:
-    from perfdesk.views.components.data_table import DataTable
+
+class DataTable(Protocol):
+    """The table this works on (components/data_table.py's DataTable): a QTableView with
+    a sorting/filtering `proxy` over its `source_model`."""
+
+    proxy: Any
+    source_model: Any
+    customContextMenuRequested: Any
+
+    def horizontalHeader(self) -> Any: ...
+    def isColumnHidden(self, column: int) -> bool: ...
+    def selectionModel(self) -> Any: ...
+    def setContextMenuPolicy(self, policy: Any) -> None: ...
+    def indexAt(self, pos: Any) -> Any: ...
+    def selectRow(self, row: int) -> None: ...
+    def viewport(self) -> Any: ...
 
 
 def visible_columns(table: DataTable) -> list[int]:
@@ -48,7 +62,7 @@ def titles(table: DataTable) -> list[str]:
 
 def export_rows(table: DataTable) -> list[list[Any]]:
     """Header, then every shown row: numbers raw, blanks ("—") empty, the rest as shown."""
-    from perfdesk.views.components.data_table import BADGE_ROLE, SORT_ROLE
+    from perfdesk.views.components.table_roles import BADGE_ROLE, SORT_ROLE
 
     proxy = table.proxy
     columns = visible_columns(table)
@@ -96,22 +110,23 @@ class CopyExport:
 
     def __init__(self, table: DataTable, name: str = "table") -> None:
         self.table = table
+        self.widget = cast(QWidget, table)  # a DataTable is a QTableView
         self.name = name
         self.exported: Path | None = None
-        self.copy_action = QAction("Copy", table)
+        self.copy_action = QAction("Copy", self.widget)
         # Shown in the menu; the key itself is handled by DataTable.keyPressEvent.
         self.copy_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
         self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.copy_action.triggered.connect(lambda: copy_selection(table))
-        self.copy_all_action = QAction("Copy all rows", table)
+        self.copy_all_action = QAction("Copy all rows", self.widget)
         self.copy_all_action.triggered.connect(lambda: copy_all(table))
-        self.export_action = QAction("Export CSV…", table)
+        self.export_action = QAction("Export CSV…", self.widget)
         self.export_action.triggered.connect(self.export)
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self.show_menu)
 
     def menu(self) -> QMenu:
-        menu = QMenu(self.table)
+        menu = QMenu(self.widget)
         self.copy_action.setEnabled(bool(selected_rows(self.table)))
         has_rows = self.table.proxy.rowCount() > 0
         self.copy_all_action.setEnabled(has_rows)
@@ -130,7 +145,7 @@ class CopyExport:
 
     def ask_path(self) -> Path | None:
         chosen, _ = QFileDialog.getSaveFileName(
-            self.table, "Export CSV", f"{self.name}.csv", "CSV files (*.csv)"
+            self.widget, "Export CSV", f"{self.name}.csv", "CSV files (*.csv)"
         )
         return Path(chosen) if chosen else None
 

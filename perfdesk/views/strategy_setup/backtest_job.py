@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from perfdesk.analytics.backtest_formats import FORMATS, read_backtest
 from perfdesk.analytics.backtest_import import DailySeries, decode, parse_csv, require_varying
 from perfdesk.analytics.profile import expectations_from_backtest
 from perfdesk.domain.expectations import Expectations
@@ -30,6 +31,9 @@ class BacktestPreview:
     path: Path
     series: DailySeries
     expectations: Expectations
+    read: str = ""
+    """What the format's parser read (`strategy.X.daily_profit + starting_balance`)."""
+    notes: tuple[str, ...] = ()
 
     @property
     def wealth(self) -> npt.NDArray[np.float64]:
@@ -56,14 +60,23 @@ def read_text(path: Path, progress: Progress) -> str:
 
 
 def run_import(
-    path: Path, declared: dict[str, float | None], progress: Progress
+    path: Path, declared: dict[str, float | None], progress: Progress, fmt: str = "csv"
 ) -> BacktestPreview:
-    """Read, check and profile a backtest file; `declared` values override derived ones."""
-    text = read_text(path, progress)
-    progress(0.45, "Checking rows…")
-    series = require_varying(parse_csv(text, source=path.name), path.name)
+    """Read, check and profile a backtest file; `declared` values override derived ones.
+    `fmt` is one of backtest_formats.FORMATS (the tool that wrote the file)."""
+    read: str = ""
+    notes: tuple[str, ...] = ()
+    if fmt == "csv":
+        text = read_text(path, progress)
+        progress(0.45, "Checking rows…")
+        series = parse_csv(text, source=path.name)
+    else:
+        progress(0.2, f"Reading {FORMATS[fmt]}…")
+        result = read_backtest(fmt, path.read_bytes(), path.name)
+        series, read, notes = result.series, result.read, result.notes
+    series = require_varying(series, path.name)
     progress(0.6, f"Profiling {series.returns.size} daily returns (model fit, simulations)…")
     overrides: dict[str, Any] = dict(declared)
     expectations = expectations_from_backtest(series.returns, series.dates, **overrides)
     progress(1.0, "Done")
-    return BacktestPreview(path, series, expectations)
+    return BacktestPreview(path, series, expectations, read, notes)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from perfdesk.analytics.backtest_formats import FORMATS
 from perfdesk.analytics.backtest_import import BacktestImportError, Issue
 from perfdesk.domain.expectations import Expectations
 from perfdesk.views.components.button import Button
@@ -194,10 +195,18 @@ class StrategySetupView(QWidget):
         row = QHBoxLayout()
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("Backtest CSV with a header 'ts,equity' or 'ts,return'")
-        self.browse_button = Button("Choose CSV…", "secondary")
+        self.browse_button = Button("Choose file…", "secondary")
         self.browse_button.clicked.connect(self._ask_path)
         self.import_button = Button("Import and preview", "secondary")
         self.import_button.clicked.connect(lambda: self.start_import(Path(self.path_edit.text())))
+        self.format_combo = QComboBox()  # which tool wrote the file (backtest_formats)
+        self.format_combo.setToolTip("The tool that wrote the backtest file")
+        for name, what in FORMATS.items():
+            self.format_combo.addItem(name, name)
+            self.format_combo.setItemData(
+                self.format_combo.count() - 1, what, Qt.ItemDataRole.ToolTipRole
+            )
+        row.addWidget(self.format_combo)
         row.addWidget(self.path_edit, 1)
         row.addWidget(self.browse_button)
         row.addWidget(self.import_button)
@@ -319,8 +328,9 @@ class StrategySetupView(QWidget):
         self.progress.show()
         self.import_button.setEnabled(False)
         declared = self._declared_values()
+        fmt = str(self.format_combo.currentData())
         ops.run(
-            lambda: run_import(path, declared, self.relay.progressed.emit),
+            lambda: run_import(path, declared, self.relay.progressed.emit, fmt),
             owner=self,
             on_success=self._show_preview,
             on_failure=self._show_import_error,
@@ -381,8 +391,9 @@ class StrategySetupView(QWidget):
         self.preview_panel.show()
         series = preview.series
         self.stage_label.setText(
-            f"{preview.path.name}: {series.rows:,} rows → {series.returns.size:,} daily returns. "
-            "Check the profile, then save."
+            f"{preview.path.name}: {series.rows:,} rows → {series.returns.size:,} daily returns"
+            + (f" (read {'; '.join((preview.read, *preview.notes))})" if preview.read else "")
+            + ". Check the profile, then save."
         )
         self._update_actions()
 
@@ -489,7 +500,7 @@ class StrategySetupView(QWidget):
 
     def _ask_path(self) -> None:
         name, _ = QFileDialog.getOpenFileName(
-            self, "Import backtest", "", "CSV (*.csv);;All files (*)"
+            self, "Import backtest", "", "Backtests (*.csv *.json *.zip);;All files (*)"
         )
         if name:
             self.start_import(Path(name))

@@ -1,29 +1,26 @@
-"""One client connection to the simulator: hello, strategy frames, replay, live stream.
+"""One client connection to a protocol-v1 server: hello, strategy frames, replay, live.
 
 The session pulls from each strategy's history from its own cursor, so replay after
 resume and the live stream are the same loop; a slow client simply falls behind (and
-gets a `resume_gap` error if it falls out of the bounded history).
+gets a `resume_gap` error if it falls out of the bounded history). The server is a
+`ProtocolServer` (publish/server.py): the publisher library and the simulator both.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-import numpy as np
 import orjson
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from perfdesk.domain.events import MAX_FRAME_BYTES, FrameError, Ping, Subscribe, parse_client_frame
-from perfdesk.sim.clock import rfc3339
-from perfdesk.sim.faults import MALFORMED_FRAMES
-
-if TYPE_CHECKING:
-    from perfdesk.sim.server import Simulator
+from perfdesk.publish.faults import MALFORMED_FRAMES, FaultConfig
+from perfdesk.publish.history import History
 
 log = logging.getLogger(__name__)
 CHUNK = 512
@@ -46,14 +43,59 @@ def _batches(frames: list[str], most: int) -> list[list[str]]:
     return groups
 
 
+def rfc3339(ts: datetime) -> str:
+    """`2026-01-05T09:30:00.000000Z` (UTC, microseconds, Z)."""
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _now() -> str:
     return rfc3339(datetime.now(UTC))
 
 
-class Session:
-    """Serves one websocket connection for `Simulator` (runs on the server's loop)."""
+class Channel(Protocol):
+    """One strategy as a server serves it: its announcement and its frame history."""
 
-    def __init__(self, sim: Simulator, ws: ServerConnection, rng: np.random.Generator) -> None:
+    @property
+    def strategy_id(self) -> str: ...
+
+    @property
+    def last_seq(self) -> int: ...
+
+    history: History
+
+    def info_frame(self) -> str: ...
+
+
+class Draws(Protocol):
+    """The random draws fault injection needs (numpy's Generator has them)."""
+
+    def random(self) -> float: ...
+
+    def integers(self, high: int) -> int: ...
+
+
+class Host(Protocol):
+    """What a session needs of its server (publish/server.py `ProtocolServer`)."""
+
+    engine_id: str
+    heartbeat_s: float
+    faults: FaultConfig
+    malformed_sent: int
+
+    @property
+    def channels(self) -> Sequence[Channel]: ...
+
+    def channel(self, strategy_id: str) -> Channel: ...
+
+    def stall(self, seconds: float) -> None: ...
+
+    def stalled_for(self) -> float: ...
+
+
+class Session:
+    """Serves one websocket connection for a `Host` (on the server's loop)."""
+
+    def __init__(self, sim: Host, ws: ServerConnection, rng: Draws | None) -> None:
         self.sim, self.ws, self._rng = sim, ws, rng
         self.wakeup = asyncio.Event()
         self._cursors: dict[str, int] = {}
@@ -81,8 +123,8 @@ class Session:
 
     async def _send_all(self) -> None:
         await self._send(orjson.dumps(self._hello()).decode())
-        for feed in self.sim.feeds:
-            await self._send(feed.info_frame())
+        for channel in self.sim.channels:
+            await self._send(channel.info_frame())
         await asyncio.wait_for(self._subscribed.wait(), SUBSCRIBE_TIMEOUT_S)
         await self._stream()
 
@@ -119,7 +161,7 @@ class Session:
 
     async def _subscribe(self, sub: Subscribe) -> None:
         wanted = set(sub.strategies)
-        feeds = [f for f in self.sim.feeds if "*" in wanted or f.strategy_id in wanted]
+        feeds = [f for f in self.sim.channels if "*" in wanted or f.strategy_id in wanted]
         self._cursors = {f.strategy_id: sub.resume.get(f.strategy_id, 0) for f in feeds}
         self._batch = sub.batch
         for feed in feeds:
@@ -144,7 +186,7 @@ class Session:
         while True:
             sent = 0
             for sid, after in list(self._cursors.items()):
-                history = self.sim.feed(sid).history
+                history = self.sim.channel(sid).history
                 if after + 1 < history.first_seq:
                     await self._send_error(
                         "resume_gap",
@@ -166,7 +208,7 @@ class Session:
                 await self._send(self._heartbeat())
 
     async def _send_data(self, frames: list[str]) -> None:
-        if self.sim.faults.any_on_send:
+        if self.sim.faults.any_on_send and self._rng is not None:
             frames = await self._with_faults(frames)
         if self._batch <= 1:
             for frame in frames:
@@ -178,6 +220,7 @@ class Session:
     async def _with_faults(self, frames: list[str]) -> list[str]:
         """Apply per-frame faults; may inject frames, stall, or abort the connection."""
         f, rng = self.sim.faults, self._rng
+        assert rng is not None
         out: list[str] = []
         for frame in frames:
             if f.drop_prob and rng.random() < f.drop_prob:

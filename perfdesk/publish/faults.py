@@ -1,7 +1,7 @@
-"""Fault injection for the simulator: what a misbehaving engine or network does.
+"""Fault injection: what a misbehaving engine or network does (the simulator, tests).
 
 Probabilities are per frame sent (drop, repeat, malformed, stall) or per seq generated
-(skip). All draws come from the simulator's seeded generator.
+(skip). All draws come from the server's seeded generator.
 """
 
 from __future__ import annotations
