@@ -30,6 +30,42 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
         help="send the engine token over plain ws:// to another host (refused otherwise; "
         "the status says the link is unencrypted). Same as PERFDESK_INSECURE=1",
     )
+    guard = parser.add_argument_group(
+        "hostile input (valid frames refused at the source, dead-lettered; docs/reliability.md)"
+    )
+    for flag, var, text in (
+        ("--max-future-s", "PERFDESK_MAX_FUTURE_S", "seconds an event may be ahead of this "
+         "machine's clock (default 300)"),
+        ("--max-seq-jump", "PERFDESK_MAX_SEQ_JUMP", "largest step past a strategy's last "
+         "seq (default 1,000,000)"),
+        ("--max-strategies", "PERFDESK_MAX_STRATEGIES", "strategies one engine may feed "
+         "(default 2,000; beyond: a system alert)"),
+    ):  # fmt: skip
+        guard.add_argument(flag, action=_SetEnv, env=var, metavar="N", help=f"{text}; ${var}")
+
+
+class _SetEnv(argparse.Action):
+    """An option that sets an environment variable every engine source of the process
+    reads (services/engine/guard.py GuardConfig.from_environment), checked at once."""
+
+    def __init__(self, option_strings: Any, dest: str, env: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, **kwargs)
+        self.env = env
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        from perfdesk.services.engine.guard import GuardConfig
+
+        before = os.environ.get(self.env)
+        os.environ[self.env] = str(values)
+        try:
+            GuardConfig.from_environment()
+        except ValueError as exc:
+            if before is None:
+                os.environ.pop(self.env, None)
+            else:
+                os.environ[self.env] = before
+            parser.error(f"{option}: {exc}")
+        setattr(namespace, self.dest, values)
 
 
 class _AllowInsecure(argparse.Action):

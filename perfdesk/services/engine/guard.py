@@ -10,6 +10,7 @@ and is counted (`GuardStats`) for the status bar and the system alert.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,33 @@ class GuardConfig:
     earliest: datetime = _EPOCH
     max_seq_jump: int = 1_000_000
     max_strategies: int = 2_000
+
+    @classmethod
+    def from_environment(cls) -> GuardConfig:
+        """The defaults, overridden by PERFDESK_MAX_FUTURE_S, PERFDESK_MAX_SEQ_JUMP and
+        PERFDESK_MAX_STRATEGIES (what `--max-future-s` etc. set); ValueError naming the
+        variable for a value that is not a positive number."""
+        values: dict[str, float | int] = {}
+        for name, (var, kind) in GUARD_ENV.items():
+            raw = os.environ.get(var)
+            if raw is None or not raw.strip():
+                continue
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise ValueError(f"{var}={raw!r} is not a number") from None
+            if not value > 0:
+                raise ValueError(f"{var}={raw!r} must be greater than 0")
+            values[name] = value
+        return cls(**values)  # type: ignore[arg-type]
+
+
+GUARD_ENV: dict[str, tuple[str, type[float] | type[int]]] = {
+    "max_future_s": ("PERFDESK_MAX_FUTURE_S", float),
+    "max_seq_jump": ("PERFDESK_MAX_SEQ_JUMP", int),
+    "max_strategies": ("PERFDESK_MAX_STRATEGIES", int),
+}
+"""GuardConfig field -> (environment variable, type)."""
 
 
 @dataclass

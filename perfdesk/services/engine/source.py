@@ -92,7 +92,7 @@ class SourceConfig:
     ca_file: str | None = None
     strategies: tuple[str, ...] = ("*",)
     insecure: bool = False
-    guard: GuardConfig = field(default_factory=GuardConfig)
+    guard: GuardConfig = field(default_factory=GuardConfig.from_environment)
     """Limits on valid-but-hostile input (time window, seq jumps, strategies per engine)."""
 
     @property
