@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtGui import QGuiApplication
 
 from perfdesk.reports.html_render import render_html
-from perfdesk.reports.sample import sample_report
+from perfdesk.testing.sample_report import sample_report
 from perfdesk.views.reports.report_pdf import render_pdf
 
 ROOT = Path(__file__).resolve().parents[1]

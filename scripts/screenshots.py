@@ -39,8 +39,8 @@ from perfdesk.services.store.config_store import SavedAlertSettings
 from perfdesk.views.alerts.alert_log_view import AlertLogView
 from perfdesk.views.shell.main_window import MainWindow
 from perfdesk.views.strategy_setup.backtest_job import run_import
-from perfdesk.views.support.repositories import MemoryThresholdRepository
-from perfdesk.views.support.sample_source import SampleSource
+from perfdesk.testing.memory_repositories import MemoryThresholdRepository
+from perfdesk.testing.sample_source import SampleSource
 from perfdesk.views.support.style import apply_theme
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"

@@ -26,9 +26,9 @@ from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import FeedState, StrategyState
 from perfdesk.services.live.monitor import LiveMonitor
 from perfdesk.services.support.loop_thread import LoopThread
+from perfdesk.testing.memory_repositories import MemoryThresholdRepository
 from perfdesk.views.shell.main_window import MainWindow
 from perfdesk.views.support.gc_policy import collect_on_the_gui_thread
-from perfdesk.views.support.repositories import MemoryThresholdRepository
 from perfdesk.views.support.style import apply_theme
 from perfdesk.views.thresholds.thresholds_view import ThresholdsView
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from perfdesk.reports.model import Report
-from perfdesk.reports.sample import sample_report
+from perfdesk.testing.sample_report import sample_report
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,12 @@ import pytest
 
 from perfdesk.analytics.history_analysis import analyze
 from perfdesk.analytics.metrics import MIN_PERIODS
-from perfdesk.reports import sample, tables
+from perfdesk.reports import tables
 from perfdesk.reports.csv_writer import table_csv
 from perfdesk.reports.html_render import render_html
 from perfdesk.reports.model import Report
-from perfdesk.reports.sample import sample_input, sample_report
+from perfdesk.testing import sample_report as sample
+from perfdesk.testing.sample_report import sample_input, sample_report
 
 
 @pytest.fixture(scope="module")

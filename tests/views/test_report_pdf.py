@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from perfdesk.reports.sample import sample_report
+from perfdesk.testing.sample_report import sample_report
 from perfdesk.views.reports.report_pdf import render_pdf
 
 pytestmark = pytest.mark.skipif(

@@ -14,7 +14,7 @@ import pytest
 from views_factories import make_snapshot
 
 from perfdesk.analytics.metrics import MIN_PERIODS
-from perfdesk.reports.sample import sample_report
+from perfdesk.testing.sample_report import sample_report
 from perfdesk.views.dashboard.strategy_card import StrategyCard
 from perfdesk.views.history.history_tables import metric_rows, metrics_model
 from perfdesk.views.reports.report_pdf import render_pdf

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from views_factories import until
 
+from perfdesk.testing.memory_repositories import MemoryThresholdRepository
 from perfdesk.views.strategy_setup.strategy_setup_view import StrategySetupView
-from perfdesk.views.support.repositories import MemoryThresholdRepository
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "backtests" / "backtrader_returns.csv"
 

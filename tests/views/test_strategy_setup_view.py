@@ -8,8 +8,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from views_factories import until
 
+from perfdesk.testing.memory_repositories import MemoryThresholdRepository
 from perfdesk.views.strategy_setup.strategy_setup_view import StrategySetupView
-from perfdesk.views.support.repositories import MemoryThresholdRepository
 
 
 def _write_backtest(path, days: int = 160, bad_line: int | None = None) -> None:

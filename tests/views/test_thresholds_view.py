@@ -14,8 +14,8 @@ from views_factories import until
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.services.history.service import HistoryService
 from perfdesk.services.store.store import Store
+from perfdesk.testing.memory_repositories import MemoryThresholdRepository
 from perfdesk.views.history.history_source import ServiceHistorySource
-from perfdesk.views.support.repositories import MemoryThresholdRepository
 from perfdesk.views.thresholds.thresholds_view import ThresholdsView
 
 

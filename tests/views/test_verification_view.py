@@ -9,10 +9,10 @@ from PySide6.QtGui import QFontMetrics
 
 from perfdesk.domain.snapshot import StrategySnapshot
 from perfdesk.domain.status import FeedState, StrategyState
+from perfdesk.testing.sample_source import SampleSource
 from perfdesk.views.components.data_table import VERTICAL_TITLE_ROLE
 from perfdesk.views.shell.main_window import MainWindow
 from perfdesk.views.support import style
-from perfdesk.views.support.sample_source import SampleSource
 
 
 class WideSource(SampleSource):

@@ -13,11 +13,11 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QLabel
 from views_factories import FakeSource, make_snapshot, until
 
+from perfdesk.testing.sample_source import SampleSource
 from perfdesk.views.alerts.alert_log_view import AlertLogView
 from perfdesk.views.components.scroll_column import ScrollColumn
 from perfdesk.views.shell.main_window import MainWindow
 from perfdesk.views.strategy_setup.backtest_job import run_import
-from perfdesk.views.support.sample_source import SampleSource
 
 
 async def _window(qtbot, tmp_path, width: int, height: int) -> MainWindow:

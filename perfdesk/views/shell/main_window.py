@@ -44,8 +44,8 @@ from perfdesk.views.support import ops, style
 from perfdesk.views.support.frame_pacer import FramePacer
 from perfdesk.views.support.repositories import (
     ExpectationRepository,
-    MemoryThresholdRepository,
     ThresholdRepository,
+    Unconnected,
 )
 from perfdesk.views.support.source import SnapshotSource
 from perfdesk.views.thresholds.thresholds_view import ThresholdsView
@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
         expectations: ExpectationRepository | None,
         who: str,
     ) -> None:
-        memory = MemoryThresholdRepository()
+        memory = Unconnected()  # a window without a database stores nothing
         self.dashboard = DashboardView()
         self.verification = VerificationView()
         self.thresholds = ThresholdsView(thresholds or memory, who)

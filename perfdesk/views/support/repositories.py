@@ -2,15 +2,14 @@
 
 The PostgreSQL implementations live in perfdesk/services (no Qt); they may return any
 object with the attributes of `ThresholdVersion` (structural typing). `strategy_id`
-None means the global defaults. `MemoryThresholdRepository` is a complete in-process
-implementation for running without a database (previews, screenshots, tests).
+None means the global defaults. `Unconnected` is what a window without a database
+uses; an in-memory implementation for tests and screenshots is in perfdesk/testing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from perfdesk.domain.expectations import Expectations
@@ -64,29 +63,14 @@ class ExpectationRepository(Protocol):
     ) -> object: ...
 
 
-@dataclass(frozen=True)
-class SavedThresholds:
-    """A ThresholdVersion value (what MemoryThresholdRepository returns)."""
+class Unconnected:
+    """The repositories of a window without a database: nothing is stored, and a save
+    says why instead of pretending (nothing is kept in memory behind the user's back)."""
 
-    version: int
-    thresholds: Thresholds
-    who: str
-    at: datetime
-    comment: str | None = None
+    MESSAGE = "not connected to a database: thresholds and expectations cannot be saved"
 
-
-class MemoryThresholdRepository:
-    """ThresholdRepository and ExpectationRepository kept in memory (lost on exit)."""
-
-    def __init__(self) -> None:
-        self._versions: dict[str | None, list[SavedThresholds]] = {}
-        self._expectations: dict[str, Expectations] = {}
-        self.announced: dict[str, Expectations] = {}
-        """What each strategy's engine announced (tests set it)."""
-
-    async def load(self, strategy_id: str | None) -> SavedThresholds | None:
-        versions = self._versions.get(strategy_id)
-        return versions[-1] if versions else None
+    async def load(self, strategy_id: str | None) -> None:
+        return None
 
     async def save(
         self,
@@ -95,22 +79,19 @@ class MemoryThresholdRepository:
         who: str,
         *,
         comment: str | None = None,
-    ) -> SavedThresholds:
-        versions = self._versions.setdefault(strategy_id, [])
-        saved = SavedThresholds(len(versions) + 1, thresholds, who, datetime.now(UTC), comment)
-        versions.append(saved)
-        return saved
+    ) -> ThresholdVersion:
+        raise RuntimeError(self.MESSAGE)
 
-    async def history(self, strategy_id: str | None) -> list[SavedThresholds]:
-        return list(reversed(self._versions.get(strategy_id, [])))
+    async def history(self, strategy_id: str | None) -> list[ThresholdVersion]:
+        return []
 
     async def load_expectations(self, strategy_id: str) -> Expectations | None:
-        return self._expectations.get(strategy_id)
+        return None
 
     async def save_expectations(
         self, strategy_id: str, expectations: Expectations, who: str
-    ) -> None:
-        self._expectations[strategy_id] = expectations
+    ) -> object:
+        raise RuntimeError(self.MESSAGE)
 
     async def announced_expectations(self, strategy_id: str) -> Expectations | None:
-        return self.announced.get(strategy_id)
+        return None

@@ -131,7 +131,7 @@ BASE_COLUMNS: tuple[Column[VerificationRow], ...] = (
         "sharpe",
         "Sharpe",
         lambda r: r.sharpe,
-        76,  # "19/20 d" below the minimum sample
+        72,  # "19/20 d" below the minimum sample
         display=_sharpe_text,
         align=RIGHT,
         extra={"tip": _sharpe_tip},

@@ -101,7 +101,7 @@ class SampleSource:
     def _returns(self, n: int, vol: float, drift: float) -> np.ndarray:
         shocks = self.rng.standard_t(4, n) / np.sqrt(2.0)
         clustering = np.exp(np.convolve(self.rng.normal(0, 0.35, n), np.ones(40) / 40, "same"))
-        return drift + vol * clustering * shocks
+        return np.asarray(drift + vol * clustering * shocks, dtype=np.float64)
 
     def advance(self, events: int, dt: float = 0.1) -> None:
         """Apply `events` equity events spread over the strategies, `dt` seconds later."""
