@@ -21,6 +21,7 @@ import qasync
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from perfdesk.demo_desk import start_demo_engine
 from perfdesk.desktop_settings import Connection
 from perfdesk.domain.alerts import Alert
 from perfdesk.domain.snapshot import StorageState, StrategySnapshot
@@ -211,6 +212,7 @@ async def _start_backend(host: BackendHost, config: AppConfig) -> Backend:
         token=token,
         ca_file=config.ca_file,
         fresh=config.fresh,
+        engine=start_demo_engine if config.demo else None,  # the demo brings its simulator
     )
 
 

@@ -13,6 +13,7 @@ from e2e_waits import until
 from pytestqt.qtbot import QtBot
 
 from perfdesk.app import RuntimeSource
+from perfdesk.demo_desk import start_demo_engine
 from perfdesk.services.host.backend_host import BackendHost
 from perfdesk.sim.demo import DEMO_BACKFILL_DAYS
 from perfdesk.views.history.history_view import HistoryView
@@ -25,7 +26,7 @@ async def test_a_demo_strategy_has_its_forecast_cone(
     qtbot: QtBot, db_dsn: str, tmp_path: Path
 ) -> None:
     host = BackendHost()
-    backend = await host.start(db_dsn, None, demo=True)
+    backend = await host.start(db_dsn, None, demo=True, engine=start_demo_engine)
     try:
         sim, client = backend.sim, backend.runtime.source
         assert sim is not None

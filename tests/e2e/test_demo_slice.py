@@ -12,6 +12,7 @@ from e2e_waits import until
 from pytestqt.qtbot import QtBot
 
 from perfdesk.app import RuntimeSource
+from perfdesk.demo_desk import start_demo_engine
 from perfdesk.domain.status import Status
 from perfdesk.services.host.backend_host import BackendHost
 from perfdesk.views.shell.main_window import MainWindow
@@ -29,7 +30,7 @@ async def test_breaking_strategy_goes_critical_and_every_event_is_stored_once(
     qtbot: QtBot, db_dsn: str
 ) -> None:
     host = BackendHost()
-    backend = await host.start(db_dsn, None, demo=True)
+    backend = await host.start(db_dsn, None, demo=True, engine=start_demo_engine)
     try:
         window = MainWindow(RuntimeSource(host))
         qtbot.addWidget(window)

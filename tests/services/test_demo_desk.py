@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from perfdesk.demo_desk import catch_up, start_demo_engine
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.services.host.bootstrap import Backend, start_backend
-from perfdesk.services.host.demo_desk import catch_up
 from perfdesk.services.store.config_store import ConfigStore
 from perfdesk.sim.demo import demo_simulator
 
@@ -73,7 +73,9 @@ async def _stop_after_flush(backend: Backend) -> dict[str, int]:
 
 
 async def test_the_demo_keeps_its_database_and_resumes_where_it_ended(tmp_path: Path) -> None:
-    backend = await start_backend(None, None, demo=True, data_dir=tmp_path)
+    backend = await start_backend(
+        None, None, demo=True, data_dir=tmp_path, engine=start_demo_engine
+    )
     try:
         assert "a new demo" in backend.description
         sim = backend.sim
@@ -88,7 +90,9 @@ async def test_the_demo_keeps_its_database_and_resumes_where_it_ended(tmp_path: 
         stored = await _stop_after_flush(backend)
 
     t0 = time.monotonic()
-    backend = await start_backend(None, None, demo=True, data_dir=tmp_path)
+    backend = await start_backend(
+        None, None, demo=True, data_dir=tmp_path, engine=start_demo_engine
+    )
     try:
         assert "kept from the last start" in backend.description
         sim = backend.sim
@@ -106,7 +110,9 @@ async def test_the_demo_keeps_its_database_and_resumes_where_it_ended(tmp_path: 
     newer = ts[ts > last_ts]
     assert newer.size and newer[0] - last_ts < 3600  # market time continues, no jump
 
-    backend = await start_backend(None, None, demo=True, data_dir=tmp_path, fresh=True)
+    backend = await start_backend(
+        None, None, demo=True, data_dir=tmp_path, engine=start_demo_engine, fresh=True
+    )
     try:
         assert "a new demo" in backend.description
         assert await ConfigStore(backend.store).load("trend-healthy") is None

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.thresholds import Thresholds
-from perfdesk.services.host.bootstrap import Backend, start_backend
+from perfdesk.services.host.bootstrap import Backend, EngineStarter, start_backend
 from perfdesk.services.live.config import LiveConfig
 from perfdesk.services.store.config_store import ConfigStore, SavedThresholds
 from perfdesk.services.support.loop_thread import LoopThread
@@ -66,6 +66,7 @@ class BackendHost:
         data_dir: Path | None = None,
         ca_file: str | None = None,
         fresh: bool = False,
+        engine: EngineStarter | None = None,
     ) -> Backend:
         self.backend = await self._thread.acall(
             start_backend(
@@ -76,6 +77,7 @@ class BackendHost:
                 data_dir=data_dir,
                 ca_file=ca_file,
                 fresh=fresh,
+                engine=engine,
             )
         )
         return self.backend

@@ -1,4 +1,5 @@
-"""Bring the backend up and down: database (embedded or DSN), simulator (demo), runtime.
+"""Bring the backend up and down: database (embedded or DSN), an engine it was given to
+start (the demo's simulator, passed in by the demo's wiring), runtime.
 
 Shared by the desktop app and `perfdesk collect`; no Qt. Blocking steps (starting the
 embedded PostgreSQL) run in a worker thread so the caller's loop stays responsive.
@@ -12,8 +13,10 @@ import hashlib
 import logging
 import re
 import shutil
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import platformdirs
@@ -21,14 +24,11 @@ import platformdirs
 from perfdesk.domain import url_secrets
 from perfdesk.services.engine.source import SourceConfig
 from perfdesk.services.engine.sources import open_source
-from perfdesk.services.host.demo_desk import demo_engine
 from perfdesk.services.runtime.desk import DeskRuntime
 from perfdesk.services.runtime.local import Runtime
 from perfdesk.services.store.dsn import password_kwargs, redacted, with_database
 from perfdesk.services.store.embedded_db import EmbeddedPostgres
 from perfdesk.services.store.store import Store
-from perfdesk.services.support.loop_thread import LoopThread
-from perfdesk.sim.server import Simulator
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,13 @@ class Backend:
     description: str
     user: str = field(default_factory=getpass.getuser)
     embedded: EmbeddedPostgres | None = None
-    sim_thread: LoopThread | None = None
-    sim: Simulator | None = None
+    engine: StartedEngine | None = None
+    """The engine this backend started itself (the demo's simulator), stopped with it."""
+
+    @property
+    def sim(self) -> Any:
+        """The demo's simulator, if this backend started one (tests pause and read it)."""
+        return None if self.engine is None else self.engine.handle
 
     async def stop(self) -> None:
         """Stop in reverse order of start; each step runs even if an earlier one fails."""
@@ -67,11 +72,26 @@ class Backend:
             await self.runtime.stop()
             await self.store.close()
         finally:
-            if self.sim is not None and self.sim_thread is not None:
-                await self.sim_thread.acall(self.sim.stop())
-                self.sim_thread.close()
+            if self.engine is not None:
+                await self.engine.stop()
             if self.embedded is not None:
                 await asyncio.to_thread(self.embedded.stop)
+
+
+@dataclass(frozen=True)
+class StartedEngine:
+    """An engine a backend starts for itself: where to connect, how to stop it, what the
+    status line says of it, and a handle for tests (the simulator)."""
+
+    url: str
+    stop: Callable[[], Awaitable[None]]
+    note: str = ""
+    handle: Any = None
+
+
+EngineStarter = Callable[[Store, Path, str], Awaitable[StartedEngine]]
+"""Starts an engine beside the backend (store, data dir, DSN): the demo command passes
+perfdesk.demo_desk.start_demo_engine; the live backend never starts one itself."""
 
 
 async def start_backend(
@@ -83,16 +103,18 @@ async def start_backend(
     data_dir: Path | None = None,
     ca_file: str | None = None,
     fresh: bool = False,
+    engine: EngineStarter | None = None,
 ) -> Backend:
-    """`fresh` (the demo's --fresh) drops the demo database and its spool first; without
-    it the demo keeps its database and its simulator resumes where that ends."""
+    """`demo` uses the demo's own database; `fresh` (the demo's --fresh) drops it and its
+    spool first (without it the demo keeps its database). `engine` starts an engine when
+    no `engine_url` is given (the demo's simulator, which resumes where the database
+    ends)."""
     data_dir = data_dir or default_data_dir()
     embedded = None
     if dsn is None:
         embedded = EmbeddedPostgres(data_dir / "db")
         admin_dsn = await asyncio.to_thread(embedded.start)
-    sim_thread = sim = None
-    demo_note = ""
+    started: StartedEngine | None = None
     fresh = demo and fresh
     try:
         if embedded is not None:
@@ -101,13 +123,9 @@ async def start_backend(
         assert dsn is not None
         store = await Store.open(dsn, **({} if embedded else password_kwargs(dsn)))
         try:
-            if demo and engine_url is None:
-                sim_thread = LoopThread("perfdesk-sim")
-                # Six strategies with half a year of past; live time starts two months
-                # back (on a kept database: where the stored events end).
-                stored = await store.last_seqs()
-                sim, demo_note = await asyncio.to_thread(demo_engine, data_dir, dsn, stored)
-                engine_url = await sim_thread.acall(sim.start())
+            if engine is not None and engine_url is None:
+                started = await engine(store, data_dir, dsn)
+                engine_url = started.url
             source = (
                 None
                 if engine_url is None
@@ -125,19 +143,18 @@ async def start_backend(
             await store.close()
             raise
     except BaseException:  # leave nothing running behind a failed start
-        if sim is not None and sim_thread is not None:
-            await sim_thread.acall(sim.stop())
-            sim_thread.close()
+        if started is not None:
+            await started.stop()
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
         raise
     where = "embedded PostgreSQL" if embedded else redacted(dsn)
-    engine = f"Engine {url_secrets.redact(engine_url)}" if engine_url else NO_ENGINE
-    description = f"{engine} · database: {where}"
-    if demo_note:
-        description += f" · {demo_note}"
+    link = f"Engine {url_secrets.redact(engine_url)}" if engine_url else NO_ENGINE
+    description = f"{link} · database: {where}"
+    if started is not None and started.note:
+        description += f" · {started.note}"
     log.info("backend up: %s", description)
-    return Backend(runtime, store, description, embedded=embedded, sim_thread=sim_thread, sim=sim)
+    return Backend(runtime, store, description, embedded=embedded, engine=started)
 
 
 def spool_directory(data_dir: Path, dsn: str, *, fresh: bool = False) -> Path:

@@ -33,6 +33,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QWidget
 
 from perfdesk.app import add_backend_pages, build_window
+from perfdesk.demo_desk import start_demo_engine
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult, Verdict
 from perfdesk.services.host.backend_host import BackendHost
@@ -308,7 +309,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     window.restore_state()  # as the app does: the last screen, from QSettings()
     window.show()
     results: dict[str, Any] = {}
-    backend = await host.start(args.dsn, None, demo=not args.restart)
+    demo = not args.restart  # the restart reads what the first run stored, no engine
+    backend = await host.start(
+        args.dsn, None, demo=demo, engine=start_demo_engine if demo else None
+    )
     ui.user = backend.user
     reports = await add_backend_pages(window, host)
     window_state.restore_page(window, QSettings())  # as the app: History/Reports exist now

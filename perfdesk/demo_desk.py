@@ -11,6 +11,7 @@ then resumes after the stored seq at once, and the strategies continue where the
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -19,7 +20,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from perfdesk.services.host.bootstrap import StartedEngine
 from perfdesk.services.store.dsn import redacted
+from perfdesk.services.store.store import Store
+from perfdesk.services.support.loop_thread import LoopThread
 from perfdesk.sim.clock import recent_epoch
 from perfdesk.sim.demo import demo_simulator
 from perfdesk.sim.server import Simulator
@@ -96,3 +100,24 @@ def demo_engine(
         time.perf_counter() - t0,
     )
     return sim, "the demo kept from the last start (perfdesk demo --fresh starts over)"
+
+
+async def start_demo_engine(store: Store, data_dir: Path, dsn: str) -> StartedEngine:
+    """The demo's simulator on a loop thread of its own: six strategies with half a year
+    of past, live time two months back — on a kept database, where its events end."""
+    thread = LoopThread("perfdesk-sim")
+    try:
+        stored = await store.last_seqs()
+        sim, note = await asyncio.to_thread(demo_engine, data_dir, dsn, stored)
+        url = await thread.acall(sim.start())
+    except BaseException:
+        thread.close()
+        raise
+
+    async def stop() -> None:
+        try:
+            await thread.acall(sim.stop())
+        finally:
+            thread.close()
+
+    return StartedEngine(url, stop, note, handle=sim)
