@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from perfdesk.analytics.metrics import sample_size
+from perfdesk.analytics.rules import titles
 from perfdesk.reports import fmt
 from perfdesk.reports.charts import desk_chart, strategy_charts
 from perfdesk.reports.model import Report, StrategyReport
@@ -130,7 +131,7 @@ def _headline(s: StrategyReport) -> str:
     bad = [r for r in rules if r.status.value in ("warning", "critical")]
     if not bad:
         return f"All {len(rules)} rules pass or are still gathering data."
-    names = ", ".join(f"{r.rule.replace('_', ' ')} ({r.status.value})" for r in bad)
+    names = ", ".join(f"{titles.rule_title(r.rule)} ({r.status.value})" for r in bad)
     return f"{len(bad)} of {len(rules)} rules breach: {names}."
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from perfdesk.analytics.history_types import HistoryAnalysis
 from perfdesk.analytics.metrics import sample_size
+from perfdesk.analytics.rules import titles
 from perfdesk.reports import fmt
 from perfdesk.reports.model import Report, StrategyReport, ThresholdChange
 
@@ -135,7 +136,7 @@ def metrics_table(a: HistoryAnalysis) -> Table:
 def rules_table(s: StrategyReport) -> Table:
     rules = s.verdict.rules if s.verdict else ()
     rows = tuple(
-        (_t(r.rule.replace("_", " ")), _status(r.status), _num(r.value, 3), _num(r.limit, 3),
+        (_t(titles.rule_title(r.rule)), _status(r.status), _num(r.value, 3), _num(r.limit, 3),
          _t(r.message))
         for r in rules
     )  # fmt: skip
@@ -170,7 +171,7 @@ def alerts_table(s: StrategyReport) -> Table:
             f"{st.change} by {st.actor}: {st.comment}" for st in alert.steps if st.comment
         )
         rows.append((
-            _t(fmt.stamp(alert.started_at)), _t(alert.rule.replace("_", " ")),
+            _t(fmt.stamp(alert.started_at)), _t(titles.rule_title(alert.rule)),
             _status(alert.severity), _t(alert.state), _t(alert.message), _t(ack),
             _t(comments or alert.ack_comment or fmt.DASH),
         ))  # fmt: skip

@@ -29,6 +29,8 @@ from perfdesk.domain.verdict import RuleResult
 
 CUSUM = "cusum"
 PAGE_HINKLEY = "page_hinkley"
+TITLES = {CUSUM: "CUSUM drift", PAGE_HINKLEY: "Page–Hinkley"}
+"""The titles a trader reads (the registry's, used in the rules' own messages)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +121,8 @@ def _rule(
         value=value,
         limit=limit,
         unit=det.unit,
-        message=f"{name} {value:.2f} (warn {warn:.2f}, critical {crit:.2f}) over {days} days",
+        message=f"{TITLES[name]} {value:.2f} (warning at {warn:.2f}, critical at {crit:.2f}) "
+        f"over {days} days",
         since=day_start(stats, since) if status.severity >= 2 else None,
         evidence={
             "value": value,

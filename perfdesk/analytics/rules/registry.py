@@ -89,7 +89,7 @@ RULES: tuple[RuleSpec, ...] = (
     ),
     RuleSpec(
         drift.CUSUM,
-        "CUSUM drift",
+        drift.TITLES[drift.CUSUM],
         "Has the evidence for a fall in returns or a rise in volatility piled up (CUSUM)?",
         "cusum",
         (Statistic("statistic", "S", "llr"), Statistic("max", "max", "llr")),
@@ -97,7 +97,7 @@ RULES: tuple[RuleSpec, ...] = (
     ),
     RuleSpec(
         drift.PAGE_HINKLEY,
-        "Page–Hinkley",
+        drift.TITLES[drift.PAGE_HINKLEY],
         "Has the mean return fallen below its own live average since go-live (Page-Hinkley)?",
         "page_hinkley",
         (Statistic("statistic", "PH", "sd"), Statistic("max", "max", "sd")),

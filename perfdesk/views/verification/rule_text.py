@@ -11,8 +11,8 @@ import math
 import re
 from typing import Any
 
+from perfdesk.analytics.rules import titles
 from perfdesk.domain.verdict import RuleResult
-from perfdesk.services.alerts import titles
 from perfdesk.views.support import fmt
 
 RULE_TITLES = titles.titles()

@@ -10,10 +10,10 @@ import os
 import socket
 from datetime import datetime
 
+from perfdesk.analytics.rules.titles import rule_title
 from perfdesk.domain.status import Status
 from perfdesk.domain.verdict import RuleResult
 from perfdesk.services.alerts.channels.base import Kind, Notification
-from perfdesk.services.alerts.titles import rule_title
 
 DESK_ENV = "PERFDESK_DESK"
 ACK_HINT = "Acknowledge in perfdesk › Alerts (select {fp}, then Acknowledge), or silence it there."

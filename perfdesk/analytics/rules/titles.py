@@ -1,9 +1,9 @@
 """The title a trader reads for any rule id an alert can carry (Qt-free, one place).
 
-Strategy rules come from the rule registry (`analytics/rules/registry.py`); perfdesk's
-own health rules (runtime/health.py: a failed task, a stalled validator, the strategy
-cap, a strategy that could not be judged) and client mode's collector alerts are named
-here. Screens, channels and reports all call `rule_title`.
+Strategy rules come from the rule registry (`registry.py` beside this file); perfdesk's
+own health rules (services/runtime/health.py: a failed task, a stalled validator, the
+strategy cap, a strategy that could not be judged) and client mode's collector alerts
+are named here. Screens, channels and reports all call `rule_title`.
 """
 
 from __future__ import annotations
