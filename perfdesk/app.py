@@ -187,8 +187,7 @@ async def _main(app: QApplication, config: AppConfig) -> int:
     if config.screenshot is None:
         window_state.restore_page(window, settings)  # History/Reports exist only now
     window.statusBar().showMessage(backend.description)
-    client = getattr(backend.runtime, "client", None)  # the engine URL in use, in Settings
-    window.settings_view.show_connection(getattr(client, "url", None), demo=config.demo)
+    window.settings_view.show_connection(backend.engine_url, demo=config.demo)  # in use now
     QTimer.singleShot(1000, collect_on_the_gui_thread)  # GC policy: views/gc_policy.py
     if config.screenshot is not None:
         _schedule_screenshot(window, config.screenshot, config.screenshot_after_s)

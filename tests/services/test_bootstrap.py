@@ -42,5 +42,6 @@ async def test_the_backend_description_and_log_hide_url_secrets(
         backend = await start_backend(db_dsn, url, data_dir=tmp_path)
         await backend.stop()
     assert backend.description.startswith("Engine ws://desk:***@127.0.0.1:9/feed?token=***")
+    assert backend.engine_url == "ws://desk:***@127.0.0.1:9/feed?token=***"  # for Settings
     for secret in ("pw-9f8e7d", "tok-5a4b3c"):
         assert secret not in backend.description and secret not in caplog.text

@@ -60,6 +60,8 @@ class Backend:
     embedded: EmbeddedPostgres | None = None
     engine: StartedEngine | None = None
     """The engine this backend started itself (the demo's simulator), stopped with it."""
+    engine_url: str | None = None
+    """The engine it is connected to, secrets redacted (None: no engine)."""
 
     @property
     def sim(self) -> Any:
@@ -154,7 +156,10 @@ async def start_backend(
     if started is not None and started.note:
         description += f" · {started.note}"
     log.info("backend up: %s", description)
-    return Backend(runtime, store, description, embedded=embedded, engine=started)
+    shown_url = url_secrets.redact(engine_url) if engine_url else None
+    return Backend(
+        runtime, store, description, embedded=embedded, engine=started, engine_url=shown_url
+    )
 
 
 def spool_directory(data_dir: Path, dsn: str, *, fresh: bool = False) -> Path:
