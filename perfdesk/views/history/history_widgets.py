@@ -304,6 +304,7 @@ class KpiStrip(QWidget):
                 card.setToolTip(f"{value} (annualised figure; {ref_text})")
                 continue
             card.set(show(value), ref_text, pnl)
+        self._label_sharpe(result)
         self._alerts(result)
 
     def _label_sharpe(self, result: HistoryAnalysis) -> None:
@@ -312,6 +313,8 @@ class KpiStrip(QWidget):
         days = result.n_days
         card = self.cards["sharpe"]
         card.title.setText(f"SHARPE ({days} DAYS)")
+        if card.toolTip():  # below the minimum sample: the card already says why
+            return
         card.setToolTip(
             f"Annualised Sharpe of the {days} daily returns in the chosen range. A dashboard "
             "card's Live Sharpe covers every finished day of the strategy, so it differs "
