@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -47,6 +48,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     default = 10.0 if quick else 60.0
     minutes = float(os.environ.get("PERFDESK_SOAK_MINUTES", default))
     app = QApplication.instance() or QApplication([])
+    app.setQuitOnLastWindowClosed(False)  # closing the window ends the run, not the loop
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
@@ -113,6 +115,7 @@ async def _sample(seconds: float) -> list[tuple[float, float]]:
     while (elapsed := time.monotonic() - start) < seconds:
         await asyncio.sleep(min(SAMPLE_S, seconds - elapsed))
         out.append((time.monotonic() - start, _rss_mb()))
+        print(f"soak: {out[-1][0]:7.0f} s  rss {out[-1][1]:7.1f} MB", file=sys.stderr, flush=True)
     return out
 
 
