@@ -47,7 +47,8 @@ def run(quick: bool = False) -> dict[str, Any]:
 
     default = 10.0 if quick else 60.0
     minutes = float(os.environ.get("PERFDESK_SOAK_MINUTES", default))
-    app = QApplication.instance() or QApplication([])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([])
     app.setQuitOnLastWindowClosed(False)  # closing the window ends the run, not the loop
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

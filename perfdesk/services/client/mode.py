@@ -145,6 +145,11 @@ class ClientRuntime:
         return None
 
     @property
+    def alert_dispatcher(self) -> None:
+        """None: the collectors send the alerts (DeskRuntime)."""
+        return None
+
+    @property
     def expectation_sink(self) -> None:
         """None: the collectors' validators read saved expectations (DeskRuntime)."""
         return None

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from perfdesk.domain.alerts import Alert, AlertHistoryEntry, Silence
 from perfdesk.domain.snapshot import LiveView
+from perfdesk.services.alerts.channels.dispatcher import ChannelDispatcher
 from perfdesk.services.alerts.manager import AlertManager, Notice
 from perfdesk.services.alerts.store import LiveAlertSettings
 from perfdesk.services.live.config import ExpectationSink
@@ -96,6 +97,12 @@ class DeskRuntime(Protocol):
     def local_alerts(self) -> AlertManager | None:
         """The alert manager of this process (reports list its alerts); None in client
         mode, where the collectors own the alerts."""
+        ...
+
+    @property
+    def alert_dispatcher(self) -> ChannelDispatcher | None:
+        """This process's alert channels (Settings › Notifications reloads them after a
+        change); None in client mode, where the collectors send."""
         ...
 
     @property

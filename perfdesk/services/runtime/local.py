@@ -20,6 +20,7 @@ from perfdesk.domain.snapshot import LiveView, StorageState
 from perfdesk.domain.status import FeedState, Status
 from perfdesk.domain.verdict import Verdict
 from perfdesk.services.alerts.channels import Delivery
+from perfdesk.services.alerts.channels.dispatcher import ChannelDispatcher
 from perfdesk.services.alerts.channels.service import dispatcher_from_environment
 from perfdesk.services.alerts.manager import AlertManager
 from perfdesk.services.alerts.store import AlertPersistence, LiveAlertSettings
@@ -176,6 +177,11 @@ class Runtime:
     def local_alerts(self) -> AlertManager:
         """This process's alert manager (DeskRuntime)."""
         return self.alerts
+
+    @property
+    def alert_dispatcher(self) -> ChannelDispatcher:
+        """This process's alert channels (DeskRuntime)."""
+        return self.alert_channels
 
     @property
     def expectation_sink(self) -> LiveMonitor:

@@ -91,10 +91,10 @@ class HostedNotifications:
     @classmethod
     def for_host(cls, host: Any) -> HostedNotifications | None:
         """The running backend's (None until it has started)."""
-        backend = getattr(host, "backend", None)
+        backend = host.backend
         if backend is None:
             return None
-        dispatcher = getattr(backend.runtime, "alert_channels", None)  # None in client mode
+        dispatcher = backend.runtime.alert_dispatcher  # None in client mode
         return cls(Notifications(backend.store.pool, dispatcher), run=host.run)
 
 
