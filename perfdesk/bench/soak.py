@@ -1,7 +1,8 @@
 """`perfdesk bench soak`: the whole live path for a long time — does memory stay flat?
 
-The simulator (50 strategies, 100 equity samples per second each: 5,000 events/s)
-feeds a backend started as the app starts it (`BackendHost`: engine link, store writer
+The simulator (50 strategies, 100 equity samples per second each: 5,000 events/s), in a
+process of its own as a real engine is (its replay buffer is not ours to measure), feeds
+a backend started as the app starts it (`BackendHost`: engine link, store writer
 into a real PostgreSQL, monitor, validator, alerts) while the real main window reads it
 at 15 Hz (offscreen). Every 10 s the process's resident memory is sampled; the first
 20 % of the run is warm-up (caches, the chart buffers filling). `PERFDESK_SOAK_MINUTES`
@@ -59,7 +60,6 @@ def run(quick: bool = False) -> dict[str, Any]:
 
 async def _soak(minutes: float) -> dict[str, Any]:
     from perfdesk.app import RuntimeSource
-    from perfdesk.bench._harness import simulator_thread
     from perfdesk.services.host.backend_host import BackendHost
     from perfdesk.services.host.bootstrap import ensure_database
     from perfdesk.services.store.embedded_db import EmbeddedPostgres
@@ -72,10 +72,8 @@ async def _soak(minutes: float) -> dict[str, Any]:
     window = None
     try:
         dsn = await ensure_database(admin, "perfdesk_soak", fresh=True)
-        async with simulator_thread(strategies=STRATEGIES, rate=PER_STRATEGY_HZ, seed=3) as (
-            _sim,
-            url,
-        ):
+        sim, url = await _start_simulator()
+        try:
             backend = await host.start(dsn, url, data_dir=tmp / "data")
             runtime: Any = backend.runtime
             cycles = _time_cycles(runtime)
@@ -85,6 +83,9 @@ async def _soak(minutes: float) -> dict[str, Any]:
             samples = await _sample(minutes * 60.0)
             events = runtime.source.stats.events
             stored = runtime.writer.stats.written
+        finally:
+            sim.terminate()
+            await sim.wait()
     finally:
         if window is not None:
             window.close()
@@ -92,6 +93,24 @@ async def _soak(minutes: float) -> dict[str, Any]:
         await asyncio.to_thread(pg.destroy)
         shutil.rmtree(tmp, ignore_errors=True)
     return _report(samples, cycles, events, stored, minutes)
+
+
+async def _start_simulator() -> tuple[asyncio.subprocess.Process, str]:
+    """`perfdesk sim` in its own process; returns it and its URL."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "perfdesk.cli", "sim", "--port", "0",
+        "--strategies", str(STRATEGIES), "--rate", str(PER_STRATEGY_HZ), "--seed", "3",
+        "--history", "20000",
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    async with asyncio.timeout(120):
+        while True:
+            line = (await proc.stdout.readline()).decode()
+            if not line:
+                raise RuntimeError(f"perfdesk sim exited early (code {await proc.wait()})")
+            if line.startswith("perfdesk sim: ws://"):
+                return proc, line.split()[2]
 
 
 def _time_cycles(runtime: Any) -> list[float]:
