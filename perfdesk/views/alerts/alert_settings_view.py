@@ -14,7 +14,7 @@ one can be loaded back as a draft. Signals: saved(int version).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import Qt, Signal
@@ -36,6 +36,7 @@ from perfdesk.views.components.scroll_column import ScrollColumn
 from perfdesk.views.forms import model_schema as schema
 from perfdesk.views.forms.model_form import ModelForm
 from perfdesk.views.support import fmt, ops, style
+from perfdesk.views.support.hop import Hop, Run
 from perfdesk.views.thresholds.version_table import VersionRow, row_key, show_value, version_columns
 
 T = TypeVar("T")
@@ -53,20 +54,13 @@ class AlertSettingsStore(Protocol):
     def history(self) -> Awaitable[Sequence[SavedAlertSettings]]: ...
 
 
-class LiveSettingsStore:
+class LiveSettingsStore(Hop):
     """An AlertSettingsStore over `perfdesk.services.alerts.store.LiveAlertSettings`;
     `run` hops each call to the loop that owns it (the app passes `host.run`)."""
 
-    def __init__(
-        self,
-        live: Any,
-        run: Callable[[Coroutine[Any, Any, Any]], Awaitable[Any]] | None = None,
-    ) -> None:
+    def __init__(self, live: Any, run: Run | None = None) -> None:
+        super().__init__(run)
         self.live = live
-        self._run = run
-
-    def _hop(self, coro: Coroutine[Any, Any, T]) -> Awaitable[T]:
-        return self._run(coro) if self._run is not None else coro
 
     async def _current(self) -> SavedAlertSettings:
         current: SavedAlertSettings = self.live.current

@@ -12,7 +12,7 @@ after saving. Signals: changed().
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
@@ -31,6 +31,7 @@ from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_table import DataTable, RowTableModel
 from perfdesk.views.components.form_field import FormField
 from perfdesk.views.support import ops, style
+from perfdesk.views.support.hop import Hop, Run
 
 T = TypeVar("T")
 KINDS = (
@@ -59,19 +60,12 @@ class NotificationsBackend(Protocol):
     def test(self, config: ChannelConfig, url: str | None) -> Awaitable[Delivery]: ...
 
 
-class HostedNotifications:
+class HostedNotifications(Hop):
     """A NotificationsBackend over `Notifications` on another loop (`run` hops there)."""
 
-    def __init__(
-        self,
-        service: Notifications,
-        run: Callable[[Coroutine[Any, Any, Any]], Awaitable[Any]] | None = None,
-    ) -> None:
+    def __init__(self, service: Notifications, run: Run | None = None) -> None:
+        super().__init__(run)
         self.service = service
-        self._run = run
-
-    def _hop(self, coro: Coroutine[Any, Any, T]) -> Awaitable[T]:
-        return self._run(coro) if self._run is not None else coro
 
     def channels(self) -> Awaitable[list[ChannelStatus]]:
         return self._hop(self.service.channels())

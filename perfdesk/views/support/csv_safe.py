@@ -1,47 +1,16 @@
-"""CSV and clipboard cells a spreadsheet will not run as formulas (CSV injection).
-
-Text starting with `=`, `+`, `-`, `@`, a tab or a carriage return is read as a formula by
-Excel, LibreOffice and Google Sheets; such text (a strategy name, a symbol, an alert
-message: all from outside) gets a leading `'`, which spreadsheets show as text and never
-evaluate (OWASP). Numbers stay numbers: an int or float, or text that is exactly a plain
-number ("-0.05"), is left alone. The same rule as the report writer's helper (trust18's
-reports/csv_safe.py); this one serves the tables' Copy and Export CSV.
-"""
+"""CSV and clipboard text for the tables' Copy and Export CSV, every cell safe from CSV
+injection by the one rule of perfdesk/reports/csv_safe.py (formula-like text gets a
+leading `'`; numbers stay numbers)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-import re
 from collections.abc import Iterable
 from typing import Any
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+from perfdesk.reports.csv_safe import cell
+from perfdesk.reports.csv_safe import text as csv_text
 
-
-def cell(value: Any) -> Any:
-    """None as "", finite numbers untouched, formula-like text prefixed with `'`."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        return value if not isinstance(value, float) or math.isfinite(value) else str(value)
-    text = str(value)
-    if text.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
-def csv_text(rows: Iterable[Iterable[Any]]) -> str:
-    """RFC 4180 CSV (CRLF line ends; cells with CR/LF quoted), every cell made safe."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    for values in rows:
-        writer.writerow([cell(v) for v in values])
-    return buf.getvalue()
+__all__ = ["cell", "csv_text", "tsv_text"]
 
 
 def tsv_text(rows: Iterable[Iterable[Any]]) -> str:
