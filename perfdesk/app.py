@@ -21,6 +21,7 @@ import qasync
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from perfdesk import backend_views
 from perfdesk.demo_desk import start_demo_engine
 from perfdesk.desktop_settings import Connection
 from perfdesk.domain.alerts import Alert
@@ -29,7 +30,6 @@ from perfdesk.services.client.mode import start_client_backend
 from perfdesk.services.host.backend_host import BackendHost, HostedConfig
 from perfdesk.services.host.bootstrap import Backend
 from perfdesk.services.support.secrets import get_secret
-from perfdesk.views.history.history_view import HistoryView
 from perfdesk.views.reports.report_view import ReportsView
 from perfdesk.views.settings import settings_store
 from perfdesk.views.shell import platform_check, window_state
@@ -144,15 +144,15 @@ def build_window(host: BackendHost, settings: QSettings) -> tuple[MainWindow, Al
     config_repo = HostedConfig(host)  # saved thresholds/expectations apply live
     window = MainWindow(RuntimeSource(host), thresholds=config_repo, expectations=config_repo)
     window.resize(1440, 900)
-    return window, AlertController.for_host(window, host, settings)
+    return window, backend_views.alert_controller(window, host, settings)
 
 
 async def add_backend_pages(window: MainWindow, host: BackendHost) -> ReportsView:
     """History and Reports, once the backend is up (they run services on its loop)."""
-    history_page = HistoryView.for_host(host)  # runs HistoryService on the backend loop
+    history_page = backend_views.history_page(host)  # HistoryService on the backend loop
     window.thresholds.backtest.set_source(history_page.source)  # "test against history"
     window.add_page("history", "History", history_page)
-    reports_page = await ReportsView.for_host(host)  # ReportScheduler on the backend loop
+    reports_page = await backend_views.reports_page(host)  # scheduler on the backend loop
     window.add_page("reports", "Reports", reports_page)
     window.verification.strategy_selected.connect(reports_page.set_current_strategy)
     return reports_page

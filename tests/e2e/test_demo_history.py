@@ -12,11 +12,11 @@ from pathlib import Path
 from e2e_waits import until
 from pytestqt.qtbot import QtBot
 
+from perfdesk import backend_views
 from perfdesk.app import RuntimeSource
 from perfdesk.demo_desk import start_demo_engine
 from perfdesk.services.host.backend_host import BackendHost
 from perfdesk.sim.demo import DEMO_BACKFILL_DAYS
-from perfdesk.views.history.history_view import HistoryView
 from perfdesk.views.shell.main_window import MainWindow
 
 HEALTHY = "trend-healthy"
@@ -39,7 +39,7 @@ async def test_a_demo_strategy_has_its_forecast_cone(
         window = MainWindow(RuntimeSource(host))
         qtbot.addWidget(window)
         window.resize(1440, 900)
-        history = HistoryView.for_host(host)
+        history = backend_views.history_page(host)
         window.add_page("history", "History", history, "Ctrl+6")
         got: list[list] = []  # type: ignore[type-arg]
         history.loaded.connect(got.append)

@@ -71,11 +71,11 @@ class AlertLogView(QWidget):
         self.setObjectName("Page")
         self._alerts, self._history = alerts, history
         self.timing_store: Callable[[], AlertSettingsStore | None] = lambda: None
-        """Where the alert timing settings are kept (AlertController.for_host sets it)."""
+        """Where the alert timing settings are kept (perfdesk/backend_views.py sets it)."""
         self.timing_user: Callable[[], str] = getpass.getuser
         self.timing_dialog: AlertSettingsDialog | None = None
         self.notifications_backend: Callable[[], NotificationsBackend | None] = lambda: None
-        """The alert channels (AlertController.for_host sets it)."""
+        """The alert channels (perfdesk/backend_views.py sets it)."""
         self.notifications_dialog: NotificationsDialog | None = None
         self._loaded: tuple[str, datetime] | None = None  # (fingerprint, updated_at) shown
         self.model = AlertLogModel(self)

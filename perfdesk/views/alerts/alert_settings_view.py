@@ -6,7 +6,7 @@ database and applied at once by every perfdesk on it.
     dialog = AlertSettingsDialog(store, who, parent)  # the Alerts page's "Timing settings…"
 
 The store is `LiveSettingsStore(runtime.alert_settings, run=host.run)` in the app (the
-settings object lives on the backend loop); `for_host(host)` builds it. Every field is
+settings object lives on the backend loop); perfdesk/backend_views.py builds it. Every field is
 checked as you type; Save is enabled only when the draft is valid and differs from the
 version in force; each save is a new version (who, when, comment, old → new) and an older
 one can be loaded back as a draft. Signals: saved(int version).
@@ -76,13 +76,6 @@ class LiveSettingsStore(Hop):
 
     def history(self) -> Awaitable[Sequence[SavedAlertSettings]]:
         return self._hop(self.live.history())
-
-    @classmethod
-    def for_host(cls, host: Any) -> LiveSettingsStore | None:
-        """The running backend's settings (None until it has started, or without them)."""
-        backend = host.backend
-        return None if backend is None else cls(backend.runtime.alert_settings, run=host.run)
-
 
 def change_summary(
     specs: list[schema.GroupSpec], old: AlertSettings | None, new: AlertSettings

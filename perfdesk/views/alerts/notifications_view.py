@@ -4,7 +4,7 @@ Alertmanager — with a test button and each channel's delivery log.
     panel = NotificationsPanel(backend, who="ann")   # backend: NotificationsBackend
     dialog = NotificationsDialog(backend, who, parent)
 
-The backend is `HostedNotifications.for_host(host)` in the app (the service lives on
+The backend is `backend_views.notifications(host)` in the app (the service lives on
 the backend loop). Channel settings are stored in the database; the URL (it carries the
 service's token) goes to the OS keyring, is never shown again, and the field is cleared
 after saving. Signals: changed().
@@ -13,7 +13,7 @@ after saving. Signals: changed().
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt, Signal
@@ -81,16 +81,6 @@ class HostedNotifications(Hop):
 
     def test(self, config: ChannelConfig, url: str | None) -> Awaitable[Delivery]:
         return self._hop(self.service.test(config, url))
-
-    @classmethod
-    def for_host(cls, host: Any) -> HostedNotifications | None:
-        """The running backend's (None until it has started)."""
-        backend = host.backend
-        if backend is None:
-            return None
-        dispatcher = backend.runtime.alert_dispatcher  # None in client mode
-        return cls(Notifications(backend.store.pool, dispatcher), run=host.run)
-
 
 def url_problem(kind: str, url: str) -> str | None:
     """The URL's problem for `kind` as typed (None: fine, or empty)."""

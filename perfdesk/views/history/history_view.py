@@ -16,11 +16,10 @@ from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QWidget
 
 from perfdesk.analytics.history_types import HistoryAnalysis
-from perfdesk.services.history.service import HistoryRequest, HistoryService
-from perfdesk.services.host.backend_host import BackendHost
+from perfdesk.services.history.service import HistoryRequest
 from perfdesk.views.components.page_layout import page_column
 from perfdesk.views.history.history_pages import ComparePage, MetricsPage, OverviewPage, RiskPage
-from perfdesk.views.history.history_source import HistorySource, ServiceHistorySource
+from perfdesk.views.history.history_source import HistorySource
 from perfdesk.views.history.history_toolbar import LoadProgress, RangeBar, StrategyPicker
 from perfdesk.views.support import fmt, ops, style
 
@@ -35,14 +34,6 @@ class HistoryView(QWidget):
     """The page the main window shows under "History"."""
 
     loaded = Signal(list)
-
-    @classmethod
-    def for_host(cls, host: BackendHost) -> HistoryView:
-        """The page over a started backend's Store (work runs on the backend loop)."""
-        if host.backend is None:
-            raise RuntimeError("HistoryView.for_host needs a started backend")
-        service = HistoryService(host.backend.store)
-        return cls(ServiceHistorySource(service, run=host.run))
 
     def __init__(self, source: HistorySource, parent: QWidget | None = None) -> None:
         super().__init__(parent)

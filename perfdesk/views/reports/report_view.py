@@ -2,43 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 
-from perfdesk.services.host.backend_host import BackendHost
-from perfdesk.services.reports.render import csv_renderer, html_renderer
-from perfdesk.services.reports.scheduler import ReportScheduler, start_report_scheduler
 from perfdesk.views.components.page_layout import page_column
 from perfdesk.views.reports.report_export_view import ExportPanel
-from perfdesk.views.reports.report_pdf import pdf_renderer
 from perfdesk.views.reports.report_schedules_view import SchedulesView
-from perfdesk.views.reports.report_source import ReportsSource, SchedulerSource
+from perfdesk.views.reports.report_source import ReportsSource
 from perfdesk.views.support import ops
 
 
 class ReportsView(QWidget):
-    @classmethod
-    async def for_host(cls, host: BackendHost) -> ReportsView:
-        """Start the ReportScheduler on the backend loop (Qt PDF renderer injected: it
-        runs in the backend's worker threads) and return the page over it."""
-        backend = host.backend
-        if backend is None:
-            raise RuntimeError("ReportsView.for_host needs a started backend")
-        alerts = backend.runtime.local_alerts  # None in client mode: the collector's
-        renderers = {"pdf": pdf_renderer, "html": html_renderer, "csv": csv_renderer}
-        scheduler = await host.run(start_report_scheduler(backend.store, alerts, renderers))
-        view = cls(SchedulerSource(scheduler, run=host.run))
-        view.scheduler, view._host = scheduler, host
-        return view
-
     def __init__(self, source: ReportsSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("Page")
         self.source = source
-        self.scheduler: ReportScheduler | None = None
-        self._host: Any = None
+        self.stop_scheduler: Callable[[], Awaitable[None]] | None = None
+        """Stops the scheduler this page runs over (set by the composition root)."""
         self.export = ExportPanel(source)
         self.schedules = SchedulesView(source)
         self.tabs = QTabWidget()
@@ -58,10 +40,10 @@ class ReportsView(QWidget):
             self.export.set_strategies(ids, self._current if self._current in ids else None)
 
     async def stop(self) -> None:
-        """Stop the scheduler started by `for_host` (on the backend loop)."""
-        if self.scheduler is not None and self._host is not None:
-            await self._host.run(self.scheduler.stop())
-            self.scheduler = None
+        """Stop the scheduler this page runs over (on the backend loop), once."""
+        stop, self.stop_scheduler = self.stop_scheduler, None
+        if stop is not None:
+            await stop()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -14,12 +14,9 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import QObject, QSettings
 
 from perfdesk.domain.alerts import Alert
-from perfdesk.services.host.backend_host import BackendHost
 from perfdesk.services.runtime.desk import AlertActions
 from perfdesk.views.alerts.alert_log_view import AlertLogView, HistoryLoader
-from perfdesk.views.alerts.alert_settings_view import LiveSettingsStore
 from perfdesk.views.alerts.alert_sound import SoundingNotifier
-from perfdesk.views.alerts.notifications_view import HostedNotifications
 from perfdesk.views.shell.main_window import MainWindow
 from perfdesk.views.shell.tray import (
     FALLBACK_NOTICE,
@@ -68,27 +65,6 @@ class AlertController(QObject):
         window.add_page("alerts", "Alerts", self.log_view)
         window.timer.timeout.connect(self.log_view.refresh)
         self._connect()
-
-    @classmethod
-    def for_host(
-        cls, window: MainWindow, host: BackendHost, settings: QSettings | None = None
-    ) -> AlertController:
-        """The app's controller: the manager and the alert store of `host`'s backend."""
-
-        def manager() -> AlertActions | None:
-            return host.backend.runtime.alerts if host.backend else None
-
-        def history(fingerprint: str):  # type: ignore[no-untyped-def]
-            if host.backend is None:
-                raise RuntimeError("the backend is not running")
-            return host.run(host.backend.runtime.alert_persistence.history(fingerprint))
-
-        controller = cls(window, host.call, manager, history=history, settings=settings)
-        # Timing settings live on the backend (stored, applied live); resolved when opened,
-        # since the backend starts after the window.
-        controller.log_view.timing_store = lambda: LiveSettingsStore.for_host(host)
-        controller.log_view.notifications_backend = lambda: HostedNotifications.for_host(host)
-        return controller
 
     def _connect(self) -> None:
         w, log = self.window, self.log_view
