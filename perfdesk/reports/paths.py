@@ -85,9 +85,10 @@ def write_bytes(path: Path, data: bytes, *, overwrite: bool = False) -> Path:
 def _umask() -> int:
     """The process umask, read without changing it (os.umask would, racing threads)."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except OSError:
-        pass
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:  # no /proc (not Linux): the usual umask, so files get 0644
+        return 0o022
+    for line in lines:
+        if line.startswith("Umask:"):
+            return int(line.split()[1], 8)
     return 0o022

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,9 @@ class Report:
     def add(self, name: str, ok: bool | None, detail: str) -> None:
         outcome = "skip" if ok is None else ("ok" if ok else "FAIL")
         self.results.append(Result(name, outcome, detail))
+
+
+log = logging.getLogger(__name__)
 
 
 class _Stop(Exception):
@@ -178,8 +182,8 @@ async def check(url: str, *, token: str | None = None, timeout_s: float = 10.0) 
         await _check_resume(probe, report, events)
         await _check_batch(probe, report)
         await _check_errors(probe, report)
-    except _Stop:
-        pass
+    except _Stop:  # handled: the failed check is in the report; the checks after it need it
+        log.info("conformance: later checks skipped after a failed one (%s)", url)
     except InvalidStatus as exc:
         report.add("connect", False, f"refused: HTTP {exc.response.status_code}")
     except (OSError, TimeoutError, WebSocketException) as exc:
