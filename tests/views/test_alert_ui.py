@@ -93,6 +93,9 @@ async def desk(qtbot, store: Store, tmp_path) -> AsyncIterator[Desk]:
 
 
 async def test_a_firing_alert_shows_the_banner_and_a_tray_message(desk: Desk) -> None:
+    # No tray: the mark is there from the start, before the first alert.
+    assert desk.window.tray_label.isVisible()
+    assert desk.window.tray_label.toolTip() == FALLBACK_NOTICE
     desk.fire(verdict(Status.CRITICAL))
     assert desk.window.banner.isVisible()
     assert desk.window.banner.current is not None and desk.window.banner.current.fingerprint == FP

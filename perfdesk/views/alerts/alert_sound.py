@@ -9,7 +9,7 @@ shown as before, and a critical one rings the bell first — at most once every
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from PySide6.QtWidgets import QApplication
@@ -23,7 +23,8 @@ class ShownPopup(Protocol):
 
 
 class PopupNotifier(Protocol):
-    shown: list[Any]
+    @property
+    def shown(self) -> Sequence[Any]: ...
 
     def show(self, popup: Any) -> None: ...
 

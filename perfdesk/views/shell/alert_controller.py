@@ -55,11 +55,11 @@ class AlertController(QObject):
             settings=settings,
             use_tray=use_tray,
         )
+        if isinstance(self.tray.notifier, BannerFallbackNotifier):
+            window.show_tray_unavailable(FALLBACK_NOTICE)  # from the start, not the 1st alert
         self.tray.notifier = SoundingNotifier(  # optional bell with critical popups
             self.tray.notifier, lambda: window.settings_view.current.notifications.sound_on_critical
         )
-        if isinstance(self.tray.notifier, BannerFallbackNotifier):
-            window.show_tray_unavailable(FALLBACK_NOTICE)  # from the start, not the 1st alert
         self.log_view = AlertLogView(self.feed.alerts, history)
         self.log_view.timing_user = lambda: self.user or "unknown"
         window.add_page("alerts", "Alerts", self.log_view)

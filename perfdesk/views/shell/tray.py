@@ -13,6 +13,7 @@ Signals: open_requested() (show the main window), alert_clicked(str strategy_id)
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -65,6 +66,16 @@ class ManagerFeed:
         return manager.published if manager else ()
 
 
+RECENT_POPUPS = 200
+"""How many shown (and suppressed) popups a notifier remembers: the latest for the
+tray's menu and the tests; the alert log and the database hold the history. Unbounded,
+a desk that runs for weeks would keep every popup it ever showed."""
+
+
+def recent_popups() -> deque[Popup]:
+    return deque(maxlen=RECENT_POPUPS)
+
+
 @dataclass(frozen=True)
 class Popup:
     """One notification as shown to the user."""
@@ -78,9 +89,10 @@ class Popup:
 
 
 class Notifier(Protocol):
-    """Shows a popup; `shown` keeps every popup it displayed, in order."""
+    """Shows a popup; `shown` keeps the latest popups it displayed, in order."""
 
-    shown: list[Popup]
+    @property
+    def shown(self) -> Sequence[Popup]: ...
 
     def show(self, popup: Popup) -> None: ...
 
@@ -91,7 +103,7 @@ class TrayNotifier:
     def __init__(self, icon: QSystemTrayIcon, timeout_ms: int = 10_000) -> None:
         self._icon = icon
         self._timeout_ms = timeout_ms
-        self.shown: list[Popup] = []
+        self.shown = recent_popups()
 
     def show(self, popup: Popup) -> None:
         kind = (
@@ -110,7 +122,7 @@ class BannerFallbackNotifier:
         self._window = window
         self._announce = announce
         self.announced = False
-        self.shown: list[Popup] = []
+        self.shown = recent_popups()
 
     def show(self, popup: Popup) -> None:
         if not self.announced:
@@ -173,7 +185,7 @@ class AlertTray(QObject):
         self._feed, self._window, self._settings, self._clock = feed, window, settings, clock
         self._seq = 0
         self._last_popup: Popup | None = None
-        self.suppressed: list[Popup] = []
+        self.suppressed = recent_popups()
         self.muted_until = self._restore_mute()
         available = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         self.icon: QSystemTrayIcon | None = self._make_icon() if available else None
