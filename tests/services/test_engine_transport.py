@@ -47,6 +47,18 @@ def test_the_decision(url, token, insecure, refused, flag) -> None:
         assert "wss://" in (check.refused or "") and "--insecure" in (check.refused or "")
 
 
+async def test_a_url_password_and_a_token_together_are_refused_before_connecting() -> None:
+    """Both would go as Authorization headers (Basic and Bearer): refused, not guessed."""
+    engine = Engine()
+    async with engine.running("127.0.0.1") as port:
+        url = f"ws://desk:pw@127.0.0.1:{port}/feed"
+        client = EngineClient(url, RecordingHandler(), token=TOKEN, insecure=False)
+        await _run_until(client, lambda: client.stats.last_error is not None)
+        await asyncio.sleep(0.2)  # a connection, if one were made, would be recorded
+    assert engine.requests == []
+    assert "user:password and a token" in (client.stats.last_error or "")
+
+
 def test_the_environment_stands_for_the_flag(monkeypatch) -> None:
     monkeypatch.delenv(transport.INSECURE_ENV, raising=False)
     assert not transport.insecure_allowed()
@@ -129,11 +141,18 @@ async def test_loopback_gets_the_token_and_the_log_never_shows_url_secrets(caplo
     engine = Engine()
     async with engine.running("127.0.0.1") as port:
         url = f"ws://desk:pw-secret-456@127.0.0.1:{port}/feed?token={TOKEN}&strategy=a"
-        client = EngineClient(url, RecordingHandler(), token=TOKEN, insecure=False)
+        client = EngineClient(url, RecordingHandler(), insecure=False)
         with caplog.at_level(logging.DEBUG):
             await _run_until(client, lambda: client.stats.last_error is not None)
-        assert f"Bearer {TOKEN}" in engine.requests[0].get_all("Authorization")
+        sent = engine.requests[0].get_all("Authorization")
+        assert len(sent) == 1 and sent[0].startswith("Basic ")
         assert client.stats.last_error == "refused the connection: HTTP 401"
+        bare = EngineClient(
+            f"ws://127.0.0.1:{port}/feed", RecordingHandler(), token=TOKEN, insecure=False
+        )
+        with caplog.at_level(logging.DEBUG):
+            await _run_until(bare, lambda: bare.stats.last_error is not None)
+        assert engine.requests[1].get_all("Authorization") == [f"Bearer {TOKEN}"]
     logged = _client_log(caplog)
     assert f"ws://desk:***@127.0.0.1:{port}/feed?token=***&strategy=a" in logged
     assert TOKEN not in logged and "pw-secret-456" not in logged

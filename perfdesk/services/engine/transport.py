@@ -48,6 +48,12 @@ def check(url: str, *, has_token: bool, insecure: bool) -> TransportCheck:
         sends_secret = has_token or parts.password is not None
     except ValueError:
         return TransportCheck()  # unparsable: the connection attempt reports it
+    if has_token and parts.username is not None:
+        # The URL's user:password becomes a Basic Authorization header next to the
+        # token's Bearer one: a server reads one of the two, and which is not ours to say.
+        return TransportCheck(
+            refused="the engine URL carries a user:password and a token is set too: give one"
+        )
     if parts.scheme != "ws" or not sends_secret or is_loopback(host):
         return TransportCheck()
     if insecure:
