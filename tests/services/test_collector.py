@@ -13,6 +13,7 @@ import pytest
 from collector_helpers import CollectorProcess, simulator, wait_for, wait_for_async
 
 from perfdesk.domain.alerts import Alert, AlertChange, AlertState, Silence
+from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.thresholds import DrawdownThresholds, Thresholds
 from perfdesk.services.alerts.store import AlertStore
 from perfdesk.services.collector.actions import request_action
@@ -93,6 +94,35 @@ async def test_collectors_split_strategies_by_subset(db_dsn: str) -> None:
         finally:
             await a.stop()
             await b.stop()
+
+
+async def test_saved_expectations_reach_the_collector_and_outlast_a_restart(
+    db_dsn: str,
+) -> None:
+    signed_off = Expectations(sharpe=0.9, max_drawdown=0.25)
+    async with simulator() as (_sim, url):
+        collector = await Collector.start(_config(db_dsn, url))
+        try:
+            monitor = collector.runtime.monitor
+            await wait_for(lambda: collector.runtime.writer.stats.written > 20, "events")
+            announced = monitor.expectations_of("alpha-healthy")
+            assert announced != signed_off
+            await ConfigStore(collector.store).save_expectations(
+                "alpha-healthy", signed_off, "risk"
+            )
+            await wait_for(
+                lambda: monitor.expectations_of("alpha-healthy") == signed_off,
+                "the saved expectations in the collector's monitor",
+            )
+            assert monitor.expectations_of("beta-break") != signed_off
+        finally:
+            await collector.stop()
+        again = await Collector.start(_config(db_dsn, url))
+        try:  # the engine announces its strategies again on connect
+            await wait_for(lambda: again.runtime.writer.stats.written > 20, "events again")
+            assert again.runtime.monitor.expectations_of("alpha-healthy") == signed_off
+        finally:
+            await again.stop()
 
 
 async def test_thresholds_and_client_acks_reach_the_collector(db_dsn: str) -> None:

@@ -105,6 +105,16 @@ class CycleStats:
         self.recent = [*self.recent[-199:], seconds]
 
 
+CLIENT_CHANGES = (
+    notify.ACTION,
+    notify.THRESHOLDS,
+    notify.ALERT_SETTINGS,
+    notify.SILENCE,
+    notify.EXPECTATIONS,
+)
+"""What desktops change that a collector applies at once."""
+
+
 class CollectorRuntime(Runtime):
     """The Runtime with the collector's options: the engine source of its strategy
     subset (filtered at the source), a disk spool and timed validation cycles."""
@@ -157,7 +167,7 @@ class Collector:
         self.silences = SilenceSync(store.pool, self.runtime.alerts)
         self.feed = notify.ChangeFeed(
             config.dsn,
-            (notify.ACTION, notify.THRESHOLDS, notify.ALERT_SETTINGS, notify.SILENCE),
+            CLIENT_CHANGES,
             self._on_changes,
         )
         self.exporter: MetricsExporter | None = None
@@ -321,6 +331,18 @@ class Collector:
             await self.silences.sync(ids)
         if changes.resync or changes.get(notify.ACTION):
             await self.actions.apply_pending()
+        if changes.resync or (ids := changes.get(notify.EXPECTATIONS)):
+            await self._apply_expectations(None if changes.resync else ids)
+
+    async def _apply_expectations(self, strategy_ids: set[str] | None) -> None:
+        """Expectations a desktop saved judge from the next cycle (of this subset only)."""
+        subset = self.runtime.subset
+        wanted = strategy_ids if subset is None else (strategy_ids or subset) & subset
+        saved = await self.store.saved_expectations(wanted)
+        for strategy_id, expectations in saved.items():
+            self.runtime.monitor.set_expectations(strategy_id, expectations)
+        if saved:
+            log.info("expectations changed", extra={"strategies": sorted(saved)})
 
     def _identity(self) -> dict[str, Any]:
         return {

@@ -40,6 +40,9 @@ class _Live:
     name: str
     state: StrategyState = StrategyState.ACTIVE
     expectations: Expectations | None = None
+    expectations_saved: bool = False
+    """The expectations were saved by a person (Strategy setup): an engine's
+    announcement no longer replaces them."""
     stats: EquityStats = field(default_factory=EquityStats)
     chart: ChartBuffer = field(default_factory=ChartBuffer)
     events: int = 0
@@ -65,7 +68,7 @@ class LiveMonitor:
     def on_strategy(self, info: StrategyInfo) -> None:
         live = self._get(info.strategy_id)
         live.name, live.state = info.name, info.status
-        if info.expectations is not None:
+        if info.expectations is not None and not live.expectations_saved:
             live.expectations = info.expectations
         live.version += 1
 
@@ -135,9 +138,15 @@ class LiveMonitor:
             ts, symbol, side, qty=qty, price=price, fee=fee, expected_price=expected_price
         )
 
+    def expectations_of(self, strategy_id: str) -> Expectations | None:
+        """What the strategy is judged against now (None: unknown strategy or none)."""
+        live = self._live.get(strategy_id)
+        return None if live is None else live.expectations
+
     def set_expectations(self, strategy_id: str, expectations: Expectations) -> None:
+        """Saved expectations: they replace the engine's and outlast its announcements."""
         live = self._get(strategy_id)
-        live.expectations = expectations
+        live.expectations, live.expectations_saved = expectations, True
         live.version += 1
 
     def set_feed(self, state: FeedState) -> None:

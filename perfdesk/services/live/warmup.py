@@ -7,7 +7,8 @@ strategy 20 % into a drawdown would look flat. Per strategy, oldest first:
   profile's drawdowns and returns are daily too, so nothing the rules need is lost;
 - 1-minute closes (rollup_1m) from there up to the last hour;
 - raw equity samples for the last stored hour;
-- every fill (a few per day), so trade counts, win rate and slippage carry over.
+- every fill (a few per day), so trade counts, win rate and slippage carry over;
+- the saved expectations (Strategy setup), which the engine's announcements do not replace.
 
 Warm-up samples do not count as received now: staleness stays about the live feed.
 """
@@ -45,6 +46,8 @@ async def warm_up(
         monitor.on_strategy(info)
         fed += await _warm_equity(monitor, store, info.strategy_id)
         await _warm_fills(monitor, store, info.strategy_id)
+    for strategy_id, expectations in (await store.saved_expectations(subset)).items():
+        monitor.set_expectations(strategy_id, expectations)  # what was signed off on wins
     if fed:
         log.info("warmed the live monitor up with %d stored samples", fed)
     return fed

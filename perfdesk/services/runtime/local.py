@@ -77,7 +77,8 @@ class Runtime:
             else source(self.pipeline, self._resume_points, cursors=PgCursorStore(store.pool))
         )
         """None when no engine is configured: stored history, thresholds and reports work."""
-        self._subset = subset
+        self.subset = subset
+        """The strategies this runtime watches (None: every one the engine sends)."""
         self._known_seqs: dict[str, int] = {}
         self._validate_every_s = validate_every_s
         self._publish_every_s = publish_every_s
@@ -95,7 +96,7 @@ class Runtime:
     async def start(self) -> None:
         await self.thresholds.reload_all()
         # resume the live state before new events
-        await warm_up(self.monitor, self.store, self._subset)
+        await warm_up(self.monitor, self.store, self.subset)
         await self.alert_settings.start()  # stored AlertSettings in force before the first cycle
         await self.alert_persistence.start(self.alerts)  # load alert state before validating
         self.alert_channels.start(self.alerts)

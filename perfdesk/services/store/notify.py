@@ -43,7 +43,11 @@ ALERT_SETTINGS = "perfdesk_alert_settings"
 """payload: version (a new version of the alert settings was saved)."""
 SILENCE = "perfdesk_silence"
 """payload: silence id (a silence was stored, ended early, or expired)."""
-CHANNELS = (VERDICT, ALERT, THRESHOLDS, HEARTBEAT, ACTION, INGEST, ALERT_SETTINGS, SILENCE)
+EXPECTATIONS = "perfdesk_expectations"
+"""payload: strategy_id (a new expectations version was saved)."""
+CHANNELS = (
+    VERDICT, ALERT, THRESHOLDS, HEARTBEAT, ACTION, INGEST, ALERT_SETTINGS, SILENCE, EXPECTATIONS
+)
 
 
 @dataclass

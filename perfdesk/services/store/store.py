@@ -11,7 +11,7 @@ import asyncio
 import io
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -216,19 +216,39 @@ class Store:
     # -- strategies -------------------------------------------------------------
 
     async def upsert_strategy(self, info: StrategyInfo) -> None:
-        """Insert or update a strategy; expectations sent as None keep the stored ones."""
+        """Insert or update a strategy. Expectations sent as None keep the stored ones, and
+        so does a strategy with a saved version (Strategy setup): a person's profile wins
+        over the engine's announcement (migration 0801)."""
         exp = info.expectations.model_dump_json() if info.expectations else None
         await self._pool.execute(
             "INSERT INTO strategies (strategy_id, name, state, expectations, updated_at)"
             " VALUES ($1, $2, $3, $4::jsonb, now()) ON CONFLICT (strategy_id) DO UPDATE SET"
             " name = EXCLUDED.name, state = EXCLUDED.state,"
-            " expectations = coalesce(EXCLUDED.expectations, strategies.expectations),"
+            " expectations = CASE WHEN EXISTS (SELECT 1 FROM expectations e"
+            "   WHERE e.strategy_id = EXCLUDED.strategy_id AND e.source <> 'engine')"
+            "   THEN strategies.expectations"
+            "   ELSE coalesce(EXCLUDED.expectations, strategies.expectations) END,"
             " updated_at = now()",
             info.strategy_id,
             info.name,
             str(info.status),
             exp,
         )
+
+    async def saved_expectations(
+        self, strategy_ids: Collection[str] | None = None
+    ) -> dict[str, Expectations]:
+        """The latest saved (not engine-announced) expectations per strategy, of
+        `strategy_ids` only if given."""
+        rows = await self._pool.fetch(
+            "SELECT DISTINCT ON (strategy_id) strategy_id, profile FROM expectations"
+            " WHERE source <> 'engine' AND ($1::text[] IS NULL OR strategy_id = ANY($1))"
+            " ORDER BY strategy_id, version DESC",
+            None if strategy_ids is None else list(strategy_ids),
+        )
+        return {
+            r["strategy_id"]: Expectations.model_validate_json(r["profile"]) for r in rows
+        }
 
     async def strategies(self) -> list[StrategyInfo]:
         rows = await self._pool.fetch(
