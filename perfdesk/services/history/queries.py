@@ -43,12 +43,15 @@ async def data_span(pool: Any, strategy_id: str) -> tuple[datetime, datetime] | 
     return row[0], row[1]
 
 
-async def first_sample_ts(pool: Any, strategy_id: str) -> datetime | None:
+async def first_sample_ts(
+    pool: Any, strategy_id: str, span: tuple[datetime, datetime] | None = None
+) -> datetime | None:
     """Time of the strategy's first equity sample ever (its go-live), None if none.
 
-    The first 1-minute bar, then its rows by primary key (its open_seq..close_seq):
-    three index probes and one bar's rows, at any size (equity has no ts index)."""
-    span = await data_span(pool, strategy_id)
+    The first 1-minute bar (from `span`, the strategy's `data_span`, when the caller
+    has it), then its rows by primary key (its open_seq..close_seq): three index probes
+    and one bar's rows, at any size (equity has no ts index)."""
+    span = span or await data_span(pool, strategy_id)
     if span is None:
         return None
     first: datetime | None = await pool.fetchval(FIRST_SAMPLE_SQL, strategy_id, span[0])
