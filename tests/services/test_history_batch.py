@@ -73,3 +73,24 @@ async def test_a_strategy_without_data_fails_the_batch_clearly(
     requests = [HistoryRequest("alpha"), HistoryRequest("nope"), HistoryRequest("alpha")]
     with pytest.raises(HistoryError, match="'nope' has no stored data"):
         await HistoryService(store).analyze_many(requests)
+
+
+async def test_a_killed_worker_loses_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers killed under the pool: the batch still returns every analysis (in a
+    thread), and the next batch gets a new pool."""
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    monkeypatch.setattr(history_service, "PROCESS_MIN_BATCH", 2)
+    await seed(store, "alpha")
+    service = HistoryService(store)
+    requests = [HistoryRequest("alpha", "ALL"), HistoryRequest("alpha", "1M")]
+    await service.analyze_many(requests)
+    pool = workers.shared.pool
+    assert pool is not None
+    for process in list(pool._processes.values()):
+        process.kill()
+        process.join()
+    results = await service.analyze_many(requests)
+    want = [await service.analyze(r) for r in requests]
+    for a, b in zip(results, want, strict=True):
+        assert_same(a, b, a.strategy_id)
+    assert workers.shared.pool is not pool or pool._broken

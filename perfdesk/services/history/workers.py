@@ -16,6 +16,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -57,9 +58,14 @@ class _Shared:
         broken.shutdown(wait=False, cancel_futures=True)
 
 
+def _forkserver() -> bool:
+    """Linux/macOS from source; a frozen bundle (PyInstaller) spawns instead."""
+    frozen = bool(getattr(sys, "frozen", False))
+    return not frozen and "forkserver" in multiprocessing.get_all_start_methods()
+
+
 def _context() -> BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" not in methods:
+    if not _forkserver():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
@@ -73,7 +79,7 @@ def prestart() -> None:
     """Start the fork server now (it imports PRELOAD in its own process, in the
     background), so the first batch forks workers instead of waiting ~1-5 s for
     imports. Blocks for one fork/exec: call it from a thread. Idempotent."""
-    if worker_count() < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
+    if worker_count() < 2 or not _forkserver():
         return
     _context()
     forkserver.ensure_running()
