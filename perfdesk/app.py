@@ -152,6 +152,7 @@ async def add_backend_pages(window: MainWindow, host: BackendHost) -> ReportsVie
     history_page = backend_views.history_page(host)  # HistoryService on the backend loop
     window.thresholds.backtest.set_source(history_page.source)  # "test against history"
     window.add_page("history", "History", history_page)
+    window.settings_view.retention.set_source(backend_views.retention_source(host))
     reports_page = await backend_views.reports_page(host)  # scheduler on the backend loop
     window.add_page("reports", "Reports", reports_page)
     window.verification.strategy_selected.connect(reports_page.set_current_strategy)

@@ -16,6 +16,7 @@ from perfdesk.services.host.backend_host import BackendHost
 from perfdesk.services.reports.render import csv_renderer, html_renderer
 from perfdesk.services.reports.scheduler import start_report_scheduler
 from perfdesk.services.runtime.desk import AlertActions
+from perfdesk.services.store.retention_settings import RetentionSettings
 from perfdesk.views.alerts.alert_settings_view import LiveSettingsStore
 from perfdesk.views.alerts.notifications_view import HostedNotifications
 from perfdesk.views.history.history_source import ServiceHistorySource
@@ -23,6 +24,7 @@ from perfdesk.views.history.history_view import HistoryView
 from perfdesk.views.reports.report_pdf import pdf_renderer
 from perfdesk.views.reports.report_source import SchedulerSource
 from perfdesk.views.reports.report_view import ReportsView
+from perfdesk.views.settings.retention_panel import RetentionSource
 from perfdesk.views.shell.alert_controller import AlertController
 from perfdesk.views.shell.main_window import MainWindow
 
@@ -63,6 +65,13 @@ def notifications(host: BackendHost) -> HostedNotifications | None:
         return None
     dispatcher = backend.runtime.alert_dispatcher  # None in client mode
     return HostedNotifications(Notifications(backend.store.pool, dispatcher), run=host.run)
+
+
+def retention_source(host: BackendHost) -> RetentionSource:
+    """Settings › Data retention over the started backend's database."""
+    if host.backend is None:
+        raise RuntimeError("Data retention needs a started backend")
+    return RetentionSource(RetentionSettings(host.backend.store.pool), run=host.run)
 
 
 def history_page(host: BackendHost) -> HistoryView:

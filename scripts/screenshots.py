@@ -3,9 +3,10 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--theme dark|light|both]
 
 Writes dashboard, strategy (a card's drill-down), verification, thresholds (with a "test
-against history" result), strategy-setup, alerts, alert-settings, notifications and
-settings[-light].png. Uses the synthetic SampleSource (no engine, no database), an
-in-memory threshold store and a synthetic replay, so the images are reproducible;
+against history" result), strategy-setup, alerts, alert-settings, notifications,
+settings and settings-retention[-light].png. Uses the synthetic SampleSource (no
+engine, no database), an in-memory threshold store and a synthetic replay, so the
+images are reproducible;
 `perfdesk demo --screenshot` shows the same window with live data.
 History and Reports: scripts/history_screenshot.py, scripts/report_page_screenshot.py
 (they need a database). Runs on the qasync loop, like the app.
@@ -26,21 +27,23 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 import qasync
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from perfdesk.analytics.history_types import FiredAlert, ReplaySummary, ThresholdTest
 from perfdesk.domain.alerts import AlertChange, AlertHistoryEntry, AlertSettings, AlertState
 from perfdesk.domain.status import Status
+from perfdesk.domain.storage_retention import StorageRetention
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.services.alerts.channels.config import ChannelConfig, ChannelKind
 from perfdesk.services.alerts.channels.service import ChannelStatus
 from perfdesk.services.alerts.channels.store import ChannelLog
 from perfdesk.services.store.config_store import SavedAlertSettings
+from perfdesk.services.store.retention_settings import RetentionOverview, RetentionState
+from perfdesk.testing.memory_repositories import MemoryThresholdRepository
+from perfdesk.testing.sample_source import SampleSource
 from perfdesk.views.alerts.alert_log_view import AlertLogView
 from perfdesk.views.shell.main_window import MainWindow
 from perfdesk.views.strategy_setup.backtest_job import run_import
-from perfdesk.testing.memory_repositories import MemoryThresholdRepository
-from perfdesk.testing.sample_source import SampleSource
 from perfdesk.views.support.style import apply_theme
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -151,6 +154,23 @@ class SampleAlertSettings:
         return list(reversed(self.versions))
 
 
+class SampleRetention:
+    """A retention source for Settings › Data retention (no database): a desk of 50
+    strategies with 6 months stored, 30 days of raw samples, 6 months of bars."""
+
+    async def load(self) -> RetentionState:
+        setting = StorageRetention(raw_days=30, minute_bar_months=6)
+        return RetentionState(setting, 180, await self.overview(setting))
+
+    async def save(self, setting: StorageRetention) -> RetentionState:
+        raise NotImplementedError
+
+    async def overview(self, setting: StorageRetention) -> RetentionOverview:
+        first = datetime.combine(date.today() - timedelta(days=183), datetime.min.time(), UTC)
+        raw = 0 if setting.raw_days is None else 183 - setting.raw_days
+        return RetentionOverview(28_908_000, raw * 157_000, 9_150, 150, 9_150, first)
+
+
 class SampleNotifications:
     """A NotificationsBackend with three channels and their delivery log (no database)."""
 
@@ -246,9 +266,23 @@ async def shoot(suffix: str, folder: Path) -> None:
     await save(dialog, f"alert-settings{suffix}.png")
     dialog.close()
     await shoot_notifications(alerts, suffix)
+    await shoot_settings(window, suffix)
+    window.close()
+
+
+async def shoot_settings(window: MainWindow, suffix: str) -> None:
+    """Settings, then scrolled to Data retention over a sample database."""
     window.show_page("settings")
     await save(window, f"settings{suffix}.png")
-    window.close()
+    panel = window.settings_view.retention
+    panel.set_source(SampleRetention())
+    await settle(15)
+    scroll = panel.parentWidget()
+    while scroll is not None and not isinstance(scroll, QScrollArea):
+        scroll = scroll.parentWidget()
+    if isinstance(scroll, QScrollArea):
+        scroll.ensureWidgetVisible(panel, 0, 0)
+    await save(window, f"settings-retention{suffix}.png")
 
 
 async def shoot_notifications(alerts: AlertLogView, suffix: str) -> None:

@@ -141,5 +141,5 @@ async def test_the_numpy_analysis_runs_off_the_calling_thread(store: Store) -> N
 
     await HistoryService(store).analyze(HistoryRequest("alpha"), progress=progress)
     caller = threading.current_thread().name
-    assert threads["reading daily bars"] == caller  # I/O on the loop's thread
+    assert threads["reading daily bars and the 1m series"] == caller  # I/O on the loop's thread
     assert threads["metrics"] != caller and threads["replaying the rules"] != caller

@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 
 from perfdesk.domain.expectations import Expectations
+from perfdesk.services.store.binary_copy import parse_time_floats
 from perfdesk.services.store.equity_reads import (
     FIRST_SAMPLE_SQL,
     minute_bars_source,
     split_range,
 )
-from perfdesk.services.store.store import parse_binary_floats
 
 _SPAN_SQL = """
 WITH d AS MATERIALIZED (
@@ -43,12 +43,15 @@ async def data_span(pool: Any, strategy_id: str) -> tuple[datetime, datetime] | 
     return row[0], row[1]
 
 
-async def first_sample_ts(pool: Any, strategy_id: str) -> datetime | None:
+async def first_sample_ts(
+    pool: Any, strategy_id: str, span: tuple[datetime, datetime] | None = None
+) -> datetime | None:
     """Time of the strategy's first equity sample ever (its go-live), None if none.
 
-    The first 1-minute bar, then its rows by primary key (its open_seq..close_seq):
-    three index probes and one bar's rows, at any size (equity has no ts index)."""
-    span = await data_span(pool, strategy_id)
+    The first 1-minute bar (from `span`, the strategy's `data_span`, when the caller
+    has it), then its rows by primary key (its open_seq..close_seq): three index probes
+    and one bar's rows, at any size (equity has no ts index)."""
+    span = span or await data_span(pool, strategy_id)
     if span is None:
         return None
     first: datetime | None = await pool.fetchval(FIRST_SAMPLE_SQL, strategy_id, span[0])
@@ -76,9 +79,9 @@ async def strategy_ids(pool: Any) -> list[tuple[str, str]]:
     return [(r["strategy_id"], r["name"]) for r in rows]
 
 
-def _closes_sql(source: str, width: int) -> str:
+def _closes_sql(source: str) -> str:
     return (
-        f"SELECT extract(epoch FROM bucket)::float8 + {width}, close FROM {source}"  # noqa: S608 (fixed names)
+        f"SELECT bucket, close FROM {source}"  # noqa: S608 (fixed names)
         " WHERE strategy_id = $1 AND bucket >= $2 AND bucket < $3 AND close IS NOT NULL"
         " ORDER BY bucket"
     )
@@ -90,21 +93,23 @@ async def bar_closes(
     """(bar END time in POSIX s, close equity) of the 1m or 1d bars in [start, end).
 
     Only the two columns the equity chart needs, read with a binary COPY: about 6× less
-    to move and parse than the full bars of `Store.rollups`.
+    to move and parse than the full bars of `Store.rollups`. The bucket goes as a
+    timestamptz, turned into seconds client-side (`binary_copy`: the server's
+    `extract(epoch ...)` cost 3× the index scan itself).
     """
     parts: list[tuple[Any, Any]] = [(start, end)]
     if resolution == "1m":
-        query = _closes_sql(await minute_bars_source(pool, strategy_id), 60)
+        query, width = _closes_sql(await minute_bars_source(pool, strategy_id)), 60.0
         parts = await split_range(pool, strategy_id, start, end)  # two halves at once
     else:
-        query = _closes_sql("rollup_1d", 86_400)
+        query, width = _closes_sql("rollup_1d"), 86_400.0
     chunks = await asyncio.gather(*(_copy(pool, query, strategy_id, a, b) for a, b in parts))
     data = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
-    return data[:, 0].copy(), data[:, 1].copy()
+    return data[:, 0] + width, data[:, 1].copy()
 
 
 async def _copy(pool: Any, query: str, *args: Any) -> np.ndarray:
     buf = io.BytesIO()
     async with pool.acquire() as conn:
         await conn.copy_from_query(query, *args, output=buf, format="binary")
-    return parse_binary_floats(buf.getvalue(), 2)
+    return parse_time_floats(buf.getvalue(), 1)

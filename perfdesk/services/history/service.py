@@ -6,7 +6,8 @@
 Runs on the loop that owns the Store's pool (the backend loop; from the GUI use
 `BackendHost.run`). Reads rollups, not raw samples, whenever the range allows: ≤ 2 days
 → raw samples, ≤ 200 days (6M) → 1-minute bars, longer → 1-day bars (daily returns always
-come from the 1-day rollup). The numpy analysis runs in a worker thread. Cancelling the
+come from the 1-day rollup). The numpy analysis runs in a worker thread (several
+strategies: in worker processes, `analyze_many`). Cancelling the
 awaiting task stops the load at the next query and the analysis at its next stage.
 Progress goes to an optional `progress(fraction 0..1, message)` callback, called on the
 backend loop thread or the worker thread: it must be thread-safe (a Qt signal emit is).
@@ -33,6 +34,7 @@ from perfdesk.analytics.history_types import (
 )
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.services.history import queries as q
+from perfdesk.services.history import workers
 from perfdesk.services.store.store import Bars, Store
 
 Resolution = Literal["auto", "raw", "1m", "1d"]
@@ -40,6 +42,11 @@ Progress = Callable[[float, str], None]
 PRESETS = ("1M", "3M", "6M", "YTD", "1Y", "ALL")
 RAW_MAX = timedelta(days=2)
 MINUTE_MAX = timedelta(days=200)
+LOADS_AHEAD = 2
+"""Strategies `analyze_many` reads at once (each read uses up to three connections)."""
+PROCESS_MIN_BATCH = 8
+"""Fewer strategies are analysed one by one in a thread: a new worker process spends
+~0.3-0.8 s on its first analysis (per-process caches), more than two strategies save."""
 
 
 class HistoryError(LookupError):
@@ -110,31 +117,34 @@ class HistoryService:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._workers_started = False
 
     async def strategies(self) -> list[tuple[str, str]]:
         """(strategy_id, name) of every strategy the database knows."""
         return await q.strategy_ids(self._store.pool)
 
     async def load(self, request: HistoryRequest, progress: Progress | None = None) -> HistoryInput:
-        """The strategy's series and daily bars for the request's range."""
+        """The strategy's series and daily bars for the request's range (independent
+        reads go at once, on separate pool connections)."""
         step = progress or (lambda _f, _m: None)
         pool = self._store.pool
         sid = request.strategy_id
-        meta = await q.strategy_meta(pool, sid)
-        span = await q.data_span(pool, sid)
+        meta, span = await asyncio.gather(q.strategy_meta(pool, sid), q.data_span(pool, sid))
         if span is None:
             raise HistoryError(f"strategy {sid!r} has no stored data")
         start, end = self._range(request, span)
         resolution = choose_resolution(start, end, request.resolution)
-        step(0.1, f"{sid}: reading daily bars")
-        daily = _daily(await self._store.rollups(sid, "1d", _midnight(start), end))
-        step(0.3, f"{sid}: reading {resolution} series")
-        t, equity = await self._series(sid, resolution, start, end)
-        go_live = await q.first_sample_ts(pool, sid)
+        step(0.1, f"{sid}: reading daily bars and the {resolution} series")
+        bars, (t, equity), go_live = await asyncio.gather(
+            self._store.rollups(sid, "1d", _midnight(start), end),
+            self._series(sid, resolution, start, end),
+            q.first_sample_ts(pool, sid, span),
+        )
+        step(0.3, f"{sid}: {resolution} series read")
         name, expectations = meta if meta is not None else (sid, None)
         return HistoryInput(
             strategy_id=sid, name=name, resolution=resolution, t=t, equity=equity,
-            daily=daily, expectations=expectations,
+            daily=_daily(bars), expectations=expectations,
             go_live_ts=go_live.timestamp() if go_live else None,
             start_ts=start.timestamp(), end_ts=end.timestamp(),
         )  # fmt: skip
@@ -167,6 +177,9 @@ class HistoryService:
         replay: bool = True,
     ) -> HistoryAnalysis:
         """Load, then analyse in a worker thread. Raises HistoryError for no data."""
+        if not self._workers_started:  # warm `analyze_many`'s processes (background)
+            self._workers_started = True
+            await asyncio.to_thread(workers.prestart)
         data = await self.load(request, progress)
         return await analyze_in_thread(data, thresholds, progress, replay=replay)
 
@@ -176,12 +189,35 @@ class HistoryService:
         thresholds: Thresholds | None = None,
         progress: Progress | None = None,
     ) -> list[HistoryAnalysis]:
-        """Several strategies one after the other (progress spans all of them)."""
-        out = []
-        for i, request in enumerate(requests):
-            part = _scaled(progress, i, len(requests))
-            out.append(await self.analyze(request, thresholds, part))
-        return out
+        """Several strategies, results in request order and equal to `analyze` one by
+        one. With more than one core the loads run ahead (LOADS_AHEAD at once) while
+        earlier strategies are analysed in worker processes (`workers`); progress then
+        counts finished strategies. The first error (e.g. a strategy without data)
+        cancels the rest and is raised."""
+        if len(requests) < PROCESS_MIN_BATCH or workers.worker_count() < 2:
+            return [
+                await self.analyze(request, thresholds, _scaled(progress, i, len(requests)))
+                for i, request in enumerate(requests)
+            ]
+        gate = asyncio.Semaphore(LOADS_AHEAD)
+        finished = 0
+
+        async def one(request: HistoryRequest) -> HistoryAnalysis:
+            nonlocal finished
+            async with gate:
+                data = await self.load(request)
+            result = await workers.analyze(data, thresholds)
+            finished += 1
+            if progress is not None:
+                progress(finished / len(requests), f"{request.strategy_id}: analysed")
+            return result
+
+        tasks = [asyncio.ensure_future(one(request)) for request in requests]
+        try:
+            return list(await asyncio.gather(*tasks))
+        finally:
+            for task in tasks:
+                task.cancel()
 
     async def replay_thresholds(
         self,

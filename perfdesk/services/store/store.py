@@ -23,7 +23,7 @@ from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StrategyIn
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import StrategyState
 from perfdesk.domain.verdict import Verdict
-from perfdesk.services.store import database, equity_reads, retention
+from perfdesk.services.store import binary_copy, database, equity_reads, retention
 from perfdesk.services.store import encode as store_encode
 from perfdesk.services.store import sql as store_sql
 
@@ -510,7 +510,7 @@ class Store:
             source = await equity_reads.minute_bars_source(self._pool, strategy_id)
         cols = ", ".join(f"coalesce({c}::float8, 'NaN')" for c in fields)
         query = (
-            f"SELECT extract(epoch FROM bucket)::float8, {cols} FROM {source}"  # noqa: S608 (checked names)
+            f"SELECT bucket, {cols} FROM {source}"  # noqa: S608 (checked names)
             " WHERE strategy_id = $1 AND ($2::timestamptz IS NULL OR bucket >= $2)"
             " AND ($3::timestamptz IS NULL OR bucket < $3) ORDER BY bucket"
         )
@@ -518,7 +518,7 @@ class Store:
         if resolution == "1m":
             parts = await equity_reads.split_range(self._pool, strategy_id, start, end)
         chunks = await asyncio.gather(
-            *(self._copy_floats(query, (strategy_id, a, b), 1 + len(fields)) for a, b in parts)
+            *(self._copy_bars(query, (strategy_id, a, b), len(fields)) for a, b in parts)
         )
         data = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
         return Bars(data[:, 0].copy(), {c: data[:, i + 1] for i, c in enumerate(fields)})
@@ -534,11 +534,13 @@ class Store:
                 conn, strategy_id, start, end, parse=parse_binary_floats, use_copy=self.use_copy
             )
 
-    async def _copy_floats(self, query: str, args: tuple[Any, ...], ncols: int) -> np.ndarray:
+    async def _copy_bars(self, query: str, args: tuple[Any, ...], nfloats: int) -> np.ndarray:
+        """(bucket, float8 × nfloats) rows by binary COPY; the bucket is decoded
+        client-side (`binary_copy`: the server's extract(epoch) cost more than the scan)."""
         buf = io.BytesIO()
         async with self._pool.acquire() as conn:
             await conn.copy_from_query(query, *args, output=buf, format="binary")
-        return parse_binary_floats(buf.getvalue(), ncols)
+        return binary_copy.parse_time_floats(buf.getvalue(), nfloats)
 
     # -- dead letters and verdicts -------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 Secrets (engine token, database password) go to the OS keyring through
 perfdesk.services.support.secrets and are never written to the settings file; the fields are
-cleared after storing. Signals: settings_saved(DesktopSettings).
+cleared after storing. Data retention is the database's setting, with its own Save
+(`retention_panel`). Signals: settings_saved(DesktopSettings).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from perfdesk.views.components.page_layout import page_column
 from perfdesk.views.components.scroll_column import ScrollColumn
 from perfdesk.views.forms.model_form import ModelForm
 from perfdesk.views.settings import settings_store
+from perfdesk.views.settings.retention_panel import RetentionPanel
 from perfdesk.views.support import fmt, ops, style
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,8 @@ class SettingsView(QWidget):
         fmt.set_display_zone(self.current.appearance.time_zone)  # one clock for every screen
         self.form = ModelForm(DesktopSettings, columns=2)
         self.secret_fields: dict[str, FormField] = {}
+        self.retention = RetentionPanel()
+        """The database's retention setting (its own Save; the app sets its source)."""
         self._build()
         self.form.changed.connect(lambda _r: self._update_actions())
         self.form.set_value(self.current)
@@ -65,6 +69,7 @@ class SettingsView(QWidget):
         box.addWidget(title)
         scroll = ScrollColumn(
             self.form,
+            self.retention,
             self._secrets_box(),
             margins=(0, 0, theme.px("spacing.semantic.md"), 0),
             spacing=theme.px("spacing.semantic.lg"),
