@@ -82,6 +82,7 @@ _STORED_SQL = """
 WITH d AS MATERIALIZED (
     SELECT (SELECT bucket FROM rollup_1d WHERE strategy_id = $1 ORDER BY bucket LIMIT 1) AS lo)
 SELECT least((SELECT min(seq) FROM equity WHERE strategy_id = $1),
+             (SELECT min(first_seq) FROM equity_segments WHERE strategy_id = $1),
              (SELECT min(seq) FROM fills WHERE strategy_id = $1),
              (SELECT min(seq) FROM statuses WHERE strategy_id = $1)) AS low_seq,
        (SELECT min(bucket) FROM d, bars_1m($1::text, d.lo, d.lo + interval '1 day'))
