@@ -48,7 +48,7 @@ async def test_a_compacted_seq_is_refused_on_every_write_path(store: Store, db_d
                         realized_pnl=0.0, unrealized_pnl=0.0, position_value=0.0)
             for i in (1, 2)
         ]  # fmt: skip
-        assert await fresh.write_events(replay[:50] + newer, gate=_gate) == 2
+        assert await fresh.write_events([*replay[:50], *newer], gate=_gate) == 2
     finally:
         await fresh.close()
     assert await store.count_events() == count + 2
@@ -63,7 +63,7 @@ async def test_a_compacted_seq_is_refused_on_every_write_path(store: Store, db_d
 async def test_a_gap_inside_a_compacted_day_can_still_be_filled(store: Store, db_dsn: str) -> None:
     events = await data.load(store, gap=True)
     await _compact(store)
-    expected = await _expected_series(events + [data.gap_event()])
+    expected = await _expected_series([*events, data.gap_event()])
     fresh = await Store.open(db_dsn)
     try:  # the fast path's COPY passes, the fold sees a segment overlapping: staged
         assert await fresh.write_events([data.gap_event()], gate=_gate) == 1
