@@ -73,7 +73,6 @@ RETURNS TABLE (seq bigint, ts timestamptz, equity double precision,
                realized_pnl double precision, unrealized_pnl double precision,
                position_value double precision)
 LANGUAGE sql STABLE AS $$
-    SELECT * FROM (
         SELECT u.seq, u.ts, u.equity, u.realized_pnl, u.unrealized_pnl, u.position_value
         FROM equity_segments g
         CROSS JOIN LATERAL (
@@ -88,8 +87,10 @@ LANGUAGE sql STABLE AS $$
                          unnest(g.position_value) AS position_value) x) u
         WHERE g.strategy_id = p_sid AND g.first_seq <= p_hi AND g.last_seq >= p_lo
           AND g.min_ts < p_to AND g.max_ts >= p_from
-    ) AS s
-    WHERE s.seq >= p_lo AND s.seq <= p_hi AND s.ts >= p_from AND s.ts < p_to
+          -- rows of a segment wholly inside the ranges are not compared one by one
+          AND ((g.first_seq >= p_lo AND g.last_seq <= p_hi AND g.min_ts >= p_from
+                AND g.max_ts < p_to)
+               OR (u.seq >= p_lo AND u.seq <= p_hi AND u.ts >= p_from AND u.ts < p_to))
     UNION ALL
     SELECT e.seq, e.ts, e.equity, e.realized_pnl, e.unrealized_pnl, e.position_value
     FROM equity e
