@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import numpy as np
+import pytest
 import segment_data as data
 
 from perfdesk.domain.events import DataEvent, EquityEvent
@@ -136,3 +138,23 @@ async def test_the_collectors_storage_task_compacts(store: Store) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_the_retention_command_compacts(
+    store: Store, db_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from perfdesk import cli
+
+    await data.load(store)
+    count = await store.count_events()
+
+    def run(*argv: str) -> int:
+        return cli.main(["retention", *argv, "--dsn", db_dsn])
+
+    assert await asyncio.to_thread(run, "--compact", "0") == 2  # a bad value, nothing done
+    assert "after_days must be a whole number of days" in capsys.readouterr().err
+    assert await asyncio.to_thread(run, "--compact", "2") == 0
+    shown = json.loads(capsys.readouterr().out)["compacted"]
+    assert shown["strategy_days"] == 9 and shown["rows"] > 0 and shown["done"]
+    assert await store.pool.fetchval("SELECT count(*) FROM equity") == 0
+    assert await store.count_events() == count
