@@ -83,6 +83,8 @@ async def test_retention_drops_whole_segments_by_day(store: Store, tmp_path: Pat
     await data.load(store)
     cut = data.START + timedelta(days=2)
     before = {sid: await store.equity_series(sid, cut) for sid in ("sec", "min")}
+    old_day = (data.START + timedelta(days=1), cut)
+    minute_bars = await store.rollups("min", "1m", *old_day)  # raw mode: its rows
     await _compact(store)
     setting = retention.Retention(raw_days=2, minute_bar_days=3)
     result = await retention.apply_retention(store.pool, setting, now=data.NOW)
@@ -96,6 +98,11 @@ async def test_retention_drops_whole_segments_by_day(store: Store, tmp_path: Pat
         assert t2.tobytes() == t.tobytes() and y2.tobytes() == y.tobytes()
     t_old, _ = await store.equity_series("sec", None, cut)
     assert len(t_old) == 0
+    # the raw-mode strategy's bars of 6 January outlive its segments (minute_bar_days 3)
+    kept = await store.rollups("min", "1m", *old_day)
+    assert len(kept) == len(minute_bars) == 1_440
+    for name in ("open", "close", "samples", "fills", "fees"):
+        assert kept[name].tobytes() == minute_bars[name].tobytes(), name
 
 
 async def test_a_raw_mode_strategy_switching_to_bars_counts_its_compacted_rows(
