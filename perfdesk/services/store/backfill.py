@@ -89,6 +89,13 @@ SELECT least((SELECT min(seq) FROM equity WHERE strategy_id = $1),
            AS first_minute"""
 
 
+_REVISIT_SQL = """
+UPDATE compaction_marks
+SET compacted_before = least(compacted_before, date_trunc('day', $2::timestamptz, 'UTC'))
+WHERE strategy_id = $1"""
+"""Imported days lie before what compaction has done (migration 0603): it goes back."""
+
+
 async def import_history(store: Any, strategy_id: str, history: History) -> ImportResult:
     """Store `history` before the strategy's stored data, in one transaction."""
     _check_columns(history)
@@ -113,6 +120,7 @@ async def import_history(store: Any, strategy_id: str, history: History) -> Impo
         result.raw_mode = not await conn.fetchval(
             "SELECT minute_bars FROM ingest_state WHERE strategy_id = $1", strategy_id
         )
+        await conn.execute(_REVISIT_SQL, strategy_id, _when(int(times[0])))
     result.first = _when(int(times[0]))
     result.last = _when(int(times[-1]))
     return result

@@ -11,7 +11,7 @@ import numpy as np
 import segment_data as data
 
 from perfdesk.domain.events import EquityEvent
-from perfdesk.services.store import compaction, retention
+from perfdesk.services.store import backfill, compaction, retention
 from perfdesk.services.store.store import Store
 
 
@@ -128,3 +128,23 @@ async def test_a_raw_mode_strategy_switching_to_bars_counts_its_compacted_rows(
     assert bars_after.bucket[:n].tobytes() == bars_before.bucket[:n].tobytes()
     for field in ("open", "close", "samples", "fills", "fees"):
         assert bars_after[field][:n].tobytes() == bars_before[field][:n].tobytes(), field
+
+
+async def test_history_imported_before_compacted_days_is_compacted_too(store: Store) -> None:
+    """`perfdesk import` puts history before the stored data (seqs below): compaction,
+    already past those days, goes back for them."""
+    await data.load(store)
+    await _compact(store)
+    day_us = 86_400 * 10**6
+    first_us = int((data.START - timedelta(days=3)).timestamp()) * 10**6
+    ts_us = first_us + np.arange(0, 2 * day_us, 60 * 10**6, dtype=np.int64)
+    values = 1e6 + np.arange(len(ts_us), dtype=np.float64)
+    history = backfill.History(ts_us, values, values * 0, values * 0, values * 0)
+    imported = await backfill.import_history(store, "sec", history)
+    assert imported.equity_rows == 2_880
+    count = await store.count_events("sec")
+    again = await _compact(store)
+    assert (again.rows, again.segments) == (2_880, 2)  # (the compacted days: revisited, empty)
+    assert await store.count_events("sec") == count
+    t, y = await store.equity_series("sec", None, data.START - timedelta(days=1))
+    assert t.tobytes() == (ts_us / 1e6).tobytes() and y.tobytes() == values.tobytes()
