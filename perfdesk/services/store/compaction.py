@@ -1,10 +1,11 @@
 """Compaction: older raw equity rows packed into columnar segments (migration 0603).
 
 A raw equity row costs ~117 bytes on plain PostgreSQL (heap tuple + primary-key entry);
-a compacted one ~33 (its four float8 values plus a share of a compressed seq/ts column
-and the segment's overhead). Whole UTC days of a strategy older than `after_days` are
-moved into `equity_segments` (at most `segment_rows` rows each), oldest first, resuming
-where the last run stopped (`compaction_marks`).
+a compacted one ~34 (its four float8 values plus a share of the compressed seq/ts
+columns and of the segment's overhead; less when a column repeats). Whole UTC days of a
+strategy older than `after_days` are moved into `equity_segments` (at most
+`segment_rows` rows each), oldest first, resuming where the last run stopped
+(`compaction_marks`).
 
 Exactly once: one strategy-day is one statement — `DELETE ... RETURNING` feeding the
 `INSERT` of its segments — in one transaction with its mark, so a crash loses and
@@ -17,19 +18,17 @@ native compression (segment by strategy_id, order by seq) does the same job.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from perfdesk.services.store import database
 
-log = logging.getLogger(__name__)
-
 DEFAULT_AFTER_DAYS = 2
-"""Whole UTC days older than this many days are compacted (today and yesterday stay raw)."""
+"""UTC days that ended at least this many days ago are compacted (with 2, the last two to
+three days stay rows)."""
 DEFAULT_SEGMENT_ROWS = 10_000
-"""Rows per segment: a read of part of a day decodes at most this many extra rows."""
+"""Rows per segment: a read of part of a day decodes the segments it overlaps, whole."""
 MAINTENANCE_LOCK_KEY = 0x70_64_72_65_74_61_69_6E  # shared with retention: one runs at a time
 
 
