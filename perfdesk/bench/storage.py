@@ -7,6 +7,9 @@ transaction) on an embedded server with durable defaults (fsync on). Baseline in
 same run: asyncpg `copy_records_to_table` of the same rows into a bare table (no keys,
 no rollups) = the raw COPY ceiling; `ratio` = load rows/s / ceiling rows/s. Then the
 time to read the 1-second strategy's 6 months of rollups (1-minute bars, and 1-day).
+Then the compaction job (store/compaction.py, migration 0603) packs every loaded day
+into segments, timed (`compact_rows_per_s`), and the sizes and reads are measured again
+(`bench/storage_figures.py`: `bytes_per_row` after, `bytes_per_row_uncompacted` before).
 Quick mode (< 60 s): 12 hours of 1-second samples + 6 hours of 1-minute data for 50
 strategies, no VACUUM before the reads.
 
@@ -31,6 +34,7 @@ from typing import Any, Literal
 import asyncpg
 import numpy as np
 
+from perfdesk.bench import storage_figures
 from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StatusEvent, unchecked
 from perfdesk.domain.status import StrategyState
 from perfdesk.services.store.embedded_db import EmbeddedPostgres
@@ -270,68 +274,6 @@ async def _copy_ceiling(dsn: str, sample: int) -> tuple[int, float]:
         await conn.close()
 
 
-async def _reads(store: Store) -> dict[str, Any]:
-    """`rollup_read_s` times the 1-minute read the app does over months: the history
-    screen's (bar end time, close) series (`history_queries.bar_closes`) over the whole
-    stored span; `rollup_read_all_fields_s` reads the same bars with all 12 fields
-    (`Store.rollups`, which nothing in the app asks for over months)."""
-    from perfdesk.services.history import queries as history_queries
-
-    span = await history_queries.data_span(store.pool, "s1s")
-    if span is None:
-        raise RuntimeError("the storage bench stored no bars for s1s")
-    start, end = span[0], span[1] + timedelta(minutes=1)
-    t0 = time.perf_counter()
-    closes, _ = await history_queries.bar_closes(store.pool, "1m", "s1s", start, end)
-    t1 = time.perf_counter()
-    minutes = await store.rollups("s1s", "1m")
-    t2 = time.perf_counter()
-    days = await store.rollups("s1s", "1d")
-    t3 = time.perf_counter()
-    ts, _equity = await store.equity_series("s1s")
-    t4 = time.perf_counter()
-    return {
-        "rollup_read_s": round(t1 - t0, 4),
-        "rollup_read_what": "1-minute (bar end, close) of the whole span: bar_closes",
-        "rollup_1m_bars": len(closes),
-        "rollup_read_all_fields_s": round(t2 - t1, 4),
-        "rollup_1m_bars_all_fields": len(minutes),
-        "rollup_1d_read_s": round(t3 - t2, 4),
-        "rollup_1d_bars": len(days),
-        "raw_read_s": round(t4 - t3, 3),
-        "raw_read_rows": len(ts),
-    }
-
-
-SIZED_TABLES = ("equity", "fills", "statuses", "rollup_1m", "rollup_1d", "ingest_state")
-
-
-async def _sizes(store: Store, rows: int) -> dict[str, Any]:
-    """Database size, and per table its heap, indexes and TOAST (+ free space and
-    visibility maps): where the bytes of a sample go. `bytes_per_row` = the event and
-    rollup tables' total over the rows loaded (catalogs and WAL excluded)."""
-    sizes: dict[str, Any] = {"bytes_on_disk": int(await store.pool.fetchval(
-        "SELECT pg_database_size(current_database())"))}  # fmt: skip
-    breakdown: dict[str, dict[str, int]] = {}
-    for table in SIZED_TABLES:
-        row = await store.pool.fetchrow(
-            "SELECT pg_relation_size($1::regclass) AS heap, pg_indexes_size($1::regclass)"
-            " AS indexes, pg_total_relation_size($1::regclass) AS total,"
-            " (SELECT reltuples FROM pg_class WHERE oid = $1::regclass) AS tuples",
-            table,
-        )
-        sizes[f"{table}_bytes"] = int(row["total"])
-        breakdown[table] = {
-            "heap": int(row["heap"]), "indexes": int(row["indexes"]),
-            "toast_and_maps": int(row["total"] - row["heap"] - row["indexes"]),
-            "rows": max(int(row["tuples"]), 0),
-        }  # fmt: skip
-    tables_total = sum(sizes[f"{t}_bytes"] for t in SIZED_TABLES)
-    sizes["bytes_per_row"] = round(tables_total / max(rows, 1), 1)
-    sizes["size_breakdown"] = breakdown
-    return sizes
-
-
 async def _run(rows_1s: int, minutes_1m: int, quick: bool) -> dict[str, Any]:
     from perfdesk.services.live.pipeline import tune_gc_for_ingest
 
@@ -349,9 +291,8 @@ async def _run(rows_1s: int, minutes_1m: int, quick: bool) -> dict[str, Any]:
         await writer.aclose()
         n_1s, n_1m = sum(n for n, _ in parts_1s), sum(n for n, _ in parts_1m)
         await store.pool.execute("ANALYZE" if quick else "VACUUM ANALYZE")
-        reads = await _reads(store)
-        sizes = await _sizes(store, n_1s + n_1m)
-        assert await store.count_events() == n_1s + n_1m, "rows missing after the load"
+        figures = await storage_figures.before_and_after_compaction(store, n_1s + n_1m)
+        assert await store.count_events() == n_1s + n_1m, "rows missing after compaction"
         await store.close()
         c_rows, c_s = await _copy_ceiling(dsn, min(rows_1s, CEILING_SAMPLE_ROWS))
     finally:
@@ -377,8 +318,7 @@ async def _run(rows_1s: int, minutes_1m: int, quick: bool) -> dict[str, Any]:
         "copy_ceiling_rows_per_s": round(ceiling),
         "copy_ceiling_sample_rows": c_rows,
         "ratio": round(load_rate / ceiling, 3),
-        **sizes,
-        **reads,
+        **figures,
         "server": "embedded PostgreSQL 18, fsync on, plain tables (no TimescaleDB)",
         "load_avg_1m": os.getloadavg()[0],
     }

@@ -1,11 +1,13 @@
 """`perfdesk retention`: show or set how long raw samples and 1-minute bars are kept.
 
     perfdesk retention [--raw-days N|forever] [--minute-bar-days M|forever] [--apply]
-                       [--dsn DSN]
+                       [--compact DAYS] [--dsn DSN]
 
 Without a value it prints the stored setting; with one it saves it (the collector
 applies it hourly; on TimescaleDB it becomes the retention policies at the next start).
---apply deletes what the setting no longer keeps now (plain PostgreSQL). Daily bars are
+--apply deletes what the setting no longer keeps now (plain PostgreSQL); --compact packs
+raw equity days older than DAYS into compacted segments now (migration 0603; the
+collector does it hourly after 2 days). Daily bars are
 kept forever; 1-minute bars at least as long as raw samples. Exit status 2 for a bad
 value (the message says why; nothing is saved).
 """
@@ -44,6 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--apply", action="store_true", help="delete what is due now")
     parser.add_argument(
+        "--compact", type=int, default=None, metavar="DAYS",
+        help="pack raw equity days older than DAYS into compacted segments now",
+    )  # fmt: skip
+    parser.add_argument(
         "--dsn",
         default=os.environ.get("PERFDESK_DSN"),
         help="the database (default: $PERFDESK_DSN, else the embedded one)",
@@ -51,11 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from perfdesk.services.store.compaction import CompactionError
     from perfdesk.services.store.retention import RetentionError
 
     try:
         print(json.dumps(asyncio.run(_run(args))))
-    except RetentionError as exc:
+    except (RetentionError, CompactionError) as exc:
         print(f"perfdesk retention: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -63,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
     from perfdesk.services.host.bootstrap import APP_DATABASE, ensure_database
-    from perfdesk.services.store import retention
+    from perfdesk.services.store import compaction, retention
     from perfdesk.services.store.embedded_db import EmbeddedPostgres
     from perfdesk.services.store.store import Store
 
@@ -84,6 +91,9 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         out: dict[str, Any] = asdict(setting)
         if args.apply:
             out["applied"] = asdict(await retention.apply_retention(store.pool, setting))
+        if args.compact is not None:
+            result = await compaction.compact(store.pool, after_days=args.compact)
+            out["compacted"] = asdict(result)
     finally:
         await store.close()
         if embedded is not None:

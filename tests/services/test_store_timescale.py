@@ -24,7 +24,7 @@ import pytest
 
 from perfdesk.bench.storage import synthetic_events
 from perfdesk.domain.events import DataEvent, EquityEvent
-from perfdesk.services.store import database, retention
+from perfdesk.services.store import compaction, database, retention
 from perfdesk.services.store import store as store_module
 from perfdesk.services.store.store import Store
 
@@ -144,6 +144,18 @@ async def test_same_query_layer_on_hypertables(ts_store: Store) -> None:
         )
         == 1
     )
+
+
+async def test_compaction_is_a_no_op_on_hypertables(ts_store: Store) -> None:
+    """Native compression does that job there (migration 0603): nothing moves into
+    equity_segments, and reads through equity_rows() see the hypertable's rows."""
+    events = list(synthetic_events("tsc", 40, step_s=30, fill_every=5))
+    assert await ts_store.write_events(events) == 40
+    result = await compaction.compact(ts_store.pool, after_days=1)
+    assert (result.rows, result.segments, result.strategy_days) == (0, 0, 0)
+    assert await ts_store.pool.fetchval("SELECT count(*) FROM equity_segments") == 0
+    t, _ = await ts_store.equity_series("tsc")
+    assert len(t) == 32  # (every fifth event is a fill)
 
 
 async def test_enabling_again_is_idempotent(ts_store: Store) -> None:

@@ -30,14 +30,17 @@ _STRATEGIES = """
 SELECT s.strategy_id, s.name, s.state, coalesce(i.events, 0) AS events, i.updated_at
 FROM strategies s LEFT JOIN ingest_state i USING (strategy_id)
 WHERE $1::text[] IS NULL OR s.strategy_id = ANY($1)"""
-_LAST_SEQ = "SELECT coalesce(max(seq), 0) FROM equity WHERE strategy_id = $1"
+_LAST_SEQ = """
+SELECT coalesce(greatest((SELECT max(seq) FROM equity WHERE strategy_id = $1),
+                         (SELECT max(last_seq) FROM equity_segments WHERE strategy_id = $1)), 0)"""
+"""Highest equity seq, raw or compacted (migration 0603)."""
 DAY_S = 86_400.0
 RAW_WINDOW_S = 3_600.0
 _AFTER = """
 SELECT e.strategy_id, e.seq, e.ts, e.equity
 FROM unnest($1::text[], $2::bigint[]) AS c(sid, after)
-CROSS JOIN LATERAL (SELECT * FROM equity WHERE strategy_id = c.sid AND seq > c.after
-                    ORDER BY seq LIMIT $3) e
+CROSS JOIN LATERAL (SELECT c.sid AS strategy_id, r.* FROM equity_rows(c.sid, c.after + 1,
+                    '9223372036854775807') r ORDER BY r.seq LIMIT $3) e
 ORDER BY e.strategy_id, e.seq"""
 _VERDICTS = """
 SELECT DISTINCT ON (strategy_id) strategy_id, ts, rules FROM verdicts

@@ -83,6 +83,9 @@ class CollectorConfig:
     """CA bundle for a wss:// engine with a private certificate authority."""
     retention_every_s: float | None = 3600.0
     """Apply the stored retention setting this often (store/retention.py; None = never)."""
+    compact_after_days: int | None = 2
+    """On the same schedule, compact raw equity days older than this (store/compaction.py;
+    None = never; a no-op on TimescaleDB, whose native compression does it)."""
 
     @property
     def collector_id(self) -> str:
@@ -210,7 +213,11 @@ class Collector:
         self._tasks.spawn(self._watch_lock(), "collector-lock-watch")
         if self.config.retention_every_s is not None:
             self._tasks.spawn(
-                retention.run_periodically(self.store.pool, self.config.retention_every_s),
+                retention.run_periodically(
+                    self.store.pool,
+                    self.config.retention_every_s,
+                    compact_after_days=self.config.compact_after_days,
+                ),
                 "collector-retention",
             )
         if self.config.metrics_port is not None:

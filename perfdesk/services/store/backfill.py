@@ -82,10 +82,18 @@ _STORED_SQL = """
 WITH d AS MATERIALIZED (
     SELECT (SELECT bucket FROM rollup_1d WHERE strategy_id = $1 ORDER BY bucket LIMIT 1) AS lo)
 SELECT least((SELECT min(seq) FROM equity WHERE strategy_id = $1),
+             (SELECT min(first_seq) FROM equity_segments WHERE strategy_id = $1),
              (SELECT min(seq) FROM fills WHERE strategy_id = $1),
              (SELECT min(seq) FROM statuses WHERE strategy_id = $1)) AS low_seq,
        (SELECT min(bucket) FROM d, bars_1m($1::text, d.lo, d.lo + interval '1 day'))
            AS first_minute"""
+
+
+_REVISIT_SQL = """
+UPDATE compaction_marks
+SET compacted_before = least(compacted_before, date_trunc('day', $2::timestamptz, 'UTC'))
+WHERE strategy_id = $1"""
+"""Imported days lie before what compaction has done (migration 0603): it goes back."""
 
 
 async def import_history(store: Any, strategy_id: str, history: History) -> ImportResult:
@@ -112,6 +120,7 @@ async def import_history(store: Any, strategy_id: str, history: History) -> Impo
         result.raw_mode = not await conn.fetchval(
             "SELECT minute_bars FROM ingest_state WHERE strategy_id = $1", strategy_id
         )
+        await conn.execute(_REVISIT_SQL, strategy_id, _when(int(times[0])))
     result.first = _when(int(times[0]))
     result.last = _when(int(times[-1]))
     return result

@@ -14,7 +14,8 @@
   range). Whole UTC days inside the range use the daily bars (183 bars for six
   months), the partial days at either edge the 1-minute bars (at most 2 × 1,440);
 * the same statement then reads the rows by primary key (`seq BETWEEN lo AND hi`) in
-  seq order and filters them by ts. The result is put in (ts, seq) order client-side
+  seq order — and the compacted segments (migration 0603) overlapping that range,
+  through `equity_rows()` — and filters them by ts. The result is put in (ts, seq) order client-side
   (a stable sort by ts of the seq-ordered rows), which costs one comparison pass when
   the timestamps already rise with seq (every well-behaved engine), so the server
   never sorts.
@@ -69,24 +70,28 @@ every day overlapping the range instead (r): at most two partial days read in fu
 
 RANGE_SQL = f"""
 WITH b AS MATERIALIZED ({SEQ_BOUNDS_SQL})
-SELECT extract(epoch FROM ts)::float8, equity FROM equity
-WHERE strategy_id = $1 AND seq >= (SELECT lo FROM b) AND seq <= (SELECT hi FROM b)
-  AND ($2::timestamptz IS NULL OR ts >= $2) AND ($3::timestamptz IS NULL OR ts < $3)
-ORDER BY seq
+SELECT date_part('epoch', r.ts), r.equity, r.seq::float8
+FROM b CROSS JOIN LATERAL equity_rows($1, b.lo, b.hi,
+                                      coalesce($2::timestamptz, '-infinity'),
+                                      coalesce($3::timestamptz, 'infinity')) r
 """  # noqa: S608 (a constant, no input)
-"""($1 strategy, $2 start or NULL, $3 end or NULL): the bounds once (a materialised CTE),
-then one range scan of the primary key in seq order. The planner sees the bounds as
-run-time parameters, so it plans that index scan for any range — no server-side sort;
-no bar -> NULL bounds -> no rows."""
+"""($1 strategy, $2 start or NULL, $3 end or NULL) -> (epoch s, equity, seq): the
+bounds once (a materialised CTE), then `equity_rows` (migration 0603, inlined): the
+compacted segments overlapping them decoded, and one range scan of the primary key.
+The planner sees the bounds as run-time parameters, so it plans that index scan for any
+range; no bar -> NULL bounds -> no rows. No server-side sort: the rows come segments
+first, then raw rows, each in seq order — `in_seq_order` checks, and sorts only when a
+late raw row falls among compacted ones. `date_part('epoch', ts)` is float8 arithmetic
+on the microseconds, bit for bit `extract(epoch FROM ts)::float8` (both the correctly
+rounded µs / 1e6) without the numeric: 2 M rows read in 1.2–1.3 s instead of 2.0–2.2."""
 
 FIRST_SAMPLE_SQL = """
 WITH b AS MATERIALIZED (
     SELECT open_seq, close_seq
     FROM bars_1m($1::text, $2::timestamptz, $2::timestamptz + interval '1 minute'))
-SELECT min(ts) FROM equity
-WHERE strategy_id = $1
-  AND seq >= (SELECT open_seq FROM b) AND seq <= (SELECT close_seq FROM b)
-  AND ts >= $2 AND ts < $2 + interval '1 minute'
+SELECT min(r.ts)
+FROM b CROSS JOIN LATERAL equity_rows($1, b.open_seq, b.close_seq, $2,
+                                      $2 + interval '1 minute') r
 """
 """($1 strategy, $2 a 1-minute bucket) -> the earliest equity ts in that bucket."""
 
@@ -158,13 +163,23 @@ async def read_range(
     if use_copy:
         buf = io.BytesIO()
         await conn.copy_from_query(RANGE_SQL, *args, output=buf, format="binary")
-        data = parse(buf.getvalue(), 2)
-        t, y = data[:, 0].copy(), data[:, 1].copy()
+        data = parse(buf.getvalue(), 3)
+        t, y, seq = data[:, 0].copy(), data[:, 1].copy(), data[:, 2]
     else:
         rows = await conn.fetch(RANGE_SQL, *args)
         t = np.array([r[0] for r in rows], dtype=np.float64)
         y = np.array([r[1] for r in rows], dtype=np.float64)
-    return in_time_order(t, y)
+        seq = np.array([r[2] for r in rows], dtype=np.float64)
+    return in_time_order(*in_seq_order(t, y, seq))
+
+
+def in_seq_order(t: np.ndarray, y: np.ndarray, seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of both forms (segments, then raw rows) put in seq order: a sort only when
+    the seqs do not already rise (a raw row stored after its day was compacted)."""
+    if seq.size > 1 and not bool((seq[1:] > seq[:-1]).all()):
+        order = np.argsort(seq, kind="stable")
+        return t[order], y[order]
+    return t, y
 
 
 def in_time_order(t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,8 @@ The setting is one row of `storage_settings` (migration 0601), shared by every c
 the database; the collector applies it periodically (`apply_retention`). Plain
 PostgreSQL: whole UTC days are deleted, one strategy-day per transaction (bounded: a
 day of 1-second samples is 86,400 rows), raw rows by primary-key range through the day
-bar's seq range (equity has no ts index), fills and statuses by their ts index. A
+bar's seq range (equity has no ts index) and the day's compacted segments whole
+(migration 0603), fills and statuses by their ts index. A
 strategy in raw mode (migration 0600: its raw rows are its 1-minute bars) has that day's
 bars written to `rollup_1m` first when they are to outlive the raw rows. TimescaleDB:
 the same setting becomes the hypertables' retention policies (`policy_for`), and
@@ -21,11 +22,12 @@ from typing import Any
 
 import asyncpg
 
-from perfdesk.services.store import database
+from perfdesk.services.store import compaction, database
 
 log = logging.getLogger(__name__)
 
-RETENTION_LOCK_KEY = 0x70_64_72_65_74_61_69_6E  # "pdretain"
+RETENTION_LOCK_KEY = compaction.MAINTENANCE_LOCK_KEY  # "pdretain": one of the two runs at a time
+_DATABASE_AWAY = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 class RetentionError(ValueError):
@@ -117,6 +119,14 @@ _DELETE_RAW = (
     "DELETE FROM statuses WHERE strategy_id = $1 AND ts >= $2 AND ts < $2 + interval '1 day'",
 )
 
+_DELETE_SEGMENTS_SQL = """
+WITH g AS (DELETE FROM equity_segments WHERE strategy_id = $1 AND first_seq >= $3
+           AND first_seq <= $4 AND min_ts >= $2 AND max_ts < $2 + interval '1 day'
+           RETURNING n)
+SELECT coalesce(sum(n), 0)::bigint FROM g"""
+"""The day's compacted equity segments (migration 0603), whole (a segment holds rows of
+one UTC day, within the day bar's seq range); returns their row count."""
+
 _MARK_SQL = """
 INSERT INTO retention_marks AS m (strategy_id, {mark})
 VALUES ($1, $2::timestamptz + interval '1 day')
@@ -169,6 +179,7 @@ async def _raw_days(
                 args = (sid, bucket, day["open_seq"], day["close_seq"])
                 status = await conn.execute(sql, *args[: 4 if "seq" in sql else 2])
                 out.raw_rows += int(status.split()[-1])
+            out.raw_rows += await conn.fetchval(_DELETE_SEGMENTS_SQL, *args)
             await conn.execute(_MARK_SQL.format(mark="raw_before"), sid, bucket)
         out.strategy_days += 1
 
@@ -190,18 +201,47 @@ async def _minute_days(conn: Any, cut: datetime, max_days: int, out: RetentionRe
         out.strategy_days += 1
 
 
-async def run_periodically(pool: Any, every_s: float, *, max_days: int = 500) -> None:
-    """The collector's retention task: apply the stored setting now and every `every_s`
-    (sooner while a run was cut short by `max_days`); failures are logged, not fatal."""
+async def run_periodically(
+    pool: Any,
+    every_s: float,
+    *,
+    max_days: int = 500,
+    compact_after_days: int | None = compaction.DEFAULT_AFTER_DAYS,
+) -> None:
+    """The collector's storage task: apply the stored retention setting, then compact
+    raw equity days older than `compact_after_days` (None: never; migration 0603), now
+    and every `every_s` (sooner while a run was cut short by `max_days`); failures are
+    logged, not fatal."""
     while True:
-        try:
-            result = await apply_retention(pool, max_days=max_days)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("retention not applied (database away?): %s: %s", type(exc).__name__, exc)
-            result = RetentionResult()
-        if result.strategy_days:
-            log.info(
-                "retention: %d strategy-days, %d raw rows and %d minute bars deleted",
-                result.strategy_days, result.raw_rows, result.minute_bars_deleted,
-            )  # fmt: skip
-        await asyncio.sleep(1.0 if not result.done else every_s)
+        done = await _apply_logged(pool, max_days)
+        if compact_after_days is not None:
+            done = await _compact_logged(pool, compact_after_days, max_days) and done
+        await asyncio.sleep(1.0 if not done else every_s)
+
+
+async def _apply_logged(pool: Any, max_days: int) -> bool:
+    try:
+        result = await apply_retention(pool, max_days=max_days)
+    except _DATABASE_AWAY as exc:
+        log.warning("retention not applied (database away?): %s: %s", type(exc).__name__, exc)
+        return True
+    if result.strategy_days:
+        log.info(
+            "retention: %d strategy-days, %d raw rows and %d minute bars deleted",
+            result.strategy_days, result.raw_rows, result.minute_bars_deleted,
+        )  # fmt: skip
+    return result.done
+
+
+async def _compact_logged(pool: Any, after_days: int, max_days: int) -> bool:
+    try:
+        result = await compaction.compact(pool, after_days=after_days, max_days=max_days)
+    except _DATABASE_AWAY as exc:
+        log.warning("compaction not run (database away?): %s: %s", type(exc).__name__, exc)
+        return True
+    if result.strategy_days:
+        log.info(
+            "compaction: %d strategy-days, %d equity rows into %d segments",
+            result.strategy_days, result.rows, result.segments,
+        )  # fmt: skip
+    return result.done

@@ -65,8 +65,17 @@ def unnest_stage_sql(kind: str) -> str:
     return f"INSERT INTO {stage_table(kind)} SELECT * FROM unnest({args})"
 
 
+_NOT_COMPACTED = (
+    "NOT EXISTS (SELECT 1 FROM compaction_marks c WHERE c.strategy_id = s.strategy_id"
+    " AND s.seq <= c.max_seq AND equity_compacted(s.strategy_id, s.seq) OFFSET 0)"
+)
+"""The seq is not a compacted equity row (migration 0603): only seqs at or below the
+strategy's highest compacted seq are searched, by a binary search in the segments."""
+
+
 def _insert(kind: str, returning: str) -> str:
-    """Insert staged rows whose (strategy_id, seq) is in none of the three tables.
+    """Insert staged rows whose (strategy_id, seq) is in none of the three tables
+    and not in a compacted equity segment.
 
     The NOT EXISTS probes make the key unique across kinds (one seq counter per
     strategy) and cover TimescaleDB, whose unique keys must include `ts`. OFFSET 0 keeps
@@ -78,6 +87,7 @@ def _insert(kind: str, returning: str) -> str:
         " AND t.seq = s.seq OFFSET 0)"
         for other in STAGE_COLUMNS
     )
+    probes += f" AND {_NOT_COMPACTED}"
     return (
         f"INSERT INTO {kind} ({cols}) SELECT {cols} FROM {stage_table(kind)} s"
         f" WHERE {probes} ON CONFLICT DO NOTHING RETURNING {returning}"
@@ -172,11 +182,14 @@ concurrent writers of one strategy are serialised, so seq > last_seq cannot exis
 A new row starts in raw mode (minute_bars false, migration 0600) unless the strategy
 already has 1-minute bars (loaded in bulk)."""
 
+SEQ_MIN, SEQ_MAX = "'-9223372036854775808'::bigint", "'9223372036854775807'::bigint"
+"""Bounds of `equity_rows` for every row of a strategy."""
+
 MATERIALIZE_BARS_SQL = f"""
 WITH sw AS (UPDATE ingest_state SET minute_bars = true
             WHERE strategy_id = ANY($1::text[]) AND NOT minute_bars RETURNING strategy_id),
-e AS (SELECT strategy_id, seq, ts, equity, realized_pnl, unrealized_pnl FROM equity
-      WHERE strategy_id IN (SELECT strategy_id FROM sw)),
+e AS (SELECT sw.strategy_id, r.seq, r.ts, r.equity, r.realized_pnl, r.unrealized_pnl
+      FROM sw CROSS JOIN LATERAL equity_rows(sw.strategy_id, {SEQ_MIN}, {SEQ_MAX}) r),
 f AS (SELECT strategy_id, seq, ts, side, qty, price, fee, expected_price FROM fills
       WHERE strategy_id IN (SELECT strategy_id FROM sw)),
 eb AS ({_EQUITY_BARS}),
@@ -184,7 +197,8 @@ fb AS ({_FILL_BARS}),
 bars AS ({_BARS})
 INSERT INTO rollup_1m SELECT * FROM bars ORDER BY strategy_id, bucket"""
 """Switch the raw-mode strategies among $1 to stored 1-minute bars: build their bars from
-every stored raw row (none exist in raw mode). Run in the transaction of the batch that
+every stored raw row, compacted ones included (no bars exist in raw mode). Run in the
+transaction of the batch that
 needs it, before its rows are folded (the general path), or after a fast batch whose
 rows the build includes (`FAST_BARS_SQL` left their minute bars out)."""
 
@@ -260,8 +274,11 @@ WITH k AS (
 mode AS (
     SELECT k.*, coalesce(i.minute_bars,
                          EXISTS (SELECT 1 FROM rollup_1m r WHERE r.strategy_id = k.sid)) AS had,
-           i.last_minute
-    FROM k LEFT JOIN ingest_state i ON i.strategy_id = k.sid),
+           i.last_minute,
+           CASE WHEN k.lo <= c.max_seq THEN equity_compacted_clash(k.sid, k.lo, k.top) END
+               AS clash
+    FROM k LEFT JOIN ingest_state i ON i.strategy_id = k.sid
+           LEFT JOIN compaction_marks c ON c.strategy_id = k.sid),
 want AS (
     SELECT *, had OR NOT ok OR coalesce(to_timestamp(m0) <= last_minute, false)
               OR $7::bool AS keep
@@ -308,4 +325,6 @@ without equity). A raw-mode strategy stays raw while its batch is `ok` and start
 after `last_minute`; the strategies that must switch are returned (the caller runs
 MATERIALIZE_BARS_SQL for them). $7 true keeps stored bars for every strategy
 (TimescaleDB: retention drops raw chunks whole, so no strategy's 1-minute bars may
-live only in its raw rows)."""
+live only in its raw rows). A batch reaching down to compacted seqs (migration 0603)
+raises a unique violation in `mode` when a segment overlaps it (equity's key cannot see
+compacted rows): the caller rolls back and stages the batch, whose probes are exact."""

@@ -462,19 +462,25 @@ class Store:
         return {r["strategy_id"]: r["last_seq"] for r in rows}
 
     async def count_events(self, strategy_id: str | None = None) -> int:
-        """Stored events (all kinds), for one strategy or all."""
+        """Stored events (all kinds, compacted equity rows included), for one strategy or all."""
         total = 0
         for kind in _KINDS:
             total += await self._pool.fetchval(
                 f"SELECT count(*) FROM {kind} WHERE $1::text IS NULL OR strategy_id = $1",  # noqa: S608 (fixed table names)
                 strategy_id,
             )
-        return total
+        compacted: int = await self._pool.fetchval(
+            "SELECT coalesce(sum(n), 0)::bigint FROM equity_segments"
+            " WHERE $1::text IS NULL OR strategy_id = $1",
+            strategy_id,
+        )
+        return total + compacted
 
     async def seqs(self, strategy_id: str) -> list[int]:
         """Every stored seq of a strategy across kinds, sorted (repeats would show twice)."""
         rows = await self._pool.fetch(
-            "SELECT seq FROM equity WHERE strategy_id = $1 UNION ALL"
+            f"SELECT seq FROM equity_rows($1, {store_sql.SEQ_MIN}, {store_sql.SEQ_MAX})"  # noqa: S608 (constants)
+            " UNION ALL"
             " SELECT seq FROM fills WHERE strategy_id = $1 UNION ALL"
             " SELECT seq FROM statuses WHERE strategy_id = $1 ORDER BY 1",
             strategy_id,
