@@ -138,3 +138,26 @@ async def test_the_retention_command(db_dsn: str, capsys: pytest.CaptureFixture[
     shown = json.loads(capsys.readouterr().out)
     assert shown["minute_bar_days"] is None and shown["raw_days"] == 30
     assert shown["applied"]["strategy_days"] == 0
+
+
+async def test_a_desktop_runtime_applies_the_setting_itself(store: Store) -> None:
+    """Without a collector, the desktop's own runtime is the one that applies retention
+    (and compaction) — a Settings value nobody applies would be a silent no-op."""
+    from perfdesk.services.host.bootstrap import DESK_UPKEEP
+    from perfdesk.services.runtime.local import Runtime
+
+    assert DESK_UPKEEP.every_s == 3600.0 and DESK_UPKEEP.first_after_s > 0
+    await store.write_events(list(synthetic_events("d", 3 * 1440, step_s=60, fill_every=0)))
+    await ret.save_retention(store.pool, ret.Retention(raw_days=1))
+    runtime = Runtime(store, None, upkeep=ret.Upkeep(every_s=3600.0, first_after_s=0.1))
+    await runtime.start()
+    try:
+        assert runtime.supervisor.task("storage-upkeep") is not None
+        for _ in range(300):
+            if not await store.pool.fetchval("SELECT count(*) FROM equity"):
+                break
+            await asyncio.sleep(0.05)
+        assert await store.pool.fetchval("SELECT count(*) FROM equity") == 0
+        assert len(await store.rollups("d", "1d")) == 3  # daily bars are kept
+    finally:
+        await runtime.stop()

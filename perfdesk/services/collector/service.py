@@ -135,6 +135,11 @@ class CollectorRuntime(Runtime):
             subset=source.subset,
             validate_every_s=config.validate_every_s,
             spool_dir=config.spool_dir,
+            upkeep=(
+                None
+                if config.retention_every_s is None
+                else retention.Upkeep(config.retention_every_s, config.compact_after_days)
+            ),
         )
         self.cycles = CycleStats()
 
@@ -211,15 +216,6 @@ class Collector:
         await self._beat()
         self._tasks.spawn(self._beat_forever(), "collector-heartbeat")
         self._tasks.spawn(self._watch_lock(), "collector-lock-watch")
-        if self.config.retention_every_s is not None:
-            self._tasks.spawn(
-                retention.run_periodically(
-                    self.store.pool,
-                    self.config.retention_every_s,
-                    compact_after_days=self.config.compact_after_days,
-                ),
-                "collector-retention",
-            )
         if self.config.metrics_port is not None:
             self.exporter = MetricsExporter(self.metrics_snapshot)
             self.exporter.start(self.config.metrics_port, self.config.metrics_host)

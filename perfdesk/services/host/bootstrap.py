@@ -28,12 +28,16 @@ from perfdesk.services.runtime.desk import DeskRuntime
 from perfdesk.services.runtime.local import Runtime
 from perfdesk.services.store.dsn import password_kwargs, redacted, with_database
 from perfdesk.services.store.embedded_db import EmbeddedPostgres
+from perfdesk.services.store.retention import Upkeep
 from perfdesk.services.store.store import Store
 
 log = logging.getLogger(__name__)
 
 APP_DATABASE = "perfdesk"
 DEMO_DATABASE = "perfdesk_demo"
+DESK_UPKEEP = Upkeep(first_after_s=120.0)
+"""A desktop that writes its own data applies retention and compaction like a collector
+(hourly, under the same advisory lock), the first run two minutes after start-up."""
 NO_ENGINE = (
     "No engine configured: set the engine URL in Settings (applies at the next start), "
     "pass --engine-url or set PERFDESK_ENGINE_URL; history, thresholds and reports work meanwhile"
@@ -133,7 +137,12 @@ async def start_backend(
                 if engine_url is None
                 else open_source(SourceConfig(engine_url, token=token, ca_file=ca_file))
             )
-            runtime = Runtime(store, source, spool_dir=spool_directory(data_dir, dsn, fresh=fresh))
+            runtime = Runtime(
+                store,
+                source,
+                spool_dir=spool_directory(data_dir, dsn, fresh=fresh),
+                upkeep=DESK_UPKEEP,
+            )
         except BaseException:
             await store.close()
             raise

@@ -33,6 +33,7 @@ from perfdesk.services.live.threshold_cache import ThresholdCache
 from perfdesk.services.live.warmup import warm_up
 from perfdesk.services.runtime.health import Vitals, stalled_after, system_verdict
 from perfdesk.services.runtime.verdict_writer import VerdictWriter
+from perfdesk.services.store.retention import Upkeep
 from perfdesk.services.store.spool import Spool, merge_resume
 from perfdesk.services.store.store import Store
 from perfdesk.services.store.writer import StoreWriter
@@ -51,11 +52,13 @@ class Runtime:
         validate_every_s: float = 0.25,
         publish_every_s: float = 0.05,
         spool_dir: Path | None = None,
+        upkeep: Upkeep | None = None,
     ) -> None:
         """`source` builds the engine link (engine/sources.py `open_source`); None runs
         without an engine (stored history, thresholds and reports still work). `subset`
         limits the warm-up from the store to the strategies this runtime watches (the
-        source filters the live stream itself)."""
+        source filters the live stream itself). `upkeep`: the storage task (retention
+        and compaction of the stored data; None: another process does it)."""
         self.store = store
         self.thresholds = ThresholdCache(store.pool)
         """The saved threshold sets the validator applies (reloaded when one is saved)."""
@@ -67,6 +70,7 @@ class Runtime:
         self.alert_channels = dispatcher_from_environment(
             self._record_delivery, pool=store.pool
         )
+        self.upkeep = upkeep
         self.spool = Spool(spool_dir) if spool_dir is not None else None
         """Events wait here on disk while the database is unreachable (None: in memory)."""
         self.writer = StoreWriter(store, spool=self.spool)
@@ -111,6 +115,9 @@ class Runtime:
         supervise("validator", self._validate_forever)
         supervise("publisher", self._publish_forever)
         supervise("watchdog", self._watch_forever)
+        if self.upkeep is not None:
+            upkeep = self.upkeep
+            supervise("storage-upkeep", lambda: upkeep.run(self.store.pool))
 
     async def stop(self) -> None:
         """Stop reading, flush what was read, then stop the rest."""

@@ -201,6 +201,20 @@ async def _minute_days(conn: Any, cut: datetime, max_days: int, out: RetentionRe
         out.strategy_days += 1
 
 
+@dataclass(frozen=True)
+class Upkeep:
+    """The storage task's schedule: retention and compaction every `every_s`, the first
+    run `first_after_s` after start (a desktop lets its start-up go first)."""
+
+    every_s: float = 3600.0
+    compact_after_days: int | None = compaction.DEFAULT_AFTER_DAYS
+    first_after_s: float = 0.0
+
+    async def run(self, pool: Any) -> None:
+        await asyncio.sleep(self.first_after_s)
+        await run_periodically(pool, self.every_s, compact_after_days=self.compact_after_days)
+
+
 async def run_periodically(
     pool: Any,
     every_s: float,
@@ -208,10 +222,10 @@ async def run_periodically(
     max_days: int = 500,
     compact_after_days: int | None = compaction.DEFAULT_AFTER_DAYS,
 ) -> None:
-    """The collector's storage task: apply the stored retention setting, then compact
-    raw equity days older than `compact_after_days` (None: never; migration 0603), now
-    and every `every_s` (sooner while a run was cut short by `max_days`); failures are
-    logged, not fatal."""
+    """The storage task of every runtime that writes (the collector's, a desktop's own):
+    apply the stored retention setting, then compact raw equity days older than
+    `compact_after_days` (None: never; migration 0603), now and every `every_s` (sooner
+    while a run was cut short by `max_days`); failures are logged, not fatal."""
     while True:
         done = await _apply_logged(pool, max_days)
         if compact_after_days is not None:

@@ -41,9 +41,10 @@ from perfdesk.views.support.hop import Hop, Run
 
 TITLE = "Data retention"
 ABOUT = (
-    "Kept in the database, shared by every perfdesk and collector on it; the collector "
-    "deletes whole days older than this at its next run (hourly). Daily bars are kept "
-    "forever: long ranges and the daily metrics never lose history."
+    "Kept in the database, shared by every perfdesk and collector on it; whichever writes "
+    "the data (the collector, or this perfdesk with its own engine link) deletes whole "
+    "days older than this at its next run (hourly). Daily bars are kept forever: long "
+    "ranges and the daily metrics never lose history."
 )
 
 
@@ -86,7 +87,7 @@ def describe(overview: RetentionOverview, setting: StorageRetention) -> str:
     if setting.raw_days is None and setting.minute_bar_months is None:
         return f"{stored} This setting keeps everything."
     return (
-        f"{stored} With this setting the collector deletes"
+        f"{stored} With this setting the next hourly run deletes"
         f" {overview.raw_samples_to_delete:,} raw samples and the 1-minute bars of"
         f" {overview.minute_days_to_delete:,} strategy-days; the daily bars stay."
     )
