@@ -134,24 +134,26 @@ def encode(events: Sequence[DataEvent]) -> EncodedBatch:
     )
 
 
-_PG_EPOCH_ORDINAL = PG_EPOCH.toordinal()
 _ZERO = timedelta(0)
 
 
 def _pg_microseconds(stamps: Sequence[datetime]) -> np.ndarray:
     """Microseconds since 2000-01-01 UTC, exactly, as int64.
 
-    Validated timestamps are at UTC offset zero (their tzinfo is `datetime.UTC` or
-    pydantic's TzInfo(0), whose `utcoffset` is a slow call): then the calendar fields
-    are the UTC time and are read directly. Any other offset takes the exact slow path.
+    Each stamp minus the epoch expressed in the first stamp's tzinfo when that is at
+    offset zero (validated stamps are: `datetime.UTC` or pydantic's TzInfo(0), one
+    object for the whole stream): a difference of two datetimes with the same tzinfo
+    object reads no `utcoffset` (a slow call on TzInfo). Stamps in another tzinfo are
+    still exact (Python's aware subtraction), only slower; naive ones raise TypeError.
     """
-    tzinfos = [t.tzinfo for t in stamps]
-    zones = dict(zip(map(id, tzinfos), tzinfos, strict=True))
-    if any(z is None or z.utcoffset(None) != _ZERO for z in zones.values()):
-        return np.fromiter(((t - PG_EPOCH) // _US for t in stamps), np.int64, len(stamps))
-    days = np.array([t.toordinal() for t in stamps], dtype=np.int64) - _PG_EPOCH_ORDINAL
-    seconds = np.array([t.hour * 3600 + t.minute * 60 + t.second for t in stamps], np.int64)
-    micros = np.array([t.microsecond for t in stamps], dtype=np.int64)
+    zone = stamps[0].tzinfo if stamps else None
+    epoch = PG_EPOCH
+    if zone is not None and zone is not UTC and zone.utcoffset(None) == _ZERO:
+        epoch = PG_EPOCH.replace(tzinfo=zone)
+    spans = [t - epoch for t in stamps]
+    days = np.array([d.days for d in spans], dtype=np.int64)
+    seconds = np.array([d.seconds for d in spans], dtype=np.int64)
+    micros = np.array([d.microseconds for d in spans], dtype=np.int64)
     return (days * 86_400 + seconds) * 1_000_000 + micros
 
 
