@@ -1,8 +1,8 @@
 """The ingest bench's yardsticks: how fast the database alone takes the same rows.
 
 `same_tables` is the ceiling `ratio` divides by: the rows the end-to-end run stored, in
-the same 5,000-event batches, pre-encoded (not timed) as the binary COPY bodies of the
-live path's columns, then COPYed (timed) one transaction per batch, one COPY per table,
+the writer's batches, pre-encoded (not timed) as the binary COPY bodies of the live
+path's columns, then COPYed (timed) one transaction per batch, one COPY per table,
 into empty tables created `LIKE` the stored ones `INCLUDING ALL` — same columns, primary
 keys, indexes and storage parameters. No validation, no encoding, no rollups, no resume
 point: only what any write of those rows into those tables must cost.

@@ -11,12 +11,12 @@ produces N events into its history; then the timed phases replay them over loopb
    `StoreWriter.put_many`) into a second fresh database.
 
 Baseline in the same run (perfdesk/bench/_copy_ceiling.py): the database alone taking
-the same rows — the stored rows, in the same 5,000-event batches, pre-encoded as binary
-COPY bodies, COPYed one transaction per batch into empty tables created LIKE the stored
-ones (same columns, keys and indexes). `ratio` = end-to-end events/s ÷ that ceiling's
-rows/s. The earlier yardsticks (key-less tables, encoding included, with asyncpg's
-`copy_records_to_table` or the fast path's numpy binary encoder) are reported too, each
-with its ratio, to compare with older runs.
+the same rows — the stored rows, in the writer's batches (BATCH_SIZE events),
+pre-encoded as binary COPY bodies, COPYed one transaction per batch into empty tables
+created LIKE the stored ones (same columns, keys and indexes). `ratio` = end-to-end
+events/s ÷ that ceiling's rows/s. The earlier yardsticks (key-less tables, encoding
+included, asyncpg's `copy_records_to_table` or the fast path's numpy binary encoder)
+are reported too, each with its ratio, to compare with older runs.
 CPU seconds per event of this process and of the PostgreSQL server (all its processes,
 read from /proc) are reported too: unlike wall-clock rates they barely move with the
 load other programs put on the machine. Quick mode: 100,000 events; full: 1 M.
@@ -51,9 +51,9 @@ from perfdesk.services.host.bootstrap import ensure_database
 from perfdesk.services.live.monitor import LiveMonitor
 from perfdesk.services.live.pipeline import GC_THRESHOLDS, Pipeline, tune_gc_for_ingest
 from perfdesk.services.store.store import Store
-from perfdesk.services.store.writer import StoreWriter
+from perfdesk.services.store.writer import BATCH_SIZE, StoreWriter
 
-BATCH_EVENTS = 5_000
+BATCH_EVENTS = BATCH_SIZE  # the writer's own batches; the ceiling uses the same
 STRATEGIES = 4
 
 
@@ -102,7 +102,7 @@ async def _run(events: int, quick: bool) -> dict[str, Any]:
         "load_average_1m": round(os.getloadavg()[0], 2),
         "gc": f"start-up heap frozen, thresholds {GC_THRESHOLDS}",
         "path": "loopback ws, batch frames of 256, pydantic validation, StoreWriter batches "
-        "of 5,000 (numpy binary COPY fast path), embedded PostgreSQL (fsync off); "
+        f"of {BATCH_EVENTS:,} (numpy binary COPY fast path), embedded PostgreSQL (fsync off); "
         "simulator in its own process",
     }
 
