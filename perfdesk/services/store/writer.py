@@ -202,6 +202,7 @@ class StoreWriter:
         self._accepted = 0
         self._done = 0
         self._progress = asyncio.Event()
+        self._flushes = 0  # flush() calls waiting: a partial batch is cut at once
         self._task: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -269,11 +270,20 @@ class StoreWriter:
         """Return once every event put so far is stored (written, duplicate or dead-lettered).
 
         While the database is down this waits for it (spooled events are not stored yet).
+        A batch being gathered is cut at once instead of waiting out `max_delay_s` for
+        events that may not come.
         """
         target = self._accepted
-        while self._done < target:
-            self._progress.clear()
-            await self._progress.wait()
+        if self._done >= target:
+            return
+        self._flushes += 1
+        self._buffer.nudge()
+        try:
+            while self._done < target:
+                self._progress.clear()
+                await self._progress.wait()
+        finally:
+            self._flushes -= 1
 
     async def aclose(self) -> None:
         """Stop accepting; write what is queued (or spool it if the database is down)."""
@@ -298,7 +308,7 @@ class StoreWriter:
             return [], False
         deadline = loop.time() + self._max_delay_s
         batch = self._buffer.take(self._batch_size)
-        while len(batch) < self._batch_size and not self._buffer.stopping:
+        while len(batch) < self._batch_size and not (self._buffer.stopping or self._flushes):
             remaining = deadline - loop.time()
             if remaining <= 0 or not await self._buffer.wait(remaining):
                 break
