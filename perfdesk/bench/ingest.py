@@ -90,6 +90,8 @@ async def _run(events: int, quick: bool) -> dict[str, Any]:
         "bare_copy_numpy_binary_rows_per_s": round(binary),
         "ratio_vs_bare_copy_records": round(e2e.rate / records, 3),
         "ratio_vs_bare_copy_numpy_binary": round(e2e.rate / binary, 3),
+        "events_per_s_first_10pct": e2e.flatness and round(e2e.flatness[0]),
+        "events_per_s_last_10pct": e2e.flatness and round(e2e.flatness[1]),
         "python_cpu_us_per_event": e2e.python_us,
         "postgres_cpu_us_per_event": e2e.postgres_us,
         "pipeline_events_per_s": round(pipe.rate),
@@ -194,6 +196,33 @@ class _Phase:
     rate: float  # events per wall second
     python_us: float  # CPU microseconds of this process per event
     postgres_us: float | None  # of the database server (None when it cannot be read)
+    flatness: tuple[float, float] | None  # stored events/s, first and last 10 % (full run)
+
+
+class _Progress:
+    """Events stored over time (the writer's count, sampled every 10 ms), for the rate
+    over the first and the last tenth of the run (flatness: does the path slow down as
+    the tables grow?). Stores commit a batch at a time, so this is only reported when
+    a tenth of the run spans two batches or more (the full run, not the quick one)."""
+
+    def __init__(self, writer: StoreWriter) -> None:
+        self.samples: list[tuple[float, int]] = [(time.perf_counter(), 0)]
+        self._task = asyncio.create_task(self._sample(writer))
+
+    async def _sample(self, writer: StoreWriter) -> None:
+        while True:
+            await asyncio.sleep(0.01)
+            self.samples.append((time.perf_counter(), writer.stats.written))
+
+    def stop(self, events: int) -> tuple[float, float] | None:
+        self._task.cancel()
+        self.samples.append((time.perf_counter(), events))
+        if events < 20 * BATCH_EVENTS:
+            return None
+        (t0, _), (t_end, _) = self.samples[0], self.samples[-1]
+        t_first, n_first = next((t, n) for t, n in self.samples if n >= events * 0.1)
+        t_last, n_last = [(t, n) for t, n in self.samples if n <= events * 0.9][-1]
+        return n_first / (t_first - t0), (events - n_last) / (t_end - t_last)
 
 
 async def _end_to_end(url: str, dsn: str, events: int, *, pipeline: bool = False) -> _Phase:
@@ -209,10 +238,12 @@ async def _end_to_end(url: str, dsn: str, events: int, *, pipeline: bool = False
         client = EngineClient(url, handler, resume=store.last_seqs, batch=256)
         server = await ServerCpu.of(store.pool)
         t0, c0, s0 = time.perf_counter(), time.process_time(), server.seconds()
+        progress = _Progress(writer)
         task = asyncio.create_task(client.run())
         await asyncio.wait_for(handler.all_seen.wait(), 1800)
         await writer.flush()
         spent, cpu = time.perf_counter() - t0, time.process_time() - c0
+        flatness = progress.stop(events)
         s1 = server.seconds()
         await client.stop()
         await task
@@ -223,7 +254,7 @@ async def _end_to_end(url: str, dsn: str, events: int, *, pipeline: bool = False
     finally:
         await store.close()
     pg = None if s0 is None or s1 is None else round((s1 - s0) / events * 1e6, 2)
-    return _Phase(events / spent, round(cpu / events * 1e6, 2), pg)
+    return _Phase(events / spent, round(cpu / events * 1e6, 2), pg, flatness)
 
 
 async def _stored_events(dsn: str) -> list[DataEvent]:
