@@ -11,7 +11,7 @@ produces N events into its history; then the timed phases replay them over loopb
    `StoreWriter.put_many`) into a second fresh database.
 
 Baseline in the same run (perfdesk/bench/_copy_ceiling.py): the database alone taking
-the same rows — the stored rows, in the writer's batches (BATCH_SIZE events),
+the same rows — the stored rows, in batches of 20,000 whatever the writer's,
 pre-encoded as binary COPY bodies, COPYed one transaction per batch into empty tables
 created LIKE the stored ones (same columns, keys and indexes). `ratio` = end-to-end
 events/s ÷ that ceiling's rows/s. The earlier yardsticks (key-less tables, encoding
@@ -70,7 +70,7 @@ async def _run(events: int, quick: bool) -> dict[str, Any]:
         async with temporary_database("perfdesk_bench_ingest") as dsn:
             e2e = await _end_to_end(url, dsn, produced)
             seen = await _stored_events(dsn)
-            ceiling = await _copy_ceiling.same_tables(dsn, seen, BATCH_EVENTS)
+            ceiling = await _copy_ceiling.same_tables(dsn, seen)
             records = await _copy_ceiling.bare_tables(dsn, seen, BATCH_EVENTS, "records")
             binary = await _copy_ceiling.bare_tables(dsn, seen, BATCH_EVENTS, "numpy")
             pipeline_dsn = await ensure_database(dsn, "perfdesk_bench_pipeline", fresh=True)
