@@ -53,7 +53,7 @@ from perfdesk.services.live.pipeline import GC_THRESHOLDS, Pipeline, tune_gc_for
 from perfdesk.services.store.store import Store
 from perfdesk.services.store.writer import BATCH_SIZE, StoreWriter
 
-BATCH_EVENTS = BATCH_SIZE  # the writer's own batches; the ceiling uses the same
+BATCH_EVENTS = BATCH_SIZE  # the writer's own batches (the ceiling's are fixed: _copy_ceiling)
 STRATEGIES = 4
 
 
