@@ -5,8 +5,8 @@ batches of CEILING_BATCH rows (whatever the writer's batch size: a yardstick tha
 followed it would reward small batches), pre-encoded (not timed) as the binary COPY
 bodies of the live path's columns, then COPYed (timed) one transaction per batch, one
 COPY per table, into empty tables created `LIKE` the stored ones `INCLUDING ALL` — same
-columns, primary keys, indexes and storage parameters. No validation, no encoding, no rollups, no resume
-point: only what any write of those rows into those tables must cost.
+columns, primary keys, indexes and storage parameters. No validation, no encoding, no
+rollups, no resume point: only what any write of those rows into those tables must cost.
 
 `bare_tables` is the earlier yardstick (kept for comparison with older runs): the same
 batches COPYed into tables with the same columns but no key or index, encoding included,
