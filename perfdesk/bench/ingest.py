@@ -10,12 +10,13 @@ produces N events into its history; then the timed phases replay them over loopb
 4. the app's path: the same through `Pipeline.on_events` (LiveMonitor per event, then
    `StoreWriter.put_many`) into a second fresh database.
 
-Baseline in the same run: a bare COPY of the same rows (the same 5,000-event batches)
-into bare tables with the same columns, encoding included, measured both with asyncpg's
-`copy_records_to_table` and with the numpy binary encoder the fast path uses; the faster
-of the two is the raw COPY ceiling and `ratio` = end-to-end events/s ÷ ceiling rows/s
-(`ratio_vs_copy_records`: against the `copy_records_to_table` ceiling alone, the
-baseline issue 3 names; the binary one is the stricter).
+Baseline in the same run (perfdesk/bench/_copy_ceiling.py): the database alone taking
+the same rows — the stored rows, in batches of 20,000 whatever the writer's,
+pre-encoded as binary COPY bodies, COPYed one transaction per batch into empty tables
+created LIKE the stored ones (same columns, keys and indexes). `ratio` = end-to-end
+events/s ÷ that ceiling's rows/s. The earlier yardsticks (key-less tables, encoding
+included, asyncpg's `copy_records_to_table` or the fast path's numpy binary encoder)
+are reported too, each with its ratio, to compare with older runs.
 CPU seconds per event of this process and of the PostgreSQL server (all its processes,
 read from /proc) are reported too: unlike wall-clock rates they barely move with the
 load other programs put on the machine. Quick mode: 100,000 events; full: 1 M.
@@ -24,7 +25,6 @@ load other programs put on the machine. Quick mode: 100,000 events; full: 1 M.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import sys
 import time
@@ -34,6 +34,7 @@ from typing import Any
 
 import asyncpg
 
+from perfdesk.bench import _copy_ceiling
 from perfdesk.bench._harness import ServerCpu, temporary_database
 from perfdesk.domain.events import (
     DataEvent,
@@ -49,19 +50,11 @@ from perfdesk.services.engine.ws_client import EngineClient
 from perfdesk.services.host.bootstrap import ensure_database
 from perfdesk.services.live.monitor import LiveMonitor
 from perfdesk.services.live.pipeline import GC_THRESHOLDS, Pipeline, tune_gc_for_ingest
-from perfdesk.services.store import encode as store_encode
-from perfdesk.services.store.store import Store, event_rows
-from perfdesk.services.store.writer import StoreWriter
+from perfdesk.services.store.store import Store
+from perfdesk.services.store.writer import BATCH_SIZE, StoreWriter
 
-BATCH_EVENTS = 5_000
+BATCH_EVENTS = BATCH_SIZE  # the writer's own batches (the ceiling's are fixed: _copy_ceiling)
 STRATEGIES = 4
-_BARE_TABLES = {
-    "equity": "strategy_id text, seq bigint, ts timestamptz, equity float8,"
-    " realized_pnl float8, unrealized_pnl float8, position_value float8",
-    "fills": "strategy_id text, seq bigint, ts timestamptz, order_id text, symbol text,"
-    " side text, qty float8, price float8, fee float8, expected_price float8",
-    "statuses": "strategy_id text, seq bigint, ts timestamptz, status text, reason text",
-}
 
 
 def run(quick: bool) -> dict[str, Any]:
@@ -77,24 +70,28 @@ async def _run(events: int, quick: bool) -> dict[str, Any]:
         async with temporary_database("perfdesk_bench_ingest") as dsn:
             e2e = await _end_to_end(url, dsn, produced)
             seen = await _stored_events(dsn)
-            records_ceiling = await _copy_ceiling(dsn, seen, encoder="records")
-            binary_ceiling = await _copy_ceiling(dsn, seen, encoder="numpy")
+            ceiling = await _copy_ceiling.same_tables(dsn, seen)
+            records = await _copy_ceiling.bare_tables(dsn, seen, BATCH_EVENTS, "records")
+            binary = await _copy_ceiling.bare_tables(dsn, seen, BATCH_EVENTS, "numpy")
             pipeline_dsn = await ensure_database(dsn, "perfdesk_bench_pipeline", fresh=True)
             pipe = await _end_to_end(url, pipeline_dsn, produced, pipeline=True)
     finally:
         proc.terminate()
         await proc.wait()
-    ceiling = max(records_ceiling, binary_ceiling)
     return {
         "quick": quick,
         "events": produced,
         "strategies": STRATEGIES,
         "events_per_s": round(e2e.rate),
-        "copy_ceiling_rows_per_s": round(ceiling),
-        "ratio": round(e2e.rate / ceiling, 3),
-        "ratio_vs_copy_records": round(e2e.rate / records_ceiling, 3),
-        "copy_ceiling_records_rows_per_s": round(records_ceiling),
-        "copy_ceiling_numpy_binary_rows_per_s": round(binary_ceiling),
+        "copy_ceiling_rows_per_s": round(ceiling.rows_per_s),
+        "ratio": round(e2e.rate / ceiling.rows_per_s, 3),
+        "copy_ceiling_postgres_cpu_us_per_row": ceiling.postgres_us,
+        "bare_copy_records_rows_per_s": round(records),
+        "bare_copy_numpy_binary_rows_per_s": round(binary),
+        "ratio_vs_bare_copy_records": round(e2e.rate / records, 3),
+        "ratio_vs_bare_copy_numpy_binary": round(e2e.rate / binary, 3),
+        "events_per_s_10_20pct": e2e.flatness and round(e2e.flatness[0]),
+        "events_per_s_80_90pct": e2e.flatness and round(e2e.flatness[1]),
         "python_cpu_us_per_event": e2e.python_us,
         "postgres_cpu_us_per_event": e2e.postgres_us,
         "pipeline_events_per_s": round(pipe.rate),
@@ -107,7 +104,7 @@ async def _run(events: int, quick: bool) -> dict[str, Any]:
         "load_average_1m": round(os.getloadavg()[0], 2),
         "gc": f"start-up heap frozen, thresholds {GC_THRESHOLDS}",
         "path": "loopback ws, batch frames of 256, pydantic validation, StoreWriter batches "
-        "of 5,000 (numpy binary COPY fast path), embedded PostgreSQL (fsync off); "
+        f"of {BATCH_EVENTS:,} (numpy binary COPY fast path), embedded PostgreSQL (fsync off); "
         "simulator in its own process",
     }
 
@@ -199,6 +196,38 @@ class _Phase:
     rate: float  # events per wall second
     python_us: float  # CPU microseconds of this process per event
     postgres_us: float | None  # of the database server (None when it cannot be read)
+    flatness: tuple[float, float] | None  # stored events/s, 2nd and 9th tenth (full run)
+
+
+class _Progress:
+    """Events stored over time (the writer's count, sampled every 10 ms), for the rate
+    over the second and the ninth tenth of the run (flatness: does the path slow down as
+    the tables grow?). The first tenth holds the start-up and the last the drain after
+    the socket is read (the client runs ahead by the writer's queue), so neither is the
+    steady path. Stores commit a batch at a time: reported only when a tenth spans two
+    batches or more (the full run, not the quick one)."""
+
+    def __init__(self, writer: StoreWriter) -> None:
+        self.samples: list[tuple[float, int]] = [(time.perf_counter(), 0)]
+        self._task = asyncio.create_task(self._sample(writer))
+
+    async def _sample(self, writer: StoreWriter) -> None:
+        while True:
+            await asyncio.sleep(0.01)
+            self.samples.append((time.perf_counter(), writer.stats.written))
+
+    def stop(self, events: int) -> tuple[float, float] | None:
+        self._task.cancel()
+        self.samples.append((time.perf_counter(), events))
+        if events < 20 * BATCH_EVENTS:
+            return None
+        return self._rate(events, 0.1, 0.2), self._rate(events, 0.8, 0.9)
+
+    def _rate(self, events: int, start: float, end: float) -> float:
+        (t0, n0), (t1, n1) = (
+            next((t, n) for t, n in self.samples if n >= events * share) for share in (start, end)
+        )
+        return (n1 - n0) / (t1 - t0)
 
 
 async def _end_to_end(url: str, dsn: str, events: int, *, pipeline: bool = False) -> _Phase:
@@ -214,10 +243,12 @@ async def _end_to_end(url: str, dsn: str, events: int, *, pipeline: bool = False
         client = EngineClient(url, handler, resume=store.last_seqs, batch=256)
         server = await ServerCpu.of(store.pool)
         t0, c0, s0 = time.perf_counter(), time.process_time(), server.seconds()
+        progress = _Progress(writer)
         task = asyncio.create_task(client.run())
         await asyncio.wait_for(handler.all_seen.wait(), 1800)
         await writer.flush()
         spent, cpu = time.perf_counter() - t0, time.process_time() - c0
+        flatness = progress.stop(events)
         s1 = server.seconds()
         await client.stop()
         await task
@@ -228,7 +259,7 @@ async def _end_to_end(url: str, dsn: str, events: int, *, pipeline: bool = False
     finally:
         await store.close()
     pg = None if s0 is None or s1 is None else round((s1 - s0) / events * 1e6, 2)
-    return _Phase(events / spent, round(cpu / events * 1e6, 2), pg)
+    return _Phase(events / spent, round(cpu / events * 1e6, 2), pg, flatness)
 
 
 async def _stored_events(dsn: str) -> list[DataEvent]:
@@ -247,37 +278,3 @@ async def _stored_events(dsn: str) -> list[DataEvent]:
         await conn.close()
     out.sort(key=lambda pair: pair[0])
     return [event for _, event in out]
-
-
-async def _copy_ceiling(dsn: str, events: Sequence[DataEvent], *, encoder: str) -> float:
-    """Rows/s of a bare COPY of the same rows, same batches, into bare tables (encoding
-    included): asyncpg's record encoder, or the fast path's numpy binary encoder."""
-    conn = await asyncpg.connect(dsn)
-    try:
-        for kind, cols in _BARE_TABLES.items():
-            await conn.execute(f"CREATE TABLE bare_{kind} ({cols})")
-        rows = spent = 0.0
-        for i in range(0, len(events), BATCH_EVENTS):
-            batch = events[i : i + BATCH_EVENTS]
-            t0 = time.perf_counter()
-            if encoder == "records":
-                by_kind, _ = event_rows(batch)
-                n = sum(len(r) for r in by_kind.values())
-            else:
-                encoded = store_encode.encode(batch)
-                n = len(encoded)
-                by_kind = {"fills": encoded.fills, "statuses": encoded.statuses}
-                if len(encoded.eq_seq):
-                    data = memoryview(store_encode.equity_copy_data(encoded))
-                    await conn.copy_to_table("bare_equity", source=data, format="binary")
-            for kind, records in by_kind.items():
-                if records:
-                    await conn.copy_records_to_table(f"bare_{kind}", records=records)
-            spent += time.perf_counter() - t0
-            rows += n
-        for kind in _BARE_TABLES:
-            with contextlib.suppress(asyncpg.PostgresError):
-                await conn.execute(f"DROP TABLE bare_{kind}")
-        return rows / spent
-    finally:
-        await conn.close()

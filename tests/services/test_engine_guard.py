@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from perfdesk.commands._common import add_connection_arguments
-from perfdesk.domain.events import EquityEvent
+from perfdesk.domain.events import EquityEvent, parse_frame
 from perfdesk.services.engine.guard import EventGuard, GuardConfig, refused_text
 from perfdesk.services.engine.source import SourceConfig
 
@@ -68,3 +68,29 @@ def test_a_bad_limit_on_the_command_line_is_an_error_at_once(
     import os
 
     assert os.environ["PERFDESK_MAX_STRATEGIES"] == ""  # the bad value was not kept
+
+
+def test_the_window_in_the_events_zone_bounds_the_same_instants() -> None:
+    """`window(zone)` gives the bounds in the zone of validated timestamps (pydantic's
+    TzInfo(0)): comparisons are field by field there, and decide exactly as in UTC."""
+    guard = EventGuard(GuardConfig(earliest=datetime(2020, 1, 1, tzinfo=UTC)))
+    frame = parse_frame(
+        '{"type":"equity","strategy_id":"a","seq":1,"ts":"2026-01-01T00:00:00Z","equity":1,'
+        '"realized_pnl":0,"unrealized_pnl":0,"position_value":1}'
+    )
+    assert isinstance(frame, EquityEvent)
+    zone = frame.ts.tzinfo
+    assert zone is not None and zone is not UTC
+    latest, earliest = guard.window(zone)
+    assert (latest.tzinfo, earliest.tzinfo) == (zone, zone)
+    assert (latest, earliest) == guard.window()
+    for bound in (latest, earliest):
+        for step in (-1, 0, 1):
+            ts = bound.astimezone(UTC) + timedelta(microseconds=step)
+            inside = earliest < ts <= latest
+            assert inside == (guard.window()[1] < ts <= guard.window()[0])
+            ts_zone = ts.astimezone(zone)
+            assert (earliest < ts_zone <= latest) == inside
+    assert guard.window(UTC)[0].tzinfo is UTC
+    shifted = timezone(timedelta(hours=2))
+    assert guard.window(shifted)[0].tzinfo is UTC  # only zero-offset zones are used

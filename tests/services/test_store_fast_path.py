@@ -14,6 +14,7 @@ from rollup_check import assert_rollups_match_raw
 
 from perfdesk.bench.storage import interleaved, synthetic_events
 from perfdesk.domain.events import DATA_EVENT, DataEvent, EquityEvent, parse_frame, unchecked
+from perfdesk.services.store import encode as store_encode
 from perfdesk.services.store.store import BatchBehind, Store
 
 
@@ -190,3 +191,14 @@ async def test_a_gated_replay_passes_the_gate_before_its_copy(store: Store) -> N
     assert order[:2] == ["gate", "copy"]
     assert await store.seqs("g") == list(range(1, 401))
     await assert_rollups_match_raw(store)
+
+
+def test_microseconds_since_2000_are_exact_in_any_order_of_zones() -> None:
+    """The first stamp's zone sets the epoch the others are subtracted from."""
+    wire = [DATA_EVENT.validate_json(DATA_EVENT.dump_json(e)).ts for e in synthetic_events("w", 9)]
+    plus2 = timezone(timedelta(hours=2))
+    early = datetime(1999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+    for stamps in ([*wire, early.astimezone(plus2)], [early.astimezone(plus2), *wire]):
+        expected = [(t - store_encode.PG_EPOCH) // timedelta(microseconds=1) for t in stamps]
+        assert store_encode._pg_microseconds(stamps).tolist() == expected
+    assert store_encode._pg_microseconds([early]).tolist() == [-1]

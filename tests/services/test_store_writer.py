@@ -53,6 +53,19 @@ async def test_aclose_writes_what_is_queued(store: Store) -> None:
     assert await store.count_events("w") == 120
 
 
+async def test_flush_cuts_a_partial_batch_instead_of_waiting_for_more(store: Store) -> None:
+    writer = StoreWriter(store, batch_size=1000, max_delay_s=60.0)
+    writer.start()
+    await writer.put_many(list(synthetic_events("w", 10, fill_every=0)))
+    await asyncio.sleep(0.05)  # the writer is now gathering a batch (for up to a minute)
+    await asyncio.wait_for(writer.flush(), 10)
+    assert await store.count_events("w") == 10
+    await writer.put_many(list(synthetic_events("w", 15, fill_every=0))[10:])
+    await asyncio.wait_for(writer.flush(), 10)  # a second flush: the flag was reset
+    assert (writer.stats.written, writer.stats.batches) == (15, 2)
+    await writer.aclose()
+
+
 async def test_rejected_rows_are_dead_lettered_and_the_rest_written(store: Store) -> None:
     await store.pool.execute(
         "ALTER TABLE equity ADD CONSTRAINT small_equity CHECK (equity < 2000000)"

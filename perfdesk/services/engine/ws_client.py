@@ -358,7 +358,7 @@ class EngineClient:
         last = self._last
         fresh: list[DataEvent] = []
         refused: list[tuple[DataEvent, str]] = []
-        latest, earliest = self.guard.window()
+        latest, earliest = self.guard.window(events[0].ts.tzinfo if events else None)
         for event in events:  # the usual case inline: the next seq of a known strategy
             sid, seq = event.strategy_id, event.seq
             prev = last.get(sid)

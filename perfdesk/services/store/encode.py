@@ -85,9 +85,7 @@ def encode(events: Sequence[DataEvent]) -> EncodedBatch:
     fills: list[Row] = []
     statuses: list[Row] = []
     if len(equity) < len(events):
-        for ev in events:
-            if ev.__class__ is EquityEvent:
-                continue
+        for ev in [ev for ev in events if ev.__class__ is not EquityEvent]:
             if isinstance(ev, EquityEvent):  # a subclass: keep it with the equity rows
                 equity.append(ev)
             elif isinstance(ev, FillEvent):
@@ -134,24 +132,26 @@ def encode(events: Sequence[DataEvent]) -> EncodedBatch:
     )
 
 
-_PG_EPOCH_ORDINAL = PG_EPOCH.toordinal()
 _ZERO = timedelta(0)
 
 
 def _pg_microseconds(stamps: Sequence[datetime]) -> np.ndarray:
     """Microseconds since 2000-01-01 UTC, exactly, as int64.
 
-    Validated timestamps are at UTC offset zero (their tzinfo is `datetime.UTC` or
-    pydantic's TzInfo(0), whose `utcoffset` is a slow call): then the calendar fields
-    are the UTC time and are read directly. Any other offset takes the exact slow path.
+    Each stamp minus the epoch expressed in the first stamp's tzinfo when that is at
+    offset zero (validated stamps are: `datetime.UTC` or pydantic's TzInfo(0), one
+    object for the whole stream): a difference of two datetimes with the same tzinfo
+    object reads no `utcoffset` (a slow call on TzInfo). Stamps in another tzinfo are
+    still exact (Python's aware subtraction), only slower; naive ones raise TypeError.
     """
-    tzinfos = [t.tzinfo for t in stamps]
-    zones = dict(zip(map(id, tzinfos), tzinfos, strict=True))
-    if any(z is None or z.utcoffset(None) != _ZERO for z in zones.values()):
-        return np.fromiter(((t - PG_EPOCH) // _US for t in stamps), np.int64, len(stamps))
-    days = np.array([t.toordinal() for t in stamps], dtype=np.int64) - _PG_EPOCH_ORDINAL
-    seconds = np.array([t.hour * 3600 + t.minute * 60 + t.second for t in stamps], np.int64)
-    micros = np.array([t.microsecond for t in stamps], dtype=np.int64)
+    zone = stamps[0].tzinfo if stamps else None
+    epoch = PG_EPOCH
+    if zone is not None and zone is not UTC and zone.utcoffset(None) == _ZERO:
+        epoch = PG_EPOCH.replace(tzinfo=zone)
+    spans = [t - epoch for t in stamps]
+    days = np.array([d.days for d in spans], dtype=np.int64)
+    seconds = np.array([d.seconds for d in spans], dtype=np.int64)
+    micros = np.array([d.microseconds for d in spans], dtype=np.int64)
     return (days * 86_400 + seconds) * 1_000_000 + micros
 
 
@@ -159,36 +159,43 @@ Column = tuple[np.ndarray, str]
 """A COPY column: values per row and their big-endian numpy type (">i8", ">f8", ...)."""
 
 
-def copy_data(sids: list[str], code: np.ndarray, columns: list[Column]) -> bytes:
+def copy_data(sids: list[str], code: np.ndarray, columns: list[Column]) -> memoryview:
     """A binary COPY stream (header, rows, trailer): a text strategy id (`sids[code]`)
     then `columns`, all non-NULL, built as numpy structured arrays — no per-row Python.
 
     Rows are grouped by the byte length of their strategy id (a fixed layout per
-    group); row order does not matter to COPY.
+    group; row order does not matter to COPY), each group written in place into one
+    buffer: no intermediate copies of a stream of a few megabytes.
     """
     encoded = [s.encode() for s in sids]
     lengths = np.array([len(b) for b in encoded], dtype=np.int64)
     padded = np.array(encoded, dtype=f"S{max(int(lengths.max(initial=0)), 1)}")
     row_len = lengths[code]
-    parts = [COPY_HEADER]
-    for n in np.unique(row_len):
-        mask = row_len == n
+    groups = []
+    for n in np.unique(row_len).tolist():
         fields: list[tuple[str, str]] = [("n", ">i2"), ("l_sid", ">i4"), ("sid", f"S{n}")]
         for i, (_values, kind) in enumerate(columns):
             fields += [(f"l{i}", ">i4"), (f"c{i}", kind)]
-        rows = np.empty(int(mask.sum()), dtype=np.dtype(fields))
+        mask = row_len == n
+        groups.append((n, np.dtype(fields), mask, int(np.count_nonzero(mask))))
+    size = sum(dtype.itemsize * rows for _, dtype, _, rows in groups)
+    out = np.empty(len(COPY_HEADER) + size + len(COPY_TRAILER), dtype=np.uint8)
+    out[: len(COPY_HEADER)] = np.frombuffer(COPY_HEADER, dtype=np.uint8)
+    at = len(COPY_HEADER)
+    for n, dtype, mask, count in groups:
+        rows = out[at : at + dtype.itemsize * count].view(dtype)
         rows["n"] = 1 + len(columns)
         rows["l_sid"] = n
         rows["sid"] = padded[code[mask]]
         for i, (values, kind) in enumerate(columns):
             rows[f"l{i}"] = np.dtype(kind).itemsize
             rows[f"c{i}"] = values[mask]
-        parts.append(rows.tobytes())
-    parts.append(COPY_TRAILER)
-    return b"".join(parts)
+        at += dtype.itemsize * count
+    out[at:] = np.frombuffer(COPY_TRAILER, dtype=np.uint8)
+    return memoryview(out.data)
 
 
-def equity_copy_data(batch: EncodedBatch) -> bytes:
+def equity_copy_data(batch: EncodedBatch) -> memoryview:
     """The binary COPY stream of the batch's equity rows (store_sql.STAGE_COLUMNS order)."""
     values = batch.eq_values
     return copy_data(
@@ -241,7 +248,7 @@ def _equity_bar_columns(batch: EncodedBatch, unit_us: int) -> tuple[np.ndarray, 
     ]  # fmt: skip
 
 
-def equity_bars_copy_data(batch: EncodedBatch, ok: list[bool]) -> bytes | None:
+def equity_bars_copy_data(batch: EncodedBatch, ok: list[bool]) -> memoryview | None:
     """Partial 1-minute bars of the equity rows of the strategies that are not `ok`
     (`raw_minutes`: some minute of theirs holds two samples) as a binary COPY into
     `stage_bars` (store_sql.BAR_STAGE_COLUMNS); None when there are none. The bars of
