@@ -24,7 +24,16 @@ from perfdesk.domain.expectations import DrawdownCalibration, Expectations, Quan
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.domain.verdict import Verdict
 
-LEVEL_RULES = ("drawdown", "sharpe_decay", "distribution", "cusum", "page_hinkley", "daily_loss")
+LEVEL_RULES = (
+    "drawdown",
+    "sharpe_decay",
+    "distribution",
+    "cusum",
+    "page_hinkley",
+    "daily_loss",
+    "regime_cusum",
+)
+_NULL_MAX = {"cusum": "cusum_max", "page_hinkley": "ph_max", "regime_cusum": "filtered_max"}
 
 
 @dataclass
@@ -88,9 +97,8 @@ def _level(name: str, ev: dict[str, Any], prof: Any) -> float:
     if name in ("sharpe_decay", "distribution", "daily_loss"):
         p = ev.get("p_value")
         return 1.0 if p is None or math.isnan(p) else float(p)
-    if name in ("cusum", "page_hinkley"):
-        q = prof.drift.cusum_max if name == "cusum" else prof.drift.ph_max
-        return 1.0 - _cdf(q, float(ev["value"]))
+    if name in _NULL_MAX:
+        return 1.0 - _cdf(getattr(prof.drift, _NULL_MAX[name]), float(ev["value"]))
     assert prof.drawdown is not None
     return 1.0 - _drawdown_percentile(prof.drawdown, int(ev["live_days"]), float(ev["value"]))
 
@@ -159,6 +167,10 @@ def as_levels(th: Thresholds) -> tuple[np.ndarray, np.ndarray]:
         "cusum": (th.cusum.warning_false_alarm, th.cusum.critical_false_alarm),
         "page_hinkley": (th.page_hinkley.warning_false_alarm, th.page_hinkley.critical_false_alarm),
         "daily_loss": (th.daily_loss.warning_prob, th.daily_loss.critical_prob),
+        "regime_cusum": (
+            th.regime_cusum.warning_false_alarm,
+            th.regime_cusum.critical_false_alarm,
+        ),
     }
     warn, crit = zip(*(pairs[name] for name in LEVEL_RULES), strict=True)
     return np.array(warn), np.array(crit)
