@@ -93,6 +93,26 @@ def filtered_cusum_step(
     return s, h0_next, np.where(s > 0.0, ha_next, h0_next)
 
 
+def _filtered_scalar(
+    p: GarchParams, e: float, state: tuple[float, float, float], shift_sd: float, k: float
+) -> tuple[float, float]:
+    """`filtered_cusum_step` for one strategy in plain floats (the live tracker, once a
+    day per strategy: ≈10× cheaper than numpy on one-element arrays) → (S, h_alt)."""
+    s, h0, ha = state
+    half = (p.nu + 1) / 2
+    z0 = e / math.sqrt(h0)
+    z1 = (e / math.sqrt(ha) + shift_sd) / k
+    step = (
+        half * (math.log1p(z0 * z0 / (p.nu - 2)) - math.log1p(z1 * z1 / (p.nu - 2)))
+        - math.log(k)
+        - 0.5 * math.log(ha / h0)
+    )
+    s = max(0.0, s + step)
+    if s <= 0.0:
+        return s, p.omega + p.alpha * e * e + p.beta * h0
+    return s, p.omega + p.alpha * ha * z1 * z1 + p.beta * ha
+
+
 def filtered_cusum_paths(
     p: GarchParams, returns: FloatArray, shift_sd: float, vol_ratio: float
 ) -> FloatArray:
@@ -219,9 +239,9 @@ class DriftTracker:
         if self.filtered is None:
             return
         before = self.cusum_filtered
-        state = (np.array([before]), np.array([self.h]), np.array([self.h_alt]))
-        s, _h0, ha = filtered_cusum_step(self.garch, np.array([e]), state, *self.filtered)
-        self.cusum_filtered, self.h_alt = float(s[0]), float(ha[0])
+        self.cusum_filtered, self.h_alt = _filtered_scalar(
+            self.garch, e, (before, self.h, self.h_alt), *self.filtered
+        )
         if self.cusum_filtered == 0.0:
             self.cusum_filtered_since = None
         elif before == 0.0 or self.cusum_filtered_since is None:
