@@ -66,12 +66,18 @@ def calibrate(
     z = garch.standardise(params, sims)
     cus = drift.cusum_pair_paths(z, params.nu, drift.CUSUM_SHIFT_SD, drift.CUSUM_VOL_RATIO)
     cus = cus.max(axis=1)
+    filt = drift.filtered_cusum_paths(
+        params, sims, drift.FILTERED_SHIFT_SD, drift.FILTERED_VOL_RATIO
+    ).max(axis=1)
     ph = drift.page_hinkley_paths(z, drift.PH_DELTA).max(axis=1)
     dcal = DriftCalibration(
         horizon_days=horizon_days,
         cusum_shift_sd=drift.CUSUM_SHIFT_SD,
         cusum_vol_ratio=drift.CUSUM_VOL_RATIO,
         ph_delta=drift.PH_DELTA,
+        filtered_shift_sd=drift.FILTERED_SHIFT_SD,
+        filtered_vol_ratio=drift.FILTERED_VOL_RATIO,
+        filtered_max=_quantiles(filt),
         cusum_max=_quantiles(cus),
         ph_max=_quantiles(ph),
         loss_tail=Quantiles(

@@ -24,7 +24,16 @@ from perfdesk.domain.expectations import DrawdownCalibration, Expectations, Quan
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.domain.verdict import Verdict
 
-LEVEL_RULES = ("drawdown", "sharpe_decay", "distribution", "cusum", "page_hinkley", "daily_loss")
+LEVEL_RULES = (
+    "drawdown",
+    "sharpe_decay",
+    "distribution",
+    "cusum",
+    "page_hinkley",
+    "daily_loss",
+    "regime_cusum",
+)
+_NULL_MAX = {"cusum": "cusum_max", "page_hinkley": "ph_max", "regime_cusum": "filtered_max"}
 
 
 @dataclass
@@ -88,9 +97,8 @@ def _level(name: str, ev: dict[str, Any], prof: Any) -> float:
     if name in ("sharpe_decay", "distribution", "daily_loss"):
         p = ev.get("p_value")
         return 1.0 if p is None or math.isnan(p) else float(p)
-    if name in ("cusum", "page_hinkley"):
-        q = prof.drift.cusum_max if name == "cusum" else prof.drift.ph_max
-        return 1.0 - _cdf(q, float(ev["value"]))
+    if name in _NULL_MAX:
+        return 1.0 - _cdf(getattr(prof.drift, _NULL_MAX[name]), float(ev["value"]))
     assert prof.drawdown is not None
     return 1.0 - _drawdown_percentile(prof.drawdown, int(ev["live_days"]), float(ev["value"]))
 
@@ -159,6 +167,87 @@ def as_levels(th: Thresholds) -> tuple[np.ndarray, np.ndarray]:
         "cusum": (th.cusum.warning_false_alarm, th.cusum.critical_false_alarm),
         "page_hinkley": (th.page_hinkley.warning_false_alarm, th.page_hinkley.critical_false_alarm),
         "daily_loss": (th.daily_loss.warning_prob, th.daily_loss.critical_prob),
+        "regime_cusum": (
+            th.regime_cusum.warning_false_alarm,
+            th.regime_cusum.critical_false_alarm,
+        ),
     }
     warn, crit = zip(*(pairs[name] for name in LEVEL_RULES), strict=True)
     return np.array(warn), np.array(crit)
+
+
+# ---- choosing a split (third round) ---------------------------------------------------------
+
+TARGETS = {"crash_5d": 0.70, "decay_year": 0.85, "power_ratio": 0.85}
+"""Detection targets of issue 22; the healthy-warning target is the search's constraint."""
+
+
+def pooled(recs: list[Recorded]) -> Recorded:
+    """Several calibration sets as one (their scenarios and oracle statistics together)."""
+    out = Recorded()
+    for rec in recs:
+        for kind, lv in rec.levels.items():
+            out.levels.setdefault(kind, []).extend(lv)
+            out.change.setdefault(kind, []).extend(rec.change[kind])
+        out.oracle_60d += rec.oracle_60d
+        out.oracle_key += rec.oracle_key
+        out.oracle_null.update(rec.oracle_null)
+    return out
+
+
+def _first_hits(rec: Recorded, rule: int, grid: np.ndarray) -> dict[str, np.ndarray]:
+    """Per kind, (len(grid), scenarios): first day at or after the change (day 0 for
+    healthy) on which the rule warns at each threshold; a large number if never."""
+    out = {}
+    for kind, levels in rec.levels.items():
+        lv = np.stack([x[rule] for x in levels])
+        days = np.arange(lv.shape[1])[None, :]
+        start = np.array([c or 0 for c in rec.change[kind]])[:, None]
+        rows = []
+        for th in grid:
+            fire = (lv <= th) & (days >= start)
+            rows.append(np.where(fire.any(axis=1), fire.argmax(axis=1), 10**6))
+        out[kind] = np.array(rows)
+    return out
+
+
+def choose(
+    rec: Recorded, grids: dict[str, list[float]], fixed: np.ndarray, cap: float
+) -> tuple[dict[str, float], dict[str, float]] | None:
+    """The warning levels (for the rules in `grids`; the others keep `fixed`, in
+    LEVEL_RULES order) with the best worst margin against TARGETS among those with
+    healthy warnings ≤ `cap` (ties: the larger sum of margins): (levels, their shares),
+    None if no candidate fits. Rule r warns on day t iff its level ≤ its threshold."""
+    import itertools
+
+    others = [i for i, name in enumerate(LEVEL_RULES) if name not in grids]
+    base = {k: np.full(len(v), 10**6) for k, v in rec.change.items()}
+    for i in others:
+        held = _first_hits(rec, i, np.array([fixed[i]]))
+        base = {k: np.minimum(base[k], held[k][0]) for k in base}
+    names = list(grids)
+    hits = [_first_hits(rec, LEVEL_RULES.index(n), np.array(grids[n])) for n in names]
+    decay, crash = (np.array([c or 0 for c in rec.change[k]]) for k in ("decay", "crash"))
+    best: tuple[tuple[float, float], dict[str, float], dict[str, float]] | None = None
+    for idx in itertools.product(*(range(len(grids[n])) for n in names)):
+        first = {
+            k: np.minimum.reduce([base[k], *(h[k][j] for h, j in zip(hits, idx, strict=True))])
+            for k in base
+        }
+        fa = float(np.mean(first["healthy"] < 10**6))
+        if fa > cap:
+            continue
+        oracle = oracle_share(rec, fa)
+        d60 = float(np.mean(first["decay"] < decay + 60))
+        shares = {
+            "healthy_warning": fa,
+            "crash_5d": float(np.mean(first["crash"] < crash + 5)),
+            "decay_60d": d60,
+            "decay_year": float(np.mean(first["decay"] < 10**6)),
+            "power_ratio": d60 / oracle if oracle else (math.inf if d60 else 0.0),
+        }
+        margins = [shares[k] - v for k, v in TARGETS.items()]
+        key = (round(min(margins), 9), sum(margins))  # ties: the better one overall
+        if best is None or key > best[0]:
+            best = (key, {n: grids[n][j] for n, j in zip(names, idx, strict=True)}, shares)
+    return None if best is None else (best[1], best[2])

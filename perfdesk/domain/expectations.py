@@ -56,6 +56,17 @@ class DriftCalibration(BaseModel):
     loss_tail: Quantiles | None = Field(
         None, description="Lower tail of simulated healthy daily returns (tiny probs)"
     )
+    filtered_shift_sd: float | None = Field(
+        None, description="The filtered CUSUM's alternative: mean shift (sd)"
+    )
+    filtered_vol_ratio: float | None = Field(
+        None, description="The filtered CUSUM's alternative: volatility multiplier"
+    )
+    filtered_max: Quantiles | None = Field(
+        None,
+        description="Null running maximum of the filtered CUSUM (regime_cusum rule); "
+        "None in a profile calibrated before the rule existed, which leaves it out",
+    )
 
 
 class DrawdownCalibration(BaseModel):

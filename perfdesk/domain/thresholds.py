@@ -86,7 +86,7 @@ class SharpeThresholds(_PValueGroup):
     chance a healthy strategy gets there in its first live year."""
 
     warning_p: float = Field(
-        0.05,
+        0.022,
         title="Warning p-value",
         description="Chance that a healthy strategy gets this far in its first live year.",
         gt=0,
@@ -182,12 +182,17 @@ class Thresholds(_Group):
     distribution: DistributionThresholds = Field(default_factory=DistributionThresholds)
     cusum: DriftThresholds = Field(
         default_factory=lambda: DriftThresholds(
-            warning_false_alarm=0.07, critical_false_alarm=0.008
+            warning_false_alarm=0.073, critical_false_alarm=0.008
         )
     )
     page_hinkley: DriftThresholds = Field(
         default_factory=lambda: DriftThresholds(
             warning_false_alarm=0.0005, critical_false_alarm=0.0002
+        )
+    )
+    regime_cusum: DriftThresholds = Field(
+        default_factory=lambda: DriftThresholds(
+            warning_false_alarm=0.04, critical_false_alarm=0.004
         )
     )
     win_rate: WinRateThresholds = Field(default_factory=WinRateThresholds)

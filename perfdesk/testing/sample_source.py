@@ -145,6 +145,8 @@ class SampleSource:
              {"statistic": ks, "p_value": float(ks_p)}),
             ("cusum", ok, "No drift in standardised returns", 1.7, 5.0, "",
              {"statistic": 1.7, "max": 2.4}),
+            ("regime_cusum", ok, "Regime CUSUM 0.90 (warning at 6.10, critical at 9.40) "
+             "over 64 days", 0.9, 6.1, "llr", {"statistic": 0.9, "max": 1.6}),
             ("page_hinkley", ok, "Page–Hinkley 2.10 (warn 8.00, critical 12.00) over 64 days",
              2.1, 8.0, "", {"statistic": 2.1, "max": 3.0}),
             ("daily_loss", ok,

@@ -62,3 +62,40 @@ def test_tuning_levels_reproduce_the_validators_statuses() -> None:
                 assert result.status.severity == expected, (name, t, lv)
                 checked += 1
     assert checked > 1000
+
+
+def test_choose_keeps_the_healthy_cap_and_prefers_the_split_that_detects() -> None:
+    """A synthetic recording: rule `cusum` sees decays (level 0.01 after the change) and
+    warns on one healthy strategy in ten (level 0.05 there); rule `sharpe_decay` is pure
+    noise (level 0.02 on a third of the healthy strategies). Under a 10 % cap the search
+    must keep `cusum` at ≥ 0.01 and hold `sharpe_decay` below 0.02."""
+    import numpy as np
+
+    from perfdesk.bench import validate_tune as vt
+
+    rules, days = len(vt.LEVEL_RULES), 50
+    cu, sd = vt.LEVEL_RULES.index("cusum"), vt.LEVEL_RULES.index("sharpe_decay")
+    rec = vt.Recorded()
+    healthy = []
+    for i in range(30):
+        lv = np.ones((rules, days))
+        lv[cu, 40] = 0.05 if i % 10 == 0 else 1.0
+        lv[sd, 30] = 0.02 if i % 3 == 0 else 1.0
+        healthy.append(lv)
+    decays = []
+    for _ in range(30):
+        lv = np.ones((rules, days))
+        lv[cu, 25:] = 0.01
+        decays.append(lv)
+    rec.levels = {"healthy": healthy, "decay": decays, "crash": [np.ones((rules, days))] * 30}
+    rec.change = {"healthy": [None] * 30, "decay": [20] * 30, "crash": [20] * 30}
+    key = (0.0, 1.0, 1.2)
+    rec.oracle_null = {key: np.linspace(0, 10, 101)}
+    rec.oracle_60d, rec.oracle_key = [20.0] * 30, [key] * 30  # the oracle catches all
+    grids = {"cusum": [0.005, 0.01, 0.05], "sharpe_decay": [0.01, 0.02, 0.05]}
+    chosen = vt.choose(rec, grids, np.zeros(rules), cap=0.10)
+    assert chosen is not None
+    levels, shares = chosen
+    assert levels["cusum"] >= 0.01 and levels["sharpe_decay"] < 0.02
+    assert shares["healthy_warning"] <= 0.10 and shares["decay_year"] == 1.0
+    assert vt.choose(rec, {"sharpe_decay": [0.05]}, np.full(rules, 0.5), cap=0.10) is None

@@ -1,4 +1,7 @@
-"""Drift rules: CUSUM and Page-Hinkley on standardised live daily returns.
+"""Drift rules: CUSUM, Page-Hinkley and the regime CUSUM on live daily returns.
+
+(`cusum` and `page_hinkley` read the standardised returns; `regime_cusum` is the CUSUM
+whose alternative runs its own volatility filter: perfdesk/analytics/drift.py.)
 
 The limits are quantiles of the detectors' running maximum over 252 simulated healthy
 live days (from the GARCH-t fitted to the backtest), chosen so that a healthy strategy
@@ -29,7 +32,8 @@ from perfdesk.domain.verdict import RuleResult
 
 CUSUM = "cusum"
 PAGE_HINKLEY = "page_hinkley"
-TITLES = {CUSUM: "CUSUM drift", PAGE_HINKLEY: "Page–Hinkley"}
+REGIME_CUSUM = "regime_cusum"
+TITLES = {CUSUM: "CUSUM drift", PAGE_HINKLEY: "Page–Hinkley", REGIME_CUSUM: "Regime CUSUM"}
 """The titles a trader reads (the registry's, used in the rules' own messages)."""
 
 
@@ -49,6 +53,12 @@ _DETECTORS = {
     ),
     PAGE_HINKLEY: _Detector(
         PAGE_HINKLEY, "sd", lambda t: (t.ph, t.ph_max, t.ph_since), lambda c: c.ph_max
+    ),
+    REGIME_CUSUM: _Detector(
+        REGIME_CUSUM,
+        "llr",
+        lambda t: (t.cusum_filtered, t.cusum_filtered_max, t.cusum_filtered_since),
+        lambda c: c.filtered_max,
     ),
 }
 
@@ -71,6 +81,15 @@ def page_hinkley_rule(
     return drift_rule(PAGE_HINKLEY, stats, exp, tracker, th)
 
 
+def regime_cusum_rule(
+    stats: EquityStats,
+    exp: Expectations | None,
+    tracker: DriftTracker | None,
+    th: DriftThresholds,
+) -> RuleResult:
+    return drift_rule(REGIME_CUSUM, stats, exp, tracker, th)
+
+
 def drift_rule(
     name: str,
     stats: EquityStats,
@@ -82,7 +101,8 @@ def drift_rule(
     det = _DETECTORS[name]
     cal = exp.profile.drift if exp and exp.profile else None
     null_max = det.null_max(cal) if cal is not None else None
-    if null_max is None or tracker is None:
+    unfiltered = name == REGIME_CUSUM and tracker is not None and tracker.filtered is None
+    if null_max is None or tracker is None or unfiltered:
         return not_applicable(name, "no calibrated backtest profile", det.unit)
     value, peak, since = det.state(tracker)
     return _rule(

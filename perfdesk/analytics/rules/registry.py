@@ -96,6 +96,15 @@ RULES: tuple[RuleSpec, ...] = (
         lambda s, th: drift.cusum_rule(s.stats, s.expectations, s.tracker, th),
     ),
     RuleSpec(
+        drift.REGIME_CUSUM,
+        drift.TITLES[drift.REGIME_CUSUM],
+        "Has a lasting rise in volatility, with a fall in returns, piled up — one the "
+        "model's own volatility filter would absorb within weeks (CUSUM with its own filter)?",
+        "regime_cusum",
+        (Statistic("statistic", "S", "llr"), Statistic("max", "max", "llr")),
+        lambda s, th: drift.regime_cusum_rule(s.stats, s.expectations, s.tracker, th),
+    ),
+    RuleSpec(
         drift.PAGE_HINKLEY,
         drift.TITLES[drift.PAGE_HINKLEY],
         "Has the mean return fallen below its own live average since go-live (Page-Hinkley)?",

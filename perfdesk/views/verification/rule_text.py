@@ -181,6 +181,12 @@ def _drift(r: RuleResult, ev: dict[str, Any]) -> str:
             "CUSUM adds up, day by day, the evidence that the strategy's returns have "
             "shifted below the backtest's (in log-odds)"
         )
+    elif r.rule == "regime_cusum":
+        what = (
+            "The regime CUSUM adds up the evidence for a lasting rise in volatility with "
+            "lower returns, which the model's own volatility estimate would soon absorb "
+            "(in log-odds)"
+        )
     else:
         what = (
             "Page–Hinkley measures how far the strategy's cumulative returns have fallen "
@@ -207,6 +213,7 @@ _EXPLAINERS = {
     "psr": _sharpe,
     "cusum": _drift,
     "page_hinkley": _drift,
+    "regime_cusum": _drift,
     "distribution": _distribution,
 }
 

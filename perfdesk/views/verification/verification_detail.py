@@ -58,8 +58,8 @@ def _explained(r: RuleResult) -> str:
 
 
 EVIDENCE_COLUMNS: tuple[Column[RuleResult], ...] = (
-    Column("rule", "Rule", lambda r: rule_title(r.rule), width=120, extra={"tip": _explained}),
-    Column("status", "Status", lambda r: r.status, badge=True, width=100),
+    Column("rule", "Rule", lambda r: rule_title(r.rule), width=132, extra={"tip": _explained}),
+    Column("status", "Status", lambda r: r.status, badge=True, width=92),
     Column(
         "value",
         "Value",

@@ -109,7 +109,7 @@ def _column(
     return Column(key, title, value, width=width, tooltip=COLUMN_TIPS.get(key, ""), **kw)
 
 
-# Widths fit all ten rules of the validator in a 1440 px wide window without a horizontal
+# Widths fit all eleven rules of the validator in a 1440 px wide window without a horizontal
 # scroll bar (tests/views/test_verification_view.py): each rule is a narrow column of round
 # marks under a bottom-to-top title; the two-word titles wrap (the header is tall anyway);
 # "Failing" takes what is left (elided, full text in the tooltip).
@@ -147,10 +147,10 @@ BASE_COLUMNS: tuple[Column[VerificationRow], ...] = (
         fmt=fmt.clock_time,
         extra={"tip": lambda r: f"Judged the data up to {fmt.local_time(r.checked_at)}"},
     ),
-    _column("failing", "Failing", lambda r: r.failing(), 72, extra={"tip": _failing_tip}),
+    _column("failing", "Failing", lambda r: r.failing(), 64, extra={"tip": _failing_tip}),
 )
 RULES_AT = 2
-RULE_WIDTH = 30
+RULE_WIDTH = 28
 
 
 def rule_column(rule: str) -> Column[VerificationRow]:

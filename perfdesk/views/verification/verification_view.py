@@ -96,9 +96,9 @@ class VerificationView(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        # Room for the tall rule header and eight strategies at 1440 x 900; below, the
-        # evidence of all ten rules without scrolling.
-        self.splitter.setSizes([330, 420])
+        # Room for the tall rule header and the first strategies at 1440 x 900; below, the
+        # evidence of all eleven rules without scrolling.
+        self.splitter.setSizes([302, 448])
         self._fitted_keys: tuple[str, ...] = ()
         self.table.viewport().installEventFilter(self)
         box = page_column(self)
