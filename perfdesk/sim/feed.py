@@ -24,6 +24,9 @@ WIN_RATE_DROP = 0.15
 """How far a decayed (fully) or broken strategy's trade win rate falls."""
 
 
+MIN_PRICE = 0.01
+"""The simulated market price never goes below this (fills need a price > 0)."""
+
 class StrategyFeed:
     """Generates and stores one strategy's frames. `dt_s` is trading seconds per sample.
 
@@ -133,7 +136,9 @@ class StrategyFeed:
         r = self._next_return()
         self._equity *= 1.0 + r
         self._peak = max(self._peak, self._equity)
-        self._price *= 1.0 + r
+        # A strategy that keeps breaking for simulated months drives equity toward 0; the
+        # market price must stay a price (> 0 on the wire), so it stops at a cent.
+        self._price = max(self._price * (1.0 + r), MIN_PRICE)
         for _ in range(self._fill_count()):
             self._emit(self._fill())
         self._emit(self._equity_frame())

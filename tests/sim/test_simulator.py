@@ -231,3 +231,22 @@ async def test_repeat_and_skip_faults_on_the_wire():
     assert any(b == a for a, b in itertools.pairwise(seqs))  # repeats
     assert any(b > a + 1 for a, b in itertools.pairwise(seqs))  # skips
     assert all(b >= a for a, b in itertools.pairwise(seqs))  # never backwards
+
+
+def test_a_strategy_that_keeps_breaking_still_sends_valid_fills() -> None:
+    """60 simulated days of a broken strategy (the soak's hour): equity heads to 0, but
+    every fill still has a price > 0 (before, they rounded to 0.0 and were dead-lettered)."""
+    import json as _json
+
+    from perfdesk.domain.events import parse_frame
+    from perfdesk.sim import Simulator as _Simulator
+
+    sim = _Simulator(strategies=50, seed=3, rate=100.0, history=20_000)
+    feed = sim.feed("carry-break-4")
+    for _ in range(40):
+        feed.advance(10_000)
+    frames, _ = feed.history.since(feed.last_seq - 20_000, 20_000)
+    fills = [f for f in frames if _json.loads(f)["type"] == "fill"]
+    assert fills
+    for frame in fills:
+        parse_frame(frame)  # raises on a price of 0
