@@ -168,3 +168,26 @@ async def test_engine_faults_counted_and_every_generated_event_delivered_once():
     assert stats.duplicates > 0 and stats.reconnects > 0
     assert 0 < stats.dead_letters <= sim.malformed_sent
     assert all(reason for _, reason in handler.dead_letters)
+
+
+async def test_a_blocked_consumer_cancelled_with_a_full_queue_ends_at_once():
+    """Cancelling the client while its handler blocks and the read queue is full (a
+    shutdown that cancels every task) ends it at once; the reader used to wait to put its
+    end marker into the full queue that nobody read any more: a hang."""
+    sim = Simulator(strategies=2, rate=20_000.0, speedup=1440.0 * 2000)
+    url = await sim.start()
+    handler = GatedHandler()
+    client = _client(url, handler, batch=1, queue_size=16)
+    task = asyncio.create_task(client.run())
+    try:
+        await handler.wait_for(lambda: client.state is FeedState.LIVE)
+        await sim.wait_produced(client.stats.frames + 2_000)
+        await handler.wait_for(lambda: client.stats.frames >= 16)  # the queue is full
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=5.0)
+        assert task in done and task.cancelled()
+    finally:
+        handler.gate.set()
+        if not task.done():
+            await client.stop()
+        await sim.stop()

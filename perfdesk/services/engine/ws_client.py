@@ -269,7 +269,12 @@ class EngineClient:
             raise reader_exc
 
     async def _read(self, ws: ClientConnection, queue: asyncio.Queue[object]) -> None:
-        """Socket -> queue. When the queue is full this waits, so TCP pushes back."""
+        """Socket -> queue. When the queue is full this waits, so TCP pushes back.
+
+        Cancelled (only the consumer cancels it, from its `finally`), it ends without
+        the _CLOSED marker: nobody reads the queue any more, and waiting to put into a
+        full one would hang the consumer — and a shutdown that cancels them — for good."""
+        cancelled = False
         try:
             async for raw in ws:
                 self.stats.frames += 1
@@ -280,8 +285,12 @@ class EngineClient:
         except ConnectionClosed as exc:
             await self._closed(exc)
             raise
+        except asyncio.CancelledError:
+            cancelled = True
+            raise
         finally:
-            await queue.put(_CLOSED)
+            if not cancelled:
+                await queue.put(_CLOSED)
 
     async def _closed(self, exc: ConnectionClosed) -> None:
         if exc.sent is not None and exc.sent.code == 1009:  # message too big
