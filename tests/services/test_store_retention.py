@@ -25,6 +25,15 @@ async def _load(store: Store) -> None:
     await store.write_events(list(synthetic_events("slow", DAYS * 1440, step_s=60, fill_every=6)))
 
 
+async def _raw_rows_gone(store: Store, limit_s: float = 15.0) -> bool:
+    """Wait until the storage task has deleted every raw equity row (False on timeout)."""
+    for _ in range(int(limit_s / 0.05)):
+        if not await store.pool.fetchval("SELECT count(*) FROM equity"):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
 def test_settings_are_checked() -> None:
     assert ret.Retention(3, 6) == ret.Retention(raw_days=3, minute_bar_days=6)
     with pytest.raises(ret.RetentionError, match="at least as long as raw samples"):
@@ -114,11 +123,7 @@ async def test_one_process_at_a_time_and_the_periodic_task(store: Store) -> None
     # The collector's task applies the stored setting (real clock: everything is old).
     task = asyncio.get_running_loop().create_task(ret.run_periodically(store.pool, 3600.0))
     try:
-        for _ in range(200):
-            if not await store.pool.fetchval("SELECT count(*) FROM equity"):
-                break
-            await asyncio.sleep(0.05)
-        assert await store.pool.fetchval("SELECT count(*) FROM equity") == 0
+        assert await _raw_rows_gone(store)
         assert len(await store.rollups("p", "1d")) == 3  # daily bars are kept
     finally:
         task.cancel()
@@ -153,11 +158,7 @@ async def test_a_desktop_runtime_applies_the_setting_itself(store: Store) -> Non
     await runtime.start()
     try:
         assert runtime.supervisor.task("storage-upkeep") is not None
-        for _ in range(300):
-            if not await store.pool.fetchval("SELECT count(*) FROM equity"):
-                break
-            await asyncio.sleep(0.05)
-        assert await store.pool.fetchval("SELECT count(*) FROM equity") == 0
+        assert await _raw_rows_gone(store)
         assert len(await store.rollups("d", "1d")) == 3  # daily bars are kept
     finally:
         await runtime.stop()

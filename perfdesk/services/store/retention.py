@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -234,28 +235,32 @@ async def run_periodically(
 
 
 async def _apply_logged(pool: Any, max_days: int) -> bool:
-    try:
-        result = await apply_retention(pool, max_days=max_days)
-    except _DATABASE_AWAY as exc:
-        log.warning("retention not applied (database away?): %s: %s", type(exc).__name__, exc)
-        return True
-    if result.strategy_days:
-        log.info(
-            "retention: %d strategy-days, %d raw rows and %d minute bars deleted",
-            result.strategy_days, result.raw_rows, result.minute_bars_deleted,
-        )  # fmt: skip
-    return result.done
+    return await _logged(
+        "retention", "retention not applied",
+        apply_retention(pool, max_days=max_days),
+        lambda r: f"{r.raw_rows} raw rows and {r.minute_bars_deleted} minute bars deleted",
+    )  # fmt: skip
 
 
 async def _compact_logged(pool: Any, after_days: int, max_days: int) -> bool:
+    return await _logged(
+        "compaction", "compaction not run",
+        compaction.compact(pool, after_days=after_days, max_days=max_days),
+        lambda r: f"{r.rows} equity rows into {r.segments} segments",
+    )  # fmt: skip
+
+
+async def _logged(
+    job: str, skipped: str, run: Awaitable[Any], describe: Callable[[Any], str]
+) -> bool:
+    """Run one storage job: its work logged, a database that is away logged and skipped
+    (the next period tries again); returns whether it got through everything due."""
     try:
-        result = await compaction.compact(pool, after_days=after_days, max_days=max_days)
+        result = await run
     except _DATABASE_AWAY as exc:
-        log.warning("compaction not run (database away?): %s: %s", type(exc).__name__, exc)
+        log.warning("%s (database away?): %s: %s", skipped, type(exc).__name__, exc)
         return True
     if result.strategy_days:
-        log.info(
-            "compaction: %d strategy-days, %d equity rows into %d segments",
-            result.strategy_days, result.rows, result.segments,
-        )  # fmt: skip
-    return result.done
+        log.info("%s: %d strategy-days, %s", job, result.strategy_days, describe(result))
+    done: bool = result.done
+    return done
