@@ -104,6 +104,8 @@ async def test_a_strategy_judged_by_its_announced_profile_says_so(qtbot, tmp_pat
     text = view.stage_label.text()
     assert "Nothing stored" not in text
     assert text.startswith("FX carry (carry-break) is judged by the backtest profile its engine")
+    # The long line wraps: it no longer makes the page wider than a 1440 px window.
+    assert view.stage_label.minimumSizeHint().width() < 400  # unwrapped, it needed 1,263 px
     view.declared.fields["slippage_bps"].set_text("2")
     assert "announced by the engine" in view.state_label.text()
     view.save()

@@ -155,6 +155,7 @@ class StrategySetupView(QWidget):
         self.progress.hide()
         self.stage_label = QLabel()
         self.stage_label.setProperty("kind", "muted")
+        self.stage_label.setWordWrap(True)  # a long summary wraps; it never widens the page
         box.addWidget(self.progress)
         box.addWidget(self.stage_label)
         self.issues_table = DataTable(self.issues)
