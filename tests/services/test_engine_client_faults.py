@@ -191,3 +191,28 @@ async def test_a_blocked_consumer_cancelled_with_a_full_queue_ends_at_once():
         if not task.done():
             await client.stop()
         await sim.stop()
+
+
+async def test_stopped_while_the_handshake_is_under_way_it_ends_at_once():
+    """`stop()` during the opening handshake (a shutdown right after start: the demo
+    backend's third start in CI) used to find no socket to close, and the connection that
+    opened a moment later streamed forever while `stop()` waited: a hang."""
+    from websockets.asyncio.server import serve
+
+    opened = asyncio.Event()
+
+    async def slow_handshake(connection, request):  # type: ignore[no-untyped-def]
+        opened.set()
+        await asyncio.sleep(0.5)
+
+    async def silent(ws):  # type: ignore[no-untyped-def]
+        await ws.wait_closed()
+
+    async with serve(silent, "127.0.0.1", 0, process_request=slow_handshake) as server:
+        port = server.sockets[0].getsockname()[1]
+        client = _client(f"ws://127.0.0.1:{port}", RecordingHandler())
+        task = asyncio.create_task(client.run())
+        await asyncio.wait_for(opened.wait(), 5.0)
+        await asyncio.wait_for(client.stop(), 5.0)  # raised TimeoutError before the fix
+        assert task.done()
+        assert client.state is FeedState.DISCONNECTED

@@ -175,6 +175,8 @@ class EngineClient:
                 close_timeout=1.0,
             ) as ws:
                 self._ws = ws
+                if self._stopping.is_set():  # stop() came during the handshake: it found
+                    return  # no socket to close, so this one must not start streaming
                 self.stats.connected_at = time.monotonic()
                 await self._stream(ws)
         except _ProtocolViolation as exc:
