@@ -66,6 +66,34 @@ def test_mixture_likelihood_ratio_matches_numerical_integration() -> None:
         assert got == pytest.approx(math.log(num / den), rel=1e-6, abs=1e-9)
 
 
+def test_log_lr_falls_as_the_gap_rises() -> None:
+    """What the null table's shortcut rests on (a window's largest log Λ is that of its
+    lowest mean gap): log Λ never rises with m."""
+    m = np.linspace(-30.0, 30.0, 200_001)
+    for a in (1e-9, 1 / 60, 1 / 756):
+        for w in (1 / 5, 1 / 20, 1 / 452):
+            llr = sd.log_lr(m, np.full(m.size, w), a, sd.DECAY_SCALE**2)
+            assert np.all(np.diff(llr) <= 0.0)
+
+
+def test_the_null_table_is_the_maximum_over_every_window_and_day() -> None:
+    """The table, against the brute force it replaced: log Λ of every window ending on
+    every day of every simulated path, then each path's maximum — bit for bit."""
+    n_backtest = 756
+    rng = np.random.default_rng(0)
+    paths, days, a, b = sd.NULL_PATHS, sd.NULL_DAYS, 1.0 / n_backtest, sd.DECAY_SCALE**2
+    err = rng.normal(0.0, math.sqrt(1.0 / n_backtest), (paths, 1))
+    cum = np.zeros((paths, days + 1))
+    cum[:, 1:] = np.cumsum(rng.standard_normal((paths, days)) + err, axis=1)
+    ends = np.arange(sd.FIRST_DAY, days + 1)
+    best = sd.log_lr(cum[:, ends] / ends, 1.0 / ends, a, b).max(axis=1)
+    for w in (w for w in sd.WINDOWS if w < days):
+        e = ends[ends > w]
+        every = sd.log_lr((cum[:, e] - cum[:, e - w]) / w, np.full(e.size, 1.0 / w), a, b)
+        best = np.maximum(best, every.max(axis=1))
+    assert np.array_equal(sd.healthy_year_maxima(n_backtest), np.sort(best))
+
+
 def test_healthy_strategies_stay_quiet() -> None:
     warned = 0
     for seed in range(20):
