@@ -231,9 +231,13 @@ async def prepare_schema(conn: Any, *, rollups: bool = True) -> None:
 
 async def build_rollups(conn: Any) -> None:
     """Migrate to the head (migration 0002 back-fills both rollups from the raw rows when
-    the schema was left at version 1), then refresh the planner's statistics."""
+    the schema was left at version 1), then VACUUM ANALYZE: months-old data on a desk has
+    long been vacuumed (autovacuum takes a table after an insert of 20 % of it), and the
+    first read of rows fresh from COPY sets their hint bits and writes every page back
+    (measured: 6.6 s instead of 5.1 s for the 50-strategy history read). `bench storage`
+    does the same before its reads."""
     await database.migrate(conn)
-    await conn.execute("ANALYZE")
+    await conn.execute("VACUUM ANALYZE")
 
 
 def months_ago(months: int, now: datetime | None = None) -> datetime:
