@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -37,6 +36,7 @@ from perfdesk.views.forms import model_schema as schema
 from perfdesk.views.forms.model_form import ModelForm
 from perfdesk.views.support import fmt, ops, style
 from perfdesk.views.support.hop import Hop, Run
+from perfdesk.views.support.shown_loader import LoadsWhenShown
 from perfdesk.views.thresholds.version_table import VersionRow, row_key, show_value, version_columns
 
 T = TypeVar("T")
@@ -89,7 +89,7 @@ def change_summary(
     return "; ".join(parts) or "no change"
 
 
-class AlertSettingsPanel(QWidget):
+class AlertSettingsPanel(LoadsWhenShown):
     """The form, the comment, Save / Discard and the version table (module docstring)."""
 
     saved = Signal(int)
@@ -101,7 +101,6 @@ class AlertSettingsPanel(QWidget):
         self.store = store
         self.who = who
         self.current: SavedAlertSettings | None = None
-        self._loaded_once = False
         self.form = ModelForm(AlertSettings, titles={"": "Alert timing"}, columns=2)
         self.versions = RowTableModel(version_columns(comment=True), key=row_key)
         self._build()
@@ -161,23 +160,14 @@ class AlertSettingsPanel(QWidget):
     def set_store(self, store: AlertSettingsStore | None) -> None:
         """Attach the store (the backend starts after the window is built)."""
         self.store = store
-        self._loaded_once = False
-        if self.isVisible():
-            self.load()
-        else:
-            self._update_actions()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded_once:
-            self.load()
+        self.source_changed()
 
     def load(self) -> None:
         """Fetch the version in force and the history (newest request wins)."""
         if self.store is None:
             self._update_actions()
             return
-        self._loaded_once = True
+        self.loading_started()
         self.state_label.setText("Loading…")
         ops.run(self._fetch(self.store), owner=self, on_success=self._show_loaded,
                 group=f"alert-settings:{id(self)}")  # fmt: skip

@@ -17,7 +17,6 @@ from typing import Protocol, TypeVar
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from perfdesk.domain.status import Status
@@ -32,6 +31,7 @@ from perfdesk.views.components.data_table import DataTable, RowTableModel
 from perfdesk.views.components.form_field import FormField
 from perfdesk.views.support import ops, style
 from perfdesk.views.support.hop import Hop, Run
+from perfdesk.views.support.shown_loader import LoadsWhenShown
 
 T = TypeVar("T")
 KINDS = (
@@ -96,7 +96,7 @@ def url_problem(kind: str, url: str) -> str | None:
     return None
 
 
-class NotificationsPanel(QWidget):
+class NotificationsPanel(LoadsWhenShown):
     """The channel table with its actions, and the add-a-channel form (module docstring)."""
 
     changed = Signal()
@@ -107,7 +107,6 @@ class NotificationsPanel(QWidget):
         super().__init__(parent)
         self.backend = backend
         self.who = who
-        self._loaded_once = False
         self.model = RowTableModel(COLUMNS, key=row_key)
         self._build()
         self._on_kind()
@@ -256,22 +255,15 @@ class NotificationsPanel(QWidget):
 
     def set_backend(self, backend: NotificationsBackend | None) -> None:
         self.backend = backend
-        self._loaded_once = False
-        if self.isVisible():
-            self.load()
+        self.source_changed()
         self._update_actions()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded_once:
-            self.load()
 
     # --- actions -------------------------------------------------------------------------
 
     def load(self) -> None:
         if self.backend is None:
             return
-        self._loaded_once = True
+        self.loading_started()
         ops.run(self.backend.channels(), owner=self, on_success=self._show,
                 group=f"notifications:{id(self)}")  # fmt: skip
 

@@ -17,7 +17,6 @@ from collections.abc import Awaitable
 from typing import Protocol
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -38,6 +37,7 @@ from perfdesk.views.components.button import Button
 from perfdesk.views.forms.model_form import ModelForm
 from perfdesk.views.support import ops
 from perfdesk.views.support.hop import Hop, Run
+from perfdesk.views.support.shown_loader import LoadsWhenShown
 
 TITLE = "Data retention"
 ABOUT = (
@@ -93,7 +93,7 @@ def describe(overview: RetentionOverview, setting: StorageRetention) -> str:
     )
 
 
-class RetentionPanel(QWidget):
+class RetentionPanel(LoadsWhenShown):
     """The retention form, its overview and Save (module docstring)."""
 
     saved = Signal(object)
@@ -102,7 +102,6 @@ class RetentionPanel(QWidget):
         super().__init__(parent)
         self.source = source
         self.current: RetentionState | None = None
-        self._loaded_once = False
         self.form = ModelForm(StorageRetention, titles={"": TITLE}, columns=2)
         for field in self.form.fields.values():
             if isinstance(field.input, QLineEdit):
@@ -143,22 +142,13 @@ class RetentionPanel(QWidget):
     def set_source(self, source: RetentionSourceLike | None) -> None:
         """Attach the database (the backend starts after the window is built)."""
         self.source = source
-        self._loaded_once = False
-        if self.isVisible():
-            self.load()
-        else:
-            self._update_actions()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded_once:
-            self.load()
+        self.source_changed()
 
     def load(self) -> None:
         if self.source is None:
             self._update_actions()
             return
-        self._loaded_once = True
+        self.loading_started()
         self.state_label.setText("Loading…")
         ops.run(self.source.load(), owner=self, on_success=self._show_state,
                 on_failure=self._failed, group=f"retention:{id(self)}")  # fmt: skip
