@@ -55,10 +55,13 @@ def _client(url: str, handler: StoreHandler, store: Store) -> EngineClient:
     )
 
 
-async def _until(condition, limit_s: float = 300.0) -> None:
-    async with asyncio.timeout(limit_s):
-        while not condition():  # noqa: ASYNC110 - polls state of several components
-            await asyncio.sleep(0.002)
+async def _until(condition, what: str, state=lambda: "", limit_s: float = 300.0) -> None:
+    """Poll `condition`; past the limit, fail saying what was awaited and the state."""
+    deadline = asyncio.get_running_loop().time() + limit_s
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"timed out after {limit_s:g} s waiting for {what}; {state()}")
+        await asyncio.sleep(0.002)
 
 
 @pytest.mark.slow
@@ -81,10 +84,18 @@ async def test_million_events_hundred_disconnects_every_event_stored_once(db_dsn
     tasks = [asyncio.create_task(client.run())]
     drops_at = sorted(rng.sample(range(1_000, EVENTS - 1_000), DISCONNECTS))
     aborted = restarts = 0
+
+    def state() -> str:
+        return (
+            f"disconnect {aborted + restarts + 1} of {DISCONNECTS}, delivered "
+            f"{handler.delivered:,}, sent {sim.total_sent:,}, client {client.state.value} "
+            f"{client.stats}, written {writer.stats.written:,}"
+        )
+
     try:
         for i, at in enumerate(drops_at):
-            await _until(lambda at=at: handler.delivered >= at)
-            await _until(lambda c=client: c.state is FeedState.LIVE)
+            await _until(lambda at=at: handler.delivered >= at, f"{at:,} delivered", state)
+            await _until(lambda c=client: c.state is FeedState.LIVE, "the link live", state)
             if (i + 1) % 5 == 0:  # an "app restart": a new client resuming from the DB
                 await client.stop()
                 client = _client(url, handler, store)
@@ -93,9 +104,15 @@ async def test_million_events_hundred_disconnects_every_event_stored_once(db_dsn
             else:
                 before = client.stats.reconnects
                 aborted += sim.drop_connections()
-                await _until(lambda c=client, b=before: c.stats.reconnects > b)
-        await _until(lambda: sim.total_sent >= EVENTS)
-        await _until(lambda: all(client.last_seq(s) == sim.last_seq(s) for s in sim.strategy_ids))
+                await _until(
+                    lambda c=client, b=before: c.stats.reconnects > b, "a reconnect", state
+                )
+        await _until(lambda: sim.total_sent >= EVENTS, "every event sent", state)
+        await _until(
+            lambda: all(client.last_seq(s) == sim.last_seq(s) for s in sim.strategy_ids),
+            "the client to receive every event sent",
+            state,
+        )
         await writer.flush()
     finally:
         await client.stop()
