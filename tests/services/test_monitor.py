@@ -1,5 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
 from perfdesk.domain.events import EquityEvent, StatusEvent, StrategyInfo
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import FeedState, Status, StrategyState
@@ -91,3 +93,21 @@ def test_feed_state_reaches_every_snapshot() -> None:
     monitor.on_event(equity(1, 100.0, "b"))
     monitor.set_feed(FeedState.LIVE)
     assert {s.feed for s in monitor.snapshots().values()} == {FeedState.LIVE}
+
+
+def test_after_a_start_the_stored_history_is_not_a_stale_feed_until_the_engine_had_time() -> None:
+    """Warmed up from an hour-old stored history, a strategy is not stale the moment
+    perfdesk starts (each start raised a stale warning per strategy, cleared a second
+    later by the engine's replay); with nothing arriving it is, once `stale_after_s`
+    (10 s by default) has passed since the start."""
+    clock = Clock()
+    monitor = LiveMonitor(clock=clock)
+    last = clock.now - 3_600.0  # the app was closed for an hour
+    monitor.warm("s1", np.array([last - 60.0, last]), np.array([100.0, 101.0]))
+    start = datetime.fromtimestamp(clock.now, UTC)
+    (at_start,) = monitor.validate(start)
+    assert at_start.rule("stale").status is Status.OK
+    assert monitor.snapshots()["s1"].received_at is None  # nothing was received
+    clock.now += 31.0
+    (later,) = monitor.validate(start + timedelta(seconds=31))
+    assert later.rule("stale").status is Status.WARNING

@@ -48,6 +48,9 @@ class _Live:
     events: int = 0
     version: int = 0
     received_at: float | None = None  # wall-clock time of the last event (time.time())
+    watched_from: float | None = None
+    """Wall-clock time its stored history was loaded (warm-up): until an event arrives,
+    the feed's age counts from then, not from the last stored sample."""
     verdict: Verdict | None = None
     judge_error: str | None = None  # why it could not be judged (None: it could)
 
@@ -116,6 +119,8 @@ class LiveMonitor:
     def warm(self, strategy_id: str, t: FloatArray, equity: FloatArray) -> None:
         """Feed stored equity samples (oldest first) without counting them as received."""
         live = self._get(strategy_id)
+        if live.watched_from is None:
+            live.watched_from = self._clock()
         for ts, value in zip(t.tolist(), equity.tolist(), strict=True):
             live.stats.update(ts, value)
             live.chart.append(ts, value)
@@ -281,11 +286,16 @@ def _event_clock(live: _Live, wall_now: float) -> datetime:
 
     Event timestamps come from the engine (and run faster than the wall clock in a
     sped-up simulation); staleness is about how long ago the last event *arrived*, so
-    the rules get now = last event ts + wall-clock time since it was received.
+    the rules get now = last event ts + wall-clock time since it was received. A
+    strategy known only from the stored history (after a start, before its engine has
+    sent anything) counts from when that history was loaded: a restart after an hour
+    away is not an hour-old feed the moment it starts — every strategy raised a stale
+    warning at each start, and cleared it a second later when the engine replayed.
     """
-    if live.received_at is None or not live.stats.n_samples:
+    since = live.received_at if live.received_at is not None else live.watched_from
+    if since is None or not live.stats.n_samples:
         return datetime.fromtimestamp(wall_now, UTC)
-    return datetime.fromtimestamp(live.stats.last_ts + (wall_now - live.received_at), UTC)
+    return datetime.fromtimestamp(live.stats.last_ts + (wall_now - since), UTC)
 
 
 def _changed(old: Verdict, new: Verdict) -> bool:
