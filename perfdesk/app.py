@@ -173,13 +173,13 @@ async def _main(app: QApplication, config: AppConfig) -> int:
     app.lastWindowClosed.connect(closed.set)
     signal.signal(signal.SIGINT, lambda *_: closed.set())
     window.show()
-    window.statusBar().showMessage("Starting the database and the engine link…")
+    window.show_connection("Starting the database and the engine link…")
     try:
         backend = await _start_backend(host, config)
     except Exception as exc:
         log.exception("could not start")
         host.failed(exc)
-        window.statusBar().showMessage(f"Could not start: {exc}")
+        window.show_connection(f"Could not start: {exc}")
         await closed.wait()
         await host.stop()
         return 1
@@ -187,7 +187,7 @@ async def _main(app: QApplication, config: AppConfig) -> int:
     reports_page = await add_backend_pages(window, host)
     if config.screenshot is None:
         window_state.restore_page(window, settings)  # History/Reports exist only now
-    window.statusBar().showMessage(backend.description)
+    window.show_connection(backend.description)
     window.settings_view.show_connection(backend.engine_url, demo=config.demo)  # in use now
     QTimer.singleShot(1000, collect_on_the_gui_thread)  # GC policy: views/gc_policy.py
     if config.screenshot is not None:

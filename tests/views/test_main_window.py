@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QStatusTipEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 from views_factories import make_alert, make_snapshot
 
@@ -249,3 +250,22 @@ def test_quit_asks_while_alerts_are_active(qtbot, source) -> None:
     answer_next_dialog(qtbot, "Quit", seen)
     window.quit_action.trigger()
     assert not window.isVisible()
+
+
+def test_where_the_data_comes_from_stays_when_a_menu_is_opened(qtbot, source) -> None:
+    """Opening a menu sends status tips (empty ones too); the engine/database line was a
+    status-bar message and vanished for good the first time File was opened (seen under
+    Xvfb). It is a widget now: a notice covers it only while it shows."""
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_connection("Engine ws://127.0.0.1:9 · database: embedded PostgreSQL")
+    window.menuBar().actions()[0].menu().popup(window.mapToGlobal(window.rect().center()))
+    QApplication.sendEvent(window, QStatusTipEvent(""))  # what hovering a menu sends
+    qtbot.keyClick(QApplication.activePopupWidget() or window, Qt.Key.Key_Escape)
+    assert window.connection_label.isVisible()
+    assert window.connection_label.text().startswith("Engine ws://127.0.0.1:9")
+    window.show_notice("report saved")  # a passing notice covers it, then it is back
+    assert window.statusBar().currentMessage() == "report saved"
+    window.statusBar().clearMessage()
+    assert window.connection_label.isVisible()

@@ -168,6 +168,12 @@ class MainWindow(QMainWindow):
         row.addWidget(self.sidebar)
         row.addLayout(content, 1)
         self.setCentralWidget(central)
+        self.connection_label = QLabel()
+        """Where the data comes from (engine, database): a status-bar widget, not a
+        message — a menu's status tip (an empty one on every hover) wiped a message for
+        good; a temporary notice only covers the widget while it shows."""
+        self.connection_label.setProperty("kind", "muted")
+        self.statusBar().addWidget(self.connection_label, 1)
         self.status_label = QLabel()
         self.status_label.setMinimumWidth(300)
         self.status_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -301,6 +307,11 @@ class MainWindow(QMainWindow):
         self.strategy_page.show_strategy(strategy_id)
         self.show_page("strategy")
         self.strategy_page.show_state(self.source.snapshots(), self.source.active_alerts())
+
+    def show_connection(self, text: str) -> None:
+        """Say where the data comes from (or why it could not start), until changed."""
+        self.connection_label.setText(text)
+        self.connection_label.setToolTip(text)
 
     def show_notice(self, message: str) -> None:
         """A visible, non-modal notice (errors from background work end up here)."""
