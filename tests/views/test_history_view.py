@@ -13,6 +13,7 @@ from perfdesk.services.history.service import HistoryService
 from perfdesk.services.store.store import Store
 from perfdesk.views.history.history_source import ServiceHistorySource
 from perfdesk.views.history.history_tables import METRICS
+from perfdesk.views.history.history_toolbar import StrategyPicker
 from perfdesk.views.history.history_view import HistoryView
 from perfdesk.views.support import ops
 
@@ -296,3 +297,28 @@ def test_the_active_range_button_is_highlighted(qtbot) -> None:  # type: ignore[
     assert background("6M") != background("1M")  # the chosen one stands out
     qtbot.mouseClick(bar.buttons["1M"], Qt.MouseButton.LeftButton)
     assert bar.preset == "1M" and background("1M") != background("6M")
+
+
+def test_several_strategies_are_ticked_in_one_opening_of_the_picker(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Clicks and Space tick entries without closing the list (it closed on every click,
+    so comparing six strategies meant opening it five times); Escape closes it."""
+    picker = StrategyPicker()
+    qtbot.addWidget(picker)
+    picker.set_strategies([("a", "Alpha"), ("b", "Beta"), ("c", "Gamma")])
+    picker.select(["a"])
+    picked: list[list[str]] = []
+    picker.changed.connect(picked.append)
+    menu = picker.menu_
+    menu.popup(picker.mapToGlobal(picker.rect().bottomLeft()))
+    qtbot.waitExposed(menu)
+    actions = menu.actions()
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(actions[1]).center())
+    assert menu.isVisible() and picker.selected() == ["a", "b"]
+    menu.setActiveAction(actions[2])
+    qtbot.keyClick(menu, Qt.Key.Key_Space)
+    assert menu.isVisible() and picker.selected() == ["a", "b", "c"]
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(actions[0]).center())
+    assert picker.selected() == ["b", "c"] and picked[-1] == ["b", "c"]
+    assert picker.text() == "Beta + 1 to compare"
+    qtbot.keyClick(menu, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not menu.isVisible())

@@ -6,8 +6,8 @@ LoadProgress.cancel_requested().
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -25,6 +25,27 @@ from perfdesk.views.components.elided_label import ElidedLabel
 PRESET_LABELS = {"ALL": "All"}
 
 
+class CheckList(QMenu):
+    """A menu whose checkable entries tick and untick without closing it, by mouse or
+    Space: several strategies are picked in one go (a plain QMenu closed on every
+    click, so comparing six meant opening it five times). Enter, Escape or a click
+    outside closes it."""
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        action = self.actionAt(event.position().toPoint())
+        if action is not None and action.isCheckable() and action.isEnabled():
+            action.trigger()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        action = self.activeAction()
+        if event.key() == Qt.Key.Key_Space and action is not None and action.isCheckable():
+            action.trigger()
+            return
+        super().keyPressEvent(event)
+
+
 class StrategyPicker(QToolButton):
     """A button with a checkable menu of strategies: pick one, or several to compare."""
 
@@ -34,7 +55,7 @@ class StrategyPicker(QToolButton):
         super().__init__(parent)
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setMinimumWidth(220)
-        self.menu_ = QMenu(self)
+        self.menu_ = CheckList(self)
         self.setMenu(self.menu_)
         self._actions: dict[str, QAction] = {}
         self._names: dict[str, str] = {}
