@@ -58,6 +58,10 @@ async def test_cross_field_rule_marks_both_fields(qtbot) -> None:
     assert view.form.fields["drawdown.critical_ratio"].error == message
     assert view.form.group_errors["drawdown"].text() == message
     assert not view.save_button.isEnabled()
+    assert view.state_label.text() == "1 problem to fix before saving"  # one, shown thrice
+    _type(qtbot, view, "sharpe.warning_p", "2")  # above 1: a second, separate problem
+    assert view.state_label.text() == "2 problems to fix before saving"
+    _type(qtbot, view, "sharpe.warning_p", "0.02")
     _type(qtbot, view, "drawdown.critical_ratio", "2")
     assert view.form.fields["drawdown.warning_ratio"].error is None
     assert view.save_button.isEnabled()

@@ -207,8 +207,7 @@ class AlertSettingsPanel(LoadsWhenShown):
         if not connected:
             self.state_label.setText("Available once the database is connected.")
         elif not result.valid:
-            n = len(result.field_errors) or len(result.group_errors)
-            self.state_label.setText(f"{n} problem{'s' if n != 1 else ''} to fix before saving")
+            self.state_label.setText(result.problems_text())
         elif changed:
             self.state_label.setText("Unsaved changes")
         elif self.current is not None:

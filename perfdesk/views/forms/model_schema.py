@@ -68,6 +68,18 @@ class DraftResult:
     def valid(self) -> bool:
         return self.value is not None
 
+    @property
+    def problem_count(self) -> int:
+        """How many things to fix: a cross-field rule shown on both of its fields (and
+        on its group) is one problem, not three."""
+        told = set(self.group_errors.values())
+        return len(self.group_errors) + sum(m not in told for m in self.field_errors.values())
+
+    def problems_text(self) -> str:
+        """'1 problem to fix before saving', '3 problems …' (only for an invalid draft)."""
+        n = self.problem_count
+        return f"{n} problem{'s' if n != 1 else ''} to fix before saving"
+
 
 def _num(value: float) -> str:
     """Bounds as people write them: "31,622,400" (not "3.16224e+07"), "0.001", "−1"."""

@@ -246,11 +246,8 @@ class ThresholdsView(QWidget):
         self.save_button.setEnabled(result.valid and (changed or self.stored is None))
         self.export_button.setEnabled(result.valid)
         self.discard_button.setEnabled(not result.valid or changed)
-        problems = len(result.field_errors) or len(result.group_errors)
         if not result.valid:
-            self.state_label.setText(
-                f"{problems} problem{'s' if problems != 1 else ''} to fix before saving"
-            )
+            self.state_label.setText(result.problems_text())
         elif changed:
             self.state_label.setText("Unsaved changes")
         else:
