@@ -1,5 +1,9 @@
 """Read a backtest (or live) CSV of `ts,equity` or `ts,return` into daily returns.
 
+The header may name the time column ts, date, time, timestamp or datetime and the value
+column equity, nav or balance (an equity curve) or return or returns, in any case;
+problems are reported under the file's own column names.
+
 Pure parsing, no file-system policy: `read_csv(path)` opens the file, `parse_csv(text)`
 does the work. Every problem is reported with its line (1 = the header) and column and
 what was expected; up to `MAX_ISSUES` problems are collected before giving up, so a user
@@ -49,6 +53,11 @@ class BacktestImportError(ValueError):
         self.source, self.issues = source, issues
         more = "" if len(issues) < MAX_ISSUES else f"\n  (stopped after {MAX_ISSUES} problems)"
         super().__init__(f"{source}: " + "\n  ".join(str(i) for i in issues) + more)
+
+    def naming(self, columns: dict[str, str]) -> BacktestImportError:
+        """The same problems, their columns called as the file's header calls them."""
+        named = [Issue(i.line, columns.get(i.column, i.column), i.message) for i in self.issues]
+        return BacktestImportError(self.source, named)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +125,25 @@ def parse_csv(
 ) -> DailySeries:
     rows = _read_rows(text, source)
     kind = _header(rows, source)
+    try:
+        return _parse_rows(
+            rows, kind, source, min_days=min_days, max_gap_days=max_gap_days, ts_format=ts_format
+        )
+    except BacktestImportError as exc:
+        names = [c.strip() for c in rows[0]]
+        raise exc.naming({"ts": names[0], kind: names[1]}) from None
+
+
+def _parse_rows(
+    rows: list[list[str]],
+    kind: Kind,
+    source: str,
+    *,
+    min_days: int,
+    max_gap_days: float,
+    ts_format: TsFormat | None,
+) -> DailySeries:
+    """The rows below the header; problems name the columns 'ts' and `kind`."""
     ts, values = _rows(rows, kind, source, ts_format)
     lines = [i for i, r in enumerate(rows[1:], start=2) if r and any(c.strip() for c in r)]
     _check_order(ts, lines, source, max_gap_days)
@@ -147,24 +175,27 @@ def _read_rows(text: str, source: str) -> list[list[str]]:
         ) from None
 
 
+TIME_COLUMNS = ("ts", "date", "time", "timestamp", "datetime")
+"""Names the time column may have (any case): what backtest tools and pandas write."""
+VALUE_COLUMNS: dict[str, Kind] = {
+    "equity": "equity", "nav": "equity", "balance": "equity",
+    "return": "return", "returns": "return",
+}  # fmt: skip
+"""Names of the value column (any case) and what each holds."""
+EXPECTED_HEADER = (
+    "expected two columns: the time (ts, date, time, timestamp or datetime) and "
+    "equity (equity, nav or balance) or returns (return or returns), e.g. 'ts,equity'"
+)
+
+
 def _header(rows: list[list[str]], source: str) -> Kind:
     if not rows:
-        raise BacktestImportError(
-            source, [Issue(1, "-", "empty file; expected a header 'ts,equity' or 'ts,return'")]
-        )
+        raise BacktestImportError(source, [Issue(1, "-", f"empty file; {EXPECTED_HEADER}")])
     cols = [c.strip().lower() for c in rows[0]]
-    if len(cols) != 2 or cols[0] != "ts" or cols[1] not in ("equity", "return"):
-        raise BacktestImportError(
-            source,
-            [
-                Issue(
-                    1,
-                    ",".join(rows[0]) or "-",
-                    "wrong columns; expected exactly 'ts,equity' or 'ts,return'",
-                )
-            ],
-        )
-    return "equity" if cols[1] == "equity" else "return"
+    if len(cols) != 2 or cols[0] not in TIME_COLUMNS or cols[1] not in VALUE_COLUMNS:
+        got = ",".join(rows[0]) or "-"
+        raise BacktestImportError(source, [Issue(1, got, f"wrong columns; {EXPECTED_HEADER}")])
+    return VALUE_COLUMNS[cols[1]]
 
 
 def _rows(

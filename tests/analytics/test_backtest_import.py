@@ -43,8 +43,9 @@ def test_return_file_and_intraday_rows_compound_per_day() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "column", "words"),
     [
-        ("time,equity\n2024-01-01,1\n", 1, "time,equity", "wrong columns"),
-        ("ts,equity,x\n", 1, "ts,equity,x", "expected exactly"),
+        ("when,equity\n2024-01-01,1\n", 1, "when,equity", "wrong columns"),
+        ("ts,price\n2024-01-01,1\n", 1, "ts,price", "wrong columns"),
+        ("ts,equity,x\n", 1, "ts,equity,x", "expected two columns"),
         ("", 1, "-", "empty file"),
         ("ts,equity\n2024-01-01,100\n2024-13-01,101\n", 3, "ts", "not a timestamp"),
         ("ts,equity\n2024-01-01,100\n2024-01-02,abc\n", 3, "equity", "not a finite number"),
@@ -64,6 +65,21 @@ def test_bad_input_is_located(text: str, line: int, column: str, words: str) -> 
     assert (issue.line, issue.column) == (line, column)
     assert words in issue.message
     assert f"line {line}" in str(err.value)
+
+
+def test_the_header_may_say_date_and_nav_and_problems_use_its_names() -> None:
+    """What backtest tools and pandas write ('Date,NAV', 'timestamp,returns') is read; a
+    problem names the file's own column, not perfdesk's."""
+    days = [f"202401{d:02d}" for d in range(1, 11)]
+    text = "Date,NAV\n" + "".join(f"{d},{100 + i}\n" for i, d in enumerate(days))
+    series = parse_csv(text, min_days=5)
+    assert series.kind == "equity" and series.returns.size == 9
+    returns = parse_csv("timestamp,Returns\n2024-01-01,0.01\n2024-01-02,0.02\n", min_days=1)
+    assert returns.kind == "return" and returns.returns.tolist() == [0.01, 0.02]
+    with pytest.raises(BacktestImportError) as err:
+        parse_csv("Date,NAV\n20240101,100\n20240102,abc\n20240101,99\n", min_days=1)
+    assert {(i.line, i.column) for i in err.value.issues} >= {(3, "NAV")}
+    assert "column 'NAV'" in str(err.value) and "column 'equity'" not in str(err.value)
 
 
 def test_too_few_rows() -> None:

@@ -195,7 +195,9 @@ class StrategySetupView(QWidget):
     def _import_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         self.path_edit = QLineEdit()
-        self.path_edit.setPlaceholderText("Backtest CSV with a header 'ts,equity' or 'ts,return'")
+        self.path_edit.setPlaceholderText(
+            "Backtest CSV: a time column (ts, date, …) and equity or returns"
+        )
         self.browse_button = Button("Choose file…", "secondary")
         self.browse_button.clicked.connect(self._ask_path)
         self.import_button = Button("Import and preview", "secondary")
