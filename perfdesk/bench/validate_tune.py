@@ -19,8 +19,8 @@ import numpy as np
 from perfdesk.analytics import scenarios as sc
 from perfdesk.analytics.profile import expectations_from_backtest
 from perfdesk.analytics.replay import replay
-from perfdesk.analytics.rules._common import interp
-from perfdesk.domain.expectations import DrawdownCalibration, Expectations, Quantiles
+from perfdesk.analytics.rules._common import exceedance
+from perfdesk.domain.expectations import DrawdownCalibration, Expectations
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.domain.verdict import Verdict
 
@@ -98,16 +98,9 @@ def _level(name: str, ev: dict[str, Any], prof: Any) -> float:
         p = ev.get("p_value")
         return 1.0 if p is None or math.isnan(p) else float(p)
     if name in _NULL_MAX:
-        return 1.0 - _cdf(getattr(prof.drift, _NULL_MAX[name]), float(ev["value"]))
+        return exceedance(getattr(prof.drift, _NULL_MAX[name]), float(ev["value"]))
     assert prof.drawdown is not None
     return 1.0 - _drawdown_percentile(prof.drawdown, int(ev["live_days"]), float(ev["value"]))
-
-
-def _cdf(q: Quantiles, value: float) -> float:
-    """Inverse of the rules' quantile interpolation (clamped: above the top → 1)."""
-    if value >= q.values[-1]:
-        return 1.0
-    return interp(value, q.values, q.probs)
 
 
 def _drawdown_percentile(cal: DrawdownCalibration, days: int, dd: float) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,8 +64,41 @@ def interp(
 
 
 def quantile(q: Quantiles, prob: float) -> float:
-    """Linear interpolation in a calibrated quantile table (clamped at its ends)."""
-    return interp(prob, q.probs, q.values)
+    """The `prob` quantile of a calibrated table of simulated maxima: linear inside it,
+    clamped below it, and above its top (0.999: 2,000 paths say nothing finer) extended
+    along the exponential tail of a maximum (Gumbel: the quantile grows linearly in
+    log 1/(1 − p)), with the slope of the table's top decade. Clamped there, a critical
+    level beyond the table (a 0.02 % false-alarm rate, the 99.95th percentile) was the
+    warning level itself: the rule went from OK to critical at once."""
+    top = _upper_tail(q)
+    if top is None or prob <= q.probs[-1]:
+        return interp(prob, q.probs, q.values)
+    p_top, v_top, slope = top
+    return v_top + slope * math.log((1.0 - p_top) / (1.0 - prob))
+
+
+def exceedance(q: Quantiles, value: float) -> float:
+    """1 − CDF at `value`: the inverse of `quantile` (the chance a healthy strategy's
+    statistic goes beyond `value`), on the same tail above the table."""
+    top = _upper_tail(q)
+    if top is not None and value > q.values[-1]:
+        p_top, v_top, slope = top
+        return (1.0 - p_top) * math.exp(-(value - v_top) / slope)
+    if value >= q.values[-1]:
+        return 1.0 - q.probs[-1]
+    return 1.0 - interp(value, q.values, q.probs)
+
+
+def _upper_tail(q: Quantiles) -> tuple[float, float, float] | None:
+    """(top prob, top value, slope per unit of log 1/(1 − p)) of the table's upper tail,
+    from the top and the point a decade below it (None: flat or too short a table)."""
+    probs, values = q.probs, q.values
+    if len(probs) < 2 or not probs[-1] < 1.0:
+        return None
+    target = 1.0 - 10.0 * (1.0 - probs[-1])
+    a = max((i for i in range(len(probs) - 1) if probs[i] <= target), default=0)
+    slope = (values[-1] - values[a]) / math.log((1.0 - probs[a]) / (1.0 - probs[-1]))
+    return (probs[-1], values[-1], slope) if slope > 0 else None
 
 
 _FIELD_DEFAULTS = tuple(

@@ -83,11 +83,12 @@ def _by_percentile(
 
 def _limit(cal: DrawdownCalibration, days: int, prob: float) -> float:
     """Boundary `prob` at a live age of `days`, interpolated between the two horizons
-    around it (linear; clamped beyond the calibrated ages)."""
+    around it (linear; clamped beyond the calibrated ages; beyond the calibrated
+    percentiles along the tail, `quantile`, at most a 100 % drawdown)."""
     hs = cal.horizons_days
     i = min(max(bisect.bisect_right(hs, days), 1), len(hs) - 1)
     lo, hi = quantile(cal.by_horizon[i - 1], prob), quantile(cal.by_horizon[i], prob)
-    return interp(days, (hs[i - 1], hs[i]), (lo, hi))
+    return min(interp(days, (hs[i - 1], hs[i]), (lo, hi)), 1.0)  # a tail beyond 100 %: never
 
 
 def _result(
