@@ -328,3 +328,23 @@ def test_a_panel_card_is_not_clickable_and_has_no_hover_shadow(qtbot) -> None:
     with qtbot.assertNotEmitted(panel.clicked, wait=50):
         qtbot.mouseClick(panel, Qt.MouseButton.LeftButton)
     assert not panel._hover.visible
+
+
+def test_equity_charts_label_values_alike_not_in_scientific_notation(qtbot) -> None:
+    """A strategy's page showed 1.05e+06 next to 950000 on one axis (seen under Xvfb);
+    it now labels values as History does."""
+    from perfdesk.views.components.value_axis import ValueAxis
+
+    chart = PerformanceChart()
+    qtbot.addWidget(chart)
+    axis = chart.getPlotItem().getAxis("right")
+    assert isinstance(axis, ValueAxis)
+    assert axis.tickStrings([950_000.0, 1_000_000.0, 1_050_000.0], 1.0, 50_000.0) == [
+        "950 k",
+        "1.00 M",
+        "1.05 M",
+    ]
+    assert axis.tickStrings([12.5, 13.0], 1.0, 0.5) == ["12.5", "13"]
+    compact = PerformanceChart(compact=True)  # the cards' sparkline has no value axis
+    qtbot.addWidget(compact)
+    assert not isinstance(compact.getPlotItem().getAxis("right"), ValueAxis)

@@ -19,6 +19,7 @@ from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QWidget
 
 from perfdesk.theme.theme import Theme
+from perfdesk.views.components.value_axis import ValueAxis
 from perfdesk.views.support import style
 
 Trend = str  # "line" | "profit" | "loss"
@@ -30,8 +31,10 @@ class PerformanceChart(pg.PlotWidget):
     hovered = Signal(float, float)
 
     def __init__(self, parent: QWidget | None = None, *, compact: bool = False, fill: bool = True):
-        axis = pg.DateAxisItem(orientation="bottom")
-        super().__init__(parent, axisItems={"bottom": axis})
+        axes = {"bottom": pg.DateAxisItem(orientation="bottom")}
+        if not compact:
+            axes["right"] = ValueAxis(orientation="right")
+        super().__init__(parent, axisItems=axes)
         self.compact = compact
         self._fill = fill
         self._trend: Trend = "line"

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QLabel, QToolButton, QWidget
 from perfdesk.analytics.history_types import HistoryAnalysis, ReplaySummary
 from perfdesk.domain.status import Status
 from perfdesk.theme.theme import Theme
+from perfdesk.views.components.value_axis import ValueAxis
 from perfdesk.views.support import style
 
 SERIES_TOKENS = (
@@ -31,22 +32,6 @@ SERIES_TOKENS = (
     "colors.semantic.loss",
     "colors.text.secondary",
 )
-
-
-class ValueAxis(pg.AxisItem):
-    """Right-hand axis with short money-like labels: 1.03 M, 980 k, 12.5."""
-
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        return [_short(v * scale, spacing * scale) for v in values]
-
-
-def _short(value: float, spacing: float) -> str:
-    size = max(abs(value), 1e-12)
-    if size >= 1e6:
-        return f"{value / 1e6:.{2 if spacing < 1e5 else 1}f} M"
-    if size >= 1e4:
-        return f"{value / 1e3:,.0f} k"
-    return f"{value:.4g}"
 
 
 class HistoryPlot(pg.PlotWidget):
