@@ -70,8 +70,7 @@ def quantile(q: Quantiles, prob: float) -> float:
     log 1/(1 − p)), with the slope of the table's top decade. Clamped there, a critical
     level beyond the table (a 0.02 % false-alarm rate, the 99.95th percentile) was the
     warning level itself: the rule went from OK to critical at once."""
-    top = _upper_tail(q)
-    if top is None or prob <= q.probs[-1]:
+    if prob <= q.probs[-1] or (top := _upper_tail(q)) is None:
         return interp(prob, q.probs, q.values)
     p_top, v_top, slope = top
     return v_top + slope * math.log((1.0 - p_top) / (1.0 - prob))
@@ -80,13 +79,12 @@ def quantile(q: Quantiles, prob: float) -> float:
 def exceedance(q: Quantiles, value: float) -> float:
     """1 − CDF at `value`: the inverse of `quantile` (the chance a healthy strategy's
     statistic goes beyond `value`), on the same tail above the table."""
-    top = _upper_tail(q)
-    if top is not None and value > q.values[-1]:
-        p_top, v_top, slope = top
-        return (1.0 - p_top) * math.exp(-(value - v_top) / slope)
-    if value >= q.values[-1]:
+    if value < q.values[-1]:
+        return 1.0 - interp(value, q.values, q.probs)
+    if value == q.values[-1] or (top := _upper_tail(q)) is None:
         return 1.0 - q.probs[-1]
-    return 1.0 - interp(value, q.values, q.probs)
+    p_top, v_top, slope = top
+    return (1.0 - p_top) * math.exp(-(value - v_top) / slope)
 
 
 def _upper_tail(q: Quantiles) -> tuple[float, float, float] | None:
