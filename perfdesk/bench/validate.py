@@ -197,10 +197,12 @@ def _severities(s: sc.Scenario, paths: int, seed: int) -> np.ndarray:
     return np.array([v.status.severity for v in replay(s.live, exp)])
 
 
-EVALUATION_SEEDS = (3, 4)
-"""Scenario and oracle seeds of the reported figures. Design choices and default
-thresholds were chosen on other seeds (`power_study(..., seeds=(103, 104))` and
-(105, 106)), never on these; see docs/validation.md."""
+EVALUATION_SEEDS = (11, 12)
+"""Scenario and oracle seeds of the reported figures (fourth round; fixed before any of
+its scenarios were generated). Design choices and default thresholds were chosen on the
+calibration seeds (103, 104), (105, 106), (107, 108) and (109, 110), never on these.
+(3, 4), the seeds of rounds 1–3, are spent: they are not used for choosing anything.
+See docs/validation.md, "Fourth round (pre-registered)"."""
 
 
 def power_study(
