@@ -32,6 +32,7 @@ from perfdesk.domain.events import (
     Subscribe,
     parse_frame,
 )
+from perfdesk.domain.fast_batch import equity_batch
 from perfdesk.domain.status import FeedState
 from perfdesk.services.engine import transport
 from perfdesk.services.engine.backoff import Backoff
@@ -302,6 +303,9 @@ class EngineClient:
 
     # -- frames -------------------------------------------------------------------------
     async def _process(self, raw: str | bytes) -> None:
+        if (equities := equity_batch(raw)) is not None:  # the stream's usual frame, fast
+            await self._deliver_many(equities)
+            return
         try:
             frame: Frame = parse_frame(raw)
         except FrameError as exc:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cached_property
 from operator import attrgetter
 from typing import Any
@@ -138,21 +138,34 @@ _ZERO = timedelta(0)
 def _pg_microseconds(stamps: Sequence[datetime]) -> np.ndarray:
     """Microseconds since 2000-01-01 UTC, exactly, as int64.
 
-    Each stamp minus the epoch expressed in the first stamp's tzinfo when that is at
-    offset zero (validated stamps are: `datetime.UTC` or pydantic's TzInfo(0), one
-    object for the whole stream): a difference of two datetimes with the same tzinfo
-    object reads no `utcoffset` (a slow call on TzInfo). Stamps in another tzinfo are
-    still exact (Python's aware subtraction), only slower; naive ones raise TypeError.
+    Each stamp minus the epoch expressed in that stamp's own tzinfo when it is at offset
+    zero (validated stamps are: `datetime.UTC` from the fast batch path, pydantic's
+    TzInfo(0) from the general one — a batch may hold both): a difference of two
+    datetimes with the same tzinfo object reads no `utcoffset` (a slow call on TzInfo).
+    Stamps in another tzinfo are still exact (Python's aware subtraction), only slower;
+    naive ones raise TypeError.
     """
-    zone = stamps[0].tzinfo if stamps else None
-    epoch = PG_EPOCH
-    if zone is not None and zone is not UTC and zone.utcoffset(None) == _ZERO:
-        epoch = PG_EPOCH.replace(tzinfo=zone)
-    spans = [t - epoch for t in stamps]
+    zones = set(map(_TZINFO, stamps))
+    if len(zones) == 1:
+        epoch = _epoch_in(zones.pop())
+        spans = [t - epoch for t in stamps]
+    else:
+        epochs = {zone: _epoch_in(zone) for zone in zones}
+        spans = [t - epochs[t.tzinfo] for t in stamps]
     days = np.array([d.days for d in spans], dtype=np.int64)
     seconds = np.array([d.seconds for d in spans], dtype=np.int64)
     micros = np.array([d.microseconds for d in spans], dtype=np.int64)
     return (days * 86_400 + seconds) * 1_000_000 + micros
+
+
+_TZINFO = attrgetter("tzinfo")
+
+
+def _epoch_in(zone: tzinfo | None) -> datetime:
+    """PostgreSQL's epoch in `zone` if that is at offset zero, else in UTC."""
+    if zone is not None and zone is not UTC and zone.utcoffset(None) == _ZERO:
+        return PG_EPOCH.replace(tzinfo=zone)
+    return PG_EPOCH
 
 
 Column = tuple[np.ndarray, str]
