@@ -51,7 +51,7 @@ from perfdesk.services.host.bootstrap import ensure_database
 from perfdesk.services.live.monitor import LiveMonitor
 from perfdesk.services.live.pipeline import GC_THRESHOLDS, Pipeline, tune_gc_for_ingest
 from perfdesk.services.store.store import Store
-from perfdesk.services.store.writer import BATCH_SIZE, StoreWriter
+from perfdesk.services.store.writer import BATCH_SIZE, PIPELINE_DEPTH, StoreWriter
 
 BATCH_EVENTS = BATCH_SIZE  # the writer's own batches (the ceiling's are fixed: _copy_ceiling)
 STRATEGIES = 4
@@ -103,7 +103,8 @@ async def _run(events: int, quick: bool) -> dict[str, Any]:
         "socket_validation_single_frames_per_cpu_s": round(single_cpu),
         "load_average_1m": round(os.getloadavg()[0], 2),
         "gc": f"start-up heap frozen, thresholds {GC_THRESHOLDS}",
-        "path": "loopback ws, batch frames of 256, pydantic validation, StoreWriter batches "
+        "path": "loopback ws, batch frames of 256 (all-equity ones decoded by msgspec, the others "
+        "validated by pydantic), StoreWriter batches "
         f"of {BATCH_EVENTS:,} (numpy binary COPY fast path), embedded PostgreSQL (fsync off); "
         "simulator in its own process",
     }
@@ -233,6 +234,7 @@ class _Progress:
 async def _end_to_end(url: str, dsn: str, events: int, *, pipeline: bool = False) -> _Phase:
     store = await Store.open(dsn)
     try:
+        await store.warm_writes(PIPELINE_DEPTH)  # as LocalRuntime.start does
         writer = StoreWriter(store, batch_size=BATCH_EVENTS)
         writer.start()
         handler: _StoreHandler | _CountingPipeline = (

@@ -209,3 +209,19 @@ def test_microseconds_since_2000_are_exact_in_any_order_of_zones() -> None:
         expected = [(t - store_encode.PG_EPOCH) // timedelta(microseconds=1) for t in stamps]
         assert store_encode._pg_microseconds(stamps).tolist() == expected
     assert store_encode._pg_microseconds([early]).tolist() == [-1]
+
+
+async def test_warming_the_write_path_stores_nothing_and_opens_the_connections(
+    store: Store,
+) -> None:
+    """An empty batch's COPY and fold on each connection, rolled back: no rows, no
+    rollups, no resume point; the pipeline's connections are open afterwards."""
+    await store.warm_writes(2)
+    assert store.pool.get_size() >= 2
+    assert await store.count_events() == 0
+    async with store.pool.acquire() as conn:
+        for table in ("ingest_state", "rollup_1m", "rollup_1d"):
+            assert await conn.fetchval(f"SELECT count(*) FROM {table}") == 0, table
+    events = list(synthetic_events("w", 500, fill_every=9))
+    assert await store.write_events(events) == 500
+    await assert_rollups_match_raw(store)

@@ -36,7 +36,7 @@ from perfdesk.services.runtime.verdict_writer import VerdictWriter
 from perfdesk.services.store.retention import Upkeep
 from perfdesk.services.store.spool import Spool, merge_resume
 from perfdesk.services.store.store import Store
-from perfdesk.services.store.writer import StoreWriter
+from perfdesk.services.store.writer import PIPELINE_DEPTH, StoreWriter
 from perfdesk.services.support.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ class Runtime:
         await self.alert_settings.start()  # stored AlertSettings in force before the first cycle
         await self.alert_persistence.start(self.alerts)  # load alert state before validating
         self.alert_channels.start(self.alerts)
+        await self._warm_writes()
         supervise = self.supervisor.supervise
         supervise("store-writer", self.writer.run)
         supervise("verdict-writer", self.verdicts.run)
@@ -118,6 +119,14 @@ class Runtime:
         if self.upkeep is not None:
             upkeep = self.upkeep
             supervise("storage-upkeep", lambda: upkeep.run(self.store.pool))
+
+    async def _warm_writes(self) -> None:
+        """The writer's connections plan the live path before the engine's replay comes
+        (best effort: with the database away the writer spools, as it would anyway)."""
+        try:
+            await asyncio.wait_for(self.store.warm_writes(PIPELINE_DEPTH), timeout=5.0)
+        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.info("store: write path not warmed up (%s)", exc or type(exc).__name__)
 
     async def stop(self) -> None:
         """Stop reading, flush what was read, then stop the rest."""

@@ -75,6 +75,15 @@ class EncodedBatch:
         return all(int(lo) > last.get(s, 0) for s, lo in zip(self.sids, self.seq_min, strict=True))
 
 
+def empty_batch() -> EncodedBatch:
+    """A batch of no events (`encode` needs one event at least)."""
+    none = np.empty(0, dtype=np.int64)
+    return EncodedBatch(
+        sids=[], eq_code=none, eq_seq=none, eq_ts=none, eq_values=np.empty((0, 4)),
+        fills=[], statuses=[], seq_min=none, seq_max=none, counts=none, repeats=False,
+    )  # fmt: skip
+
+
 def encode(events: Sequence[DataEvent]) -> EncodedBatch:
     """Split a non-empty batch by kind and index its strategies.
 
