@@ -205,12 +205,19 @@ def _first_hits(rec: Recorded, rule: int, grid: np.ndarray) -> dict[str, np.ndar
 
 
 def choose(
-    rec: Recorded, grids: dict[str, list[float]], fixed: np.ndarray, cap: float
+    rec: Recorded,
+    grids: dict[str, list[float]],
+    fixed: np.ndarray,
+    cap: float,
+    *,
+    floors: dict[str, float] | None = None,
+    targets: dict[str, float] = TARGETS,
 ) -> tuple[dict[str, float], dict[str, float]] | None:
     """The warning levels (for the rules in `grids`; the others keep `fixed`, in
-    LEVEL_RULES order) with the best worst margin against TARGETS among those with
-    healthy warnings ≤ `cap` (ties: the larger sum of margins): (levels, their shares),
-    None if no candidate fits. Rule r warns on day t iff its level ≤ its threshold."""
+    LEVEL_RULES order) with the best worst margin against `targets` among those with
+    healthy warnings ≤ `cap` and every share in `floors` at or above its floor (ties:
+    the larger sum of margins): (levels, their shares), None if no candidate fits. Rule
+    r warns on day t iff its level ≤ its threshold."""
     import itertools
 
     others = [i for i, name in enumerate(LEVEL_RULES) if name not in grids]
@@ -239,7 +246,9 @@ def choose(
             "decay_year": float(np.mean(first["decay"] < 10**6)),
             "power_ratio": d60 / oracle if oracle else (math.inf if d60 else 0.0),
         }
-        margins = [shares[k] - v for k, v in TARGETS.items()]
+        if any(shares[k] < v for k, v in (floors or {}).items()):
+            continue
+        margins = [shares[k] - v for k, v in targets.items()]
         key = (round(min(margins), 9), sum(margins))  # ties: the better one overall
         if best is None or key > best[0]:
             best = (key, {n: grids[n][j] for n, j in zip(names, idx, strict=True)}, shares)

@@ -99,3 +99,7 @@ def test_choose_keeps_the_healthy_cap_and_prefers_the_split_that_detects() -> No
     assert levels["cusum"] >= 0.01 and levels["sharpe_decay"] < 0.02
     assert shares["healthy_warning"] <= 0.10 and shares["decay_year"] == 1.0
     assert vt.choose(rec, {"sharpe_decay": [0.05]}, np.full(rules, 0.5), cap=0.10) is None
+    # A floor on crashes: nothing here catches a crash, so no split meets a floor above 0.
+    assert vt.choose(rec, grids, np.zeros(rules), cap=0.10, floors={"crash_5d": 0.5}) is None
+    floored = vt.choose(rec, grids, np.zeros(rules), cap=0.10, floors={"crash_5d": 0.0})
+    assert floored is not None and floored[0] == levels
