@@ -43,6 +43,7 @@ def run_tests(extra: list[str]) -> int:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     steps: list[list[str | Path]] = [
         [BIN / "ruff", "check", "perfdesk", "tests", "benchmarks", "dev.py"],
+        [BIN / "ruff", "format", "--check", "perfdesk", "tests", "benchmarks", "dev.py"],
         [BIN / "mypy"],
         [BIN / "lint-imports"],
         [BIN / "python", "-m", "pytest", "--durations=15", *extra],

@@ -95,7 +95,6 @@ def pnl_kind(value: float | None) -> str:
     return "profit" if value > 0 else "loss"
 
 
-
 def fixed(value: float | None, decimals: int = 2) -> str:
     """A figure to `decimals` places, thousands grouped ("1,234.50", "−0.25")."""
     if value is None or not math.isfinite(value):

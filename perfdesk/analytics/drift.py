@@ -81,12 +81,7 @@ def filtered_cusum_step(
     s, h0, ha = state
     z0 = e / np.sqrt(h0)
     z1 = (e / np.sqrt(ha) + shift_sd) / vol_ratio
-    step = (
-        t_logpdf(z1, p.nu)
-        - math.log(vol_ratio)
-        - 0.5 * np.log(ha / h0)
-        - t_logpdf(z0, p.nu)
-    )
+    step = t_logpdf(z1, p.nu) - math.log(vol_ratio) - 0.5 * np.log(ha / h0) - t_logpdf(z0, p.nu)
     s = np.maximum(0.0, s + step)
     h0_next = p.omega + p.alpha * e * e + p.beta * h0
     ha_next = p.omega + p.alpha * ha * z1 * z1 + p.beta * ha

@@ -59,7 +59,6 @@ class PublishedSource:
         return []
 
 
-
 class _PaintWatch(QObject):
     """Records when the watched widget paints (the feedback became visible)."""
 

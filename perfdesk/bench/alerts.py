@@ -250,7 +250,6 @@ class _Source:
         return []
 
 
-
 async def _until(condition: Any, limit_s: float, what: str) -> None:
     deadline = time.monotonic() + limit_s
     while not condition():

@@ -144,4 +144,3 @@ async def _nautilus(quick: bool) -> tuple[int, float]:
         await r.aclose()
         source_url = url.replace("redis://", "nautilus+redis://") + f"?stream={STREAM}"
         return await _measure(source_url, None, derived * copies)
-

@@ -42,9 +42,7 @@ _MONEY = {"ge": -1e15, "le": 1e15}
 # and to msgspec (Meta, the all-equity batch fast path in perfdesk/domain/fast_batch.py).
 # msgspec gets a strategy id's lengths only: its pattern check calls Python's `re` for
 # every value (≈0.4 µs an event); the fast path checks each distinct id of a batch once.
-StrategyId = Annotated[
-    str, Field(pattern=STRATEGY_ID_PATTERN, **_SID_LENGTH), Meta(**_SID_LENGTH)
-]
+StrategyId = Annotated[str, Field(pattern=STRATEGY_ID_PATTERN, **_SID_LENGTH), Meta(**_SID_LENGTH)]
 Seq = Annotated[int, Strict(), Field(**_SEQ), Meta(**_SEQ)]
 """Strict: `true`, `2.0` or `"3"` are not seqs."""
 Money = Annotated[float, Strict(), Field(**_MONEY), Meta(**_MONEY)]

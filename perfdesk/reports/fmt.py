@@ -22,7 +22,8 @@ is_missing = figures.is_missing
 
 
 def withheld(value: Any) -> str | None:
-    """"5 days — needs 20" for an annualised figure below the minimum sample, else None."""
+    """The text ("5 days — needs 20") of an annualised figure below the minimum sample,
+    else None."""
     return str(value) if isinstance(value, Insufficient) else None
 
 

@@ -27,6 +27,7 @@ WIN_RATE_DROP = 0.15
 MIN_PRICE = 0.01
 """The simulated market price never goes below this (fills need a price > 0)."""
 
+
 class StrategyFeed:
     """Generates and stores one strategy's frames. `dt_s` is trading seconds per sample.
 

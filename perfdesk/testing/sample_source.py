@@ -215,7 +215,6 @@ class SampleSource:
     def engine_notes(self) -> list[str]:
         return []
 
-
     def storage(self) -> StorageState:
         """The database is fine in the sample (the status bar shows "● Database")."""
         return StorageState(db_available=True, spooled=0, pending=12)

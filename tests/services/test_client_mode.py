@@ -220,6 +220,7 @@ async def test_a_beating_collector_whose_validator_stalled_is_shown_as_not_judgi
             )
             stalled = {"validator_ok": False, "validation_age_s": 12.5, "failing_tasks": []}
             await conn.execute(beat, json.dumps(stalled))
+
             def not_judging() -> list[str]:
                 return [a.message for a in banner(c) if "not judging" in a.message]
 

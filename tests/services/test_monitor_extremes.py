@@ -53,14 +53,19 @@ def test_extreme_but_finite_values_never_stop_judging(steps, fills) -> None:
     monitor = LiveMonitor()
     for sid in ("healthy", "hostile"):
         monitor.on_strategy(
-            StrategyInfo(strategy_id=sid, name=sid, status=StrategyState.ACTIVE,
-                         expectations=_expectations())
+            StrategyInfo(
+                strategy_id=sid, name=sid, status=StrategyState.ACTIVE, expectations=_expectations()
+            )
         )
     _healthy(monitor)
     reference = LiveMonitor()
     reference.on_strategy(
-        StrategyInfo(strategy_id="healthy", name="healthy", status=StrategyState.ACTIVE,
-                     expectations=_expectations())
+        StrategyInfo(
+            strategy_id="healthy",
+            name="healthy",
+            status=StrategyState.ACTIVE,
+            expectations=_expectations(),
+        )
     )
     _healthy(reference)
     t, seq = START, 0
@@ -71,9 +76,18 @@ def test_extreme_but_finite_values_never_stop_judging(steps, fills) -> None:
         if fills:
             seq += 1
             monitor.on_event(
-                FillEvent(strategy_id="hostile", seq=seq, ts=t, order_id=f"o{seq}", symbol="X",
-                          side="buy" if seq % 2 else "sell", qty=1e12, price=1e12, fee=1e9,
-                          expected_price=1e-12)
+                FillEvent(
+                    strategy_id="hostile",
+                    seq=seq,
+                    ts=t,
+                    order_id=f"o{seq}",
+                    symbol="X",
+                    side="buy" if seq % 2 else "sell",
+                    qty=1e12,
+                    price=1e12,
+                    fee=1e9,
+                    expected_price=1e-12,
+                )
             )
     now = t + timedelta(seconds=1)
     verdicts = {v.strategy_id: v for v in monitor.validate(now)}

@@ -64,8 +64,16 @@ def system_alerts(runtime: Runtime, state: AlertState | None = None) -> list:
 
 def _equity(sid: str, seq: int, ts: str, equity: float = 100.0) -> bytes:
     return orjson.dumps(
-        {"type": "equity", "strategy_id": sid, "seq": seq, "ts": ts, "equity": equity,
-         "realized_pnl": 0.0, "unrealized_pnl": 0.0, "position_value": 0.0}
+        {
+            "type": "equity",
+            "strategy_id": sid,
+            "seq": seq,
+            "ts": ts,
+            "equity": equity,
+            "realized_pnl": 0.0,
+            "unrealized_pnl": 0.0,
+            "position_value": 0.0,
+        }
     )
 
 
@@ -190,8 +198,13 @@ def _crash(sid: str, start: datetime, n: int = 40) -> list[EquityEvent]:
     values = [100.0] * (n // 2) + [40.0] * (n - n // 2)
     return [
         EquityEvent(
-            strategy_id=sid, seq=i + 1, ts=start + timedelta(minutes=i), equity=v,
-            realized_pnl=0.0, unrealized_pnl=0.0, position_value=0.0,
+            strategy_id=sid,
+            seq=i + 1,
+            ts=start + timedelta(minutes=i),
+            equity=v,
+            realized_pnl=0.0,
+            unrealized_pnl=0.0,
+            position_value=0.0,
         )
         for i, v in enumerate(values)
     ]

@@ -70,7 +70,6 @@ class Source:
         return []
 
 
-
 def test_the_alert_controller_rings_when_the_setting_is_on(qtbot, tmp_path, monkeypatch) -> None:
     rang: list[int] = []
     monkeypatch.setattr("PySide6.QtWidgets.QApplication.beep", lambda: rang.append(1))

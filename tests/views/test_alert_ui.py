@@ -53,7 +53,6 @@ class ManagerSource:
         return []
 
 
-
 @dataclass
 class Desk:
     manager: AlertManager

@@ -99,7 +99,6 @@ class FakeSource:
         return []
 
 
-
 async def until(condition: object, limit_s: float = 5.0) -> None:
     """Await (on the running loop) until `condition()` is truthy; fail after `limit_s`."""
     import asyncio

@@ -323,8 +323,11 @@ class EngineClient:
                 if self.guard.admit(frame.strategy_id):
                     await self._call(self.handler.on_strategy(frame))
                 else:
-                    await self._dead_letter(raw, f"strategy {frame.strategy_id}: beyond the cap "
-                                            f"of {self.guard.config.max_strategies} per engine")
+                    await self._dead_letter(
+                        raw,
+                        f"strategy {frame.strategy_id}: beyond the cap "
+                        f"of {self.guard.config.max_strategies} per engine",
+                    )
             case "hello":
                 self._hello(frame)
             case "error":

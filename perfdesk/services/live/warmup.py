@@ -34,9 +34,7 @@ FROM fills WHERE strategy_id = $1 ORDER BY ts, seq
 """
 
 
-async def warm_up(
-    monitor: LiveMonitor, store: Store, subset: frozenset[str] | None = None
-) -> int:
+async def warm_up(monitor: LiveMonitor, store: Store, subset: frozenset[str] | None = None) -> int:
     """Feed every stored strategy's history (of `subset` only, if given) into `monitor`;
     returns the samples fed."""
     fed = 0

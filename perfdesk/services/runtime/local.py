@@ -67,9 +67,7 @@ class Runtime:
         self.alert_settings = LiveAlertSettings(store.pool, self.alerts)
         """Alert settings from the database, applied live; the settings form saves through it."""
         self.alert_persistence = AlertPersistence(store.pool)
-        self.alert_channels = dispatcher_from_environment(
-            self._record_delivery, pool=store.pool
-        )
+        self.alert_channels = dispatcher_from_environment(self._record_delivery, pool=store.pool)
         self.upkeep = upkeep
         self.spool = Spool(spool_dir) if spool_dir is not None else None
         """Events wait here on disk while the database is unreachable (None: in memory)."""

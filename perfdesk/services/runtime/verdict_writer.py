@@ -81,6 +81,4 @@ class VerdictWriter:
         self.stats.failures += 1
         self.stats.last_error = f"{type(exc).__name__}: {exc}"
         if first or self.stats.failures % 50 == 0:
-            log.warning(
-                "verdicts: %d changes wait for the database (%s)", len(self._queue), exc
-            )
+            log.warning("verdicts: %d changes wait for the database (%s)", len(self._queue), exc)

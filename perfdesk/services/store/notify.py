@@ -46,7 +46,15 @@ SILENCE = "perfdesk_silence"
 EXPECTATIONS = "perfdesk_expectations"
 """payload: strategy_id (a new expectations version was saved)."""
 CHANNELS = (
-    VERDICT, ALERT, THRESHOLDS, HEARTBEAT, ACTION, INGEST, ALERT_SETTINGS, SILENCE, EXPECTATIONS
+    VERDICT,
+    ALERT,
+    THRESHOLDS,
+    HEARTBEAT,
+    ACTION,
+    INGEST,
+    ALERT_SETTINGS,
+    SILENCE,
+    EXPECTATIONS,
 )
 
 

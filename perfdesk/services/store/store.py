@@ -246,9 +246,7 @@ class Store:
             " ORDER BY strategy_id, version DESC",
             None if strategy_ids is None else list(strategy_ids),
         )
-        return {
-            r["strategy_id"]: Expectations.model_validate_json(r["profile"]) for r in rows
-        }
+        return {r["strategy_id"]: Expectations.model_validate_json(r["profile"]) for r in rows}
 
     async def strategies(self) -> list[StrategyInfo]:
         rows = await self._pool.fetch(

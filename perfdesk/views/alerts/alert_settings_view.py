@@ -77,6 +77,7 @@ class LiveSettingsStore(Hop):
     def history(self) -> Awaitable[Sequence[SavedAlertSettings]]:
         return self._hop(self.live.history())
 
+
 def change_summary(
     specs: list[schema.GroupSpec], old: AlertSettings | None, new: AlertSettings
 ) -> str:

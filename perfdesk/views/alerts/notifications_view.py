@@ -82,6 +82,7 @@ class HostedNotifications(Hop):
     def test(self, config: ChannelConfig, url: str | None) -> Awaitable[Delivery]:
         return self._hop(self.service.test(config, url))
 
+
 def url_problem(kind: str, url: str) -> str | None:
     """The URL's problem for `kind` as typed (None: fine, or empty)."""
     if not url.strip():

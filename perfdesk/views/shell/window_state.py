@@ -32,6 +32,7 @@ class MainWindow(Protocol):
     def current_page(self) -> str: ...
     def show_page(self, key: str) -> None: ...
 
+
 log = logging.getLogger(__name__)
 
 

@@ -166,5 +166,3 @@ def channel_from_secret(config: ChannelConfig) -> AlertChannel | None:
 def has_secret(name: str) -> bool:
     """Whether secret `name` is set here (blocking; the value never leaves)."""
     return bool(get_secret(name))
-
-
