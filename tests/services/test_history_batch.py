@@ -3,6 +3,7 @@ exactly what `analyze` gives strategy by strategy (real PostgreSQL, real process
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import math
 from typing import Any
@@ -94,3 +95,43 @@ async def test_a_killed_worker_loses_nothing(store: Store, monkeypatch: pytest.M
     for a, b in zip(results, want, strict=True):
         assert_same(a, b, a.strategy_id)
     assert workers.shared.pool is not pool or pool._broken
+
+
+async def test_an_idle_pool_is_shut_down_and_the_next_batch_gets_a_new_one(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker processes do not stay all day after one compare: once nothing is pending
+    for `idle_s` the pool shuts down (its processes exit); a later batch works."""
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    monkeypatch.setattr(history_service, "PROCESS_MIN_BATCH", 2)
+    monkeypatch.setattr(workers.shared, "idle_s", 0.3)
+    await seed(store, "alpha")
+    service = HistoryService(store)
+    requests = [HistoryRequest("alpha", "ALL"), HistoryRequest("alpha", "1M")]
+    first = await service.analyze_many(requests)
+    pool = workers.shared.pool
+    assert pool is not None
+    processes = list(pool._processes.values())
+    assert processes
+    for _ in range(100):
+        if workers.shared.pool is None and not any(p.is_alive() for p in processes):
+            break
+        await asyncio.sleep(0.05)
+    assert workers.shared.pool is None
+    assert not any(p.is_alive() for p in processes)  # the workers exited
+    again = await service.analyze_many(requests)
+    assert workers.shared.pool is not None and workers.shared.pool is not pool
+    for a, b in zip(first, again, strict=True):
+        assert_same(a, b, a.strategy_id)
+
+
+def test_a_pool_busy_again_is_not_shut_down() -> None:
+    """The idle timer of a pool that got work meanwhile does nothing."""
+    shared = workers._Shared()
+    pool = shared.executor()
+    shared.pending = 1  # an analysis submitted after the timer was set
+    shared._reap(pool)
+    assert shared.pool is pool
+    shared.pending = 0
+    shared._reap(pool)
+    assert shared.pool is None
