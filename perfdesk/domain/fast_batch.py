@@ -69,7 +69,7 @@ _STRATEGY_ID = re.compile(STRATEGY_ID_PATTERN)
 
 def equity_batch(raw: str | bytes) -> list[EquityEvent] | None:
     """The events of an all-equity `batch` frame, or None: then ask `parse_frame`."""
-    if len(raw) > MAX_FRAME_BYTES:
+    if len(raw) > MAX_FRAME_BYTES or not _may_be_batch(raw):
         return None
     try:
         tags = _TAGS.decode(raw).frames
@@ -86,6 +86,12 @@ def equity_batch(raw: str | bytes) -> list[EquityEvent] | None:
         if event.ts.tzinfo is not UTC:  # msgspec gives `UTC` itself for Z and +00:00
             return None
     return events
+
+
+def _may_be_batch(raw: str | bytes) -> bool:
+    """A batch frame has a `frames` key: plain v1 frames skip a failed decode (≈0.7 µs,
+    half of their pydantic validation) by this substring search (≈0.05 µs)."""
+    return ('"frames"' in raw) if isinstance(raw, str) else (b'"frames"' in raw)
 
 
 def _beyond_microseconds(tags: list[_Tag]) -> bool:

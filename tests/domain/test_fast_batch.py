@@ -131,6 +131,8 @@ def test_a_plain_batch_is_accepted_as_text_and_as_bytes() -> None:
     for zero in ("+00:00", "-00:00"):  # offset zero written out: the same instant, at UTC
         assert _same(_frame([_equity(0, ts=f"2026-01-05T00:00:00{zero}")])) is not None
     assert equity_batch(b'{"type":"batch","frames":[]}') is None  # the schema wants 1+
+    single = json.dumps(_equity(0))  # a plain v1 frame: parse_frame's, untouched here
+    assert equity_batch(single) is None and equity_batch(single.encode()) is None
 
 
 _valid_money = st.floats(min_value=-1e15, max_value=1e15, allow_nan=False)
