@@ -28,7 +28,7 @@ from perfdesk.bench._harness import ServerCpu
 from perfdesk.domain.events import DataEvent
 from perfdesk.services.store import encode as store_encode
 from perfdesk.services.store import sql as store_sql
-from perfdesk.services.store.store import event_rows
+from perfdesk.services.store.event_writes import event_rows
 
 BARE_TABLES = {
     "equity": "strategy_id text, seq bigint, ts timestamptz, equity float8,"

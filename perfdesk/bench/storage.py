@@ -38,7 +38,8 @@ from perfdesk.bench import storage_figures
 from perfdesk.domain.events import DataEvent, EquityEvent, FillEvent, StatusEvent, unchecked
 from perfdesk.domain.status import StrategyState
 from perfdesk.services.store.embedded_db import EmbeddedPostgres
-from perfdesk.services.store.store import Store, event_rows
+from perfdesk.services.store.event_writes import event_rows
+from perfdesk.services.store.store import Store
 from perfdesk.services.store.writer import StoreWriter
 
 EPOCH = datetime(2026, 1, 5, tzinfo=UTC)

@@ -10,7 +10,8 @@ from perfdesk.bench import _copy_ceiling
 from perfdesk.domain.events import EquityEvent, FillEvent, StatusEvent, unchecked
 from perfdesk.domain.status import StrategyState
 from perfdesk.services.store import sql as store_sql
-from perfdesk.services.store.store import Store, event_rows
+from perfdesk.services.store.event_writes import event_rows
+from perfdesk.services.store.store import Store
 
 T0 = datetime(2026, 3, 2, 14, 30, 0, 250_001, tzinfo=UTC)
 

@@ -20,6 +20,7 @@ from pg_settings import TEST_SETTINGS
 from perfdesk.domain.alerts import AlertState
 from perfdesk.domain.events import EquityEvent, StrategyInfo
 from perfdesk.domain.expectations import Expectations
+from perfdesk.domain.fast_batch import equity_batch
 from perfdesk.domain.status import Status, StrategyState
 from perfdesk.services.engine.guard import GuardConfig
 from perfdesk.services.engine.source import SourceConfig
@@ -62,6 +63,10 @@ def system_alerts(runtime: Runtime, state: AlertState | None = None) -> list:
     ]
 
 
+def _batch(frames: list[bytes]) -> bytes:
+    return b'{"type":"batch","frames":[' + b",".join(frames) + b"]}"
+
+
 def _equity(sid: str, seq: int, ts: str, equity: float = 100.0) -> bytes:
     return orjson.dumps(
         {
@@ -77,7 +82,11 @@ def _equity(sid: str, seq: int, ts: str, equity: float = 100.0) -> bytes:
     )
 
 
-async def test_hostile_valid_frames_are_refused_and_judging_goes_on(store: Store) -> None:
+@pytest.mark.parametrize("as_batch", [False, True], ids=["single", "batch"])
+async def test_hostile_valid_frames_are_refused_and_judging_goes_on(
+    store: Store, as_batch: bool
+) -> None:
+    """As plain v1 frames, and as all-equity batch frames (the msgspec fast path)."""
     sim = Simulator(strategies=2, seed=3, **FAST)
     url = await sim.start()
     guard = GuardConfig(max_future_s=60.0, max_seq_jump=10_000, max_strategies=5)
@@ -95,6 +104,9 @@ async def test_hostile_valid_frames_are_refused_and_judging_goes_on(store: Store
             _equity(victim, 2**62, datetime.now(UTC).isoformat()),  # a seq jump
             *(_equity(f"ghost-{i}", 1, datetime.now(UTC).isoformat()) for i in range(10)),
         ]
+        if as_batch:  # the victim's three, then the ten ghosts: two batch frames
+            hostile = [_batch(hostile[:3]), _batch(hostile[3:])]
+            assert all(equity_batch(raw) is not None for raw in hostile)
         for raw in hostile:
             await sim.inject(raw)
         stats = source.guard.stats

@@ -15,7 +15,8 @@ from rollup_check import assert_rollups_match_raw
 from perfdesk.bench.storage import interleaved, synthetic_events
 from perfdesk.domain.events import DATA_EVENT, DataEvent, EquityEvent, parse_frame, unchecked
 from perfdesk.services.store import encode as store_encode
-from perfdesk.services.store.store import BatchBehind, Store
+from perfdesk.services.store.event_writes import BatchBehind
+from perfdesk.services.store.store import Store
 
 
 def _count_fast_path(store: Store) -> dict[str, int]:

@@ -17,8 +17,9 @@ from pg_settings import TEST_SETTINGS
 from perfdesk.bench.storage import interleaved
 from perfdesk.domain.events import DataEvent
 from perfdesk.services.store.embedded_db import EmbeddedPostgres
+from perfdesk.services.store.event_writes import Gate
 from perfdesk.services.store.spool import Spool
-from perfdesk.services.store.store import Gate, Store
+from perfdesk.services.store.store import Store
 from perfdesk.services.store.writer import StoreWriter
 
 STRATEGIES = ["a", "b", "c"]

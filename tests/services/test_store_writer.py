@@ -12,8 +12,9 @@ from rollup_check import assert_rollups_match_raw
 
 from perfdesk.bench.storage import synthetic_events
 from perfdesk.domain.events import DataEvent
+from perfdesk.services.store.event_writes import Gate
 from perfdesk.services.store.spool import Spool
-from perfdesk.services.store.store import Gate, Store
+from perfdesk.services.store.store import Store
 from perfdesk.services.store.writer import PIPELINE_DEPTH, StoreWriter, _Buffer
 
 
