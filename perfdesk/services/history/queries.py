@@ -6,19 +6,18 @@ Each takes the Store's asyncpg pool and runs on the loop that owns it (the backe
 from __future__ import annotations
 
 import asyncio
-import io
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from perfdesk.domain.expectations import Expectations
-from perfdesk.services.store.binary_copy import parse_time_floats
 from perfdesk.services.store.equity_reads import (
     FIRST_SAMPLE_SQL,
     minute_bars_source,
     split_range,
 )
+from perfdesk.services.store.packed_reads import F8, TS, packed_select, unpack_parts
 
 _SPAN_SQL = """
 WITH d AS MATERIALIZED (
@@ -80,10 +79,10 @@ async def strategy_ids(pool: Any) -> list[tuple[str, str]]:
 
 
 def _closes_sql(source: str) -> str:
-    return (
-        f"SELECT bucket, close FROM {source}"  # noqa: S608 (fixed names)
-        " WHERE strategy_id = $1 AND bucket >= $2 AND bucket < $3 AND close IS NOT NULL"
-        " ORDER BY bucket"
+    return packed_select(
+        [("bucket", TS), ("close", F8)],
+        f"{source} WHERE strategy_id = $1 AND bucket >= $2 AND bucket < $3 AND close IS NOT NULL",
+        "bucket",
     )
 
 
@@ -92,10 +91,10 @@ async def bar_closes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(bar END time in POSIX s, close equity) of the 1m or 1d bars in [start, end).
 
-    Only the two columns the equity chart needs, read with a binary COPY: about 6× less
-    to move and parse than the full bars of `Store.rollups`. The bucket goes as a
-    timestamptz, turned into seconds client-side (`binary_copy`: the server's
-    `extract(epoch ...)` cost 3× the index scan itself).
+    Only the two columns the equity chart needs, each read as one packed bytea
+    (`packed_reads`: 6 months of 1-minute bars cost the client 2.5 ms of CPU instead of
+    29–44 ms as binary COPY rows, the same values). A long 1-minute range is read as
+    two halves on two connections at once (two server processes share the scan).
     """
     parts: list[tuple[Any, Any]] = [(start, end)]
     if resolution == "1m":
@@ -103,13 +102,6 @@ async def bar_closes(
         parts = await split_range(pool, strategy_id, start, end)  # two halves at once
     else:
         query, width = _closes_sql("rollup_1d"), 86_400.0
-    chunks = await asyncio.gather(*(_copy(pool, query, strategy_id, a, b) for a, b in parts))
-    data = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
-    return data[:, 0] + width, data[:, 1].copy()
-
-
-async def _copy(pool: Any, query: str, *args: Any) -> np.ndarray:
-    buf = io.BytesIO()
-    async with pool.acquire() as conn:
-        await conn.copy_from_query(query, *args, output=buf, format="binary")
-    return parse_time_floats(buf.getvalue(), 1)
+    halves = await asyncio.gather(*(pool.fetchrow(query, strategy_id, a, b) for a, b in parts))
+    t, close = unpack_parts(halves, (TS, F8))
+    return t + width, close

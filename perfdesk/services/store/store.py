@@ -11,7 +11,6 @@ Event writes are idempotent on (strategy_id, seq) across restarts and replays.
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import logging
 from collections.abc import Collection, Sequence
@@ -26,9 +25,10 @@ from perfdesk.domain.events import StrategyInfo
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import StrategyState
 from perfdesk.domain.verdict import Verdict
-from perfdesk.services.store import binary_copy, database, equity_reads, retention
+from perfdesk.services.store import database, equity_reads, retention
 from perfdesk.services.store import sql as store_sql
 from perfdesk.services.store.event_writes import KINDS, EventWrites
+from perfdesk.services.store.packed_reads import F8, TS, packed_select, unpack_parts
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +260,8 @@ class Store(EventWrites):
         *,
         fields: Sequence[str] = BAR_FIELDS,
     ) -> Bars:
-        """Bars in [start, end) (bucket start times), read with a binary COPY.
+        """Bars in [start, end) (bucket start times), each column read as one packed
+        bytea (`packed_reads`).
 
         1-minute bars are the stored bars, or the raw rows of a strategy in raw mode
         (migration 0600; `equity_reads.minute_bars_source`); a long range is read as two
@@ -276,20 +277,21 @@ class Store(EventWrites):
         source = "rollup_1d"
         if resolution == "1m":
             source = await equity_reads.minute_bars_source(self._pool, strategy_id)
-        cols = ", ".join(f"coalesce({c}::float8, 'NaN')" for c in fields)
-        query = (
-            f"SELECT bucket, {cols} FROM {source}"  # noqa: S608 (checked names)
-            " WHERE strategy_id = $1 AND ($2::timestamptz IS NULL OR bucket >= $2)"
-            " AND ($3::timestamptz IS NULL OR bucket < $3) ORDER BY bucket"
+        columns = [("bucket", TS)] + [(f"coalesce({c}::float8, 'NaN')", F8) for c in fields]
+        query = packed_select(
+            columns,
+            f"{source} WHERE strategy_id = $1 AND ($2::timestamptz IS NULL OR bucket >= $2)"
+            " AND ($3::timestamptz IS NULL OR bucket < $3)",
+            "bucket",
         )
         parts = [(start, end)]
         if resolution == "1m":
             parts = await equity_reads.split_range(self._pool, strategy_id, start, end)
-        chunks = await asyncio.gather(
-            *(self._copy_bars(query, (strategy_id, a, b), len(fields)) for a, b in parts)
+        rows = await asyncio.gather(
+            *(self._pool.fetchrow(query, strategy_id, a, b) for a, b in parts)
         )
-        data = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
-        return Bars(data[:, 0].copy(), {c: data[:, i + 1] for i, c in enumerate(fields)})
+        cols = unpack_parts(rows, [kind for _, kind in columns])
+        return Bars(cols[0], dict(zip(fields, cols[1:], strict=True)))
 
     async def equity_series(
         self, strategy_id: str, start: datetime | None = None, end: datetime | None = None
@@ -301,14 +303,6 @@ class Store(EventWrites):
             return await equity_reads.read_range(
                 conn, strategy_id, start, end, parse=parse_binary_floats, use_copy=self.use_copy
             )
-
-    async def _copy_bars(self, query: str, args: tuple[Any, ...], nfloats: int) -> np.ndarray:
-        """(bucket, float8 × nfloats) rows by binary COPY; the bucket is decoded
-        client-side (`binary_copy`: the server's extract(epoch) cost more than the scan)."""
-        buf = io.BytesIO()
-        async with self._pool.acquire() as conn:
-            await conn.copy_from_query(query, *args, output=buf, format="binary")
-        return binary_copy.parse_time_floats(buf.getvalue(), nfloats)
 
     # -- dead letters and verdicts -------------------------------------------------
 

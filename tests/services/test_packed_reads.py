@@ -1,9 +1,9 @@
-"""Bars read with the bucket as a binary timestamptz equal the old server-side
-`extract(epoch FROM bucket)::float8` reads, value for value (real PostgreSQL)."""
+"""Bars read as packed columns (a bytea per column, the bucket as a binary timestamptz)
+equal the old server-side `extract(epoch FROM bucket)::float8` row reads, value for
+value (real PostgreSQL)."""
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -11,7 +11,14 @@ import pytest
 
 from perfdesk.bench.storage import synthetic_events
 from perfdesk.services.history import queries as history_queries
-from perfdesk.services.store.binary_copy import parse_time_floats
+from perfdesk.services.store.packed_reads import (
+    F8,
+    PG_EPOCH_US,
+    TS,
+    packed_select,
+    unpack,
+    unpack_parts,
+)
 from perfdesk.services.store.store import BAR_FIELDS, Store
 
 OLD_BARS_SQL = (
@@ -31,20 +38,50 @@ async def test_decoded_timestamps_equal_the_servers_epoch_seconds(store: Store) 
             "INSERT INTO tt VALUES (to_timestamp(0) + $1 * interval '1 microsecond', $2)",
             [(m, float(i)) for i, m in enumerate(micros)],
         )
-        buf = io.BytesIO()
-        await conn.copy_from_query("SELECT ts, v FROM tt ORDER BY v", output=buf, format="binary")
+        row = await conn.fetchrow(packed_select([("ts", TS), ("v", F8)], "tt", "v"))
         old = await conn.fetch("SELECT extract(epoch FROM ts)::float8, v FROM tt ORDER BY v")
-    new = parse_time_floats(buf.getvalue(), 1)
-    assert new[:, 0].tolist() == [r[0] for r in old]
-    assert new[:, 1].tolist() == [r[1] for r in old]
+    t, v = unpack(row, (TS, F8))
+    assert t.tolist() == [r[0] for r in old]
+    assert v.tolist() == [r[1] for r in old]
 
 
-def test_a_null_or_a_wrong_column_is_an_error() -> None:
-    header = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
-    row = (2).to_bytes(2, "big") + (8).to_bytes(4, "big") + bytes(8)
-    null = (-1).to_bytes(4, "big", signed=True) + bytes(8)  # 8 padding bytes: same size
-    with pytest.raises(ValueError, match="without NULLs"):
-        parse_time_floats(header + row + null + b"\xff\xff", 1)
+async def test_floats_round_trip_bit_for_bit_and_no_rows_are_empty(store: Store) -> None:
+    values = [0.0, -0.0, 1e-300, -1e300, 5e-324, np.inf, -np.inf, np.nan, 1 / 3]
+    async with store.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            packed_select([("v", F8)], "unnest($1::float8[]) WITH ORDINALITY AS u(v, i)", "i"),
+            values,
+        )
+        none = await conn.fetchrow(
+            packed_select([("now()", TS), ("1.5", F8)], "generate_series(1, 0)", "1")
+        )
+    (got,) = unpack(row, (F8,))
+    assert got.tobytes() == np.array(values, dtype=np.float64).tobytes()
+    t, v = unpack(none, (TS, F8))
+    assert t.size == v.size == 0 and t.dtype == v.dtype == np.float64
+
+
+async def test_a_null_is_an_error_not_a_shifted_column(store: Store) -> None:
+    async with store.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            packed_select(
+                [("now()", TS), ("v", F8)],
+                "(VALUES (1, 1.0::float8), (2, NULL), (3, 3.0)) AS x(i, v)",
+                "i",
+            )
+        )
+    with pytest.raises(ValueError, match="unequal length"):
+        unpack(row, (TS, F8))
+    with pytest.raises(ValueError, match="not 8 per value"):
+        unpack([b"\x00" * 12], (F8,))
+
+
+def test_parts_concatenate_in_order() -> None:
+    a = [np.array([1.0, 2.0]).astype(">i8").tobytes(), np.array([5.0, 6.0], ">f8").tobytes()]
+    b = [np.array([3.0]).astype(">i8").tobytes(), np.array([7.0], ">f8").tobytes()]
+    t, v = unpack_parts([a, None, b], (TS, F8))
+    assert t.tolist() == [(m + PG_EPOCH_US) / 1e6 for m in (1, 2, 3)]
+    assert v.tolist() == [5.0, 6.0, 7.0]
 
 
 @pytest.mark.parametrize("step_s", [60.0, 7.0], ids=["raw mode", "stored bars"])
