@@ -18,6 +18,7 @@ from perfdesk.services.store.equity_reads import (
     split_range,
 )
 from perfdesk.services.store.packed_reads import F8, TS, packed_select, unpack_parts
+from perfdesk.services.store.segment_reads import raw_minute_closes
 
 _SPAN_SQL = """
 WITH d AS MATERIALIZED (
@@ -98,7 +99,11 @@ async def bar_closes(
     """
     parts: list[tuple[Any, Any]] = [(start, end)]
     if resolution == "1m":
-        query, width = _closes_sql(await minute_bars_source(pool, strategy_id)), 60.0
+        source = await minute_bars_source(pool, strategy_id)
+        if source != "rollup_1m":  # raw mode: segments and raw rows, decoded here
+            t, close = await raw_minute_closes(pool, strategy_id, start, end)
+            return t + 60.0, close
+        query, width = _closes_sql(source), 60.0
         parts = await split_range(pool, strategy_id, start, end)  # two halves at once
     else:
         query, width = _closes_sql("rollup_1d"), 86_400.0

@@ -33,13 +33,19 @@ from typing import Any, Literal
 
 import numpy as np
 
-Kind = Literal["ts", "f8"]
+Kind = Literal["ts", "us", "f8", "i8"]
 TS: Kind = "ts"
+"""timestamptz -> POSIX seconds (float64)."""
+US: Kind = "us"
+"""timestamptz -> microseconds after 1970-01-01 UTC (int64; exact, for minute arithmetic)."""
 F8: Kind = "f8"
+"""float8 -> float64."""
+I8: Kind = "i8"
+"""bigint -> int64."""
 PG_EPOCH_US = 946_684_800 * 1_000_000
 """2000-01-01 00:00 UTC (PostgreSQL's epoch) in microseconds after 1970-01-01."""
 
-_SEND = {TS: "timestamptz_send", F8: "float8send"}
+_SEND = {TS: "timestamptz_send", US: "timestamptz_send", F8: "float8send", I8: "int8send"}
 
 
 def packed_select(columns: Sequence[tuple[str, Kind]], source: str, order_by: str) -> str:
@@ -60,16 +66,24 @@ def posix_seconds(micros_since_2000: np.ndarray) -> np.ndarray:
     return (micros_since_2000.astype(np.int64) + PG_EPOCH_US) / 1e6
 
 
+def _decode(values: np.ndarray, kind: Kind) -> np.ndarray:
+    if kind == TS:
+        return posix_seconds(values)
+    if kind == US:
+        return values.astype(np.int64) + PG_EPOCH_US
+    return values.astype(np.float64 if kind == F8 else np.int64)
+
+
 def unpack(row: Sequence[Any] | None, kinds: Sequence[Kind]) -> list[np.ndarray]:
-    """The columns of a `packed_select` row as float64 arrays (timestamps as POSIX
-    seconds); empty arrays when no row matched (the aggregates give NULL)."""
+    """The columns of a `packed_select` row as arrays (see the kinds); empty arrays
+    when no row matched (the aggregates give NULL)."""
     out: list[np.ndarray] = []
     for i, kind in enumerate(kinds):
         raw = b"" if row is None or row[i] is None else bytes(row[i])
         if len(raw) % 8:
             raise ValueError(f"packed column {i} has {len(raw)} bytes, not 8 per value")
-        values = np.frombuffer(raw, dtype=">i8" if kind == TS else ">f8")
-        out.append(posix_seconds(values) if kind == TS else values.astype(np.float64))
+        values = np.frombuffer(raw, dtype=">f8" if kind == F8 else ">i8")
+        out.append(_decode(values, kind))
     if len({a.size for a in out}) > 1:
         sizes = [a.size for a in out]
         raise ValueError(f"packed columns of unequal length {sizes}: a NULL was skipped")
@@ -81,3 +95,25 @@ def unpack_parts(rows: Sequence[Sequence[Any] | None], kinds: Sequence[Kind]) ->
     `equity_reads.split_range`), each column concatenated in the rows' order."""
     parts = [unpack(row, kinds) for row in rows]
     return [np.concatenate([part[i] for part in parts]) for i in range(len(kinds))]
+
+
+_ARRAY_HEADER = np.dtype([("ndim", ">i4"), ("flags", ">i4"), ("oid", ">u4")])
+
+
+def array_values(raw: bytes, kind: Kind) -> np.ndarray:
+    """A one-dimensional float8[] / bigint[] / timestamptz[] in PostgreSQL's binary form
+    (`array_send(col)`: a header, then a 4-byte length before each 8-byte value),
+    without NULLs, as an array of `kind`. Reading an array column as `array_send(...)`
+    bytea skips asyncpg's decoding into a Python list, one float object per value."""
+    head = np.frombuffer(raw, _ARRAY_HEADER, count=1)[0] if len(raw) >= 12 else None
+    if head is None or head["ndim"] not in (0, 1) or head["flags"] != 0:
+        raise ValueError("not a one-dimensional array without NULLs in binary form")
+    if head["ndim"] == 0:
+        return _decode(np.empty(0, ">f8" if kind == F8 else ">i8"), kind)
+    count = int.from_bytes(raw[12:16], "big")
+    rows = np.frombuffer(
+        raw, [("len", ">i4"), ("v", ">f8" if kind == F8 else ">i8")], count=count, offset=20
+    )
+    if len(raw) != 20 + 12 * count or (rows["len"] != 8).any():
+        raise ValueError("array elements are not all 8-byte values")
+    return _decode(rows["v"], kind)
