@@ -6,7 +6,9 @@ for tests, far too slow for 15.7 M rows — so this module generates the same ta
 numpy and loads them with binary COPY. The rollups come either from the storage layer's
 own back-fill (schema at version 1 while loading, then migrate: migration 0002
 aggregates every stored row; minutes of CPU for 30 M rows) or, by default, from numpy
-(`_history_rollups`, checked equal to the back-fill by a test).
+(`_history_rollups`, checked equal to the back-fill by a test). `import_strategy` stores
+the same samples the way the app does (`perfdesk import`'s back-fill: the live path's
+COPY and fold), for the desk of `bench history`'s second part.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from perfdesk.bench import _history_rollups as rollup
-from perfdesk.services.store import database
+from perfdesk.services.store import backfill, database
 
 PG_EPOCH_US = 946_684_800 * 1_000_000  # 2000-01-01 in Unix microseconds
 CHUNK_ROWS = 1_000_000
@@ -191,6 +193,42 @@ async def load_strategy(
     if rollups:
         await copy_rollups(conn, sid, minute_bars_of(t, equity, sides))
     return n + sum(a["t"].size for a in sides.values())
+
+
+async def import_strategy(
+    store: Any,
+    sid: str,
+    start: datetime,
+    *,
+    n: int,
+    step_s: float,
+    spec: PathSpec,
+    fill_every_s: float = 300.0,
+    seed: int = 0,
+) -> int:
+    """The same samples and fills as `load_strategy`, stored the way the app stores a
+    strategy's history: through `perfdesk import`'s back-fill (`backfill.import_history`:
+    the live path's COPY and rollup fold), so a strategy reporting once a minute is in
+    raw mode (migration 0600: no 1-minute bars of its own). Returns the rows stored."""
+    t, equity, sides = strategy_arrays(
+        start, n=n, step_s=step_s, spec=spec, fill_every_s=fill_every_s, seed=seed
+    )
+    fills = {
+        k: np.concatenate([a[k] for a in sides.values()])
+        for k in ("t", "qty", "price", "expected", "fee", "sign")
+    }
+    ids = [f"o{i:011d}" for i in range(fills["t"].size)]
+    history = backfill.History(
+        ts_us=np.round(t * 1e6).astype(np.int64), equity=equity,
+        realized_pnl=equity - equity[0], unrealized_pnl=np.zeros(n), position_value=equity * 0.5,
+        fills=backfill.Fills(
+            ts_us=np.round(fills["t"] * 1e6).astype(np.int64), side=fills["sign"],
+            qty=fills["qty"], price=fills["price"], fee=fills["fee"],
+            expected=fills["expected"], order_id=ids, symbol=["ES"] * len(ids),
+        ),
+    )  # fmt: skip
+    result = await backfill.import_history(store, sid, history)
+    return result.equity_rows + result.fills
 
 
 def strategy_arrays(

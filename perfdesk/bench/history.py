@@ -13,8 +13,14 @@ input is already in memory, reading it is timed apart as `raw_read_s`); `ratio` 
 quantstats_s / perfdesk_s. Like-for-like too: QuantStats and perfdesk's metric set on the
 identical daily series (`quantstats_daily_s`, `perfdesk_daily_metrics_s`).
 
-Part 2 — 50 strategies (`--quick`: 2) × 6 months of 1-minute samples: every strategy's
-full analysis (`multi_s`) and the metrics-only pass on daily bars (`multi_daily_s`).
+Part 2 — 50 strategies (`--quick`: 2) × 6 months of 1-minute samples, stored as the app
+stores them: imported through the back-fill (`perfdesk import`; reporting once a minute,
+they are in raw mode: no 1-minute bars of their own), then compacted as the collector does
+each day (whole days older than 2 days into columnar segments). Timed: every strategy's
+full analysis (`multi_s`) and the metrics-only pass on daily bars (`multi_daily_s`). Its
+twin desk — the same samples bulk-loaded with stored 1-minute bars, the form of a
+strategy that reports more often than once a minute — is timed the same way
+(`multi_bars_s`; `multi_bars_same_series` checks both desks gave the same series).
 """
 
 from __future__ import annotations
@@ -74,26 +80,51 @@ async def _load(dsn: str, sizes: dict[str, Any]) -> dict[str, Any]:
         rows = await data.load_strategy(
             conn, ONE, start, n=n_one, step_s=sizes["step_s"], spec=spec, seed=1
         )
-        multi_rows = 0
-        for i in range(sizes["multi"]):
-            multi_rows += await data.load_strategy(
-                conn,
-                f"m{i:02d}",
-                start,
-                n=n_min,
-                step_s=60.0,
-                spec=_spec(i),
-                fill_every_s=900.0,
-                seed=10 + i,
-            )
         load_s = time.perf_counter() - t0
+        multi = await _import_multi(dsn, start, n_min, sizes["multi"])
+        t1 = time.perf_counter()
+        for i in range(sizes["multi"]):  # the same desk with stored 1-minute bars
+            await data.load_strategy(
+                conn, f"b{i:02d}", start, n=n_min, step_s=60.0, spec=_spec(i),
+                fill_every_s=900.0, seed=10 + i,
+            )  # fmt: skip
+        multi["multi_bars_load_s"] = time.perf_counter() - t1
         t1 = time.perf_counter()
         await data.build_rollups(conn)
         finalize_s = time.perf_counter() - t1
     finally:
         await conn.close()
-    return {"rows": n_one, "rows_with_fills": rows, "multi_rows": multi_rows,
-            "load_s": load_s, "analyze_tables_s": finalize_s}  # fmt: skip
+    return {"rows": n_one, "rows_with_fills": rows, "load_s": load_s, **multi,
+            "analyze_tables_s": finalize_s}  # fmt: skip
+
+
+async def _import_multi(dsn: str, start: Any, n_min: int, count: int) -> dict[str, Any]:
+    """The desk's strategies stored as the app stores them: imported through the
+    back-fill (once a minute: raw mode, no 1-minute bars of their own), then compacted
+    as the collector does every day (whole days older than 2 days into segments)."""
+    from perfdesk.services.store import compaction
+    from perfdesk.services.store.store import Store
+
+    store = await Store.open(dsn, max_size=4)
+    try:
+        t0 = time.perf_counter()
+        multi_rows = 0
+        for i in range(count):
+            multi_rows += await data.import_strategy(
+                store, f"m{i:02d}", start, n=n_min, step_s=60.0, spec=_spec(i),
+                fill_every_s=900.0, seed=10 + i,
+            )  # fmt: skip
+        import_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        compacted = await compaction.compact(store.pool)
+        compact_s = time.perf_counter() - t0
+        raw_mode = await store.pool.fetchval(
+            "SELECT count(*) FROM ingest_state WHERE strategy_id LIKE 'm%' AND NOT minute_bars"
+        )
+    finally:
+        await store.close()
+    return {"multi_rows": multi_rows, "multi_import_s": import_s, "multi_compact_s": compact_s,
+            "multi_compacted_rows": compacted.rows, "multi_raw_mode": raw_mode}  # fmt: skip
 
 
 def _spec(i: int) -> data.PathSpec:
@@ -109,18 +140,21 @@ async def _register(store: Any, multi: int) -> None:
     from perfdesk.domain.events import StrategyInfo
     from perfdesk.domain.status import StrategyState
 
-    jobs = [(ONE, data.PathSpec(), 288.0, 2000)]
-    jobs += [(f"m{i:02d}", _spec(i), 96.0, 300) for i in range(multi)]
-    for k, (sid, live_spec, trades, paths) in enumerate(jobs):
+    jobs: list[tuple[tuple[str, ...], data.PathSpec, float, int]]
+    jobs = [((ONE,), data.PathSpec(), 288.0, 2000)]
+    jobs += [((f"m{i:02d}", f"b{i:02d}"), _spec(i), 96.0, 300) for i in range(multi)]
+    for k, (sids, live_spec, trades, paths) in enumerate(jobs):
         healthy = data.PathSpec(live_spec.annual_drift, live_spec.annual_vol)
         bt = data.backtest_returns(756, healthy, 100 + k, 365)
         exp = await asyncio.to_thread(
             expectations_from_backtest, bt, periods_per_year=365, n_paths=paths,
             trades_per_day=trades, slippage_bps=0.5,
         )  # fmt: skip
-        await store.upsert_strategy(
-            StrategyInfo(strategy_id=sid, name=sid, status=StrategyState.ACTIVE, expectations=exp)
-        )
+        for sid in sids:  # the twins (raw mode / stored bars) share their backtest
+            info = StrategyInfo(
+                strategy_id=sid, name=sid, status=StrategyState.ACTIVE, expectations=exp
+            )
+            await store.upsert_strategy(info)
 
 
 async def _time_one(store: Any, repeats: int) -> dict[str, Any]:
@@ -201,15 +235,28 @@ async def _time_multi(store: Any, count: int) -> dict[str, Any]:
     from perfdesk.services.history.service import HistoryRequest, HistoryService
 
     service = HistoryService(store)
-    ids = [f"m{i:02d}" for i in range(count)]
+    requests = [HistoryRequest(f"m{i:02d}", "6M") for i in range(count)]
     t0 = time.perf_counter()
-    full = await service.analyze_many([HistoryRequest(s, "6M") for s in ids], Thresholds())
+    full = await service.analyze_many(requests, Thresholds())
     multi_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    await service.analyze_many([HistoryRequest(s, "6M", resolution="1d") for s in ids])
+    daily = [HistoryRequest(r.strategy_id, "6M", resolution="1d") for r in requests]
+    await service.analyze_many(daily)
+    multi_daily_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    bars = await service.analyze_many(
+        [HistoryRequest(f"b{i:02d}", "6M") for i in range(count)], Thresholds()
+    )
+    multi_bars_s = time.perf_counter() - t0
+    same = all(
+        a.t.tobytes() == b.t.tobytes() and a.equity.tobytes() == b.equity.tobytes()
+        for a, b in zip(full, bars, strict=True)
+    )
     return {
         "multi_strategies": count,
         "multi_s": multi_s,
-        "multi_daily_s": time.perf_counter() - t0,
+        "multi_daily_s": multi_daily_s,
+        "multi_bars_s": multi_bars_s,
+        "multi_bars_same_series": same,
         "multi_points_each": int(full[0].t.size),
     }
