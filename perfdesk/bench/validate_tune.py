@@ -176,7 +176,10 @@ TARGETS = {"crash_5d": 0.70, "decay_year": 0.85, "power_ratio": 0.85}
 
 
 def pooled(recs: list[Recorded]) -> Recorded:
-    """Several calibration sets as one (their scenarios and oracle statistics together)."""
+    """Several calibration sets as one (their scenarios and oracle statistics together).
+    A true model that appears in several sets keeps the null paths of all of them (until
+    2026-12-07 the last set's replaced the others': the fourth round's pooled oracle
+    shares used set 109's limits for every set; docs/validation.md, fifth round)."""
     out = Recorded()
     for rec in recs:
         for kind, lv in rec.levels.items():
@@ -184,7 +187,9 @@ def pooled(recs: list[Recorded]) -> Recorded:
             out.change.setdefault(kind, []).extend(rec.change[kind])
         out.oracle_60d += rec.oracle_60d
         out.oracle_key += rec.oracle_key
-        out.oracle_null.update(rec.oracle_null)
+        for key, null in rec.oracle_null.items():  # one model's null paths from every set
+            kept = out.oracle_null.get(key)
+            out.oracle_null[key] = null if kept is None else np.concatenate([kept, null])
     return out
 
 

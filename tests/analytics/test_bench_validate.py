@@ -103,3 +103,25 @@ def test_choose_keeps_the_healthy_cap_and_prefers_the_split_that_detects() -> No
     assert vt.choose(rec, grids, np.zeros(rules), cap=0.10, floors={"crash_5d": 0.5}) is None
     floored = vt.choose(rec, grids, np.zeros(rules), cap=0.10, floors={"crash_5d": 0.0})
     assert floored is not None and floored[0] == levels
+
+
+def test_pooled_sets_keep_every_sets_null_paths_of_a_model() -> None:
+    """The oracle's limit for a true model seen in two sets comes from both sets' null
+    paths, not from whichever set was pooled last."""
+    import numpy as np
+
+    from perfdesk.bench import validate_tune as vt
+
+    key = (0.1, 0.2, 0.3)
+    low = vt.Recorded(oracle_60d=[5.0], oracle_key=[key], oracle_null={key: np.arange(100.0)})
+    high = vt.Recorded(
+        oracle_60d=[150.0], oracle_key=[key], oracle_null={key: np.arange(100.0, 200.0)}
+    )
+    pooled = vt.pooled([low, high])
+    assert pooled.oracle_null[key].tolist() == list(np.arange(200.0))
+    assert low.oracle_null[key].size == high.oracle_null[key].size == 100  # inputs untouched
+    # limit at 10 %: the 90 % quantile of 0..199 (179.1): neither decay reaches it; with
+    # the last set's null alone (189.1) the same; at 60 % (limit 79.6) only the second
+    assert vt.oracle_share(pooled, 0.10) == 0.0
+    assert vt.oracle_share(pooled, 0.60) == 0.5
+    assert vt.oracle_share(vt.pooled([high, low]), 0.60) == 0.5  # order does not matter
