@@ -5,11 +5,14 @@ after dropping the rows (real PostgreSQL, the real write path)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 import numpy as np
 import segment_data as data
 
+from perfdesk.bench.storage import synthetic_events
+from perfdesk.domain.events import EquityEvent
 from perfdesk.services.history import queries as history_queries
 from perfdesk.services.store import compaction, retention
 from perfdesk.services.store.segment_reads import raw_minute_closes
@@ -91,3 +94,27 @@ async def test_no_data_and_unknown_strategy_read_empty(store: Store) -> None:
     assert t.size == close.size == 0
     t, close = await history_queries.bar_closes(store.pool, "1m", "nobody", data.START, data.NOW)
     assert t.size == close.size == 0
+
+
+async def test_irregular_sampling_decodes_exactly(store: Store) -> None:
+    """Samples at µs-jittered moments of their minute and a 3-hour hole: the segments'
+    step and residuals (non-zero here) rebuild every timestamp, so every minute and
+    close equals bars_1m's, across segment and day boundaries."""
+    rng = np.random.default_rng(11)
+    events = []
+    for ev in synthetic_events("jit", 3 * 1_440, start=data.START, step_s=60.0, fill_every=0):
+        assert isinstance(ev, EquityEvent)
+        offset = timedelta(microseconds=int(rng.integers(0, 60_000_000)))
+        hole = timedelta(hours=3) if ev.seq > 1_500 else timedelta(0)
+        events.append(dataclasses.replace(ev, ts=ev.ts + offset + hole))
+    for i in range(0, len(events), 1_000):
+        await store.write_events(events[i : i + 1_000])
+    assert await _raw_mode(store, "jit")
+    done = await compaction.compact(store.pool, after_days=1, now=data.NOW, segment_rows=500)
+    assert done.segments > 6  # several segments a day
+    residuals = await store.pool.fetchval(
+        "SELECT count(*) FILTER (WHERE r <> 0) FROM equity_segments, unnest(ts_res_us) r"
+        " WHERE strategy_id = 'jit'"
+    )
+    assert residuals > 1_000
+    assert await _assert_equal_to_sql(store, "jit") > 0
