@@ -198,29 +198,19 @@ async def load_strategy(
 async def import_strategy(
     store: Any,
     sid: str,
-    start: datetime,
-    *,
-    n: int,
-    step_s: float,
-    spec: PathSpec,
-    fill_every_s: float = 300.0,
-    seed: int = 0,
+    arrays: tuple[FloatArray, FloatArray, dict[str, dict[str, FloatArray]]],
 ) -> int:
-    """The same samples and fills as `load_strategy`, stored the way the app stores a
-    strategy's history: through `perfdesk import`'s back-fill (`backfill.import_history`:
-    the live path's COPY and rollup fold), so a strategy reporting once a minute is in
-    raw mode (migration 0600: no 1-minute bars of its own). Returns the rows stored."""
-    t, equity, sides = strategy_arrays(
-        start, n=n, step_s=step_s, spec=spec, fill_every_s=fill_every_s, seed=seed
-    )
-    fills = {
-        k: np.concatenate([a[k] for a in sides.values()])
-        for k in ("t", "qty", "price", "expected", "fee", "sign")
-    }
+    """A strategy's `strategy_arrays` (what `load_strategy` stores) stored the way the app
+    stores history: through `perfdesk import`'s back-fill (`backfill.import_history`: the
+    live path's COPY and rollup fold), so a strategy reporting once a minute is in raw
+    mode (migration 0600: no 1-minute bars of its own). Returns the rows stored."""
+    t, equity, sides = arrays
+    fills = all_fills(sides)
     ids = [f"o{i:011d}" for i in range(fills["t"].size)]
     history = backfill.History(
         ts_us=np.round(t * 1e6).astype(np.int64), equity=equity,
-        realized_pnl=equity - equity[0], unrealized_pnl=np.zeros(n), position_value=equity * 0.5,
+        realized_pnl=equity - equity[0], unrealized_pnl=np.zeros(t.size),
+        position_value=equity * 0.5,
         fills=backfill.Fills(
             ts_us=np.round(fills["t"] * 1e6).astype(np.int64), side=fills["sign"],
             qty=fills["qty"], price=fills["price"], fee=fills["fee"],
@@ -229,6 +219,12 @@ async def import_strategy(
     )  # fmt: skip
     result = await backfill.import_history(store, sid, history)
     return result.equity_rows + result.fills
+
+
+def all_fills(sides: dict[str, dict[str, FloatArray]]) -> dict[str, FloatArray]:
+    """The fills of both sides as one set of columns (buys, then sells)."""
+    parts = list(sides.values())
+    return {k: np.concatenate([a[k] for a in parts]) for k in parts[0]}
 
 
 def strategy_arrays(
@@ -249,8 +245,7 @@ def minute_bars_of(
     t: FloatArray, equity: FloatArray, sides: dict[str, dict[str, FloatArray]]
 ) -> rollup.Bars:
     """The 1-minute bars of a strategy's arrays (equity seqs are 1..n)."""
-    parts = list(sides.values())
-    fills = {k: np.concatenate([a[k] for a in parts]) for k in parts[0]}
+    fills = all_fills(sides)
     seqs = np.arange(1, t.size + 1, dtype=np.int64)
     return rollup.minute_bars(t, equity, seqs, equity - equity[0], fills)
 

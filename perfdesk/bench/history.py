@@ -110,10 +110,10 @@ async def _import_multi(dsn: str, start: Any, n_min: int, count: int) -> dict[st
         t0 = time.perf_counter()
         multi_rows = 0
         for i in range(count):
-            multi_rows += await data.import_strategy(
-                store, f"m{i:02d}", start, n=n_min, step_s=60.0, spec=_spec(i),
-                fill_every_s=900.0, seed=10 + i,
-            )  # fmt: skip
+            arrays = data.strategy_arrays(
+                start, n=n_min, step_s=60.0, spec=_spec(i), fill_every_s=900.0, seed=10 + i
+            )
+            multi_rows += await data.import_strategy(store, f"m{i:02d}", arrays)
         import_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         compacted = await compaction.compact(store.pool)

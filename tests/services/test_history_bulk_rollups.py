@@ -72,7 +72,8 @@ async def test_imported_strategy_reads_as_the_loaded_one(db_dsn: str) -> None:
         await conn.close()
     store = await Store.open(db_dsn)
     try:
-        await data.import_strategy(store, "imported", START, **args)  # type: ignore[arg-type]
+        arrays = data.strategy_arrays(START, **args)  # type: ignore[arg-type]
+        await data.import_strategy(store, "imported", arrays)
         later = START + timedelta(days=10)
         assert (await compaction.compact(store.pool, now=later)).rows > 0
         raw = "SELECT NOT minute_bars FROM ingest_state WHERE strategy_id = 'imported'"
