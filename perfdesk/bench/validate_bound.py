@@ -25,7 +25,7 @@ the desk's share of decays flagged within 60 days / the decay oracle's share whe
 alone spends the whole H.
 
 Everything here is for calibration seeds (`CALIBRATION_SEEDS`); the evaluation seeds of
-`validate.EVALUATION_SEEDS` and the spent (3, 4) are not used. See docs/validation.md,
+`validate.EVALUATION_SEEDS` and the spent (3, 4) and (11, 12) are not used. See docs/validation.md,
 "Fifth round: what the oracles allow".
 """
 
