@@ -14,6 +14,7 @@ import numpy as np
 from perfdesk.domain.expectations import Expectations
 from perfdesk.services.store.equity_reads import (
     FIRST_SAMPLE_SQL,
+    MINUTE_BARS_FUNCTION,
     minute_bars_source,
     split_range,
 )
@@ -100,7 +101,7 @@ async def bar_closes(
     parts: list[tuple[Any, Any]] = [(start, end)]
     if resolution == "1m":
         source = await minute_bars_source(pool, strategy_id)
-        if source != "rollup_1m":  # raw mode: segments and raw rows, decoded here
+        if source == MINUTE_BARS_FUNCTION:  # raw mode: segments and raw rows, decoded here
             t, close = await raw_minute_closes(pool, strategy_id, start, end)
             return t + 60.0, close
         query, width = _closes_sql(source), 60.0
