@@ -86,7 +86,7 @@ class SharpeThresholds(_PValueGroup):
     chance a healthy strategy gets there in its first live year."""
 
     warning_p: float = Field(
-        0.0095,
+        0.0062,
         title="Warning p-value",
         description="Chance that a healthy strategy gets this far in its first live year.",
         gt=0,
@@ -165,7 +165,7 @@ class DailyLossThresholds(_Group):
     )
     critical_loss: float | None = Field(None, title="Critical daily loss", gt=0, le=1)
     warning_prob: float = Field(
-        4.5e-4,
+        6.13e-4,
         title="Warning probability per day",
         description="With a backtest profile: warn on a daily loss this improbable.",
         gt=0,
@@ -182,7 +182,7 @@ class Thresholds(_Group):
     distribution: DistributionThresholds = Field(default_factory=DistributionThresholds)
     cusum: DriftThresholds = Field(
         default_factory=lambda: DriftThresholds(
-            warning_false_alarm=0.0411, critical_false_alarm=0.008
+            warning_false_alarm=0.02, critical_false_alarm=0.008
         )
     )
     page_hinkley: DriftThresholds = Field(
@@ -192,7 +192,7 @@ class Thresholds(_Group):
     )
     regime_cusum: DriftThresholds = Field(
         default_factory=lambda: DriftThresholds(
-            warning_false_alarm=0.029, critical_false_alarm=0.004
+            warning_false_alarm=0.0208, critical_false_alarm=0.004
         )
     )
     win_rate: WinRateThresholds = Field(default_factory=WinRateThresholds)
