@@ -182,3 +182,61 @@ async def test_test_against_history_replays_the_draft_being_typed(qtbot, store: 
     assert "Saved rules:" in view.backtest.summary.text()
     assert view.state_label.text() == "Unsaved changes"  # testing saved nothing
     assert (await repo.load("alpha")).thresholds == Thresholds()
+
+
+async def test_a_detection_preset_fills_the_draft_and_saves_as_a_version(qtbot) -> None:
+    """Picked with the keyboard like a user: the four warning levels change, the rest
+    of the desk's draft stays, the row says what the bench measured, Save stores it."""
+    from perfdesk.domain.threshold_presets import PRESETS
+
+    repo = MemoryThresholdRepository()
+    view = await _open(qtbot, repo)
+    combo = view.presets.combo
+    assert combo.currentText() == PRESETS[0].name  # the defaults are the balanced preset
+    _type(qtbot, view, "drawdown.warning_ratio", "0.7")  # the desk's own change stays
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # -> "Catch decays sooner"
+    decays = PRESETS[1]
+    assert combo.currentText() == decays.name
+    assert view.form.fields["cusum.warning_false_alarm"].text == "0.0548"
+    assert view.form.fields["daily_loss.warning_prob"].text == "0.0003915"
+    assert view.form.fields["drawdown.warning_ratio"].text == "0.7"
+    assert "81% by year end" in view.presets.about.text()
+    assert view.state_label.text() == "Unsaved changes" and view.save_button.isEnabled()
+    qtbot.keyClicks(view.reason_edit, "desk prefers decays")
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: view.versions.rowCount() == 1)
+    stored = (await repo.load(None)).thresholds
+    assert stored == decays.applied_to(
+        Thresholds.model_validate({"drawdown": {"warning_ratio": 0.7}})
+    )
+    assert combo.currentText() == decays.name  # the stored version is that preset
+    _type(qtbot, view, "cusum.warning_false_alarm", "0.03")  # by hand: a custom mix
+    assert combo.currentText() == "Custom mix"
+    assert "no measured figures" in view.presets.about.text()
+    _type(qtbot, view, "cusum.warning_false_alarm", "0.0548")  # back to the preset by hand
+    _type(qtbot, view, "drawdown.warning_ratio", "x")  # another field invalid: still the preset
+    assert combo.currentText() == decays.name and not view.save_button.isEnabled()
+
+
+async def test_a_preset_below_a_raised_critical_level_says_why_and_changes_nothing(qtbot) -> None:
+    view = await _open(qtbot, MemoryThresholdRepository())
+    _type(qtbot, view, "sharpe.warning_p", "0.05")
+    _type(qtbot, view, "sharpe.critical_p", "0.01")
+    assert view.presets.combo.currentText() == "Custom mix"
+    before = view.form.texts()
+    view.presets.combo.setFocus()
+    qtbot.keyClick(view.presets.combo, Qt.Key.Key_Down)  # -> the balanced preset: p 0.0062
+    assert view.form.texts() == before
+    assert view.state_label.text().startswith("preset 'Balanced")
+    assert "Sharpe" in view.state_label.text() or "sharpe" in view.state_label.text()
+    assert view.presets.combo.currentText() == "Custom mix"
+
+
+async def test_custom_mix_is_shown_but_cannot_be_picked(qtbot) -> None:
+    view = await _open(qtbot, MemoryThresholdRepository())
+    combo = view.presets.combo
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Up)  # from the first preset: "Custom mix" is skipped
+    assert combo.currentIndex() == 1
+    assert view.form.value() == Thresholds()

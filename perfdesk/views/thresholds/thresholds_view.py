@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from perfdesk.domain.events import describe_validation_error
+from perfdesk.domain.threshold_presets import LEVEL_FIELDS, Preset
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.views.components.button import Button
 from perfdesk.views.components.data_table import DataTable, RowTableModel
@@ -39,6 +40,7 @@ from perfdesk.views.forms import model_schema as schema
 from perfdesk.views.forms.model_form import ModelForm
 from perfdesk.views.support import ops, style
 from perfdesk.views.support.repositories import ThresholdRepository, ThresholdVersion
+from perfdesk.views.thresholds.preset_picker import PresetPicker
 from perfdesk.views.thresholds.threshold_backtest import ThresholdBacktest
 from perfdesk.views.thresholds.version_table import VersionRow, row_key, show_value, version_columns
 from perfdesk.views.verification.verification_model import RULE_TITLES
@@ -80,11 +82,15 @@ class ThresholdsView(QWidget):
         self.versions = RowTableModel(version_columns(comment=True), key=row_key)
         self._build()
         self.form.changed.connect(lambda _r: self._update_actions())
+        self.form.changed.connect(lambda _r: self.presets.show_for(self._draft_levels()))
+        self.presets.picked.connect(self.apply_preset)
 
     def _build(self) -> None:
         theme = style.current_theme()
         box = page_column(self)
         box.addLayout(self._header())
+        self.presets = PresetPicker()
+        box.addWidget(self.presets)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("thresholds-splitter")
         self.splitter.addWidget(
@@ -288,6 +294,28 @@ class ThresholdsView(QWidget):
         ops.report_failure("Saving thresholds failed", exc)
         self.state_label.setText(f"Not saved: {exc}")
         self._update_actions()
+
+    def _draft_levels(self) -> dict[str, float | None]:
+        """The four preset levels as the draft's fields read (None: not a number)."""
+        out: dict[str, float | None] = {}
+        for key in LEVEL_FIELDS:
+            try:
+                out[key] = float(self.form.fields[key].text)
+            except ValueError:
+                out[key] = None
+        return out
+
+    def apply_preset(self, preset: Preset) -> None:
+        """Put `preset`'s warning levels into the draft (the rest of the draft stays; an
+        invalid draft starts from the stored version). Save applies it."""
+        base = self.form.value() or self.stored or Thresholds()
+        try:
+            value = preset.applied_to(base)
+        except ValueError as exc:  # a critical level the desk raised above the preset's
+            self.presets.show_for(self._draft_levels())  # the draft did not change
+            self.state_label.setText(str(exc))
+            return
+        self.form.set_value(value)
 
     def revert_to_selected(self) -> None:
         """Load the selected (older) version's values as a draft."""
