@@ -144,6 +144,8 @@ def build_window(host: BackendHost, settings: QSettings) -> tuple[MainWindow, Al
     config_repo = HostedConfig(host)  # saved thresholds/expectations apply live
     window = MainWindow(RuntimeSource(host), thresholds=config_repo, expectations=config_repo)
     window.resize(1440, 900)
+    for key, title in (("history", "History"), ("reports", "Reports")):  # nothing moves later
+        window.reserve_page(key, title, "available once the database is connected")
     return window, backend_views.alert_controller(window, host, settings)
 
 

@@ -11,6 +11,7 @@ from views_factories import make_alert, make_snapshot
 
 import perfdesk
 from perfdesk.domain.status import Status
+from perfdesk.views.shell import window_state
 from perfdesk.views.shell.main_window import MainWindow
 
 
@@ -269,3 +270,37 @@ def test_where_the_data_comes_from_stays_when_a_menu_is_opened(qtbot, source) ->
     assert window.statusBar().currentMessage() == "report saved"
     window.statusBar().clearMessage()
     assert window.connection_label.isVisible()
+
+
+def test_reserved_pages_keep_every_entry_in_place_when_they_arrive(qtbot, source) -> None:
+    """History and Reports come once the backend is up; their entries are there from the
+    start, disabled, so Thresholds does not move under a click aimed at it (it did: the
+    click opened Reports, inserted above it a moment before)."""
+    window = MainWindow(source)
+    qtbot.addWidget(window)
+    for key, title in (("history", "History"), ("reports", "Reports")):
+        window.reserve_page(key, title, "available once the database is connected")
+    window.show()
+    qtbot.waitExposed(window)
+    thresholds = window.navigation.buttons["thresholds"]
+    before = thresholds.mapTo(window, thresholds.rect().center())
+    reports = window.navigation.buttons["reports"]
+    assert not reports.isEnabled() and "once the database is connected" in reports.toolTip()
+    assert not window.navigation.actions["reports"].isEnabled()
+    qtbot.mouseClick(reports, Qt.MouseButton.LeftButton)
+    assert window.current_page() == "dashboard"  # a reserved entry opens nothing
+    store = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "perfdesk-test", "r")
+    store.setValue("window/page", "reports")
+    window_state.restore_page(window, store)  # the page is only reserved: stays put
+    assert window.current_page() == "dashboard"
+    window.add_page("history", "History", QWidget())
+    window.add_page("reports", "Reports", QWidget())
+    qtbot.wait(50)  # the layout settles
+    assert thresholds.mapTo(window, thresholds.rect().center()) == before
+    assert [k for k in window.navigation.keys].count("reports") == 1
+    assert reports.isEnabled() and reports.toolTip() == "Reports (Ctrl+5)"
+    qtbot.mouseClick(reports, Qt.MouseButton.LeftButton)
+    assert window.current_page() == "reports"
+    window_state.restore_page(window, store)
+    assert window.current_page() == "reports"
+    store.clear()

@@ -240,3 +240,43 @@ async def test_custom_mix_is_shown_but_cannot_be_picked(qtbot) -> None:
     qtbot.keyClick(combo, Qt.Key.Key_Up)  # from the first preset: "Custom mix" is skipped
     assert combo.currentIndex() == 1
     assert view.form.value() == Thresholds()
+
+
+async def test_nothing_can_be_saved_or_filled_before_the_stored_version_is_loaded(qtbot) -> None:
+    import asyncio
+
+    gate = asyncio.Event()
+
+    class SlowRepository(MemoryThresholdRepository):
+        async def load(self, strategy_id):  # type: ignore[no-untyped-def]
+            await gate.wait()  # the database is still starting
+            return await super().load(strategy_id)
+
+    view = ThresholdsView(SlowRepository(), who="ann")
+    qtbot.addWidget(view)
+    view.show()
+    view.load(None)
+    await asyncio.sleep(0.05)
+    assert view.state_label.text() == "Loading…"
+    assert not any(
+        w.isEnabled()
+        for w in (view.save_button, view.discard_button, view.export_button, view.presets)
+    )
+    gate.set()
+    await until(lambda: view.state_label.text() == "Defaults (never saved for this scope)")
+    assert view.save_button.isEnabled() and view.presets.isEnabled()  # saving the defaults
+    assert view.presets.combo.currentText() == "Balanced: catch crashes (defaults)"
+
+
+async def test_a_failed_load_says_why(qtbot) -> None:
+    class DownRepository(MemoryThresholdRepository):
+        async def load(self, strategy_id):  # type: ignore[no-untyped-def]
+            raise ConnectionError("database went away")
+
+    view = ThresholdsView(DownRepository(), who="ann")
+    qtbot.addWidget(view)
+    view.show()
+    view.load(None)
+    await until(lambda: "database went away" in view.state_label.text())
+    assert view.state_label.text().startswith("Could not load the saved thresholds")
+    assert not view.save_button.isEnabled()

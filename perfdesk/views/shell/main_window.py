@@ -195,6 +195,10 @@ class MainWindow(QMainWindow):
         self._give_names(widget)
         self.navigation.add(key, title, shortcut)
 
+    def reserve_page(self, key: str, title: str, why: str) -> None:
+        """A sidebar entry (disabled, saying `why`) for a page `add_page` brings later."""
+        self.navigation.reserve(key, title, why)
+
     def show_page(self, key: str) -> None:
         self.stack.setCurrentWidget(self.pages[key])
         self.navigation.set_current("dashboard" if key == "strategy" else key)

@@ -2,7 +2,11 @@
 
 Pages arrive at different times (Alerts with the alert controller, History and Reports
 once the backend is up), so each entry is inserted at its place in PAGE_ORDER, which
-follows a trader's day: watch, verify, react, analyse, report, then configure.
+follows a trader's day: watch, verify, react, analyse, report, then configure. A page
+that comes later can be *reserved*: its entry is there from the start, disabled and
+saying why, so the entries below it never move under the pointer when it arrives (a
+click aimed at Thresholds during start-up opened Reports, which had just been inserted
+above it).
 
 Signals: page_requested(str key).
 """
@@ -54,9 +58,22 @@ class Navigation(QObject):
         self.buttons: dict[str, QPushButton] = {}
         self.actions: dict[str, QAction] = {}
 
+    def reserve(self, key: str, title: str, why: str) -> None:
+        """A disabled entry for page `key`, which `add` enables when the page arrives."""
+        self.add(key, title)
+        self.buttons[key].setEnabled(False)
+        self.buttons[key].setToolTip(f"{title}: {why}")
+        self.actions[key].setEnabled(False)
+
     def add(self, key: str, title: str, shortcut: str | None = None) -> None:
-        """An entry for page `key` at its place; `shortcut` only for pages not declared."""
+        """An entry for page `key` at its place (the reserved one, if any, enabled now);
+        `shortcut` only for pages not declared."""
         keys = SHORTCUTS.get(key, shortcut)
+        if key in self.buttons:  # reserved
+            self.buttons[key].setEnabled(True)
+            self.buttons[key].setToolTip(f"{title} ({keys})" if keys else "")
+            self.actions[key].setEnabled(True)
+            return
         place = sum(1 for k in self.keys if rank(k) <= rank(key))
         self.keys.insert(place, key)
         self._add_button(key, title, keys, place)

@@ -87,7 +87,8 @@ def restore_page(window: MainWindow, store: QSettings) -> None:
     """The last screen, if it exists (History and Reports arrive once the backend is up:
     the app calls this again then)."""
     page = store.value("window/page")
-    if isinstance(page, str) and page in window.navigation.buttons:  # not a drill-down
+    if isinstance(page, str) and page in window.navigation.buttons and page in window.pages:
+        # a sidebar page (not a drill-down) that has arrived (not only reserved)
         window.show_page(page)
 
 

@@ -212,12 +212,19 @@ class ThresholdsView(QWidget):
         self._loaded_once = True
         self.backtest.set_strategy(scope)  # global defaults: keep the panel's own pick
         self.state_label.setText("Loading…")
+        for widget in (self.save_button, self.discard_button, self.export_button, self.presets):
+            widget.setEnabled(False)  # nothing to save or fill before the stored version
         ops.run(
             self._fetch(scope),
             owner=self,
             on_success=self._show_loaded,
+            on_failure=self._load_failed,
             group=f"thresholds:{id(self)}",
         )
+
+    def _load_failed(self, exc: BaseException) -> None:
+        ops.report_failure("Loading thresholds failed", exc)
+        self.state_label.setText(f"Could not load the saved thresholds: {exc}")
 
     async def _fetch(
         self, scope: str | None
@@ -232,6 +239,7 @@ class ThresholdsView(QWidget):
         if scope != self.scope:
             return
         self.stored = current.thresholds if current else None
+        self.presets.setEnabled(True)
         self.form.set_value(self.stored or Thresholds())
         self._show_history(history)
 

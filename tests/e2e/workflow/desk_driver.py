@@ -273,6 +273,67 @@ def answer_next_box(button: str, seen: list[str]) -> None:
     QTimer.singleShot(0, click)
 
 
+async def open_scope(desk: Desk, index: int) -> str:
+    """The Thresholds page for the `index`-th scope of *Applies to* (0: global)."""
+    view = desk.window.thresholds
+    await desk.nav("thresholds")
+    await desk.until(lambda: view.scope_combo.count() > index, "the strategies in Applies to")
+    sid = view.scope_combo.itemData(index)
+    view.scope_combo.setCurrentIndex(index)
+    await desk.until(
+        lambda: view.scope == sid and view.state_label.text() not in ("", "Loading…"),
+        f"the thresholds of {sid}",
+    )
+    return str(sid)
+
+
+def sharpe_warning_p(desk: Desk, sid: str) -> float | None:
+    """The live validator's Sharpe warning level for `sid`, from its published verdict."""
+    backend = desk.host.backend
+    snap = backend.runtime.published.snapshots.get(sid) if backend else None
+    rule = snap.verdict.rule("sharpe_decay") if snap and snap.verdict else None
+    return rule.evidence.get("warning_p") if rule else None
+
+
+async def preset(desk: Desk) -> dict[str, Any]:
+    """A detection preset picked from its list with real clicks, for one strategy, saved;
+    the live validator then judges that strategy with the preset's levels."""
+    view = desk.window.thresholds
+    sid = await open_scope(desk, 1)
+    combo = view.presets.combo
+    before = combo.currentText()
+    await desk.click(combo)  # opens the list
+    popup = combo.view()
+    await desk.until(popup.isVisible, "the preset list")
+    await desk.click(popup.viewport(), popup.visualRect(combo.model().index(2, 0)).center())
+    await desk.until(lambda: combo.currentIndex() == 2, "the picked preset")
+    cusum_text = view.form.fields["cusum.warning_false_alarm"].text
+    QTest.keyClicks(view.reason_edit, "workflow: decays first")
+    await desk.click(view.save_button)
+    await desk.until(lambda: view.state_label.text() == "Saved", "the saved preset")
+    wanted = view.stored.sharpe.warning_p if view.stored else None
+    await desk.until(lambda: sharpe_warning_p(desk, sid) == wanted, "the validator's new level")
+    return {
+        "scope": sid,
+        "before": before,
+        "picked": combo.currentText(),
+        "cusum_text": cusum_text,
+        "saved_sharpe_p": wanted,
+        "validator_sharpe_p": sharpe_warning_p(desk, sid),
+    }
+
+
+async def preset_kept(desk: Desk) -> dict[str, Any]:
+    """After the restart: the strategy's stored thresholds are still that preset."""
+    view = desk.window.thresholds
+    sid = await open_scope(desk, 1)
+    return {
+        "scope": sid,
+        "shows": view.presets.combo.currentText(),
+        "versions": view.versions.rowCount(),
+    }
+
+
 async def quit_asks(desk: Desk) -> dict[str, Any]:
     window = desk.window
     await desk.nav("history")  # a page that exists only once the backend is up
@@ -323,10 +384,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ("sorting", lambda: sorting(desk)),
         ("copy_export", lambda: copy_export(desk, folder)),
         ("banner", lambda: banner(desk)),
+        ("preset", lambda: preset(desk)),
         ("quit", lambda: quit_asks(desk)),
     ]
     if args.restart:
-        scenarios = [("restart", lambda: restarted(desk))]
+        scenarios = [("restart", lambda: restarted(desk)), ("kept", lambda: preset_kept(desk))]
     try:
         for name, scenario in scenarios:
             started = time.monotonic()

@@ -3,8 +3,9 @@ simulator into PostgreSQL), driven by real pointer clicks (xdotool) and QTest ev
 the live widgets under Qt's xcb platform (desk_driver.py, in a child process: this
 process's Qt is offscreen). It fails on a crash and asserts what the user sees: the page
 each card and sidebar entry opens, the order after each header click, the clipboard and
-the CSV written, which alert an Acknowledge acted on while the banner changed, and that
-quitting asks while alerts are active.
+the CSV written, which alert an Acknowledge acted on while the banner changed, that a
+detection preset picked from its list reaches the live validator and survives a restart,
+and that quitting asks while alerts are active.
 
 Skipped only when Xvfb is missing (CI installs it: .ci/run). Runtime about a minute.
 """
@@ -88,6 +89,11 @@ def test_a_trader_clicks_through_the_desk(session: dict) -> None:
     assert banner["ignored_presses"] == 1 and not banner["third_acked_by_the_early_click"]
     assert banner["third_acked_later"]
 
+    picked = session["preset"]  # a detection preset, picked from its list by clicks
+    assert picked["before"] == "Balanced: catch crashes (defaults)"
+    assert picked["picked"] == "Catch decays sooner" and picked["cusum_text"] == "0.0548"
+    assert picked["saved_sharpe_p"] == 0.0181 == picked["validator_sharpe_p"]
+
     quitting = session["quit"]
     assert quitting["stayed_after_cancel"] and quitting["closed_after_quit"]
     assert len(quitting["asked"]) == 2 and "active. Quit anyway?" in quitting["asked"][0]
@@ -99,4 +105,7 @@ def test_a_trader_clicks_through_the_desk(session: dict) -> None:
         acked[first] and acked[banner["fingerprints"][2]] and not acked[banner["fingerprints"][1]]
     )
     assert again["banner_shows"] not in (first, banner["fingerprints"][2])  # acks kept
+    kept = session["kept"]  # the strategy's saved preset, after the restart
+    assert kept["scope"] == picked["scope"] and kept["shows"] == "Catch decays sooner"
+    assert kept["versions"] == 1
     print({k: v["seconds"] for k, v in session.items()})
