@@ -3,7 +3,8 @@
 `perfdesk demo` keeps its database (acknowledgements, snoozes, thresholds, expectations,
 schedules and report runs survive a restart); `--fresh` starts over. The simulator is
 deterministic for a given seed and epoch, so on a kept database it is rebuilt on the
-epoch of the first start (kept in a small state file beside the spool) and fast-forwarded
+epoch of the first start (kept in a small state file beside the spool, with the trading
+second where the stream reached the present and went on in real time) and fast-forwarded
 until every strategy has regenerated what the database already holds: the engine link
 then resumes after the stored seq at once, and the strategies continue where they were
 (a broken strategy stays broken, a decaying one keeps decaying). No Qt.
@@ -37,21 +38,25 @@ def state_path(data_dir: Path, dsn: str) -> Path:
     return data_dir / "demo" / f"{key}.json"
 
 
-def load_epoch(path: Path) -> datetime | None:
-    """The epoch a kept demo database was generated on (None if unknown or unreadable)."""
+def load_state(path: Path) -> tuple[datetime | None, float | None]:
+    """(the epoch a kept demo database was generated on, the trading second where its
+    stream went to real time); (None, None) if unknown or unreadable."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         epoch = datetime.fromisoformat(raw["epoch"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        realtime = raw.get("realtime_from_s")
+        realtime_from_s = None if realtime is None else float(realtime)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         if path.exists():
             log.warning("demo state %s unreadable (%s): starting a new demo epoch", path, exc)
-        return None
-    return epoch if epoch.tzinfo is not None else epoch.replace(tzinfo=UTC)
+        return None, None
+    return (epoch if epoch.tzinfo is not None else epoch.replace(tzinfo=UTC)), realtime_from_s
 
 
-def save_epoch(path: Path, epoch: datetime) -> None:
+def save_state(path: Path, epoch: datetime, realtime_from_s: float | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"epoch": epoch.isoformat()}), encoding="utf-8")
+    state = {"epoch": epoch.isoformat(), "realtime_from_s": realtime_from_s}
+    path.write_text(json.dumps(state), encoding="utf-8")
 
 
 def catch_up(sim: Simulator, stored: Mapping[str, int]) -> int:
@@ -85,11 +90,14 @@ def demo_engine(
     thread. Returns the simulator (not started) and a sentence saying what it resumed.
     """
     path = state_path(data_dir, dsn)
-    epoch = load_epoch(path) if stored else None
+    epoch, realtime_from_s = load_state(path) if stored else (None, None)
     if epoch is None:
-        epoch = recent_epoch(now or datetime.now(UTC))
-        save_epoch(path, epoch)
+        epoch, realtime_from_s = recent_epoch(now or datetime.now(UTC)), None
+        save_state(path, epoch)
     sim = demo_simulator(epoch=epoch)
+    if realtime_from_s is not None:  # regenerate the switch where the last run made it
+        sim.go_realtime(realtime_from_s)
+    sim.on_realtime = lambda at_s: save_state(path, epoch, at_s)
     if not stored:
         return sim, "a new demo (perfdesk demo --fresh starts over at any time)"
     t0 = time.perf_counter()

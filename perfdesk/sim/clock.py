@@ -34,6 +34,17 @@ def rfc3339(ts: datetime) -> str:
     return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def trading_seconds(ts: datetime, epoch: datetime = EPOCH) -> float:
+    """The last trading second whose calendar time is at or before `ts` (the inverse of
+    `calendar_time` on weekdays; on a weekend, just before the Monday after it: markets
+    are closed, no sample may carry a weekend time)."""
+    week, rest = divmod((ts - epoch).total_seconds(), 7 * DAY_S)
+    day, within = divmod(rest, DAY_S)
+    if day >= 5:
+        return (week * 5 + 5) * DAY_S - 1e-6
+    return (week * 5 + day) * DAY_S + within
+
+
 def trading_day(trading_s: float) -> int:
     """Index of the trading day a trading second falls in."""
     return int(trading_s // DAY_S)

@@ -16,8 +16,9 @@ second, run for 30 minutes; the test itself checks the first 7): FX
 carry is critical from 26 s (the crash day's loss, then the Page-Hinkley drift rule;
 its drawdown, 18 %, is a warning against the profile's limits; after about 28 min the
 Page-Hinkley statistic has decayed below its critical limit and it reads warning); Mean
-reversion's CUSUM warns at about 6 min and is critical at about 11; the four healthy
-strategies stay OK (checked for 30 minutes).
+reversion's Sharpe decay rule warns at about 7 min and is critical at 9, its CUSUM warns
+at 9 and is critical at 11 (the thresholds of the seventh round: docs/validation.md);
+the four healthy strategies stay OK (checked for 30 minutes).
 
 Each strategy has its own seed, picked so that its backtest is one a desk would have
 signed off (Sharpe 1–2.6) and its half-year past stays healthy by the validator's own
@@ -91,8 +92,10 @@ def demo_simulator(
     now: datetime | None = None, *, seed: int = DEMO_SEED, epoch: datetime | None = None
 ) -> Simulator:
     """The demo's engine: live time starts on the Monday about two months before `now`
-    (so timestamps read as recent market time), with its backfill before that. A given
-    `epoch` (a kept demo's) replaces that Monday: the same epoch and seed give the same
+    (so timestamps read as recent market time), with its backfill before that. It runs a
+    trading day a wall minute until it reaches the present (after about 45 minutes), then
+    in real time: no frame is ever stamped in the future. A given `epoch` (a kept demo's)
+    replaces that Monday: the same epoch, seed and switch to real time give the same
     stream, frame for frame."""
     return Simulator(
         strategies=demo_strategies(),
@@ -100,4 +103,5 @@ def demo_simulator(
         epoch=epoch or recent_epoch(now or datetime.now(UTC)),
         backfill_days=DEMO_BACKFILL_DAYS,
         backfill_step_s=DEMO_BACKFILL_STEP_S,
+        live_until_now=True,  # a trading day a minute until the present, then real time
     )

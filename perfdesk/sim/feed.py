@@ -63,10 +63,12 @@ class StrategyFeed:
         self._crash_left = 0
         self._broken = False
         self._day_prefix: tuple[int, str] = (-1, "")
-        self._fill_lam = spec.trades_per_day * spec.trade_factor * dt_s / DAY_S
         self._order = 0
         self._fill_buf: list[int] = []
         self._fill_pos = 0
+        self._fill_lam = 0.0
+        self._set_step(dt_s)
+        self._pace: tuple[float, float] | None = None  # (from trading second, step)
 
     @property
     def strategy_id(self) -> str:
@@ -118,15 +120,40 @@ class StrategyFeed:
         self._fill_pos = len(self._fill_buf)
         return self.events
 
+    @property
+    def time_s(self) -> float:
+        """The trading second of the last sample (0 where live trading begins)."""
+        return self._t
+
+    @property
+    def next_dt_s(self) -> float:
+        """The trading seconds the next sample will be after the last one."""
+        paced = self._pace is not None and self._t >= self._pace[0]
+        return self._pace[1] if self._pace is not None and paced else self.dt_s
+
+    def pace_from(self, at_s: float, dt_s: float) -> None:
+        """From trading second `at_s` on, one sample every `dt_s` trading seconds (the
+        demo's switch to real time once it reaches the present). Set before regenerating
+        a stream, it makes the same switch at the same sample, so the stream is the same."""
+        self._pace = (at_s, dt_s)
+
     def advance(self, samples: int) -> int:
         """Generate `samples` equity samples (and their fills); returns frames made."""
         before = self.events
         if self.last_seq == 0:
             self._emit(self._status("active", "started"))
         for _ in range(samples):
+            if self.next_dt_s != self.dt_s:  # the switch to real time
+                self._set_step(self.next_dt_s)
             self._t += self.dt_s
             self._sample()
         return self.events - before
+
+    def _set_step(self, dt_s: float) -> None:
+        """Samples `dt_s` trading seconds apart from now on, fills at the same rate a day."""
+        self.dt_s = dt_s
+        self._fill_lam = self.spec.trades_per_day * self.spec.trade_factor * dt_s / DAY_S
+        self._fill_pos = len(self._fill_buf)  # redraw fills at this sample length
 
     # -- generation -------------------------------------------------------------
     def _sample(self) -> None:

@@ -17,8 +17,8 @@ import asyncio
 import contextlib
 import logging
 import ssl as ssl_lib
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from perfdesk.publish.faults import FaultConfig
 from perfdesk.publish.server import ProtocolServer
 from perfdesk.publish.session import Draws
 from perfdesk.sim.archetypes import StrategySpec, backtest_expectations, default_strategies
-from perfdesk.sim.clock import EPOCH
+from perfdesk.sim.clock import EPOCH, trading_seconds
 from perfdesk.sim.feed import StrategyFeed
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,8 @@ class Simulator(ProtocolServer):
         epoch: datetime = EPOCH,
         backfill_days: int = 0,
         backfill_step_s: float = DEFAULT_BACKFILL_STEP_S,
+        live_until_now: bool = False,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         if rate <= 0 or speedup <= 0:
             raise ValueError(f"rate and speedup must be > 0, got rate={rate} speedup={speedup}")
@@ -103,6 +105,14 @@ class Simulator(ProtocolServer):
                     f"the backfill of {f.strategy_id} is {f.last_seq} frames: at most half the "
                     f"history ({history} frames) so the live stream stays replayable after it"
                 )
+        self.live_until_now = live_until_now
+        """Never stamp a sample after `clock()` (the wall clock): once the accelerated
+        stream reaches the present it goes on in real time (`realtime_from_s`)."""
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.realtime_from_s: float | None = None
+        """The trading second where the stream switched to real time (None: not yet)."""
+        self.on_realtime: Callable[[float], None] | None = None
+        """Called once with `realtime_from_s` when the switch happens (the demo keeps it)."""
         self._producer: asyncio.Task[None] | None = None
         self._running = asyncio.Event()
         self._ticked = asyncio.Event()
@@ -197,10 +207,43 @@ class Simulator(ProtocolServer):
                 if budget == 0:
                     self.finished.set()
                     return
-            if n > 0:
-                for feed in self.feeds:
-                    feed.advance(n)
-                made += n
-                self.wake()
-                self._ticked.set()
+            n = self.produce(n)
+            made += n
             await asyncio.sleep(0 if n == per_tick else TICK_S)
+
+    def produce(self, n: int) -> int:
+        """Generate `n` due samples in every feed — with `live_until_now`, only those
+        stamped at or before now, switching to real time when the stream reaches the
+        present — and tell the sessions; returns the samples made per feed."""
+        switch = False
+        if n > 0 and self.live_until_now:
+            n, switch = self._up_to_now(n)
+        if n > 0:
+            for feed in self.feeds:
+                feed.advance(n)
+            self.wake()
+            self._ticked.set()
+        if switch:
+            self.go_realtime(self.feeds[0].time_s)
+        return n
+
+    def _up_to_now(self, n: int) -> tuple[int, bool]:
+        """How many of `n` due samples are stamped at or before now, and whether the
+        stream reaches the present with them (then it goes on in real time)."""
+        lead = self.feeds[0]  # every feed advances in step
+        now_s = trading_seconds(self.clock(), self.epoch)
+        # 0.1 µs of slack: sums of 0.1 s steps drift by far less than the µs a stamp shows
+        room = max(0, int((now_s - lead.time_s + 1e-7) // lead.next_dt_s))
+        if room >= n:
+            return n, False
+        return room, self.realtime_from_s is None
+
+    def go_realtime(self, at_s: float) -> None:
+        """From trading second `at_s` on, one sample every 1/rate trading seconds: the
+        stream keeps pace with the wall clock (set again before regenerating a kept demo,
+        so the regenerated stream switches at the same sample)."""
+        self.realtime_from_s = at_s
+        for feed in self.feeds:
+            feed.pace_from(at_s, 1.0 / self.rate)
+        if self.on_realtime is not None:
+            self.on_realtime(at_s)
