@@ -95,6 +95,7 @@ async def _serve(args: argparse.Namespace) -> int:
             max_events=args.max_events,
             backfill_days=args.backfill_days,
             backfill_step_s=args.backfill_step,
+            live_until_now=True,  # perfdesk refuses frames stamped after now + 5 min
             token=token,
             faults=FaultConfig(
                 drop_prob=args.drop,
