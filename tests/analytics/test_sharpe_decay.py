@@ -178,3 +178,39 @@ def test_registered_with_its_statistics() -> None:
     assert spec is not None and spec.p_value and spec.thresholds == "sharpe"
     res = sd.check(subject(normal(60, 1), normal(756, 2)), TH)
     assert {s.key for s in spec.statistics} <= set(res.evidence)
+
+
+def test_standardised_the_value_shown_is_the_one_judged_and_the_plain_one_is_beside_it() -> None:
+    """After a volatility jump the plain and the vol-scaled Sharpe can disagree (the
+    demo's FX carry read "live Sharpe 2.32 … vs backtest 1.64", critical): the value and
+    limit are now the figures the test judged, the plain ones stay in the message."""
+    from perfdesk.analytics import garch
+    from perfdesk.analytics.profile import expectations_from_backtest
+    from perfdesk.analytics.validator import validate
+    from perfdesk.domain.expectations import GarchParams
+
+    p = GarchParams(mu=0.0012, omega=0.04e-4, alpha=0.07, beta=0.88, nu=6.0)
+    exp = expectations_from_backtest(garch.simulate(p, 1, 756, np.random.default_rng(8))[0])
+    judged = []
+    for seed in range(16):
+        rng = np.random.default_rng(100 + seed)
+        healthy = garch.simulate(p, 1, 30, rng)[0]
+        after = rng.standard_t(6.0, 90) * 0.025 - 0.008  # doubled volatility, a losing drift
+        stats, equity = EquityStats(), 1e6
+        stats.update(T0 - DAY, equity)
+        for i, r in enumerate(np.concatenate((healthy, [-0.08], after))):
+            equity *= 1 + r
+            stats.update(T0 + i * DAY, equity)
+        verdict = validate(
+            "s", stats, exp, Thresholds(), datetime.fromtimestamp(stats.last_ts + 1, UTC)
+        )
+        res = verdict.rule("sharpe_decay")
+        assert res is not None and res.evidence["standardised"] is True
+        assert res.value == res.evidence["value"] and res.limit == res.evidence["limit"]
+        assert f"scaled by the model's volatility it reads {res.value:.2f}" in res.message
+        assert f"{res.evidence['window_sharpe']:.2f} over the last" in res.message
+        assert res.limit == pytest.approx(res.evidence["backtest_sharpe"])
+        if res.status.severity >= 2:
+            judged.append(res)
+    assert judged  # the decays were seen
+    assert all(r.value < r.limit for r in judged)  # what is shown agrees with the verdict
