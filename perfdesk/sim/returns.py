@@ -102,7 +102,10 @@ class IntradayGarch:
         """One sample's simple return over `frac` of a trading day."""
         if day != self._day:
             self._roll_day(day)
-        eps = math.sqrt(self._h * frac) * self.vol_scale * self._shock()
-        self._day_eps += eps
+        base = math.sqrt(self._h * frac) * self._shock()
+        # The variance recursion sees the model's own shock: fed the scaled one, a
+        # doubled volatility made the GARCH explosive (α·4 + β = 1.22 a day: the demo's
+        # broken FX carry reached 17× its volatility within weeks, not 2×).
+        self._day_eps += base
         mean = (self.params.daily_mean + self.mean_shift) * frac
-        return max(mean + eps, -0.5)
+        return max(mean + base * self.vol_scale, -0.5)

@@ -250,3 +250,19 @@ def test_a_strategy_that_keeps_breaking_still_sends_valid_fills() -> None:
     assert fills
     for frame in fills:
         parse_frame(frame)  # raises on a price of 0
+
+
+def test_a_raised_volatility_stays_raised_not_explosive() -> None:
+    """A break doubles the volatility: the daily GARCH must stay stationary around twice
+    its level (fed the scaled shocks its persistence became α·4 + β = 1.22 a day, and a
+    demo's broken strategy reached 17× its volatility within weeks)."""
+    import numpy as np
+
+    from perfdesk.sim.returns import GarchParams, IntradayGarch
+
+    params = GarchParams(annual_return=0.0, annual_volatility=0.16)
+    g = IntradayGarch(params, np.random.default_rng(3))
+    g.vol_scale = 2.0
+    days = np.array([sum(g.step(0.1, d) for _ in range(10)) for d in range(1, 401)])
+    late = days[200:].std() / np.sqrt(params.daily_variance)
+    assert 1.6 < late < 2.5, late  # twice the model's daily volatility, months later
