@@ -73,11 +73,16 @@ class Preset:
 
     def matches(self, thresholds: Thresholds) -> bool:
         """Are `thresholds`' four warning levels this preset's?"""
-        return self.matches_levels({path: _get(thresholds, path) for path in LEVEL_FIELDS})
+        return self.matches_levels(levels_of(thresholds))
 
     def matches_levels(self, levels: Mapping[str, float | None]) -> bool:
         """Are these (dotted path -> value, None if unreadable) this preset's levels?"""
         return all(levels.get(path) == value for path, value in self.levels.items())
+
+
+def levels_of(thresholds: Thresholds) -> dict[str, float | None]:
+    """The four warning levels a preset sets, as `thresholds` has them."""
+    return {path: _get(thresholds, path) for path in LEVEL_FIELDS}
 
 
 def _get(thresholds: Thresholds, path: str) -> float:
@@ -97,7 +102,7 @@ PRESETS: tuple[Preset, ...] = (
         "Balanced: catch crashes (defaults)",
         "Crashes first: most of the false-alarm budget goes to the daily-loss rule, so a "
         "sudden loss is caught fast; slow decays are found later.",
-        {path: _get(_DEFAULTS, path) for path in LEVEL_FIELDS},
+        {path: _get(_DEFAULTS, path) for path in LEVEL_FIELDS},  # one source: Thresholds()
         BenchFigures(0.095, 0.762, 0.175, 0.729, _CALIBRATION),
     ),
     Preset(
@@ -118,7 +123,7 @@ PRESETS: tuple[Preset, ...] = (
 
 def preset_of(thresholds: Thresholds) -> Preset | None:
     """The preset whose warning levels `thresholds` have, None for a custom mix."""
-    return next((p for p in PRESETS if p.matches(thresholds)), None)
+    return preset_of_levels(levels_of(thresholds))
 
 
 def preset_of_levels(levels: Mapping[str, float | None]) -> Preset | None:

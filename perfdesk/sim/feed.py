@@ -128,8 +128,9 @@ class StrategyFeed:
     @property
     def next_dt_s(self) -> float:
         """The trading seconds the next sample will be after the last one."""
-        paced = self._pace is not None and self._t >= self._pace[0]
-        return self._pace[1] if self._pace is not None and paced else self.dt_s
+        if self._pace is not None and self._t >= self._pace[0]:
+            return self._pace[1]
+        return self.dt_s
 
     def pace_from(self, at_s: float, dt_s: float) -> None:
         """From trading second `at_s` on, one sample every `dt_s` trading seconds (the

@@ -39,6 +39,11 @@ SHORTCUTS = {
 }
 
 
+def _tooltip(title: str, keys: str | None) -> str:
+    """ "Reports (Ctrl+5)"; no tooltip without a shortcut."""
+    return f"{title} ({keys})" if keys else ""
+
+
 def rank(key: str) -> int:
     """A page's place; pages not in PAGE_ORDER go after the known ones, in arrival order."""
     return PAGE_ORDER.index(key) if key in PAGE_ORDER else len(PAGE_ORDER)
@@ -71,7 +76,7 @@ class Navigation(QObject):
         keys = SHORTCUTS.get(key, shortcut)
         if key in self.buttons:  # reserved
             self.buttons[key].setEnabled(True)
-            self.buttons[key].setToolTip(f"{title} ({keys})" if keys else "")
+            self.buttons[key].setToolTip(_tooltip(title, keys))
             self.actions[key].setEnabled(True)
             return
         place = sum(1 for k in self.keys if rank(k) <= rank(key))
@@ -84,8 +89,7 @@ class Navigation(QObject):
         button.setProperty("kind", "nav")
         button.setCheckable(True)
         button.setCursor(Qt.CursorShape.PointingHandCursor)
-        if keys:
-            button.setToolTip(f"{title} ({keys})")
+        button.setToolTip(_tooltip(title, keys))
         button.clicked.connect(lambda: self.page_requested.emit(key))
         self._group.addButton(button)
         self._sidebar.insertWidget(1 + place, button)  # after the brand

@@ -305,10 +305,11 @@ class ThresholdsView(QWidget):
 
     def _draft_levels(self) -> dict[str, float | None]:
         """The four preset levels as the draft's fields read (None: not a number)."""
+        specs = {f.key: f for group in self.form.specs for f in group.fields}
         out: dict[str, float | None] = {}
         for key in LEVEL_FIELDS:
-            try:
-                out[key] = float(self.form.fields[key].text)
+            try:  # read as the form reads it (a typed minus sign, thousands commas)
+                out[key] = schema.parse_text(specs[key], self.form.fields[key].text)
             except ValueError:
                 out[key] = None
         return out
