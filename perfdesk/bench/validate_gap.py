@@ -142,3 +142,65 @@ def year_share(healthy: np.ndarray, decay: np.ndarray, budget: float) -> tuple[f
     of the healthy levels (the budget read on the healthy scenarios themselves)."""
     th = float(np.quantile(healthy, budget))
     return float(np.mean(healthy <= th)), float(np.mean(decay <= th))
+
+
+@dataclass(frozen=True)
+class DeskShare:
+    """A desk of `daily_loss` (the crash rule) and one decay chart, on the same scenarios."""
+
+    decay_year: float
+    healthy: float
+    crash_5d: float
+    daily_loss: float
+    chart_healthy: float
+
+
+def desk_year_share(
+    rec: vt.Recorded,
+    healthy: np.ndarray,
+    decay: np.ndarray,
+    *,
+    cap: float,
+    crash_floor: float,
+    grid: np.ndarray | None = None,
+) -> DeskShare | None:
+    """The most decays by year end a desk of perfdesk's `daily_loss` and a decay chart
+    (its year levels `healthy`/`decay`, per scenario of `rec` in the same order, as
+    `matched_levels` gives them) flags when the union of the two warns on at most `cap`
+    of the healthy scenarios and `daily_loss` warns on at least `crash_floor` of the
+    crashes within 5 days. Each `daily_loss` level of `grid` gets the chart's largest
+    threshold its budget leaves. None when no grid level holds the floor."""
+    row = vt.LEVEL_RULES.index("daily_loss")
+
+    def lowest(kind: str, days: int = 10_000) -> np.ndarray:
+        changes = rec.change[kind]
+        return np.array(
+            [
+                lv[row, (c or 0) : (c or 0) + days].min()
+                for lv, c in zip(rec.levels[kind], changes, strict=True)
+            ]
+        )
+
+    dl_h, dl_d, dl_c = lowest("healthy"), lowest("decay"), lowest("crash", 5)
+    if dl_h.size != healthy.size or dl_d.size != decay.size:
+        raise ValueError("the chart's levels are not those of the recording's scenarios")
+    best: DeskShare | None = None
+    for level in np.geomspace(2e-4, 1.5e-3, 37) if grid is None else grid:
+        crash = float(np.mean(dl_c <= level))
+        if crash < crash_floor:
+            continue
+        th = -1.0  # the chart silent
+        for t in np.sort(healthy)[::-1]:
+            if np.mean((dl_h <= level) | (healthy <= t)) <= cap:
+                th = float(t)
+                break
+        share = DeskShare(
+            decay_year=float(np.mean((dl_d <= level) | (decay <= th))),
+            healthy=float(np.mean((dl_h <= level) | (healthy <= th))),
+            crash_5d=crash,
+            daily_loss=float(level),
+            chart_healthy=float(np.mean(healthy <= th)),
+        )
+        if share.healthy <= cap and (best is None or share.decay_year > best.decay_year):
+            best = share
+    return best

@@ -67,3 +67,31 @@ def test_year_share_spends_at_most_the_budget_on_the_healthy_levels() -> None:
         h, d = vg.year_share(healthy, decay, budget)
         assert h <= budget + 1 / 600 and d > h
     assert vg.SHIPPED == (drift.FILTERED_SHIFT_SD, drift.FILTERED_VOL_RATIO)
+
+
+def test_the_desk_share_keeps_its_cap_and_floor_and_a_silent_chart_adds_nothing() -> None:
+    rec = vt.record(4, 150, (503, 504), null_paths=20)
+    n_h, n_d = len(rec.levels["healthy"]), len(rec.levels["decay"])
+    rng = np.random.default_rng(5)
+    healthy, decay = rng.uniform(size=n_h), rng.uniform(size=n_d) ** 4
+    grid = np.array([1e-6, 1e-3, 0.05, 1.0])
+    full = vg.desk_year_share(rec, healthy, decay, cap=0.5, crash_floor=0.0, grid=grid)
+    assert full is not None
+    assert full.healthy <= 0.5 and 0.0 < full.chart_healthy <= full.healthy
+    silent = vg.desk_year_share(
+        rec, np.ones(n_h), np.ones(n_d), cap=0.5, crash_floor=0.0, grid=grid
+    )
+    assert silent is not None and silent.chart_healthy == 0.0
+    # a silent chart leaves the desk's decays to daily_loss alone
+    row = vt.LEVEL_RULES.index("daily_loss")
+    alone = np.mean(
+        [
+            lv[row, c:].min() <= silent.daily_loss
+            for lv, c in zip(rec.levels["decay"], rec.change["decay"], strict=True)
+        ]
+    )
+    assert silent.decay_year == alone
+    assert full.decay_year >= silent.decay_year
+    assert (
+        vg.desk_year_share(rec, healthy, decay, cap=0.5, crash_floor=1.01, grid=grid) is None
+    )  # floor unreachable
