@@ -17,11 +17,23 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from isolated_home import isolate_home, remove_clusters, restore_home
 from memory_keyring import memory_keyring, no_keyring  # noqa: F401 - shared fixtures
 from pg_settings import TEST_SETTINGS
 
 from perfdesk.services.store.embedded_db import EmbeddedPostgres
 from perfdesk.services.store.store import Store
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The session's own XDG homes; no cluster outlives it (tests/isolated_home.py)."""
+    before = isolate_home(tmp_path_factory.mktemp("home"))
+    try:
+        yield
+    finally:
+        restore_home(before)
+        remove_clusters(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(autouse=True)
