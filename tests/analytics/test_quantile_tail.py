@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from perfdesk.analytics import profile
-from perfdesk.analytics.rules._common import exceedance, quantile
+from perfdesk.analytics.rules._common import exceedance, quantile, tail_quantile
 from perfdesk.analytics.rules.drawdown import _limit
 from perfdesk.analytics.scenarios import make_scenario
 from perfdesk.domain.expectations import Quantiles
@@ -39,6 +39,20 @@ def test_exceedance_is_the_inverse_of_the_quantile_inside_and_beyond_the_table()
     for p in (0.55, 0.9, 0.985, 0.999, 0.9995, 0.9998, 0.99999):
         assert exceedance(q, quantile(q, p)) == pytest.approx(1.0 - p, rel=1e-9)
     assert exceedance(q, -10.0) == pytest.approx(1.0 - q.probs[0])  # below: clamped
+
+
+def test_a_false_alarm_rate_below_the_float_resolution_of_one_minus_it_is_read_exactly() -> None:
+    """1 − 5e-324 is 1.0: a critical false-alarm rate typed that small raised
+    ZeroDivisionError in every drift rule, and every strategy read "could not judge"."""
+    q = gumbel_table()
+    for tail in (0.2, 1e-3, 1e-5):
+        assert tail_quantile(q, tail) == pytest.approx(quantile(q, 1.0 - tail), rel=1e-9)
+    tiny = [tail_quantile(q, t) for t in (1e-12, 1e-17, 1e-300, 5e-324)]
+    assert all(math.isfinite(v) for v in tiny) and tiny == sorted(tiny)
+    for tail in (1e-12, 1e-17):  # the Gumbel maximum's tail: −log(−log(1 − t)) ≈ −log t
+        assert tail_quantile(q, tail) == pytest.approx(-math.log(tail), rel=0.01)
+    assert exceedance(q, tail_quantile(q, 1e-300)) == pytest.approx(1e-300, rel=1e-6)
+    assert tail_quantile(q, 0.0) == math.inf and quantile(q, 1.0) == math.inf
 
 
 def test_a_flat_table_stays_flat() -> None:

@@ -70,10 +70,23 @@ def quantile(q: Quantiles, prob: float) -> float:
     log 1/(1 − p)), with the slope of the table's top decade. Clamped there, a critical
     level beyond the table (a 0.02 % false-alarm rate, the 99.95th percentile) was the
     warning level itself: the rule went from OK to critical at once."""
+    return _quantile(q, prob, 1.0 - prob)
+
+
+def tail_quantile(q: Quantiles, tail: float) -> float:
+    """The level a healthy maximum exceeds with chance `tail` (a false-alarm rate):
+    `quantile(q, 1 − tail)`, exact where 1 − tail rounds to 1.0 (tails below 1.1e-16,
+    such as a critical rate of 5e-324 typed into the form, read far up the tail)."""
+    return _quantile(q, 1.0 - tail, tail)
+
+
+def _quantile(q: Quantiles, prob: float, tail: float) -> float:
     if prob <= q.probs[-1] or (top := _upper_tail(q)) is None:
         return interp(prob, q.probs, q.values)
     p_top, v_top, slope = top
-    return v_top + slope * math.log((1.0 - p_top) / (1.0 - prob))
+    if tail <= 0:
+        return math.inf
+    return v_top + slope * (math.log(1.0 - p_top) - math.log(tail))  # no 1e-3/5e-324 overflow
 
 
 def exceedance(q: Quantiles, value: float) -> float:

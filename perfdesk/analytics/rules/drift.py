@@ -21,8 +21,8 @@ from perfdesk.analytics.rules._common import (
     graded,
     insufficient,
     not_applicable,
-    quantile,
     result,
+    tail_quantile,
 )
 from perfdesk.analytics.streaming import EquityStats
 from perfdesk.domain.expectations import DriftCalibration, Expectations, Quantiles
@@ -131,8 +131,8 @@ def _rule(
     name = det.name
     if days == 0:
         return insufficient(name, "no finished live day yet")
-    warn = quantile(null_max, 1 - th.warning_false_alarm)
-    crit = max(quantile(null_max, 1 - th.critical_false_alarm), warn)
+    warn = tail_quantile(null_max, th.warning_false_alarm)
+    crit = max(tail_quantile(null_max, th.critical_false_alarm), warn)
     status = graded(value, warn, crit)
     limit = warn if status is Status.OK else crit
     return result(
