@@ -27,10 +27,9 @@ import numpy.typing as npt
 
 from perfdesk.analytics import timestamps
 from perfdesk.analytics.timestamps import TsFormat
+from perfdesk.domain.expectations import MAX_DAILY_RETURN
 
 MAX_ISSUES = 20
-MAX_DAILY_RETURN = 10.0
-"""A daily return beyond ±1000 % is refused as a unit slip (prices, per cent), not judged."""
 MIN_RETURN_VARIANCE = 1e-14
 """A backtest whose daily returns vary less (σ < 0.00001 %) is flat: no risk to compare to."""
 Kind = Literal["equity", "return"]

@@ -25,7 +25,7 @@ from pydantic import (
     ValidationError,
 )
 from pydantic.dataclasses import dataclass as pydantic_dataclass
-from pydantic_core import core_schema
+from pydantic_core import core_schema, from_json
 
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import StrategyState
@@ -282,6 +282,34 @@ def parse_frame(raw: str | bytes) -> Frame:
         raise FrameError(describe_validation_error(exc)) from None
     except (ValueError, RecursionError) as exc:  # jiter depth/encoding errors
         raise FrameError(f"not valid JSON: {exc}") from None
+
+
+def strategy_without_profile(raw: str | bytes, reason: str) -> tuple[StrategyInfo, str] | None:
+    """A `strategy` frame refused (for `reason`) only because of its backtest profile:
+    the strategy with its summary expectations, and a sentence saying what was dropped
+    and why. None for any other frame, or one with faults beyond the profile. A profile
+    is a derived table (quantiles, a fitted model); an inconsistent one is dropped, the
+    strategy is kept and judged on its summary figures."""
+    if len(raw) > MAX_FRAME_BYTES:
+        return None
+    try:
+        doc = from_json(raw)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict) or doc.get("type") != "strategy":
+        return None
+    exp = doc.get("expectations")
+    if not isinstance(exp, dict) or "profile" not in exp:
+        return None
+    try:
+        info = StrategyInfo.model_validate(doc | {"expectations": exp | {"profile": None}})
+    except ValidationError:
+        return None
+    note = (
+        f"strategy {info.strategy_id}: its backtest profile was dropped ({reason}); the"
+        " strategy is kept and judged on its summary expectations"
+    )
+    return info, note
 
 
 def parse_client_frame(raw: str | bytes) -> Subscribe | Ping:

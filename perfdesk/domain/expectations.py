@@ -8,9 +8,35 @@ from it (see perfdesk.analytics.profile and docs/validation.md).
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
+from itertools import pairwise
+from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import from_json
+
+MIN_OMEGA = 1e-20
+"""A GARCH variance intercept below this is no market's: a daily volatility under 1e-10
+(omega 5e-324 standardised every return to 1e160 and the Sharpe decay rule read inf)."""
+
+
+MAX_DAILY_RETURN = 10.0
+"""A daily return beyond ±1000 % is a unit slip (prices, per cent), not a return: refused
+in a backtest CSV and in a profile (±1e300 overflowed the variance of its returns)."""
+
+
+def _finite(name: str, values: tuple[float, ...]) -> None:
+    bad = next((i for i, v in enumerate(values) if not math.isfinite(v)), None)
+    if bad is not None:
+        raise ValueError(f"{name}[{bad}] is {values[bad]}, not a finite number".lstrip())
 
 
 class GarchParams(BaseModel):
@@ -21,8 +47,8 @@ class GarchParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    mu: float
-    omega: float = Field(gt=0.0)
+    mu: float = Field(ge=-MAX_DAILY_RETURN, le=MAX_DAILY_RETURN)
+    omega: float = Field(ge=MIN_OMEGA, allow_inf_nan=False)
     alpha: float = Field(ge=0.0, lt=1.0)
     beta: float = Field(ge=0.0, lt=1.0)
     nu: float = Field(gt=2.0, le=1000.0)
@@ -40,6 +66,25 @@ class Quantiles(BaseModel):
     probs: tuple[float, ...]
     values: tuple[float, ...]
 
+    @model_validator(mode="after")
+    def _a_table(self) -> Self:
+        """One value per prob, at least one; probs strictly increasing within [0, 1];
+        values finite and non-decreasing (a quantile function)."""
+        if not self.probs or len(self.probs) != len(self.values):
+            raise ValueError(
+                f"{len(self.probs)} probs and {len(self.values)} values: a quantile table"
+                " needs one value per prob, at least one"
+            )
+        _finite("probs", self.probs)
+        _finite("values", self.values)
+        if self.probs[0] < 0.0 or self.probs[-1] > 1.0:
+            raise ValueError("probs must lie within [0, 1]")
+        if any(b <= a for a, b in pairwise(self.probs)):
+            raise ValueError("probs must increase strictly")
+        if any(b < a for a, b in pairwise(self.values)):
+            raise ValueError("values must not decrease (a quantile function)")
+        return self
+
 
 class DriftCalibration(BaseModel):
     """Null distribution of the drift statistics' running maximum over `horizon_days`,
@@ -47,20 +92,23 @@ class DriftCalibration(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    horizon_days: int
-    cusum_shift_sd: float
-    cusum_vol_ratio: float
-    ph_delta: float
+    horizon_days: int = Field(ge=1)
+    cusum_shift_sd: float = Field(allow_inf_nan=False)
+    cusum_vol_ratio: float = Field(gt=0.0, allow_inf_nan=False)
+    ph_delta: float = Field(ge=0.0, allow_inf_nan=False)
     cusum_max: Quantiles
     ph_max: Quantiles
     loss_tail: Quantiles | None = Field(
         None, description="Lower tail of simulated healthy daily returns (tiny probs)"
     )
     filtered_shift_sd: float | None = Field(
-        None, description="The filtered CUSUM's alternative: mean shift (sd)"
+        None, description="The filtered CUSUM's alternative: mean shift (sd)", allow_inf_nan=False
     )
     filtered_vol_ratio: float | None = Field(
-        None, description="The filtered CUSUM's alternative: volatility multiplier"
+        None,
+        description="The filtered CUSUM's alternative: volatility multiplier",
+        gt=0.0,
+        allow_inf_nan=False,
     )
     filtered_max: Quantiles | None = Field(
         None,
@@ -78,6 +126,18 @@ class DrawdownCalibration(BaseModel):
 
     horizons_days: tuple[int, ...]
     by_horizon: tuple[Quantiles, ...]
+
+    @model_validator(mode="after")
+    def _one_table_per_horizon(self) -> Self:
+        h = self.horizons_days
+        if not h or len(h) != len(self.by_horizon):
+            raise ValueError(
+                f"{len(h)} horizons and {len(self.by_horizon)} tables: one table per"
+                " horizon, at least one"
+            )
+        if h[0] < 1 or any(b <= a for a, b in pairwise(h)):
+            raise ValueError("horizons_days must be positive and increasing")
+        return self
 
 
 class BacktestProfile(BaseModel):
@@ -102,6 +162,23 @@ class BacktestProfile(BaseModel):
     garch: GarchParams | None = None
     drift: DriftCalibration | None = None
     drawdown: DrawdownCalibration | None = None
+
+    @field_validator("daily_returns")
+    @classmethod
+    def _returns(cls, values: tuple[float, ...]) -> tuple[float, ...]:
+        _finite("", values)
+        if values and max(map(abs, values)) > MAX_DAILY_RETURN:
+            raise ValueError(
+                f"a day beyond ±{MAX_DAILY_RETURN:g} (±{MAX_DAILY_RETURN:.0%}) is a unit"
+                " slip, not a return (returns are fractions: 0.01 = 1 %)"
+            )
+        return values
+
+    @field_validator("residuals")
+    @classmethod
+    def _residuals(cls, values: tuple[float, ...]) -> tuple[float, ...]:
+        _finite("", values)
+        return values
 
 
 class Expectations(BaseModel):
@@ -132,3 +209,20 @@ class Expectations(BaseModel):
     slippage_bps: float | None = Field(None, title="Expected slippage (bps)", ge=0.0)
     periods_per_year: int = Field(252, title="Periods per year", ge=1, le=366 * 24 * 3600)
     profile: BacktestProfile | None = Field(None, title="Backtest profile")
+
+
+def stored_expectations(raw: str | bytes) -> tuple[Expectations, str | None]:
+    """Expectations kept as JSON (the database), and a note when their backtest profile
+    no longer validates (stored before a check existed, or by an engine then): the
+    summary figures without the profile, never a failure to load every strategy. A
+    fault outside the profile still raises ValidationError."""
+    try:
+        return Expectations.model_validate_json(raw), None
+    except ValidationError as exc:
+        doc = from_json(raw)
+        if not isinstance(doc, dict) or "profile" not in doc:
+            raise
+        summary = Expectations.model_validate(doc | {"profile": None})
+        err = exc.errors()[0]
+        where = ".".join(str(part) for part in err["loc"])
+        return summary, f"its backtest profile was dropped ({where}: {err['msg']})"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, FieldSerializationInfo, field_serializer
 
 from perfdesk.domain.status import Status
 
@@ -23,6 +24,15 @@ class RuleResult(BaseModel):
     unit: str = ""
     since: datetime | None = None
     evidence: dict[str, Any] = Field(default_factory=dict)
+
+    @field_serializer("value", "limit")
+    def _json_number(self, x: float | None, info: FieldSerializationInfo) -> float | None:
+        """JSON (the database's jsonb, the client wire) has no inf or NaN: those are
+        written as null ("—" on screen), as the evidence's are; a verdict with an
+        infinite value was refused by the database and never stored."""
+        if info.mode_is_json() and x is not None and not math.isfinite(x):
+            return None
+        return x
 
 
 class Verdict(BaseModel):

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import numpy as np
 import pytest
+from profiled_strategy import profiled_strategy
 
-from perfdesk.analytics import garch
-from perfdesk.analytics.profile import expectations_from_backtest
 from perfdesk.analytics.rules import registry
 from perfdesk.analytics.streaming import EquityStats
 from perfdesk.analytics.validator import Item, validate, validate_many
-from perfdesk.domain.expectations import Expectations, GarchParams
+from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.status import Status
 from perfdesk.domain.thresholds import Thresholds
 
@@ -24,22 +22,7 @@ T0 = 20_000 * DAY + 72_000.0
 @pytest.fixture(scope="module")
 def profiled() -> tuple[EquityStats, Expectations]:
     """A strategy with a calibrated backtest profile, 80 live days and fills."""
-    p = GarchParams(mu=0.0005, omega=0.05e-4, alpha=0.07, beta=0.88, nu=6.0)
-    r = garch.simulate(p, 1, 836, np.random.default_rng(5))[0]
-    exp = expectations_from_backtest(
-        r[:756], n_paths=200, win_rate=0.5, trades_per_day=4, slippage_bps=1.0
-    )
-    stats, equity = EquityStats(), 1e6
-    stats.update(T0 - DAY, equity)
-    for i, ret in enumerate(r[756:]):
-        equity *= 1 + ret
-        ts = T0 + i * DAY
-        stats.update(ts, equity)
-        for k in range(4):
-            px = 100.0 + k
-            side = "buy" if k % 2 == 0 else "sell"
-            stats.fill(ts + k, "X", side, qty=1, price=px, expected_price=px - 0.01)
-    return stats, exp
+    return profiled_strategy()
 
 
 def test_every_rule_reads_a_thresholds_field_and_ids_are_unique() -> None:

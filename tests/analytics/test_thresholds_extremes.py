@@ -10,20 +10,16 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from profiled_strategy import profiled_strategy
 from pydantic import ValidationError
 
-from perfdesk.analytics import garch
-from perfdesk.analytics.profile import expectations_from_backtest
 from perfdesk.analytics.rules import registry
-from perfdesk.analytics.streaming import EquityStats
 from perfdesk.analytics.validator import JUDGE_FAILED, validate_many
-from perfdesk.domain.expectations import Expectations, GarchParams
+from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.thresholds import Thresholds
 from perfdesk.domain.verdict import Verdict
 
@@ -42,25 +38,6 @@ PATHS = [
 def _storable(verdict: Verdict) -> None:
     """What the store writes to jsonb is strict JSON: no NaN, no Infinity."""
     json.dumps([r.model_dump(mode="json") for r in verdict.rules], allow_nan=False)
-
-
-@cache
-def _profiled() -> tuple[EquityStats, Expectations]:
-    """A strategy with a calibrated backtest profile, 80 live days and fills."""
-    p = GarchParams(mu=0.0005, omega=0.05e-4, alpha=0.07, beta=0.88, nu=6.0)
-    r = garch.simulate(p, 1, 836, np.random.default_rng(5))[0]
-    exp = expectations_from_backtest(
-        r[:756], n_paths=200, win_rate=0.5, trades_per_day=4, slippage_bps=1.0
-    )
-    stats, equity = EquityStats(), 1e6
-    stats.update(T0 - DAY, equity)
-    for i, ret in enumerate(r[756:]):
-        equity *= 1 + ret
-        stats.update(T0 + i * DAY, equity)
-        for k in range(4):
-            side = "buy" if k % 2 == 0 else "sell"
-            stats.fill(T0 + i * DAY + k, "X", side, qty=1, price=100.0, expected_price=99.99)
-    return stats, exp
 
 
 def _with(overrides: list[tuple[tuple[str, ...], float]]) -> Thresholds:
@@ -83,7 +60,7 @@ def _with(overrides: list[tuple[tuple[str, ...], float]]) -> Thresholds:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(PATHS), st.sampled_from(EDGES)), max_size=40))
 def test_edge_thresholds_never_stop_the_validator(overrides) -> None:
-    stats, exp = _profiled()
+    stats, exp = profiled_strategy()
     thresholds = _with(overrides)
     now = datetime.fromtimestamp(stats.last_ts + 1, UTC)
     failures: list[str] = []
@@ -136,7 +113,7 @@ EXPECTATION_EDGES: dict[str, list[Any]] = {
 def test_edge_expectations_never_stop_the_validator(picks, with_profile) -> None:
     """What an engine may announce (or a backtest CSV give) at the edges of the model:
     a win rate of 1, a max drawdown of 5e-324, 31.6 million periods a year."""
-    stats, profiled = _profiled()
+    stats, profiled = profiled_strategy()
     fields = {k: EXPECTATION_EDGES[k][i % len(EXPECTATION_EDGES[k])] for k, i in picks.items()}
     exp = Expectations(**fields, profile=profiled.profile if with_profile else None)
     now = datetime.fromtimestamp(stats.last_ts + 1, UTC)

@@ -31,6 +31,7 @@ from perfdesk.domain.events import (
     Hello,
     Subscribe,
     parse_frame,
+    strategy_without_profile,
 )
 from perfdesk.domain.fast_batch import equity_batch
 from perfdesk.domain.status import FeedState
@@ -306,13 +307,7 @@ class EngineClient:
         if (equities := equity_batch(raw)) is not None:  # the stream's usual frame, fast
             await self._deliver_many(equities)
             return
-        try:
-            frame: Frame = parse_frame(raw)
-        except FrameError as exc:
-            if not self._hello_seen and _is_hello(raw):
-                await self._invalid_hello(raw, exc.reason)  # raises: ends this connection
-            else:
-                await self._rejected(raw, exc.reason)
+        if (frame := await self._parse(raw)) is None:
             return
         match frame.type:
             case "equity" | "fill" | "status":
@@ -332,6 +327,21 @@ class EngineClient:
                 self._hello(frame)
             case "error":
                 self._engine_error(frame)
+
+    async def _parse(self, raw: str | bytes) -> Frame | None:
+        """The frame, or None when it was refused and dead-lettered (an invalid `hello`
+        raises: it ends the connection). A `strategy` frame whose only fault is its
+        backtest profile is kept without it; the whole frame is dead-lettered with why."""
+        try:
+            return parse_frame(raw)
+        except FrameError as exc:
+            if not self._hello_seen and _is_hello(raw):
+                await self._invalid_hello(raw, exc.reason)  # raises: ends this connection
+            if (kept := strategy_without_profile(raw, exc.reason)) is not None:
+                await self._dead_letter(raw, kept[1])
+                return kept[0]
+            await self._rejected(raw, exc.reason)
+            return None
 
     async def _rejected(self, raw: str | bytes, reason: str) -> None:
         """A frame failed validation; a batch is re-checked item by item."""

@@ -20,6 +20,7 @@ from perfdesk.services.store.equity_reads import (
 )
 from perfdesk.services.store.packed_reads import F8, TS, packed_select, unpack_parts
 from perfdesk.services.store.segment_reads import raw_minute_closes
+from perfdesk.services.store.store import expectations_of_row
 
 _SPAN_SQL = """
 WITH d AS MATERIALIZED (
@@ -67,7 +68,7 @@ async def strategy_meta(pool: Any, strategy_id: str) -> tuple[str, Expectations 
     if row is None:
         return None
     raw = row["expectations"]
-    return row["name"], Expectations.model_validate_json(raw) if raw else None
+    return row["name"], expectations_of_row(strategy_id, raw) if raw else None
 
 
 async def strategy_ids(pool: Any) -> list[tuple[str, str]]:

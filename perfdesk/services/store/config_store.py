@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from perfdesk.domain.alerts import AlertSettings
 from perfdesk.domain.expectations import Expectations
 from perfdesk.domain.thresholds import Thresholds
-from perfdesk.services.store.store import Store
+from perfdesk.services.store.store import Store, expectations_of_row
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class ConfigStore:
             "SELECT profile FROM expectations WHERE strategy_id = $1 ORDER BY version DESC LIMIT 1",
             strategy_id,
         )
-        return None if raw is None else Expectations.model_validate_json(raw)
+        return None if raw is None else expectations_of_row(strategy_id, raw)
 
     async def save_expectations(
         self,

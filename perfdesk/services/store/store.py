@@ -22,7 +22,7 @@ import asyncpg
 import numpy as np
 
 from perfdesk.domain.events import StrategyInfo
-from perfdesk.domain.expectations import Expectations
+from perfdesk.domain.expectations import Expectations, stored_expectations
 from perfdesk.domain.status import StrategyState
 from perfdesk.domain.verdict import Verdict
 from perfdesk.services.store import database, equity_reads, retention
@@ -76,6 +76,14 @@ def parse_binary_floats(data: bytes, ncols: int) -> np.ndarray:
     for i in range(ncols):
         out[:, i] = rows[f"v{i}"]
     return out
+
+
+def expectations_of_row(strategy_id: str, raw: str) -> Expectations:
+    """Stored expectations; a profile that no longer validates is dropped, and said."""
+    expectations, note = stored_expectations(raw)
+    if note is not None:
+        log.warning("strategy %s: %s; judged on its summary expectations", strategy_id, note)
+    return expectations
 
 
 @dataclass(frozen=True)
@@ -196,7 +204,7 @@ class Store(EventWrites):
             " ORDER BY strategy_id, version DESC",
             None if strategy_ids is None else list(strategy_ids),
         )
-        return {r["strategy_id"]: Expectations.model_validate_json(r["profile"]) for r in rows}
+        return {r["strategy_id"]: expectations_of_row(r["strategy_id"], r["profile"]) for r in rows}
 
     async def strategies(self) -> list[StrategyInfo]:
         rows = await self._pool.fetch(
@@ -208,7 +216,7 @@ class Store(EventWrites):
                 name=r["name"],
                 status=StrategyState(r["state"]),
                 expectations=(
-                    Expectations.model_validate_json(r["expectations"])
+                    expectations_of_row(r["strategy_id"], r["expectations"])
                     if r["expectations"]
                     else None
                 ),
