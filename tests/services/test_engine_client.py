@@ -12,6 +12,7 @@ from websockets.exceptions import ConnectionClosed
 from perfdesk.domain.status import FeedState
 from perfdesk.services.engine.backoff import Backoff
 from perfdesk.services.engine.recorder import RecordingHandler
+from perfdesk.services.engine.stats import refused_text
 from perfdesk.services.engine.ws_client import EngineClient
 from perfdesk.sim import Simulator
 
@@ -131,6 +132,8 @@ async def test_malformed_frame_is_dead_lettered_and_stream_continues():
     assert raw1.startswith('{"type":"equity"') and "equity.seq" in why1
     assert raw2 == b"\xff\xfe not json" and "JSON" in why2
     assert client.stats.dead_letters == 2
+    # the status bar says it, not only the log: malformed frames count, the last says why
+    assert refused_text(client.stats) == f"2 engine frames refused (last: {why2})"
     _exactly_once(handler, sim)
     assert client.state is FeedState.DISCONNECTED
 

@@ -9,7 +9,7 @@ import pytest
 
 from perfdesk.commands._common import add_connection_arguments
 from perfdesk.domain.events import EquityEvent, parse_frame
-from perfdesk.services.engine.guard import EventGuard, GuardConfig, refused_text
+from perfdesk.services.engine.guard import EventGuard, GuardConfig
 from perfdesk.services.engine.source import SourceConfig
 
 
@@ -36,7 +36,7 @@ def test_the_window_the_jump_and_the_cap() -> None:
     assert capped is not None and "beyond the cap of 2" in capped
     assert (guard.stats.out_of_window, guard.stats.seq_jumps, guard.stats.over_cap) == (2, 1, 1)
     assert guard.stats.refused_ids == {"c"}
-    assert refused_text(guard.stats) == f"4 engine frames refused (last: {capped})"
+    assert guard.stats.refused == 4 and guard.stats.last_reason == capped
 
 
 def test_limits_come_from_the_environment_and_the_command_line(

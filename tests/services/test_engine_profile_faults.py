@@ -31,6 +31,7 @@ from perfdesk.domain.thresholds import Thresholds
 from perfdesk.domain.verdict import RuleResult, Verdict
 from perfdesk.services.engine.backoff import Backoff
 from perfdesk.services.engine.recorder import RecordingHandler
+from perfdesk.services.engine.stats import refused_text
 from perfdesk.services.engine.ws_client import EngineClient
 from perfdesk.services.store.store import Store
 from perfdesk.sim import Simulator
@@ -141,6 +142,7 @@ async def test_over_the_wire_the_strategy_and_its_stream_survive_a_hostile_profi
     assert b'"hostile"' in (raw if isinstance(raw, bytes) else raw.encode())
     assert "profile.drawdown" in reason and "kept" in reason
     assert client.stats.reconnects == 0
+    assert refused_text(client.stats) == f"1 engine frame refused (last: {reason})"
 
 
 async def test_a_stored_profile_that_no_longer_validates_loads_without_it(

@@ -129,6 +129,10 @@ async def test_hostile_valid_frames_are_refused_and_judging_goes_on(
         cap = [a for a in system_alerts(runtime) if a.rule == "strategy_cap"]
         assert cap and cap[0].severity is Status.CRITICAL
         assert max((await store.last_seqs()).values()) < 2**62  # the resume point too
+        # the status bar's note counts every refused frame and says the last reason
+        note = runtime.publish().engine_refused
+        assert note is not None and note.startswith(f"{source.stats.dead_letters} engine")
+        assert source.stats.dead_letters >= 10 and reasons[0] in note
     finally:
         await runtime.stop()
         await sim.stop()

@@ -160,6 +160,7 @@ class AdapterSource:
 
     async def dead_letter(self, raw: str | bytes, reason: str) -> None:
         self.stats.dead_letters += 1
+        self.stats.last_dead_letter = reason
         log.warning("%s: dead-lettered: %s", self.key, reason)
         await self._call(self.sink.on_dead_letter(raw, reason))
 

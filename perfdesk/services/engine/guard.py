@@ -146,11 +146,3 @@ class EventGuard:
     def _reason(self, text: str) -> str:
         self.stats.last_reason = text
         return text
-
-
-def refused_text(stats: GuardStats) -> str | None:
-    """ "3 frames refused (last: …)" for the status bar; None when nothing was refused."""
-    if not stats.refused:
-        return None
-    frames = "frame" if stats.refused == 1 else "frames"
-    return f"{stats.refused} engine {frames} refused (last: {stats.last_reason})"

@@ -36,3 +36,16 @@ class FeedStats:
     security: str | None = None
     """For the status bar: why the token was not sent (refused over ws://), or that it
     goes unencrypted (`--insecure`); None on an encrypted or token-less link."""
+    last_dead_letter: str | None = None
+    """Why the last frame was dead-lettered (invalid, refused by the guard, a profile
+    dropped, over the size limit); `dead_letters` counts them all."""
+
+
+def refused_text(stats: FeedStats) -> str | None:
+    """ "3 engine frames refused (last: …)" for the status bar, where it stays visible:
+    every frame the link dead-lettered — malformed, valid but hostile (the guard), or a
+    strategy kept without its profile. None when nothing was."""
+    if not stats.dead_letters:
+        return None
+    frames = "frame" if stats.dead_letters == 1 else "frames"
+    return f"{stats.dead_letters} engine {frames} refused (last: {stats.last_dead_letter})"

@@ -407,6 +407,7 @@ class EngineClient:
 
     async def _dead_letter(self, raw: str | bytes, reason: str) -> None:
         self.stats.dead_letters += 1
+        self.stats.last_dead_letter = reason
         await self._call(self.handler.on_dead_letter(raw, reason))
 
     async def _call(self, coro: Awaitable[None]) -> None:

@@ -25,8 +25,8 @@ from perfdesk.services.alerts.channels.service import dispatcher_from_environmen
 from perfdesk.services.alerts.manager import AlertManager
 from perfdesk.services.alerts.store import AlertPersistence, LiveAlertSettings
 from perfdesk.services.engine.cursor import PgCursorStore
-from perfdesk.services.engine.guard import refused_text
 from perfdesk.services.engine.source import EngineSource, SourceFactory
+from perfdesk.services.engine.stats import refused_text
 from perfdesk.services.live.monitor import LiveMonitor
 from perfdesk.services.live.pipeline import Pipeline
 from perfdesk.services.live.threshold_cache import ThresholdCache
@@ -210,7 +210,7 @@ class Runtime:
         security = self.source.stats.security if self.source is not None else None
         view = LiveView(
             self.monitor.snapshots(), tuple(self.alerts.active()), time.time(), storage, security,
-            refused_text(self.source.guard.stats) if self.source is not None else None,
+            refused_text(self.source.stats) if self.source is not None else None,
         )  # fmt: skip
         self.published = view
         return view

@@ -67,6 +67,19 @@ def status_text(snaps: Mapping[str, StrategySnapshot], alerts: int) -> str:
     return f"{strategies} · {_n(live, 'live feed')} · {_n(alerts, 'active alert')}"
 
 
+NOTE_CHARS = 90
+"""An engine note longer than this is cut in the status bar (the whole of it is in the
+label's tooltip): a refused frame's reason can run to 300 characters, and the bar's
+right-aligned label then hid the strategy and feed counts off its left edge."""
+
+
+def status_line(text: str, notes: list[str]) -> tuple[str, str]:
+    """(the status bar's line, its tooltip): the counts, then each engine note cut to
+    NOTE_CHARS; the tooltip holds every note whole (empty without notes)."""
+    short = [n if len(n) <= NOTE_CHARS else n[: NOTE_CHARS - 1].rstrip() + "…" for n in notes]
+    return " · ⚠ ".join([text, *short]), "\n".join(notes)
+
+
 class MainWindow(QMainWindow):
     """Pages are added with `add_page`; Dashboard and Verification exist from the start."""
 
@@ -347,8 +360,10 @@ class MainWindow(QMainWindow):
         self.active_alerts = len(alerts)
         if storage is not None:
             self.storage.set_state(storage)
-        text = status_text(snaps, len(alerts))
-        set_text(self.status_label, " · ⚠ ".join([text, *notes]))
+        line, whole = status_line(status_text(snaps, len(alerts)), notes)
+        set_text(self.status_label, line)
+        if self.status_label.toolTip() != whole:
+            self.status_label.setToolTip(whole)
 
     def _sync_strategy_names(self, snaps: Mapping[str, StrategySnapshot]) -> None:
         if snaps.keys() == self._strategy_names.keys():
