@@ -189,17 +189,28 @@ def format_value(spec: FieldSpec, value: Any) -> str:
     return text
 
 
+_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?([eE][+-]?\d+)?")
+"""1,000 / 12,345.6: commas between groups of three digits, a point for decimals."""
+
+
 def parse_text(spec: FieldSpec, text: str) -> Any:
     """The typed value of `text`, or ValueError with a message for the field."""
     if spec.kind is bool:
         return text == "true"
     if spec.kind is str:
         return None if spec.optional and not text.strip() else text.strip()
-    text = text.strip().replace("\u2212", "-").replace(",", "")
+    text = text.strip().replace("\u2212", "-")
     if not text:
         if spec.optional:
             return None
         raise ValueError("Required")
+    if "," in text:  # "0,5" meant ½ on a European desk and was read as 5
+        if not _THOUSANDS.fullmatch(text):
+            raise ValueError(
+                f"'{text}': use a point for decimals (0.5) and commas only between"
+                " thousands (1,000)"
+            )
+        text = text.replace(",", "")
     try:
         number = float(text)
     except ValueError:
