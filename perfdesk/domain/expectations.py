@@ -23,9 +23,11 @@ from pydantic import (
 )
 from pydantic_core import from_json
 
-MIN_OMEGA = 1e-20
-"""A GARCH variance intercept below this is no market's: a daily volatility under 1e-10
-(omega 5e-324 standardised every return to 1e160 and the Sharpe decay rule read inf)."""
+MIN_OMEGA = 1e-30
+"""A GARCH variance intercept below this is no model of a market: omega 5e-324 made the
+first filtered variance 1e-322, standardised a return to 1e160 and the Sharpe decay rule
+read inf. A fit on the flattest backtest perfdesk accepts (variance 1e-14, persistence
+within 1e-7 of one) still gives 1e-21."""
 
 
 MAX_DAILY_RETURN = 10.0
