@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from perfdesk.domain.expectations import GarchParams
+from perfdesk.domain.expectations import MAX_DAILY_RETURN, GarchParams
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -63,7 +63,7 @@ def _unpack(x: FloatArray, sd: float) -> tuple[float, float, float, float]:
 
 def _neg_loglik(x: FloatArray, r: FloatArray, var: float) -> float:
     mu, a, b, nu = _unpack(x, math.sqrt(var))
-    if a + b >= 0.999:
+    if a + b >= 0.999 or abs(mu) > MAX_DAILY_RETURN:  # outside what GarchParams admits
         return 1e10
     p = GarchParams(mu=mu, omega=var * (1 - a - b), alpha=a, beta=b, nu=nu)
     h = conditional_variance(p, r, var)[..., :-1]

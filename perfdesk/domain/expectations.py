@@ -26,8 +26,7 @@ from pydantic_core import from_json
 MIN_OMEGA = 1e-30
 """A GARCH variance intercept below this is no model of a market: omega 5e-324 made the
 first filtered variance 1e-322, standardised a return to 1e160 and the Sharpe decay rule
-read inf. A fit on the flattest backtest perfdesk accepts (variance 1e-14, persistence
-within 1e-7 of one) still gives 1e-21."""
+read inf. perfdesk's own fit gives at least 2e-17 (variance ≥ 1e-14, persistence ≤ 0.998)."""
 
 
 MAX_DAILY_RETURN = 10.0
@@ -38,7 +37,7 @@ in a backtest CSV and in a profile (±1e300 overflowed the variance of its retur
 def _finite(name: str, values: tuple[float, ...]) -> None:
     bad = next((i for i, v in enumerate(values) if not math.isfinite(v)), None)
     if bad is not None:
-        raise ValueError(f"{name}[{bad}] is {values[bad]}, not a finite number".lstrip())
+        raise ValueError(f"{name}[{bad}] is {values[bad]}, not a finite number")
 
 
 class GarchParams(BaseModel):
@@ -168,7 +167,7 @@ class BacktestProfile(BaseModel):
     @field_validator("daily_returns")
     @classmethod
     def _returns(cls, values: tuple[float, ...]) -> tuple[float, ...]:
-        _finite("", values)
+        _finite("daily_returns", values)
         if values and max(map(abs, values)) > MAX_DAILY_RETURN:
             raise ValueError(
                 f"a day beyond ±{MAX_DAILY_RETURN:g} (±{MAX_DAILY_RETURN:.0%}) is a unit"
@@ -179,7 +178,7 @@ class BacktestProfile(BaseModel):
     @field_validator("residuals")
     @classmethod
     def _residuals(cls, values: tuple[float, ...]) -> tuple[float, ...]:
-        _finite("", values)
+        _finite("residuals", values)
         return values
 
 

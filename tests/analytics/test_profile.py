@@ -27,6 +27,17 @@ def test_fit_refuses_short_or_constant_series() -> None:
         garch.fit_garch_t(np.random.default_rng(0).normal(0, 0.01, 50))
 
 
+def test_the_fit_never_tries_a_model_the_profile_would_refuse() -> None:
+    """GarchParams admits a daily mean within ±10 only: the optimiser's objective treats
+    a mean beyond as infeasible (as a persistence ≥ 0.999), never raising mid-fit."""
+    r = np.random.default_rng(3).normal(0.0, 0.01, 300)
+    sd = float(np.std(r))
+    beyond = np.array([11.0 * 10.0 / sd, 0.05, 0.9, np.log(4.0)])  # mu = 11 a day
+    assert garch._neg_loglik(beyond, r, sd * sd) == 1e10
+    inside = np.array([0.0, 0.05, 0.9, np.log(4.0)])
+    assert garch._neg_loglik(inside, r, sd * sd) < 1e10
+
+
 def test_standardised_residuals_are_unit_variance() -> None:
     r = garch.simulate(TRUE, 1, 4000, np.random.default_rng(12))[0]
     z = garch.standardise(TRUE, r)
